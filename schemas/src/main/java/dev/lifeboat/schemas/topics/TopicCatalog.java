@@ -1,0 +1,96 @@
+package dev.lifeboat.schemas.topics;
+
+import dev.lifeboat.commands.v1.Command;
+import dev.lifeboat.events.v1.AuditEvent;
+import dev.lifeboat.events.v1.ReplicationFailed;
+import dev.lifeboat.events.v1.ResourceChanged;
+import dev.lifeboat.events.v1.SnapshotCompleted;
+import dev.lifeboat.events.v1.SnapshotFailed;
+import dev.lifeboat.events.v1.SnapshotReplicated;
+import dev.lifeboat.events.v1.SnapshotRequested;
+import dev.lifeboat.events.v1.SnapshotVerified;
+import dev.lifeboat.events.v1.VolumeEventObserved;
+import dev.lifeboat.schemas.topics.TopicSpec.CleanupPolicy;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.Schema;
+
+/**
+ * Every topic of Lifeboat's contract, in code. Topics that carry two kinds of event (snapshots,
+ * replications) have a union value schema, so one subject per topic (TopicNameStrategy) serves any
+ * Confluent-compatible consumer.
+ */
+public final class TopicCatalog {
+  private static final Duration WEEK = Duration.ofDays(7);
+  private static final Duration MONTH = Duration.ofDays(30);
+  private static final Duration YEAR = Duration.ofDays(365);
+  private static final String IDENTITY = "resource identity cluster/namespace/group/kind/name";
+
+  private static final TopicCatalog DEFAULT = new TopicCatalog(List.of(
+      new TopicSpec(Topics.RESOURCE_CHANGES, IDENTITY, ResourceChanged.getClassSchema(), 6,
+          CleanupPolicy.DELETE, WEEK, "Every change of every watched Kubernetes object."),
+      new TopicSpec(Topics.RESOURCE_STATE, IDENTITY, ResourceChanged.getClassSchema(), 6,
+          CleanupPolicy.COMPACT, null, "The latest state of every object; a tombstone when deleted."),
+      new TopicSpec(Topics.VOLUME_EVENTS, "PVC uid", VolumeEventObserved.getClassSchema(), 3,
+          CleanupPolicy.DELETE, WEEK, "Lifecycle facts about persistent volumes."),
+      new TopicSpec(Topics.SNAPSHOT_REQUESTS, "target id", SnapshotRequested.getClassSchema(), 3,
+          CleanupPolicy.DELETE, WEEK, "Requests for resource, etcd and volume snapshots."),
+      new TopicSpec(Topics.SNAPSHOTS, "snapshot id",
+          union(SnapshotCompleted.getClassSchema(), SnapshotFailed.getClassSchema()), 3,
+          CleanupPolicy.DELETE, YEAR, "Snapshots completed or failed."),
+      new TopicSpec(Topics.REPLICATIONS, "snapshot id + target store",
+          union(SnapshotReplicated.getClassSchema(), ReplicationFailed.getClassSchema()), 3,
+          CleanupPolicy.DELETE, YEAR, "Snapshots copied to off-region stores, or not."),
+      new TopicSpec(Topics.VERIFICATIONS, "snapshot id", SnapshotVerified.getClassSchema(), 3,
+          CleanupPolicy.DELETE, YEAR, "Proof that snapshots restore."),
+      new TopicSpec(Topics.COMMANDS, "command id", Command.getClassSchema(), 1,
+          CleanupPolicy.DELETE, MONTH, "Operators' commands: Restore, SnapshotNow, VerifyNow, Cancel."),
+      new TopicSpec(Topics.AUDIT, "correlation id", AuditEvent.getClassSchema(), 3,
+          CleanupPolicy.DELETE, YEAR, "Every command, restore, failure and proof."),
+      new TopicSpec(Topics.DLQ, "original key", null, 1,
+          CleanupPolicy.DELETE, MONTH, "Records no worker could process, raw, with headers saying where they came from and why.")));
+
+  private final Map<String, TopicSpec> topics = new LinkedHashMap<>();
+
+  public TopicCatalog(Collection<TopicSpec> specs) {
+    for (TopicSpec spec : specs) {
+      if (topics.put(spec.name(), spec) != null) {
+        throw new IllegalArgumentException("topic " + spec.name() + " is declared twice");
+      }
+    }
+  }
+
+  /** The contract as ARCHITECTURE.md describes it. */
+  public static TopicCatalog standard() {
+    return DEFAULT;
+  }
+
+  public Collection<TopicSpec> all() {
+    return topics.values();
+  }
+
+  public Optional<TopicSpec> find(String topic) {
+    return Optional.ofNullable(topics.get(topic));
+  }
+
+  public TopicSpec get(String topic) {
+    TopicSpec spec = topics.get(topic);
+    if (spec == null) {
+      throw new IllegalArgumentException("unknown topic '" + topic + "'; known: " + topics.keySet());
+    }
+    return spec;
+  }
+
+  /** The value schema of a topic, if the topic is in the catalog and carries Avro values. */
+  public Optional<Schema> valueSchema(String topic) {
+    return find(topic).flatMap(TopicSpec::schema);
+  }
+
+  private static Schema union(Schema... branches) {
+    return Schema.createUnion(branches);
+  }
+}

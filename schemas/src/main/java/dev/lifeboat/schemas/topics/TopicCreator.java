@@ -1,0 +1,136 @@
+package dev.lifeboat.schemas.topics;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the topics of a catalog that are missing and reports how existing ones differ from it.
+ * Idempotent: running it again creates nothing and reports the same differences. It never alters an
+ * existing topic: changing partitions or retention of a live topic is the operator's decision.
+ */
+public final class TopicCreator {
+  private static final Logger log = LoggerFactory.getLogger(TopicCreator.class);
+  private static final long TIMEOUT_SECONDS = 30;
+
+  private final Admin admin;
+  private final short replicationFactor;
+
+  public TopicCreator(Admin admin, short replicationFactor) {
+    this.admin = admin;
+    this.replicationFactor = replicationFactor;
+  }
+
+  /** What {@link #ensure} did and found. */
+  public record Report(List<String> created, List<String> existing, List<Difference> differences) {
+    public boolean matches() {
+      return differences.isEmpty();
+    }
+  }
+
+  /** A setting of an existing topic that is not what the catalog declares. */
+  public record Difference(String topic, String setting, String expected, String actual) {
+    @Override
+    public String toString() {
+      return topic + ": " + setting + " is " + actual + ", the catalog declares " + expected;
+    }
+  }
+
+  public Report ensure(Collection<TopicSpec> specs) {
+    try {
+      Set<String> present = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      List<String> created = new ArrayList<>();
+      List<String> existing = new ArrayList<>();
+      for (TopicSpec spec : specs) {
+        if (present.contains(spec.name())) {
+          existing.add(spec.name());
+        } else if (create(spec)) {
+          created.add(spec.name());
+        } else {
+          existing.add(spec.name());
+        }
+      }
+      List<Difference> differences = compare(specs, existing);
+      for (Difference d : differences) {
+        log.warn("Topic differs from the catalog: {}", d);
+      }
+      log.info("Topics: {} created, {} already present, {} differences", created.size(), existing.size(), differences.size());
+      return new Report(List.copyOf(created), List.copyOf(existing), List.copyOf(differences));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new KafkaException("could not create or inspect Lifeboat's topics: " + rootMessage(e), e);
+    }
+  }
+
+  private boolean create(TopicSpec spec) throws InterruptedException, ExecutionException, TimeoutException {
+    NewTopic topic = new NewTopic(spec.name(), spec.partitions(), replicationFactor).configs(spec.configs());
+    try {
+      admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      log.info("Created topic {} ({} partitions, {})", spec.name(), spec.partitions(), spec.configs());
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        return false; // created concurrently by another instance
+      }
+      throw e;
+    }
+  }
+
+  private List<Difference> compare(Collection<TopicSpec> specs, List<String> names)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    if (names.isEmpty()) {
+      return List.of();
+    }
+    Map<String, TopicDescription> descriptions =
+        admin.describeTopics(names).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    List<ConfigResource> resources = names.stream()
+        .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
+    Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    Map<String, TopicSpec> byName = new HashMap<>();
+    specs.forEach(s -> byName.put(s.name(), s));
+
+    List<Difference> differences = new ArrayList<>();
+    for (String name : names) {
+      TopicSpec spec = byName.get(name);
+      int partitions = descriptions.get(name).partitions().size();
+      if (partitions != spec.partitions()) {
+        differences.add(new Difference(name, "partitions", Integer.toString(spec.partitions()), Integer.toString(partitions)));
+      }
+      Config actual = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
+      spec.configs().forEach((key, expected) -> {
+        String value = Optional.ofNullable(actual.get(key)).map(ConfigEntry::value).orElse(null);
+        if (!expected.equals(value)) {
+          differences.add(new Difference(name, key, expected, String.valueOf(value)));
+        }
+      });
+    }
+    return differences;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+}
