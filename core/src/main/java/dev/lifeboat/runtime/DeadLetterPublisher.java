@@ -1,0 +1,50 @@
+package dev.lifeboat.runtime;
+
+import dev.lifeboat.retry.ErrorClassifier;
+import dev.lifeboat.schemas.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * Sends a record no worker could process to {@code lifeboat.dlq}: the original key and value byte
+ * for byte, the original headers, and headers naming where it came from and why it failed.
+ */
+public final class DeadLetterPublisher {
+  public static final String HEADER_TOPIC = "lifeboat.dlq.topic";
+  public static final String HEADER_PARTITION = "lifeboat.dlq.partition";
+  public static final String HEADER_OFFSET = "lifeboat.dlq.offset";
+  public static final String HEADER_ERROR_CLASS = "lifeboat.dlq.error.class";
+  public static final String HEADER_ERROR = "lifeboat.dlq.error";
+  public static final String HEADER_WORKER = "lifeboat.dlq.worker";
+  public static final String HEADER_TIME = "lifeboat.dlq.time";
+
+  private final Producer<byte[], byte[]> producer;
+  private final Clock clock;
+
+  public DeadLetterPublisher(Producer<byte[], byte[]> producer, Clock clock) {
+    this.producer = producer;
+    this.clock = clock;
+  }
+
+  public Future<RecordMetadata> publish(ConsumerRecord<byte[], byte[]> record, String worker, Throwable error) {
+    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+    add(headers, HEADER_TOPIC, record.topic());
+    add(headers, HEADER_PARTITION, Integer.toString(record.partition()));
+    add(headers, HEADER_OFFSET, Long.toString(record.offset()));
+    add(headers, HEADER_ERROR_CLASS, error.getClass().getName());
+    add(headers, HEADER_ERROR, ErrorClassifier.describe(error));
+    add(headers, HEADER_WORKER, worker);
+    add(headers, HEADER_TIME, clock.instant().toString());
+    return producer.send(new ProducerRecord<>(Topics.DLQ, null, record.key(), record.value(), headers));
+  }
+
+  private static void add(RecordHeaders headers, String key, String value) {
+    headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+}
