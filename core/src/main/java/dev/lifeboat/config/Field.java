@@ -1,0 +1,147 @@
+package dev.lifeboat.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * One configuration key, declared once: its name, documentation, default, parser and validation.
+ * A key without a default is required.
+ */
+public final class Field<T> {
+  private final String name;
+  private final String doc;
+  private final T defaultValue;
+  private final boolean required;
+  private final String type;
+  private final Function<JsonNode, T> parser;
+  private final Predicate<T> validator;
+  private final String validDescription;
+
+  private Field(String name, String doc, T defaultValue, boolean required, String type,
+      Function<JsonNode, T> parser, Predicate<T> validator, String validDescription) {
+    this.name = name;
+    this.doc = doc;
+    this.defaultValue = defaultValue;
+    this.required = required;
+    this.type = type;
+    this.parser = parser;
+    this.validator = validator;
+    this.validDescription = validDescription;
+  }
+
+  public static Field<String> string(String name, String doc) {
+    return new Field<>(name, doc, null, true, "string", Field::text, v -> true, null);
+  }
+
+  public static Field<Integer> integer(String name, String doc) {
+    return new Field<>(name, doc, null, true, "integer", node -> {
+      if (node.isIntegralNumber() || node.isTextual() && node.asText().matches("-?\\d+")) {
+        return Integer.parseInt(node.asText());
+      }
+      throw new IllegalArgumentException("expected a whole number");
+    }, v -> true, null);
+  }
+
+  public static Field<Boolean> bool(String name, String doc) {
+    return new Field<>(name, doc, null, true, "boolean", node -> {
+      String text = node.asText();
+      if (node.isBoolean() || text.equals("true") || text.equals("false")) {
+        return Boolean.parseBoolean(text);
+      }
+      throw new IllegalArgumentException("expected true or false");
+    }, v -> true, null);
+  }
+
+  public static Field<List<String>> strings(String name, String doc) {
+    return new Field<>(name, doc, null, true, "list of strings", node -> {
+      List<String> values = new ArrayList<>();
+      if (node.isArray()) {
+        node.forEach(n -> values.add(text(n)));
+      } else {
+        for (String part : text(node).split(",")) {
+          if (!part.isBlank()) {
+            values.add(part.trim());
+          }
+        }
+      }
+      return List.copyOf(values);
+    }, v -> true, null);
+  }
+
+  private static String text(JsonNode node) {
+    if (node.isContainerNode()) {
+      throw new IllegalArgumentException("expected a single value, found " + (node.isArray() ? "a list" : "a map"));
+    }
+    return node.asText();
+  }
+
+  /** The key becomes optional, with this value when absent. */
+  public Field<T> withDefault(T value) {
+    return new Field<>(name, doc, value, false, type, parser, validator, validDescription);
+  }
+
+  /** The key becomes optional, absent meaning null. */
+  public Field<T> optional() {
+    return new Field<>(name, doc, null, false, type, parser, validator, validDescription);
+  }
+
+  /** Adds a check; {@code whatIsValid} finishes the sentence "valid values are ...". */
+  public Field<T> validate(Predicate<T> check, String whatIsValid) {
+    return new Field<>(name, doc, defaultValue, required, type, parser, validator.and(check), whatIsValid);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String doc() {
+    return doc;
+  }
+
+  public T defaultValue() {
+    return defaultValue;
+  }
+
+  public boolean required() {
+    return required;
+  }
+
+  public String type() {
+    return type;
+  }
+
+  public String validDescription() {
+    return validDescription;
+  }
+
+  /** Parses and validates; problems go to {@code errors} with the key's full path, and null is returned. */
+  T read(JsonNode node, String path, List<String> errors) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      if (required) {
+        errors.add(path + " is required: " + doc);
+      }
+      return defaultValue;
+    }
+    T value;
+    try {
+      value = parser.apply(node);
+    } catch (RuntimeException e) {
+      errors.add(path + " = " + node + " is invalid: " + e.getMessage());
+      return null;
+    }
+    if (!validator.test(value)) {
+      errors.add(path + " = " + node + " is invalid" + (validDescription == null ? "" : ": valid values are " + validDescription));
+      return null;
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + type + (required ? ", required" : ", default " + Objects.toString(defaultValue, "none")) + ")";
+  }
+}

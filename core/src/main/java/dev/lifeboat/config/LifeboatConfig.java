@@ -1,0 +1,197 @@
+package dev.lifeboat.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything a Lifeboat process needs to know, one immutable record per concern. Read with {@link
+ * ConfigLoader}; every key is declared once below with its default, documentation and validation, and
+ * {@link #documentation()} prints them all.
+ */
+public record LifeboatConfig(
+    ClusterConfig cluster,
+    KafkaConfig kafka,
+    RegistryConfig registry,
+    StoresConfig stores,
+    KubernetesConfig kubernetes,
+    Optional<EtcdConfig> etcd,
+    StatusConfig status) {
+
+  /** The protected cluster. */
+  public record ClusterConfig(String name) {
+    static final Field<String> NAME = Field.string("name", "Name of the protected cluster; part of every record key and repository prefix.")
+        .withDefault("default").validate(Validators::dnsName, Validators.DNS_NAME);
+
+    static ClusterConfig read(ConfigReader r) {
+      ClusterConfig c = new ClusterConfig(r.get(NAME));
+      r.rejectUnknown(List.of());
+      return c;
+    }
+  }
+
+  /** Kafka: where every topic lives. */
+  public record KafkaConfig(String bootstrapServers, String groupPrefix, int replicationFactor, Map<String, String> properties) {
+    static final Field<String> BOOTSTRAP = Field.string("bootstrapServers", "Kafka bootstrap servers.")
+        .validate(Validators::hostPorts, Validators.HOST_PORTS);
+    static final Field<String> GROUP_PREFIX = Field.string("groupPrefix", "Prefix of every consumer group id; the worker name follows.")
+        .withDefault("lifeboat-");
+    static final Field<Integer> REPLICATION = Field.integer("replicationFactor",
+        "Replication factor of the topics Lifeboat creates (3 on a production cluster).")
+        .withDefault(3).validate(v -> v >= 1 && v <= 32, "1 to 32");
+    static final String PROPERTIES = "properties";
+
+    static KafkaConfig read(ConfigReader r) {
+      KafkaConfig c = new KafkaConfig(r.get(BOOTSTRAP), r.get(GROUP_PREFIX), orZero(r.get(REPLICATION)), r.map(PROPERTIES));
+      r.rejectUnknown(List.of());
+      return c;
+    }
+  }
+
+  /** The Confluent-compatible schema registry. */
+  public record RegistryConfig(String url) {
+    static final Field<String> URL = Field.string("url", "Schema registry URL.")
+        .validate(Validators::httpUrl, Validators.HTTP_URL);
+
+    static RegistryConfig read(ConfigReader r) {
+      RegistryConfig c = new RegistryConfig(r.get(URL));
+      r.rejectUnknown(List.of());
+      return c;
+    }
+  }
+
+  /** One S3-compatible object store holding a repository. */
+  public record StoreConfig(String name, String endpoint, String bucket, String prefix, String accessKey, String secretKey, String region) {
+    static final Field<String> NAME = Field.string("name", "Short name of the store, used in records and metrics.")
+        .validate(Validators::dnsName, Validators.DNS_NAME);
+    static final Field<String> ENDPOINT = Field.string("endpoint", "S3 endpoint URL.")
+        .validate(Validators::httpUrl, Validators.HTTP_URL);
+    static final Field<String> BUCKET = Field.string("bucket", "Bucket (must exist).")
+        .validate(b -> b.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]"), "an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'");
+    static final Field<String> PREFIX = Field.string("prefix", "Key prefix of the repository inside the bucket.")
+        .withDefault("lifeboat").validate(p -> !p.startsWith("/") && !p.endsWith("/"), "a key prefix without leading or trailing '/'");
+    static final Field<String> ACCESS_KEY = Field.string("accessKey", "Access key id; ${ENV_VAR} reads it from the environment.");
+    static final Field<String> SECRET_KEY = Field.string("secretKey", "Secret access key; ${ENV_VAR} reads it from the environment.");
+    static final Field<String> REGION = Field.string("region", "Region name, when the store needs one.").optional();
+
+    static StoreConfig read(ConfigReader r, String defaultName) {
+      String name = r.has("name") ? r.get(NAME) : defaultName;
+      StoreConfig store = new StoreConfig(name, r.get(ENDPOINT), r.get(BUCKET), r.get(PREFIX), r.get(ACCESS_KEY), r.get(SECRET_KEY), r.get(REGION));
+      r.rejectUnknown(List.of());
+      return store;
+    }
+
+    @Override
+    public String toString() {
+      return "StoreConfig[name=" + name + ", endpoint=" + endpoint + ", bucket=" + bucket + ", prefix=" + prefix
+          + ", accessKey=" + accessKey + ", secretKey=***, region=" + region + "]";
+    }
+  }
+
+  /** The primary repository and its off-region copies. */
+  public record StoresConfig(StoreConfig primary, List<StoreConfig> offsite) {
+    static StoresConfig read(ConfigReader r) {
+      StoreConfig primary = StoreConfig.read(r.section("primary"), "primary");
+      List<StoreConfig> offsite = new ArrayList<>();
+      List<ConfigReader> sections = r.sections("offsite");
+      for (int i = 0; i < sections.size(); i++) {
+        offsite.add(StoreConfig.read(sections.get(i), "offsite-" + (i + 1)));
+      }
+      r.rejectUnknown(List.of("primary", "offsite"));
+      return new StoresConfig(primary, List.copyOf(offsite));
+    }
+  }
+
+  /** The Kubernetes API of the protected cluster. */
+  public record KubernetesConfig(String kubeconfig, String context) {
+    static final Field<String> KUBECONFIG = Field.string("kubeconfig",
+        "Path of the kubeconfig file; absent: in-cluster service account, then ~/.kube/config.").optional();
+    static final Field<String> CONTEXT = Field.string("context", "Context of the kubeconfig to use; absent: its current context.").optional();
+
+    static KubernetesConfig read(ConfigReader r) {
+      KubernetesConfig c = new KubernetesConfig(r.get(KUBECONFIG), r.get(CONTEXT));
+      r.rejectUnknown(List.of());
+      return c;
+    }
+  }
+
+  /** The control plane's etcd, for etcd snapshots. */
+  public record EtcdConfig(List<String> endpoints, String caFile, String certFile, String keyFile) {
+    static final Field<List<String>> ENDPOINTS = Field.strings("endpoints", "etcd client URLs.")
+        .validate(Validators.allHttpUrls(), "a list of http:// or https:// URLs, e.g. [https://10.0.0.1:2379]");
+    static final Field<String> CA = Field.string("caFile", "CA certificate (PEM) that signed etcd's server certificate.").optional();
+    static final Field<String> CERT = Field.string("certFile", "Client certificate (PEM).").optional();
+    static final Field<String> KEY = Field.string("keyFile", "Client private key (PEM).").optional();
+
+    static EtcdConfig read(ConfigReader r) {
+      EtcdConfig etcd = new EtcdConfig(r.get(ENDPOINTS), r.get(CA), r.get(CERT), r.get(KEY));
+      if ((etcd.certFile == null) != (etcd.keyFile == null)) {
+        r.reportProblem("certFile", "and keyFile must be given together");
+      }
+      r.rejectUnknown(List.of());
+      return etcd;
+    }
+  }
+
+  /** The status page, health and metrics endpoint. */
+  public record StatusConfig(String host, int port) {
+    static final Field<String> HOST = Field.string("host", "Address the status server binds.").withDefault("127.0.0.1");
+    static final Field<Integer> PORT = Field.integer("port", "Port of the status server (/, /status, /health, /metrics).")
+        .withDefault(8080).validate(Validators::port, Validators.PORT);
+
+    static StatusConfig read(ConfigReader r) {
+      StatusConfig c = new StatusConfig(r.get(HOST), orZero(r.get(PORT)));
+      r.rejectUnknown(List.of());
+      return c;
+    }
+  }
+
+  private static int orZero(Integer value) {
+    return value == null ? 0 : value;
+  }
+
+  static LifeboatConfig read(ConfigReader root) {
+    ClusterConfig cluster = ClusterConfig.read(root.section("cluster"));
+    KafkaConfig kafka = KafkaConfig.read(root.section("kafka"));
+    RegistryConfig registry = RegistryConfig.read(root.section("registry"));
+    StoresConfig stores = StoresConfig.read(root.section("stores"));
+    KubernetesConfig kubernetes = KubernetesConfig.read(root.section("kubernetes"));
+    boolean hasEtcd = root.has("etcd");
+    ConfigReader etcdSection = root.section("etcd");
+    Optional<EtcdConfig> etcd = hasEtcd ? Optional.of(EtcdConfig.read(etcdSection)) : Optional.empty();
+    StatusConfig status = StatusConfig.read(root.section("status"));
+    root.rejectUnknown(List.of());
+    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status);
+  }
+
+  /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
+  public static String documentation() {
+    Map<String, List<Field<?>>> sections = new LinkedHashMap<>();
+    sections.put("cluster", List.of(ClusterConfig.NAME));
+    sections.put("kafka", List.of(KafkaConfig.BOOTSTRAP, KafkaConfig.GROUP_PREFIX, KafkaConfig.REPLICATION));
+    sections.put("registry", List.of(RegistryConfig.URL));
+    List<Field<?>> store = List.of(StoreConfig.NAME, StoreConfig.ENDPOINT, StoreConfig.BUCKET, StoreConfig.PREFIX,
+        StoreConfig.ACCESS_KEY, StoreConfig.SECRET_KEY, StoreConfig.REGION);
+    sections.put("stores.primary", store);
+    sections.put("stores.offsite[]", store);
+    sections.put("kubernetes", List.of(KubernetesConfig.KUBECONFIG, KubernetesConfig.CONTEXT));
+    sections.put("etcd (optional section)", List.of(EtcdConfig.ENDPOINTS, EtcdConfig.CA, EtcdConfig.CERT, EtcdConfig.KEY));
+    sections.put("status", List.of(StatusConfig.HOST, StatusConfig.PORT));
+    StringBuilder out = new StringBuilder();
+    sections.forEach((name, fields) -> {
+      out.append(name).append(":\n");
+      for (Field<?> f : fields) {
+        out.append(String.format("  %-18s %-16s %s%n", f.name(), f.required() ? "required" : "default " + (f.defaultValue() == null ? "-" : f.defaultValue()), f.doc()));
+        if (f.validDescription() != null) {
+          out.append(String.format("  %-18s %-16s valid: %s%n", "", "", f.validDescription()));
+        }
+      }
+      if (name.equals("kafka")) {
+        out.append(String.format("  %-18s %-16s %s%n", "properties", "default {}", "Extra Kafka client properties (security.protocol, sasl.*, ssl.*), applied to every client."));
+      }
+    });
+    return out.toString();
+  }
+}
