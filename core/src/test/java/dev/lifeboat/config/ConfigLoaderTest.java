@@ -1,0 +1,105 @@
+package dev.lifeboat.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  private static final String VALID = """
+      cluster:
+        name: prod-eu1
+      kafka:
+        bootstrapServers: kafka-0:9092,kafka-1:9092
+        properties:
+          security.protocol: SASL_SSL
+      registry:
+        url: http://registry:8081
+      stores:
+        primary:
+          endpoint: https://s3.eu-west-1.example.com
+          bucket: lifeboat-backups
+          accessKey: ${S3_KEY}
+          secretKey: ${S3_SECRET}
+        offsite:
+          - name: us-east
+            endpoint: https://s3.us-east-1.example.com
+            bucket: lifeboat-dr
+            accessKey: a
+            secretKey: b
+            region: us-east-1
+      etcd:
+        endpoints: [https://10.0.0.1:2379]
+        caFile: /etc/etcd/ca.pem
+      """;
+
+  private final ConfigLoader loader = new ConfigLoader(Map.of("S3_KEY", "AKIA1", "S3_SECRET", "s3cr3t"));
+
+  @Test
+  void readsEveryConcernWithDefaultsAndEnvironmentVariables() {
+    LifeboatConfig config = loader.parse(VALID, "lifeboat.yaml");
+
+    assertThat(config.cluster().name()).isEqualTo("prod-eu1");
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka-0:9092,kafka-1:9092");
+    assertThat(config.kafka().replicationFactor()).isEqualTo(3);
+    assertThat(config.kafka().groupPrefix()).isEqualTo("lifeboat-");
+    assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
+    assertThat(config.stores().primary().name()).isEqualTo("primary");
+    assertThat(config.stores().primary().accessKey()).isEqualTo("AKIA1");
+    assertThat(config.stores().primary().secretKey()).isEqualTo("s3cr3t");
+    assertThat(config.stores().primary().prefix()).isEqualTo("lifeboat");
+    assertThat(config.stores().offsite()).singleElement().satisfies(s -> {
+      assertThat(s.name()).isEqualTo("us-east");
+      assertThat(s.region()).isEqualTo("us-east-1");
+    });
+    assertThat(config.etcd()).hasValueSatisfying(e -> assertThat(e.endpoints()).containsExactly("https://10.0.0.1:2379"));
+    assertThat(config.status().port()).isEqualTo(8080);
+    assertThat(config.stores().primary().toString()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void namesTheKeyTheBadValueAndWhatWouldBeValid() {
+    String yaml = VALID.replace("kafka-0:9092,kafka-1:9092", "kafka-without-port")
+        .replace("http://registry:8081", "registry:8081");
+
+    assertThatThrownBy(() -> loader.parse(yaml, "lifeboat.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("lifeboat.yaml has 2 problems")
+        .hasMessageContaining("kafka.bootstrapServers = \"kafka-without-port\" is invalid: valid values are host:port")
+        .hasMessageContaining("registry.url = \"registry:8081\" is invalid: valid values are an http:// or https:// URL");
+  }
+
+  @Test
+  void reportsMissingRequiredKeysUnknownKeysAndUnsetVariablesTogether() {
+    String yaml = """
+        kafka:
+          bootstrapServer: kafka:9092
+        registry:
+          url: ${REGISTRY_URL}
+        status:
+          port: 70000
+        """;
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).parse(yaml, "lifeboat.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).anySatisfy(p -> assertThat(p).startsWith("kafka.bootstrapServers is required"))
+            .anySatisfy(p -> assertThat(p).startsWith("kafka.bootstrapServer is not a known key"))
+            .anySatisfy(p -> assertThat(p).contains("REGISTRY_URL, which is not set"))
+            .anySatisfy(p -> assertThat(p).startsWith("stores.primary.endpoint is required"))
+            .anySatisfy(p -> assertThat(p).contains("status.port = 70000 is invalid: valid values are a port number")));
+  }
+
+  @Test
+  void rejectsInvalidYamlWithItsLine() {
+    assertThatThrownBy(() -> loader.parse("kafka:\n  bootstrapServers: [unclosed\n", "x.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("is not valid YAML");
+  }
+
+  @Test
+  void documentsEveryKey() {
+    String docs = LifeboatConfig.documentation();
+    assertThat(docs).contains("bootstrapServers", "replicationFactor", "stores.primary", "secretKey", "etcd", "status");
+  }
+}
