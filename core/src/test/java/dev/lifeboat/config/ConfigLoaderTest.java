@@ -98,6 +98,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theComposeStacksConfigurationIsValid() {
+    LifeboatConfig config = new ConfigLoader(Map.of("S3_ACCESS_KEY", "k", "S3_SECRET_KEY", "s"))
+        .load(java.nio.file.Path.of("..", "compose", "lifeboat.yaml"));
+    assertThat(config.stores().offsite()).hasSize(1);
+    assertThat(config.kafka().replicationFactor()).isEqualTo(1);
+  }
+
+  @Test
   void documentsEveryKey() {
     String docs = LifeboatConfig.documentation();
     assertThat(docs).contains("bootstrapServers", "replicationFactor", "stores.primary", "secretKey", "etcd", "status");
