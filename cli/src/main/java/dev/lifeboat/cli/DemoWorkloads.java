@@ -1,0 +1,138 @@
+package dev.lifeboat.cli;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A few realistic applications for the demo's local cluster (namespaces, deployments, services,
+ * config maps, secrets, volume claims, a custom resource definition and its objects) and a gentle
+ * churn of changes, so that there is always something to protect.
+ */
+final class DemoWorkloads {
+  private static final Logger log = LoggerFactory.getLogger(DemoWorkloads.class);
+  static final List<String> NAMESPACES = List.of("shop", "blog", "analytics");
+  static final ResourceDefinitionContext DATABASES = new ResourceDefinitionContext.Builder()
+      .withGroup("demo.lifeboat.dev").withVersion("v1").withKind("Database").withPlural("databases").withNamespaced(true).build();
+
+  private final KubernetesClient client;
+  private final Random random = new Random(42);
+  private final AtomicLong changes = new AtomicLong();
+
+  DemoWorkloads(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** Creates the applications; returns how many objects were created. */
+  int seed() {
+    int count = 0;
+    client.apiextensions().v1().customResourceDefinitions().resource(databaseCrd()).create();
+    count++;
+    for (String ns : NAMESPACES) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
+          .addToLabels("app.kubernetes.io/part-of", "lifeboat-demo").endMetadata().build()).create();
+      client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName(ns + "-settings")
+          .addToLabels("app", ns).endMetadata()
+          .addToData("LOG_LEVEL", "info").addToData("FEATURE_FLAGS", "search,checkout").build()).create();
+      client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(ns + "-db-credentials")
+          .addToLabels("app", ns).endMetadata().withType("Opaque")
+          .addToData("username", b64(ns + "-user")).addToData("password", b64("demo-" + ns + "-password")).build()).create();
+      client.apps().deployments().inNamespace(ns).resource(deployment(ns, ns + "-web", "nginx:1.27", 2)).create();
+      client.apps().deployments().inNamespace(ns).resource(deployment(ns, ns + "-worker", "busybox:1.36", 1)).create();
+      client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName(ns + "-web")
+          .addToLabels("app", ns).endMetadata().withNewSpec().addToSelector("app", ns + "-web")
+          .addNewPort().withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+      client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+          .withName(ns + "-data").addToLabels("app", ns).endMetadata().withNewSpec().withAccessModes("ReadWriteOnce")
+          .withStorageClassName("standard").withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
+          .endSpec().build()).create();
+      client.genericKubernetesResources(DATABASES).inNamespace(ns).resource(database(ns, ns + "-db", "postgres", 1)).create();
+      count += 8;
+    }
+    log.info("Seeded the local cluster with {} objects in namespaces {}", count, NAMESPACES);
+    return count;
+  }
+
+  /** One small, realistic change: a config edit, a scale, a job config map coming or going, a database resized. */
+  void churn() {
+    String ns = NAMESPACES.get(random.nextInt(NAMESPACES.size()));
+    switch (random.nextInt(4)) {
+      case 0 -> client.configMaps().inNamespace(ns).withName(ns + "-settings")
+          .edit(cm -> new ConfigMapBuilder(cm).addToData("LOG_LEVEL", random.nextBoolean() ? "debug" : "info")
+              .addToData("REVISION", Long.toString(changes.get())).build());
+      case 1 -> client.apps().deployments().inNamespace(ns).withName(ns + "-web")
+          .edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(1 + random.nextInt(4)).endSpec().build());
+      case 2 -> {
+        String name = ns + "-job-" + random.nextInt(3);
+        var cm = client.configMaps().inNamespace(ns).withName(name);
+        if (cm.get() == null) {
+          cm.create(new ConfigMapBuilder().withNewMetadata().withName(name).addToLabels("app", ns).endMetadata()
+              .addToData("schedule", "*/5 * * * *").build());
+        } else {
+          cm.delete();
+        }
+      }
+      default -> client.genericKubernetesResources(DATABASES).inNamespace(ns).withName(ns + "-db")
+          .edit(db -> {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> spec = (Map<String, Object>) db.getAdditionalProperties().get("spec");
+            spec.put("storageGi", 10 + random.nextInt(90));
+            return db;
+          });
+    }
+    changes.incrementAndGet();
+  }
+
+  long changes() {
+    return changes.get();
+  }
+
+  private static Deployment deployment(String ns, String name, String image, int replicas) {
+    return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(ns).addToLabels("app", name).endMetadata()
+        .withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name).endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata().withNewSpec()
+        .addNewContainer().withName("main").withImage(image).addNewPort().withContainerPort(8080).endPort()
+        .addNewEnv().withName("CONFIG").withNewValueFrom().withNewConfigMapKeyRef(
+            "LOG_LEVEL", ns + "-settings", false).endValueFrom().endEnv()
+        .endContainer().endSpec().endTemplate().endSpec().build();
+  }
+
+  private static GenericKubernetesResource database(String ns, String name, String engine, int replicas) {
+    return new GenericKubernetesResourceBuilder().withApiVersion("demo.lifeboat.dev/v1").withKind("Database")
+        .withNewMetadata().withName(name).withNamespace(ns).addToLabels("app", ns).endMetadata()
+        .addToAdditionalProperties("spec", new java.util.HashMap<>(Map.of("engine", engine, "replicas", replicas, "storageGi", 20)))
+        .build();
+  }
+
+  private static CustomResourceDefinition databaseCrd() {
+    return new CustomResourceDefinitionBuilder().withNewMetadata().withName("databases.demo.lifeboat.dev").endMetadata()
+        .withNewSpec().withGroup("demo.lifeboat.dev").withScope("Namespaced")
+        .withNewNames().withKind("Database").withPlural("databases").withSingular("database").withShortNames("db").endNames()
+        .addNewVersion().withName("v1").withServed(true).withStorage(true)
+        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
+        .endOpenAPIV3Schema().endSchema().endVersion().endSpec().build();
+  }
+
+  private static String b64(String value) {
+    return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+  }
+}

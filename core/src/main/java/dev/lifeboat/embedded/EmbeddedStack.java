@@ -1,0 +1,165 @@
+package dev.lifeboat.embedded;
+
+import dev.lifeboat.schemas.registry.SchemaRegistryServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lifeboat's real components on loopback, in one place: a KRaft Kafka broker, the schema registry,
+ * two S3 servers ({@code primary} and {@code offsite}), etcd when its binary is installed, and a
+ * local Kubernetes API. Used by the integration tests and by {@code lifeboat demo}. Everything runs
+ * in this JVM except etcd, which runs under a watchdog that stops it when this JVM dies, so nothing
+ * is left behind even after {@code kill -9}.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedStack.class);
+
+  public static final String ACCESS_KEY = "lifeboat";
+  public static final String SECRET_KEY = "lifeboat-secret";
+  public static final String PRIMARY_BUCKET = "lifeboat-primary";
+  public static final String OFFSITE_BUCKET = "lifeboat-offsite";
+
+  /** Which components to start and where; port 0 means any free port. */
+  public record Options(Path dataDir, int kafkaPort, int registryPort, int primaryPort, int offsitePort,
+      int kubernetesPort, int etcdPort, boolean etcd, boolean kubernetes) {
+
+    /** The demo's well-known ports; a taken port is replaced by a free one, with a warning. */
+    public static Options demo(Path dataDir) {
+      return new Options(dataDir, 9092, 8081, 9000, 9001, 6443, 2379, true, true);
+    }
+
+    /** Free ports everywhere: for tests. */
+    public static Options ephemeral(Path dataDir) {
+      return new Options(dataDir, 0, 0, 0, 0, 0, 0, true, true);
+    }
+  }
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private EmbeddedKafka kafka;
+  private SchemaRegistryServer registry;
+  private EmbeddedS3 primary;
+  private EmbeddedS3 offsite;
+  private EmbeddedEtcd etcd;
+  private LocalKubernetes kubernetes;
+  private Path kubeconfig;
+  private Duration startupTime;
+
+  private EmbeddedStack() {}
+
+  public static EmbeddedStack start(Options options) {
+    EmbeddedStack stack = new EmbeddedStack();
+    long begin = System.nanoTime();
+    try {
+      Files.createDirectories(options.dataDir());
+      stack.kafka = stack.track(EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort()));
+      stack.registry = stack.track(SchemaRegistryServer.start(
+          SchemaRegistryServer.Config.of(stack.kafka.bootstrapServers(), "127.0.0.1", Ports.preferredOrFree(options.registryPort()))));
+      stack.primary = stack.track(EmbeddedS3.start("primary", options.dataDir().resolve("s3-primary"),
+          options.primaryPort(), ACCESS_KEY, SECRET_KEY, List.of(PRIMARY_BUCKET)));
+      stack.offsite = stack.track(EmbeddedS3.start("offsite", options.dataDir().resolve("s3-offsite"),
+          options.offsitePort(), ACCESS_KEY, SECRET_KEY, List.of(OFFSITE_BUCKET)));
+      if (options.etcd()) {
+        if (EmbeddedEtcd.isInstalled()) {
+          stack.etcd = stack.track(EmbeddedEtcd.start(options.dataDir().resolve("etcd"), options.etcdPort()));
+        } else {
+          log.warn("etcd is not installed (apt-get install etcd-server): etcd snapshots are unavailable in this stack");
+        }
+      }
+      if (options.kubernetes()) {
+        stack.kubernetes = stack.track(LocalKubernetes.start(options.kubernetesPort()));
+        stack.kubeconfig = options.dataDir().resolve("kubeconfig");
+        stack.kubernetes.writeKubeconfig(stack.kubeconfig);
+      }
+    } catch (IOException e) {
+      stack.close();
+      throw new UncheckedIOException("cannot start the embedded stack in " + options.dataDir() + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+    stack.startupTime = Duration.ofNanos(System.nanoTime() - begin);
+    log.info("Embedded stack up in {} ms: kafka {}, registry {}, s3 {} and {}, etcd {}, kubernetes {}",
+        stack.startupTime.toMillis(), stack.kafka.bootstrapServers(), stack.registry.url(), stack.primary.endpoint(),
+        stack.offsite.endpoint(), stack.etcd == null ? "-" : stack.etcd.endpoints(),
+        stack.kubernetes == null ? "-" : stack.kubernetes.url());
+    return stack;
+  }
+
+  private <T extends AutoCloseable> T track(T component) {
+    started.push(component);
+    return component;
+  }
+
+  public EmbeddedKafka kafka() {
+    return kafka;
+  }
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+
+  public SchemaRegistryServer registry() {
+    return registry;
+  }
+
+  public String registryUrl() {
+    return registry.url();
+  }
+
+  public EmbeddedS3 primary() {
+    return primary;
+  }
+
+  public EmbeddedS3 offsite() {
+    return offsite;
+  }
+
+  public Optional<EmbeddedEtcd> etcd() {
+    return Optional.ofNullable(etcd);
+  }
+
+  public Optional<LocalKubernetes> kubernetes() {
+    return Optional.ofNullable(kubernetes);
+  }
+
+  public Duration startupTime() {
+    return startupTime;
+  }
+
+  public Endpoints endpoints() {
+    return new Endpoints(
+        kafka.bootstrapServers(),
+        registry.url(),
+        List.of(store(primary, PRIMARY_BUCKET), store(offsite, OFFSITE_BUCKET)),
+        kubernetes == null ? null : kubernetes.url(),
+        kubeconfig == null ? null : kubeconfig.toAbsolutePath().toString(),
+        etcd == null ? List.of() : etcd.endpoints(),
+        null);
+  }
+
+  private static Endpoints.Store store(EmbeddedS3 s3, String bucket) {
+    return new Endpoints.Store(s3.name(), s3.endpoint(), bucket, s3.accessKey(), s3.secretKey(), null);
+  }
+
+  /** Stops everything that was started, last first. Safe to call twice. */
+  @Override
+  public synchronized void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable component = started.pop();
+      try {
+        component.close();
+      } catch (Exception e) {
+        log.warn("Stopping {} failed: {}", component.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+}
