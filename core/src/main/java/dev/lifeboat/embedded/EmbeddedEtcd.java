@@ -110,9 +110,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       throw new UncheckedIOException("cannot create etcd data directory " + data, e);
     }
     int clientPort = Ports.preferredOrFree("etcd", preferredClientPort);
-    int peerPort =
-        Ports.preferredOrFree(
-            "etcd peer", preferredClientPort == 0 ? 0 : peerPortFor(preferredClientPort, clientPort));
+    int peerPort = Ports.preferredOrFree("etcd peer", peerPortFor(preferredClientPort, clientPort));
     String clientUrl = "http://127.0.0.1:" + clientPort;
     String peerUrl = "http://127.0.0.1:" + peerPort;
 
@@ -270,7 +268,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
   }
 
+  /** The port after the preferred client port (2380 for 2379), or 0 (any) if there is none. */
   private static int peerPortFor(int preferredClientPort, int clientPort) {
+    if (preferredClientPort == 0) {
+      return 0;
+    }
     int peer = preferredClientPort + 1;
     return peer > 65535 || peer == clientPort ? 0 : peer;
   }

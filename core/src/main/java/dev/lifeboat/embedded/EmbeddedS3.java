@@ -149,6 +149,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     log.info("S3 store {} on {} stopped", name, endpoint);
   }
 
+  @SuppressWarnings("try") // MinioClient.close() may throw InterruptedException
   private void createBuckets() throws Exception {
     try (MinioClient client = newClient()) {
       for (String bucket : buckets) {

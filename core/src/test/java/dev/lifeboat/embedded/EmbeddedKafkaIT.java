@@ -1,10 +1,12 @@
 package dev.lifeboat.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,22 +36,28 @@ class EmbeddedKafkaIT {
 
   @Test
   void topicsRecordsAndCommittedOffsetsSurviveARestartOnTheSameDataDir() throws Exception {
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
-      try (Admin admin = admin(kafka)) {
-        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    EmbeddedKafka first = EmbeddedKafka.start(dataDir, 0);
+    try {
+      try (Admin admin = admin(first)) {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1)))
+            .all()
+            .get(30, TimeUnit.SECONDS);
       }
-      try (KafkaProducer<String, String> producer = producer(kafka)) {
-        producer.send(new ProducerRecord<>(TOPIC, "cluster-a", "snapshot-1")).get(30, TimeUnit.SECONDS);
+      try (KafkaProducer<String, String> producer = producer(first)) {
+        producer
+            .send(new ProducerRecord<>(TOPIC, "cluster-a", "snapshot-1"))
+            .get(30, TimeUnit.SECONDS);
       }
-      try (KafkaConsumer<String, String> consumer = consumer(kafka, "restart-test")) {
+      try (KafkaConsumer<String, String> consumer = consumer(first, "restart-test")) {
         consumer.subscribe(List.of(TOPIC));
         List<ConsumerRecord<String, String>> records = pollUntilAny(consumer);
         assertThat(records).extracting(ConsumerRecord::value).containsExactly("snapshot-1");
         consumer.commitSync();
       }
-      kafka.close();
-      kafka.close();
+    } finally {
+      first.close();
     }
+    first.close(); // a second close is harmless
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0);
         Admin admin = admin(kafka)) {
@@ -66,7 +74,7 @@ class EmbeddedKafkaIT {
         consumer.seekToBeginning(List.of(PARTITION));
         assertThat(pollUntilAny(consumer))
             .extracting(ConsumerRecord::key, ConsumerRecord::value)
-            .containsExactly(org.assertj.core.groups.Tuple.tuple("cluster-a", "snapshot-1"));
+            .containsExactly(tuple("cluster-a", "snapshot-1"));
       }
     }
   }
@@ -77,7 +85,7 @@ class EmbeddedKafkaIT {
         KafkaConsumer<String, String> consumer = consumer(kafka, null);
         Admin admin = admin(kafka)) {
       try {
-        consumer.partitionsFor("no.such.topic", Duration.ofSeconds(2));
+        consumer.partitionsFor("no.such.topic", Duration.ofSeconds(1));
       } catch (org.apache.kafka.common.errors.TimeoutException expected) {
         // The broker does not create it, so the metadata never arrives.
       }
@@ -98,7 +106,8 @@ class EmbeddedKafkaIT {
   }
 
   private static Admin admin(EmbeddedKafka kafka) {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+    return Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
   }
 
   private static KafkaProducer<String, String> producer(EmbeddedKafka kafka) {
@@ -110,7 +119,7 @@ class EmbeddedKafkaIT {
 
   private static KafkaConsumer<String, String> consumer(EmbeddedKafka kafka, String groupId) {
     Map<String, Object> config =
-        new java.util.HashMap<>(
+        new HashMap<>(
             Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
