@@ -58,6 +58,7 @@ class EmbeddedKafkaIT {
       first.close();
     }
     first.close(); // a second close is harmless
+    assertThat(Ports.isFree(port(first))).isTrue();
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0);
         Admin admin = admin(kafka)) {
@@ -103,6 +104,11 @@ class EmbeddedKafkaIT {
       consumer.poll(Duration.ofMillis(200)).forEach(records::add);
     }
     return records;
+  }
+
+  private static int port(EmbeddedKafka kafka) {
+    String servers = kafka.bootstrapServers();
+    return Integer.parseInt(servers.substring(servers.lastIndexOf(':') + 1));
   }
 
   private static Admin admin(EmbeddedKafka kafka) {

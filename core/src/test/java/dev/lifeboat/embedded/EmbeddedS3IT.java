@@ -11,6 +11,7 @@ import io.minio.ObjectWriteResponse;
 import io.minio.PutObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import java.io.ByteArrayInputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,7 +35,8 @@ class EmbeddedS3IT {
     byte[] large = new byte[PART_SIZE + 1024 * 1024];
     new Random(42).nextBytes(large);
 
-    try (EmbeddedS3 s3 = start();
+    EmbeddedS3 first = start();
+    try (EmbeddedS3 s3 = first;
         MinioClient client = s3.newClient()) {
       assertThat(s3.buckets()).containsExactlyElementsOf(BUCKETS);
       for (String bucket : BUCKETS) {
@@ -55,6 +57,7 @@ class EmbeddedS3IT {
       assertThat(get(client, "lifeboat-primary", "manifests/1.json")).isEqualTo(small);
       assertThat(get(client, "lifeboat-replica", "chunks/large")).isEqualTo(large);
     }
+    assertThat(Ports.isFree(URI.create(first.endpoint()).getPort())).isTrue();
 
     try (EmbeddedS3 s3 = start();
         MinioClient client = s3.newClient()) {

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.File;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +55,18 @@ class LocalKubernetesIT {
   static void stop() {
     kubernetes.close();
     kubernetes.close();
+  }
+
+  @Test
+  void closeStopsTheServerAndFreesItsPort() {
+    LocalKubernetes other = LocalKubernetes.start(0);
+    int port = URI.create(other.url()).getPort();
+    assertThat(other.client().namespaces().withName("default").get()).isNotNull();
+
+    other.close();
+    other.close();
+
+    assertThat(Ports.isFree(port)).isTrue();
   }
 
   @Test
