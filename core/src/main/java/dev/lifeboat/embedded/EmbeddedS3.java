@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An S3-compatible object store in this JVM: S3Proxy over its {@code filesystem-nio2} provider,
- * listening on 127.0.0.1 only and requiring AWS signature authentication with one key pair.
+ * listening on 127.0.0.1 only and requiring AWS signature version 4 with one key pair.
  *
  * <p>Objects live under {@code <dataDir>/blobs}, one directory per bucket, so they survive a
  * restart. The buckets named at start are created if missing.
@@ -85,7 +85,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         S3Proxy.builder()
             .blobStore(BlobStores.create(PROVIDER, blobStoreProperties))
             .endpoint(URI.create(endpoint))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+            .awsAuthentication(AuthenticationType.AWS_V4, accessKey, secretKey)
             .build();
     EmbeddedS3 s3 =
         new EmbeddedS3(name, proxy, endpoint, accessKey, secretKey, List.copyOf(buckets));

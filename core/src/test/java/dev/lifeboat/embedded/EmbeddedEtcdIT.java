@@ -60,6 +60,17 @@ class EmbeddedEtcdIT {
   }
 
   @Test
+  void keysSurviveARestartOnTheSameDataDir() throws Exception {
+    try (EmbeddedEtcd etcd = EmbeddedEtcd.start(dataDir, 0)) {
+      put(etcd, "/registry/namespaces/shop", "kept");
+    }
+
+    try (EmbeddedEtcd etcd = EmbeddedEtcd.start(dataDir, 0)) {
+      assertThat(get(etcd, "/registry/namespaces/shop")).contains("kept");
+    }
+  }
+
+  @Test
   void etcdStopsWhenTheJvmThatStartedItIsKilled() throws Exception {
     Process child =
         new ProcessBuilder(
