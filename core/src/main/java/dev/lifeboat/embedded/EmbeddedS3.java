@@ -141,12 +141,17 @@ public final class EmbeddedS3 implements AutoCloseable {
       return;
     }
     closed = true;
+    long began = System.nanoTime();
     try {
       proxy.stop();
     } catch (Exception e) {
       log.warn("S3 store {} on {} did not stop cleanly", name, endpoint, e);
     }
-    log.info("S3 store {} on {} stopped", name, endpoint);
+    log.info(
+        "S3 store {} on {} stopped in {} ms",
+        name,
+        endpoint,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
   }
 
   @SuppressWarnings("try") // MinioClient.close() may throw InterruptedException
