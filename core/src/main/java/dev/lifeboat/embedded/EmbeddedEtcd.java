@@ -146,19 +146,17 @@ public final class EmbeddedEtcd implements AutoCloseable {
     builder.environment().keySet().removeIf(name -> name.startsWith("ETCD"));
 
     Process watchdog;
-    long etcdPid;
     try {
       watchdog = builder.start();
-      BufferedReader pidLine =
-          new BufferedReader(
-              new InputStreamReader(watchdog.getInputStream(), StandardCharsets.US_ASCII));
-      String line = pidLine.readLine();
-      if (line == null) {
-        throw new IllegalStateException("etcd did not start; see " + logFile);
-      }
-      etcdPid = Long.parseLong(line.trim());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + etcd, e);
+    }
+    long etcdPid;
+    try {
+      etcdPid = readPid(watchdog);
+    } catch (IOException | RuntimeException e) {
+      watchdog.destroyForcibly();
+      throw new IllegalStateException("etcd did not start; see " + logFile, e);
     }
     EmbeddedEtcd server = new EmbeddedEtcd(watchdog, etcdPid, clientPort, logFile);
     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
@@ -234,6 +232,18 @@ public final class EmbeddedEtcd implements AutoCloseable {
         "etcd on {} stopped in {} ms",
         endpoints().get(0),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+  }
+
+  /** The watchdog's first line of output: the pid of the etcd it started. */
+  private static long readPid(Process watchdog) throws IOException {
+    BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(watchdog.getInputStream(), StandardCharsets.US_ASCII));
+    String line = out.readLine();
+    if (line == null) {
+      throw new IOException("the watchdog exited without starting etcd");
+    }
+    return Long.parseLong(line.trim());
   }
 
   private void awaitHealthy() {

@@ -38,6 +38,8 @@ public final class LocalKubernetes implements AutoCloseable {
   public static final String CONTEXT = "lifeboat-local";
 
   private static final Logger log = LoggerFactory.getLogger(LocalKubernetes.class);
+  private static final List<String> INITIAL_NAMESPACES =
+      List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
   /**
    * The mock server logs every request at INFO through java.util.logging, straight to the console.
@@ -50,8 +52,6 @@ public final class LocalKubernetes implements AutoCloseable {
   static {
     MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
   }
-  private static final List<String> INITIAL_NAMESPACES =
-      List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
   private final KubernetesMockServer server;
   private final String url;
@@ -80,7 +80,12 @@ public final class LocalKubernetes implements AutoCloseable {
             new HashMap<>(),
             new DiscoveryDispatcher(crud, () -> port),
             false);
-    server.start(Ports.loopback(), port);
+    try {
+      server.start(Ports.loopback(), port);
+    } catch (RuntimeException e) {
+      server.shutdown();
+      throw new IllegalStateException("cannot start the Kubernetes API on port " + port, e);
+    }
     LocalKubernetes kubernetes = new LocalKubernetes(server, "http://127.0.0.1:" + port);
     try {
       kubernetes.createInitialNamespaces();
