@@ -1,0 +1,213 @@
+package dev.lifeboat.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka cluster in this JVM: one KRaft node that is both broker and controller,
+ * started the way {@code kafka-server-start} starts one, listening on 127.0.0.1 only.
+ *
+ * <p>The log directory is {@code <dataDir>/data}; it is formatted on the first start and reused
+ * afterwards, so topics and records survive a restart. The controller quorum is static
+ * ({@code controller.quorum.voters}), which lets both ports change from one run to the next.
+ * Every internal topic has replication factor 1 and one partition, as a single node needs.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
+  private static final int NODE_ID = 1;
+  private static final String BROKER_LISTENER = "PLAINTEXT";
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  private final KafkaRaftServer server;
+  private final String bootstrapServers;
+  private final Path logDir;
+  private boolean closed;
+
+  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir) {
+    this.server = server;
+    this.bootstrapServers = bootstrapServers;
+    this.logDir = logDir;
+  }
+
+  /**
+   * Starts the node and returns once an admin client can describe the cluster.
+   *
+   * @param dataDir a directory this broker owns; created if missing, kept across runs
+   * @param preferredPort the client port to use if it is free (e.g. 9092); 0 for any free port
+   */
+  public static EmbeddedKafka start(Path dataDir, int preferredPort) {
+    long began = System.nanoTime();
+    Path logDir = dataDir.resolve("data").toAbsolutePath();
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create Kafka log directory " + logDir, e);
+    }
+    int port = Ports.preferredOrFree("Kafka", preferredPort);
+    int controllerPort = Ports.preferredOrFree("Kafka controller", 0);
+    KafkaConfig config = KafkaConfig.fromProps(properties(logDir, port, controllerPort), false);
+    boolean formatted = formatIfNeeded(config, logDir);
+
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    EmbeddedKafka kafka = new EmbeddedKafka(server, "127.0.0.1:" + port, logDir);
+    try {
+      server.startup();
+      kafka.awaitReady();
+    } catch (RuntimeException e) {
+      kafka.close();
+      throw e;
+    }
+    log.info(
+        "Kafka started on {} in {} ms (log dir {}{})",
+        kafka.bootstrapServers,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+        logDir,
+        formatted ? ", newly formatted" : "");
+    return kafka;
+  }
+
+  /** The {@code bootstrap.servers} value for clients, e.g. {@code 127.0.0.1:9092}. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** Shuts the node down and waits until it has stopped. Calling it again does nothing. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long began = System.nanoTime();
+    server.shutdown();
+    server.awaitShutdown();
+    log.info(
+        "Kafka on {} stopped in {} ms",
+        bootstrapServers,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+  }
+
+  static Properties properties(Path logDir, int port, int controllerPort) {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", String.valueOf(NODE_ID));
+    p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+    p.put(
+        "listeners",
+        BROKER_LISTENER + "://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:"
+            + controllerPort);
+    p.put("advertised.listeners", BROKER_LISTENER + "://127.0.0.1:" + port);
+    p.put("controller.listener.names", CONTROLLER_LISTENER);
+    p.put("inter.broker.listener.name", BROKER_LISTENER);
+    p.put(
+        "listener.security.protocol.map",
+        BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    p.put("log.dirs", logDir.toString());
+
+    // One node: every internal topic has one replica and one partition.
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("num.partitions", "1");
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "1");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("share.coordinator.state.topic.num.partitions", "1");
+
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("auto.create.topics.enable", "false");
+
+    // Sized for a laptop, not a data centre: fewer threads, a small log-cleaner buffer.
+    p.put("num.network.threads", "2");
+    p.put("num.io.threads", "2");
+    p.put("background.threads", "2");
+    p.put("num.recovery.threads.per.data.dir", "1");
+    p.put("log.cleaner.threads", "1");
+    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
+    return p;
+  }
+
+  /** Formats the log directory unless an earlier run did; returns whether it formatted. */
+  private static boolean formatIfNeeded(KafkaConfig config, Path logDir) {
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      return false;
+    }
+    Formatter formatter =
+        new Formatter()
+            .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+            .setNodeId(config.nodeId())
+            .setClusterId(Uuid.randomUuid().toString())
+            .setControllerListenerName(config.controllerListenerNames().get(0))
+            .setMetadataLogDirectory(config.metadataLogDir())
+            .setUnstableFeatureVersionsEnabled(false)
+            .setIgnoreFormatted(true)
+            .setHasDynamicQuorum(false)
+            .addDirectory(logDir.toString());
+    try {
+      formatter.run();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot format Kafka log directory " + logDir, e);
+    }
+    return true;
+  }
+
+  private void awaitReady() {
+    Map<String, Object> props =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    try (Admin admin = Admin.create(props)) {
+      while (true) {
+        try {
+          int nodes =
+              admin
+                  .describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
+                  .nodes()
+                  .get(10, TimeUnit.SECONDS)
+                  .size();
+          if (nodes > 0) {
+            return;
+          }
+        } catch (ExecutionException | TimeoutException e) {
+          log.debug("Kafka on {} not ready yet: {}", bootstrapServers, e.toString());
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "Kafka on " + bootstrapServers + " (log dir " + logDir + ") not ready after "
+                  + READY_TIMEOUT.toSeconds() + " s");
+        }
+        Thread.sleep(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for Kafka", e);
+    }
+  }
+}
