@@ -59,7 +59,7 @@ final class Demo implements AutoCloseable {
     LifeboatProcess process = null;
     ScheduledExecutorService churn = null;
     try {
-      int statusPort = Ports.preferredOrFree(anyPorts ? 0 : 8080);
+      int statusPort = Ports.preferredOrFree("status", anyPorts ? 0 : 8080);
       process = new LifeboatProcess(config(stack, statusPort), "demo").start();
       auditStackStarted(process, stack);
       DemoWorkloads workloads = new DemoWorkloads(stack.kubernetes().orElseThrow().client());

@@ -22,7 +22,7 @@ final class RegistryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    SchemaRegistryServer server = SchemaRegistryServer.start(SchemaRegistryServer.Config.of(bootstrapServers, host, port));
+    SchemaRegistryServer server = SchemaRegistryServer.start(SchemaRegistryServer.Config.of(bootstrapServers).withHost(host).withPort(port));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();

@@ -62,7 +62,8 @@ public final class EmbeddedStack implements AutoCloseable {
       Files.createDirectories(options.dataDir());
       stack.kafka = stack.track(EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort()));
       stack.registry = stack.track(SchemaRegistryServer.start(
-          SchemaRegistryServer.Config.of(stack.kafka.bootstrapServers(), "127.0.0.1", Ports.preferredOrFree(options.registryPort()))));
+          SchemaRegistryServer.Config.of(stack.kafka.bootstrapServers())
+              .withPort(Ports.preferredOrFree("schema-registry", options.registryPort()))));
       stack.primary = stack.track(EmbeddedS3.start("primary", options.dataDir().resolve("s3-primary"),
           options.primaryPort(), ACCESS_KEY, SECRET_KEY, List.of(PRIMARY_BUCKET)));
       stack.offsite = stack.track(EmbeddedS3.start("offsite", options.dataDir().resolve("s3-offsite"),
