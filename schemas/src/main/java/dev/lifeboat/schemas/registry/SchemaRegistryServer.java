@@ -114,16 +114,16 @@ public final class SchemaRegistryServer implements AutoCloseable {
           + config.bootstrapServers() + ": " + e.errorMessage(), e);
     }
     RegistryHttpHandler handler = new RegistryHttpHandler(new RegistryRoutes(new RegistryService(registryLog, state)));
-    ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, new RequestThreads(config.port()));
     HttpServer http;
     try {
       http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
     } catch (IOException e) {
-      executor.shutdownNow();
       registryLog.close();
       throw new IllegalStateException("Schema registry cannot listen on " + config.host() + ":"
           + config.port() + ": " + e.getMessage(), e);
     }
+    ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS,
+        new RequestThreads(http.getAddress().getPort()));
     http.createContext("/", handler);
     http.setExecutor(executor);
     http.start();
