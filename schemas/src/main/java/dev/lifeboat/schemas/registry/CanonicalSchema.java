@@ -25,6 +25,16 @@ record CanonicalSchema(String text, Schema schema) {
     }
   }
 
+  /**
+   * A schema as the topic holds it: the text is kept exactly as written, since it is the identity
+   * the writer compared by, and parsed only to get the schema.
+   *
+   * @throws SchemaParseException if the text is not a schema
+   */
+  static CanonicalSchema stored(String text) {
+    return new CanonicalSchema(text, new Schema.Parser().parse(text));
+  }
+
   static CanonicalSchema of(Schema schema) {
     return new CanonicalSchema(schema.toString(), schema);
   }

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpSchemaRegistryClient implements SchemaRegistry {
   private static final Logger log = LoggerFactory.getLogger(HttpSchemaRegistryClient.class);
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  /** Longer than the server's own wait for Kafka, so its 50002 answer arrives rather than a client timeout. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   static final String ACCEPT = "application/vnd.schemaregistry.v1+json,"
       + " application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
   static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";

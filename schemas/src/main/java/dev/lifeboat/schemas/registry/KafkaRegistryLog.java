@@ -71,6 +71,7 @@ final class KafkaRegistryLog implements AutoCloseable {
       registryLog.consumer.assign(List.of(registryLog.partition));
       registryLog.consumer.seekToBeginning(List.of(registryLog.partition));
       registryLog.reader.start();
+      registryLog.producer.partitionsFor(topic); // fetch metadata now rather than on the first write
       registryLog.catchUp();
       return registryLog;
     } catch (RuntimeException e) {
@@ -114,11 +115,20 @@ final class KafkaRegistryLog implements AutoCloseable {
     awaitApplied(end);
   }
 
-  /** Waits until every record before {@code offset} has been applied to the state. */
+  /**
+   * Waits until every record before {@code offset} has been applied to the state. Gives up when
+   * the reader made no progress for the timeout, so reading a long topic at start-up is not cut
+   * short while a stalled one is.
+   */
   void awaitApplied(long offset) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (progress) {
+      long seen = nextOffset;
       while (nextOffset < offset) {
+        if (nextOffset > seen) {
+          seen = nextOffset;
+          deadline = System.nanoTime() + timeout.toNanos();
+        }
         long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (remainingMillis <= 0 || closed) {
           throw RegistryErrors.timeout("Timed out waiting for the Kafka store topic "

@@ -25,6 +25,8 @@ final class RegistryHttpHandler implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(RegistryHttpHandler.class);
   static final String REGISTRY_JSON = "application/vnd.schemaregistry.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Far above any real schema; keeps a runaway client from exhausting the heap. */
+  static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
   private final RegistryRoutes routes;
   private final AtomicLong requests = new AtomicLong();
@@ -47,7 +49,10 @@ final class RegistryHttpHandler implements HttpHandler {
     try {
       byte[] body;
       try (InputStream in = exchange.getRequestBody()) {
-        body = in.readAllBytes();
+        body = in.readNBytes(MAX_BODY_BYTES + 1);
+      }
+      if (body.length > MAX_BODY_BYTES) {
+        throw new RegistryException(413, 413, "Request body larger than " + MAX_BODY_BYTES + " bytes");
       }
       response = routes.dispatch(method, segments(path), query(exchange.getRequestURI().getRawQuery()), body);
     } catch (RegistryException e) {

@@ -90,12 +90,9 @@ final class RegistryState {
         return false;
       }
       try {
-        schema = CanonicalSchema.parse(proposal.schema());
-      } catch (RegistryException e) {
+        schema = CanonicalSchema.stored(proposal.schema());
+      } catch (RuntimeException e) {
         return false;
-      }
-      if (!schema.text().equals(proposal.schema())) {
-        return false; // proposers write the canonical text; anything else is not ours to accept
       }
     }
     boolean alreadyLive = versions.stream()

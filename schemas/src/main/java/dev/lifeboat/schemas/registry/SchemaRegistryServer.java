@@ -45,12 +45,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
    * @param port the port to listen on, 0 for any free port; default 0
    * @param topic the single-partition compacted topic holding the schemas, created if missing;
    *     default {@value #DEFAULT_TOPIC}
-   * @param timeout how long to wait for Kafka before answering 50002; default 30 s
+   * @param timeout how long to wait for Kafka before answering 50002; default 10 s
    */
   public record Config(String bootstrapServers, String host, int port, String topic, Duration timeout) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_TOPIC = "_schemas";
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     public Config {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {

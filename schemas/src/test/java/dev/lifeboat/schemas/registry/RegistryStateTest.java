@@ -65,6 +65,12 @@ class RegistryStateTest {
   }
 
   @Test
+  void aProposalThatIsNotASchemaIsIgnored() {
+    assertThat(state.apply(new SchemaProposal("p", "users", 1, 1, "{\"type\":\"record\"}"))).isFalse();
+    assertThat(state.subjects(true)).isEmpty();
+  }
+
+  @Test
   void planningReusesIdsAndVersionsAndChecksCompatibility() {
     assertThat(state.planRegistration("users", CanonicalSchema.of(TestSchemas.user())))
         .isEqualTo(new RegistrationPlan.Propose(1, 1));
