@@ -11,9 +11,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,9 +19,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -67,7 +62,7 @@ final class KafkaRegistryLog implements AutoCloseable {
   static KafkaRegistryLog open(String bootstrapServers, String topic, Duration timeout, RegistryState state) {
     KafkaRegistryLog registryLog = new KafkaRegistryLog(bootstrapServers, topic, timeout, state);
     try {
-      registryLog.ensureTopic();
+      RegistryTopic.ensure(registryLog.admin, topic, timeout);
       registryLog.consumer.assign(List.of(registryLog.partition));
       registryLog.consumer.seekToBeginning(List.of(registryLog.partition));
       registryLog.reader.start();
@@ -182,56 +177,6 @@ final class KafkaRegistryLog implements AutoCloseable {
     }
     boolean applied = state.apply(decoded.get());
     log.debug("Offset {} of {}: {} {}", record.offset(), partition, applied ? "applied" : "rejected", decoded.get());
-  }
-
-  private void ensureTopic() {
-    String topic = partition.topic();
-    try {
-      Optional<TopicDescription> existing = describeTopic(topic);
-      if (existing.isPresent()) {
-        int partitions = existing.get().partitions().size();
-        if (partitions != 1) {
-          throw new IllegalStateException("Schema registry topic '" + topic + "' has " + partitions
-              + " partitions; it must have exactly 1");
-        }
-        return;
-      }
-      int brokers = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
-      short replicationFactor = (short) Math.max(1, Math.min(3, brokers));
-      NewTopic newTopic = new NewTopic(topic, 1, replicationFactor)
-          .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-      try {
-        admin.createTopics(List.of(newTopic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        log.info("Created schema registry topic '{}' (1 partition, replication factor {}, compacted)",
-            topic, replicationFactor);
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw e;
-        }
-      }
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("Cannot create or describe schema registry topic '" + topic
-          + "': " + e.getCause().getMessage(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("Timed out after " + timeout + " creating or describing schema"
-          + " registry topic '" + topic + "'; is Kafka reachable?", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while preparing topic '" + topic + "'", e);
-    }
-  }
-
-  private Optional<TopicDescription> describeTopic(String topic)
-      throws ExecutionException, TimeoutException, InterruptedException {
-    try {
-      return Optional.of(admin.describeTopics(List.of(topic)).allTopicNames()
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic));
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-        return Optional.empty();
-      }
-      throw e;
-    }
   }
 
   @Override

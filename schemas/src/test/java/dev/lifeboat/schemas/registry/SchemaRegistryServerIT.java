@@ -12,7 +12,11 @@ import dev.lifeboat.schemas.registry.SchemaRegistryServer.Config;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,6 +181,23 @@ class SchemaRegistryServerIT {
       assertThat(again.port()).isEqualTo(port);
       assertThat(new HttpSchemaRegistryClient(again.url()).subjects()).isEmpty();
     }
+  }
+
+  @Test
+  void refusesATopicThatCouldReorderOrLoseSchemas() throws Exception {
+    String partitioned = "_schemas-partitioned-" + UUID.randomUUID();
+    String deleting = "_schemas-deleting-" + UUID.randomUUID();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(partitioned, 3, (short) 1),
+          new NewTopic(deleting, 1, (short) 1).configs(Map.of("cleanup.policy", "delete")))).all().get();
+    }
+
+    assertThatThrownBy(() -> SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic(partitioned)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(partitioned).hasMessageContaining("exactly 1");
+    assertThatThrownBy(() -> SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic(deleting)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cleanup.policy=delete");
   }
 
   @Test
