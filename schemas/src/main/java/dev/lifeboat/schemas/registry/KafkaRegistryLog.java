@@ -52,8 +52,19 @@ final class KafkaRegistryLog implements AutoCloseable {
     this.state = state;
     String clientId = "lifeboat-schema-registry-" + INSTANCES.incrementAndGet();
     this.admin = Admin.create(adminConfig(bootstrapServers, clientId, timeout));
-    this.producer = new KafkaProducer<>(producerConfig(bootstrapServers, clientId, timeout));
-    this.consumer = new KafkaConsumer<>(consumerConfig(bootstrapServers, clientId));
+    try {
+      this.producer = new KafkaProducer<>(producerConfig(bootstrapServers, clientId, timeout));
+    } catch (RuntimeException e) {
+      admin.close(Duration.ZERO);
+      throw e;
+    }
+    try {
+      this.consumer = new KafkaConsumer<>(consumerConfig(bootstrapServers, clientId));
+    } catch (RuntimeException e) {
+      producer.close(Duration.ZERO);
+      admin.close(Duration.ZERO);
+      throw e;
+    }
     this.reader = new Thread(this::readLoop, "schema-registry-reader-" + topic);
     this.reader.setDaemon(true);
   }

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,6 +123,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
     } catch (RegistryException e) {
       throw new IllegalStateException("Schema registry cannot read topic '" + config.topic() + "' at "
           + config.bootstrapServers() + ": " + e.errorMessage(), e);
+    } catch (KafkaException e) {
+      throw new IllegalStateException("Schema registry cannot use Kafka at " + config.bootstrapServers()
+          + " (bootstrapServers): " + e.getMessage(), e);
     }
     RegistryHttpHandler handler = new RegistryHttpHandler(new RegistryRoutes(new RegistryService(registryLog, state)));
     HttpServer http;

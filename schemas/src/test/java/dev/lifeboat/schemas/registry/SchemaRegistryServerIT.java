@@ -206,5 +206,8 @@ class SchemaRegistryServerIT {
     assertThatThrownBy(() -> SchemaRegistryServer.start(unreachable))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("_schemas");
+    assertThatThrownBy(() -> SchemaRegistryServer.start(Config.of("no-such-host.invalid:9092")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("bootstrapServers");
   }
 }
