@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -171,7 +172,7 @@ final class KafkaRegistryLog implements AutoCloseable {
         sleepQuietly(POLL_INTERVAL);
       }
     }
-    consumer.close(Duration.ZERO);
+    consumer.close(CloseOptions.timeout(Duration.ZERO));
   }
 
   private void apply(ConsumerRecord<byte[], byte[]> record) {
@@ -207,7 +208,7 @@ final class KafkaRegistryLog implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     } else {
-      consumer.close(Duration.ZERO);
+      consumer.close(CloseOptions.timeout(Duration.ZERO));
     }
     producer.close(Duration.ofSeconds(5));
     admin.close(Duration.ofSeconds(5));

@@ -37,9 +37,16 @@ final class EmbeddedKafka implements AutoCloseable {
 
   /** Stops the cluster; the test kit fails if closed twice, so later calls do nothing. */
   @Override
-  public void close() throws Exception {
+  public void close() {
     if (closed.compareAndSet(false, true)) {
-      cluster.close();
+      try {
+        cluster.close();
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("Could not stop the embedded Kafka cluster", e);
+      }
     }
   }
 }

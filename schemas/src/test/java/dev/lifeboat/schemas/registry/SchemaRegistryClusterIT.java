@@ -35,7 +35,7 @@ class SchemaRegistryClusterIT {
   }
 
   @AfterAll
-  static void stopKafka() throws Exception {
+  static void stopKafka() {
     kafka.close();
   }
 

@@ -31,7 +31,7 @@ class SchemaRegistryServerIT {
   }
 
   @AfterAll
-  static void stopKafka() throws Exception {
+  static void stopKafka() {
     kafka.close();
   }
 
