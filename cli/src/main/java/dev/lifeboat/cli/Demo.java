@@ -113,16 +113,16 @@ final class Demo implements AutoCloseable {
   private static void auditStackStarted(LifeboatProcess process, EmbeddedStack stack) {
     Endpoints e = stack.endpoints();
     var audit = process.runtime().audit();
-    audit.event("component.start", "kafka", AuditOutcome.INFO).detail("bootstrapServers", e.kafkaBootstrapServers())
+    audit.component("start", "kafka", AuditOutcome.INFO).detail("bootstrapServers", e.kafkaBootstrapServers())
         .detail("startupMillis", stack.startupTime().toMillis()).publish();
-    audit.event("component.start", "schema-registry", AuditOutcome.INFO).detail("url", e.schemaRegistryUrl()).publish();
+    audit.component("start", "schema-registry", AuditOutcome.INFO).detail("url", e.schemaRegistryUrl()).publish();
     for (Endpoints.Store s : e.stores()) {
-      audit.event("component.start", "s3:" + s.name(), AuditOutcome.INFO).detail("endpoint", s.endpoint()).detail("bucket", s.bucket()).publish();
+      audit.component("start", "s3:" + s.name(), AuditOutcome.INFO).detail("endpoint", s.endpoint()).detail("bucket", s.bucket()).publish();
     }
     if (!e.etcdEndpoints().isEmpty()) {
-      audit.event("component.start", "etcd", AuditOutcome.INFO).detail("endpoints", e.etcdEndpoints()).publish();
+      audit.component("start", "etcd", AuditOutcome.INFO).detail("endpoints", e.etcdEndpoints()).publish();
     }
-    audit.event("component.start", "kubernetes", AuditOutcome.INFO).detail("url", e.kubernetesApiUrl()).publish();
+    audit.component("start", "kubernetes", AuditOutcome.INFO).detail("url", e.kubernetesApiUrl()).publish();
   }
 
   Endpoints endpoints() {
@@ -150,7 +150,7 @@ final class Demo implements AutoCloseable {
       var audit = process.runtime() == null ? null : process.runtime().audit();
       if (audit != null) {
         for (String component : List.of("kubernetes", "etcd", "s3:offsite", "s3:primary", "schema-registry", "kafka")) {
-          audit.event("component.stop", component, AuditOutcome.INFO).publish();
+          audit.component("stop", component, AuditOutcome.INFO).publish();
         }
       }
     } catch (RuntimeException e) {

@@ -32,6 +32,14 @@ public final class AuditPublisher {
     this.events = events;
   }
 
+  /**
+   * An event about a component's life (start, stop, crash), keyed by the component so that its
+   * events stay in order on one partition.
+   */
+  public Builder component(String action, String component, AuditOutcome outcome) {
+    return new Builder("component." + action, component, outcome).correlationId(component);
+  }
+
   /** Starts an audit event: what was done, to what, and how it went. */
   public Builder event(String action, String subject, AuditOutcome outcome) {
     return new Builder(action, subject, outcome);

@@ -81,7 +81,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
   public void run() {
     MDC.put("worker", definition.name());
     context.health().set(component, Health.State.UP, "reading " + definition.inputTopics());
-    context.audit().event("component.start", component, AuditOutcome.INFO)
+    context.audit().component("start", component, AuditOutcome.INFO)
         .detail("topics", definition.inputTopics()).publish();
     try {
       consumer.subscribe(definition.inputTopics(), new ForgetRevoked());
@@ -99,7 +99,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     } catch (RuntimeException e) {
       log.error("Worker {} stopped on an unexpected error: {}", definition.name(), ErrorClassifier.describe(e), e);
       context.health().set(component, Health.State.DOWN, ErrorClassifier.describe(e));
-      context.audit().event("component.crash", component, AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
+      context.audit().component("crash", component, AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
       throw e;
     } finally {
       consumerMetrics.close();
@@ -107,7 +107,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
       if (context.health().components().get(component).state() != Health.State.DOWN) {
         context.health().set(component, Health.State.DOWN, "stopped");
       }
-      context.audit().event("component.stop", component, AuditOutcome.INFO).publish();
+      context.audit().component("stop", component, AuditOutcome.INFO).publish();
       MDC.remove("worker");
     }
   }
@@ -198,6 +198,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
       context.health().set(component, Health.State.DEGRADED,
           position + " still failing after " + state.attempts + " attempts: " + ErrorClassifier.describe(error));
       context.audit().event("record.retrying", position, AuditOutcome.FAILED)
+          .correlationId(component)
           .reason("still failing after " + state.attempts + " attempts, the record stays on Kafka and is retried: "
               + ErrorClassifier.describe(error))
           .detail("worker", definition.name()).publish();
@@ -217,6 +218,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     List<Future<RecordMetadata>> sends = new ArrayList<>();
     sends.add(context.deadLetters().publish(record, definition.name(), error));
     sends.add(context.audit().event("record.dead-lettered", position, AuditOutcome.FAILED)
+        .correlationId(component)
         .reason(why + ": " + ErrorClassifier.describe(error))
         .detail("worker", definition.name())
         .detail("errorClass", error.getClass().getName())

@@ -29,6 +29,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  * adds partition and offset when this runs as its deserializer; {@link #decode} takes them directly.
  */
 public final class AvroDeserializer<T> implements Deserializer<T> {
+  static {
+    TrustedContract.ensure();
+  }
+
   private final SchemaRegistry registry;
   private final TopicCatalog catalog;
   private final Map<Long, DatumReader<Object>> readers = new ConcurrentHashMap<>();

@@ -25,6 +25,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * to the registry.
  */
 public final class AvroSerializer<T> implements Serializer<T> {
+  static {
+    TrustedContract.ensure();
+  }
+
   private final SchemaRegistry registry;
   private final TopicCatalog catalog;
   private final boolean autoRegister;
