@@ -1,5 +1,6 @@
 package dev.lifeboat.schemas.registry;
 
+import dev.lifeboat.schemas.testing.TestKafkaCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,12 +28,12 @@ class RegistryRestApiIT {
   private static final String USER_WITH_EMAIL = TestSchemas.userWithOptionalEmail().toString();
   private static final String USER_REQUIRING_EMAIL = TestSchemas.userWithRequiredEmail().toString();
 
-  private static EmbeddedKafka kafka;
+  private static TestKafkaCluster kafka;
   private static SchemaRegistryServer server;
 
   @BeforeAll
   static void start() throws Exception {
-    kafka = EmbeddedKafka.start();
+    kafka = TestKafkaCluster.start();
     server = SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic("_schemas-rest"));
   }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.schemas.registry;
 
+import dev.lifeboat.schemas.testing.TestKafkaCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.schemas.registry.SchemaRegistry.SubjectVersion;
@@ -27,11 +28,11 @@ import org.junit.jupiter.api.Test;
 /** Several registry instances sharing one topic, without a leader, agree on every id and version. */
 class SchemaRegistryClusterIT {
   private static final int THREADS_PER_INSTANCE = 4;
-  private static EmbeddedKafka kafka;
+  private static TestKafkaCluster kafka;
 
   @BeforeAll
   static void startKafka() throws Exception {
-    kafka = EmbeddedKafka.start();
+    kafka = TestKafkaCluster.start();
   }
 
   @AfterAll

@@ -1,5 +1,6 @@
 package dev.lifeboat.schemas.registry;
 
+import dev.lifeboat.schemas.testing.TestKafkaCluster;
 import static dev.lifeboat.schemas.registry.TestSchemas.order;
 import static dev.lifeboat.schemas.registry.TestSchemas.user;
 import static dev.lifeboat.schemas.registry.TestSchemas.userWithOptionalEmail;
@@ -23,11 +24,11 @@ import org.junit.jupiter.api.Test;
 
 /** The registry server against a real broker, used through {@link HttpSchemaRegistryClient}. */
 class SchemaRegistryServerIT {
-  private static EmbeddedKafka kafka;
+  private static TestKafkaCluster kafka;
 
   @BeforeAll
   static void startKafka() throws Exception {
-    kafka = EmbeddedKafka.start();
+    kafka = TestKafkaCluster.start();
   }
 
   @AfterAll

@@ -1,37 +1,43 @@
-package dev.lifeboat.schemas.registry;
+package dev.lifeboat.schemas.testing;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /** A single-node KRaft Kafka cluster in this JVM, for integration tests. */
-final class EmbeddedKafka implements AutoCloseable {
+public final class TestKafkaCluster implements AutoCloseable {
   private final KafkaClusterTestKit cluster;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster) {
+  private TestKafkaCluster(KafkaClusterTestKit cluster) {
     this.cluster = cluster;
   }
 
-  static EmbeddedKafka start() throws Exception {
+  public static TestKafkaCluster start() throws Exception {
     KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
         .setCombined(true)
         .setNumBrokerNodes(1)
         .setNumControllerNodes(1)
         .build())
+        // one broker: every internal topic must fit on it
+        .setConfigProp("offsets.topic.replication.factor", "1")
+        .setConfigProp("offsets.topic.num.partitions", "1")
+        .setConfigProp("transaction.state.log.replication.factor", "1")
+        .setConfigProp("transaction.state.log.min.isr", "1")
+        .setConfigProp("group.initial.rebalance.delay.ms", "0")
         .build();
     try {
       cluster.format();
       cluster.startup();
       cluster.waitForReadyBrokers();
-      return new EmbeddedKafka(cluster);
+      return new TestKafkaCluster(cluster);
     } catch (Exception e) {
       cluster.close();
       throw e;
     }
   }
 
-  String bootstrapServers() {
+  public String bootstrapServers() {
     return cluster.bootstrapServers();
   }
 

@@ -1,0 +1,70 @@
+package dev.lifeboat.schemas.topics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.topics.TopicSpec.CleanupPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TopicCreatorIT {
+  private static TestKafkaCluster kafka;
+  private static Admin admin;
+
+  @BeforeAll
+  static void start() throws Exception {
+    kafka = TestKafkaCluster.start();
+    admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+  }
+
+  @AfterAll
+  static void stop() {
+    admin.close();
+    kafka.close();
+  }
+
+  @Test
+  void createsEveryTopicOfTheCatalogOnceWithItsSettings() throws Exception {
+    TopicCreator creator = new TopicCreator(admin, (short) 1);
+
+    TopicCreator.Report first = creator.ensure(TopicCatalog.standard().all());
+    TopicCreator.Report second = creator.ensure(TopicCatalog.standard().all());
+
+    assertThat(first.created()).containsExactlyInAnyOrder(
+        Topics.RESOURCE_CHANGES, Topics.RESOURCE_STATE, Topics.VOLUME_EVENTS, Topics.SNAPSHOT_REQUESTS, Topics.SNAPSHOTS,
+        Topics.REPLICATIONS, Topics.VERIFICATIONS, Topics.COMMANDS, Topics.AUDIT, Topics.DLQ);
+    assertThat(first.matches()).isTrue();
+    assertThat(second.created()).isEmpty();
+    assertThat(second.existing()).hasSize(10);
+    assertThat(second.matches()).isTrue();
+
+    var state = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, Topics.RESOURCE_STATE)))
+        .all().get().values().iterator().next();
+    assertThat(state.get("cleanup.policy").value()).isEqualTo("compact");
+    assertThat(admin.describeTopics(List.of(Topics.RESOURCE_CHANGES)).allTopicNames().get()
+        .get(Topics.RESOURCE_CHANGES).partitions()).hasSize(6);
+  }
+
+  @Test
+  void reportsButNeverAltersATopicThatDiffersFromTheCatalog() throws Exception {
+    admin.createTopics(List.of(new NewTopic("test.drifted", 2, (short) 1)
+        .configs(Map.of("retention.ms", "1000")))).all().get();
+    TopicSpec spec = new TopicSpec("test.drifted", "k", null, 4, CleanupPolicy.COMPACT, Duration.ofDays(1), "");
+
+    TopicCreator.Report report = new TopicCreator(admin, (short) 1).ensure(List.of(spec));
+
+    assertThat(report.created()).isEmpty();
+    assertThat(report.differences()).extracting(TopicCreator.Difference::toString).containsExactlyInAnyOrder(
+        "test.drifted: partitions is 2, the catalog declares 4",
+        "test.drifted: cleanup.policy is delete, the catalog declares compact",
+        "test.drifted: retention.ms is 1000, the catalog declares 86400000");
+    assertThat(admin.describeTopics(List.of("test.drifted")).allTopicNames().get().get("test.drifted").partitions()).hasSize(2);
+  }
+}
