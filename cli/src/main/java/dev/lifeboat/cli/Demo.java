@@ -13,6 +13,7 @@ import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.embedded.Ports;
 import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.runtime.KafkaClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ final class Demo implements AutoCloseable {
         : Optional.of(new EtcdConfig(e.etcdEndpoints(), null, null, null));
     return new LifeboatConfig(
         new ClusterConfig(CLUSTER),
-        new KafkaConfig(e.kafkaBootstrapServers(), "lifeboat-", 1, Map.of()),
+        new KafkaConfig(e.kafkaBootstrapServers(), "lifeboat-", 1, KafkaClients.DEFAULT_COMPRESSION, Map.of()),
         new RegistryConfig(e.schemaRegistryUrl()),
         new StoresConfig(stores.get(0), stores.subList(1, stores.size())),
         new KubernetesConfig(e.kubeconfig(), null),

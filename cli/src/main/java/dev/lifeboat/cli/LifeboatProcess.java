@@ -69,12 +69,13 @@ public final class LifeboatProcess implements AutoCloseable {
     new JvmThreadMetrics().bindTo(meters);
     new ProcessorMetrics().bindTo(meters);
     new UptimeMetrics().bindTo(meters);
+    health.bindTo(meters);
   }
 
   /** Starts everything; on failure stops what was started and rethrows. */
   public LifeboatProcess start() {
     try {
-      KafkaClients kafka = new KafkaClients(config.kafka().bootstrapServers(), config.kafka().properties());
+      KafkaClients kafka = new KafkaClients(config.kafka().bootstrapServers(), config.kafka().clientProperties());
       registry = new HttpSchemaRegistryClient(config.registry().url());
       bootstrap = Retry.withDefaults().call("prepare topics and schemas",
           () -> Bootstrap.prepare(kafka, registry, (short) config.kafka().replicationFactor()));

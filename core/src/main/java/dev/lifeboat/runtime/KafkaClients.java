@@ -17,6 +17,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * client properties from configuration (security, SASL, TLS) apply to every client.
  */
 public final class KafkaClients {
+  public static final String DEFAULT_COMPRESSION = "gzip";
+
   private final String bootstrapServers;
   private final Map<String, Object> extra;
 
@@ -36,15 +38,22 @@ public final class KafkaClients {
   public Map<String, Object> common() {
     Map<String, Object> props = new HashMap<>(extra);
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.remove(ProducerConfig.COMPRESSION_TYPE_CONFIG); // producer-only: admin clients and consumers would warn about it
     return props;
   }
 
   public Map<String, Object> producerProperties(String clientId) {
     Map<String, Object> props = common();
+    Object compression = extra.get(ProducerConfig.COMPRESSION_TYPE_CONFIG);
+    if (compression != null) {
+      props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+    }
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+    // gzip is the one codec every Kafka client decodes without plugins (kafkajs needs extra codecs for
+    // lz4, snappy and zstd); kafka.compression picks another when every consumer supports it.
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, DEFAULT_COMPRESSION);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);

@@ -1,0 +1,135 @@
+package dev.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.embedded.EmbeddedEtcd;
+import dev.lifeboat.embedded.Endpoints;
+import dev.lifeboat.events.v1.AuditEvent;
+import dev.lifeboat.runtime.KafkaClients;
+import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
+import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.topics.Topics;
+import io.minio.GetObjectArgs;
+import io.minio.PutObjectArgs;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's first command: the demo starts, tells where everything is, audits, and keeps its data. */
+class DemoIT {
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void theDemoRunsTheStackWritesEndpointsAuditsEveryComponentAndKeepsItsDataAcrossRuns() throws Exception {
+    int auditAfterFirstRun;
+    int auditSchemaId;
+    try (Demo demo = Demo.start(dataDir, true, Duration.ofMillis(200))) {
+      Endpoints endpoints = Endpoints.read(dataDir.resolve("endpoints.json"));
+      assertThat(endpoints).isEqualTo(demo.endpoints());
+      assertThat(endpoints.stores()).extracting(Endpoints.Store::name).containsExactly("primary", "offsite");
+      assertThat(endpoints.kubeconfig()).isNotNull();
+      assertThat(Files.exists(Path.of(endpoints.kubeconfig()))).isTrue();
+      if (EmbeddedEtcd.isInstalled()) {
+        assertThat(endpoints.etcdEndpoints()).isNotEmpty();
+      }
+
+      HttpResponse<String> health = get(endpoints.statusUrl() + "/health");
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).contains("\"status\":\"UP\"");
+      assertThat(get(endpoints.statusUrl() + "/metrics").body()).contains("lifeboat_", "jvm_memory_used_bytes");
+
+      var kube = demo.stack().kubernetes().orElseThrow().client();
+      assertThat(kube.namespaces().list().getItems()).extracting(n -> n.getMetadata().getName())
+          .contains("shop", "blog", "analytics");
+      assertThat(kube.genericKubernetesResources(DemoWorkloads.DATABASES).inAnyNamespace().list().getItems()).hasSize(3);
+
+      List<AuditEvent> audit = readAudit(endpoints, 7);
+      List<String> started = audit.stream().filter(e -> e.getAction().equals("component.start"))
+          .map(AuditEvent::getSubject).toList();
+      assertThat(started).contains("process:demo", "kafka", "schema-registry", "s3:primary", "s3:offsite", "kubernetes");
+      assertThat(audit).allSatisfy(e -> assertThat(e.getHeader().getCluster()).isEqualTo("demo"));
+
+      decodeWithAThirdPartyClient(dataDir, 7);
+
+      try (var s3 = demo.stack().primary().newClient()) {
+        byte[] body = "kept".getBytes(StandardCharsets.UTF_8);
+        s3.putObject(PutObjectArgs.builder().bucket("lifeboat-primary").object("probe")
+            .stream(new ByteArrayInputStream(body), (long) body.length, -1L).build());
+      }
+      auditAfterFirstRun = audit.size();
+      auditSchemaId = new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl())
+          .version(Topics.valueSubject(Topics.AUDIT), -1).id();
+    }
+
+    try (Demo again = Demo.start(dataDir, true, Duration.ZERO)) {
+      Endpoints endpoints = again.endpoints();
+      assertThat(new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl()).version(Topics.valueSubject(Topics.AUDIT), -1).id())
+          .isEqualTo(auditSchemaId);
+      List<AuditEvent> audit = readAudit(endpoints, auditAfterFirstRun + 7);
+      assertThat(audit.stream().filter(e -> e.getAction().equals("component.stop")).map(AuditEvent::getSubject))
+          .as("the first run audited its stop").contains("process:demo", "kafka");
+      try (var s3 = again.stack().primary().newClient();
+          var object = s3.getObject(GetObjectArgs.builder().bucket("lifeboat-primary").object("probe").build())) {
+        assertThat(new String(object.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("kept");
+      }
+    }
+  }
+
+  /** Reads lifeboat.audit with Lifeboat's own deserializer until at least {@code atLeast} events arrived. */
+  private static List<AuditEvent> readAudit(Endpoints endpoints, int atLeast) {
+    KafkaClients kafka = new KafkaClients(endpoints.kafkaBootstrapServers());
+    AvroDeserializer<Object> deserializer = new AvroDeserializer<>(new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl()));
+    List<AuditEvent> events = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("demo-it-" + UUID.randomUUID())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.AUDIT).stream()
+          .map(p -> new TopicPartition(Topics.AUDIT, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (events.size() < atLeast && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200))
+            .forEach(r -> events.add((AuditEvent) deserializer.decode(r.topic(), r.partition(), r.offset(), r.value())));
+      }
+    }
+    return events;
+  }
+
+  /**
+   * kafkajs with @kafkajs/confluent-schema-registry, given only endpoints.json, decodes the audit
+   * records: proof that a client that is not ours reads the contract with the registry alone.
+   */
+  private static void decodeWithAThirdPartyClient(Path dataDir, int events) throws IOException, InterruptedException {
+    Path tool = Path.of("..", "tools", "confluent-node-check").toAbsolutePath().normalize();
+    if (!Files.isDirectory(tool.resolve("node_modules"))) {
+      // .ci/run installs the client; a developer enables the check with the same command
+      System.err.println("Third-party client check skipped: run `npm ci --prefix tools/confluent-node-check` to enable it");
+      return;
+    }
+    Process node = new ProcessBuilder("node", "read-audit.mjs", dataDir.toString(), Integer.toString(events), "60")
+        .directory(tool.toFile()).redirectErrorStream(true).start();
+    String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(node.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).as(output).isZero();
+    assertThat(output).contains("\"action\":\"component.start\"", "\"subject\":\"kafka\"", "\"cluster\":\"demo\"");
+  }
+
+  private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
