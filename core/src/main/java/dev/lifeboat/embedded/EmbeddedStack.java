@@ -10,6 +10,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,40 +56,71 @@ public final class EmbeddedStack implements AutoCloseable {
   private LocalKubernetes kubernetes;
   private Path kubeconfig;
   private Duration startupTime;
+  private RuntimeException firstFailure;
 
   private EmbeddedStack() {}
 
+  /**
+   * Starts every component. Kafka and the registry start on this thread while the S3 servers, etcd
+   * and the Kubernetes API start beside them (most of a cold start is class loading, which two cores
+   * do in parallel). If anything fails, whatever did start is stopped before the error is thrown.
+   */
   public static EmbeddedStack start(Options options) {
     EmbeddedStack stack = new EmbeddedStack();
     long begin = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "lifeboat-stack-start");
+      t.setDaemon(true);
+      return t;
+    });
+    Future<EmbeddedS3> primary = null;
+    Future<EmbeddedS3> offsite = null;
+    Future<EmbeddedEtcd> etcd = null;
+    Future<LocalKubernetes> kubernetes = null;
+    RuntimeException failure = null;
     try {
       Files.createDirectories(options.dataDir());
-      stack.kafka = stack.track(EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort()));
-      stack.registry = stack.track(SchemaRegistryServer.start(
-          SchemaRegistryServer.Config.of(stack.kafka.bootstrapServers())
-              .withPort(Ports.preferredOrFree("schema-registry", options.registryPort()))));
-      stack.primary = stack.track(EmbeddedS3.start("primary", options.dataDir().resolve("s3-primary"),
+      primary = pool.submit(() -> EmbeddedS3.start("primary", options.dataDir().resolve("s3-primary"),
           options.primaryPort(), ACCESS_KEY, SECRET_KEY, List.of(PRIMARY_BUCKET)));
-      stack.offsite = stack.track(EmbeddedS3.start("offsite", options.dataDir().resolve("s3-offsite"),
+      offsite = pool.submit(() -> EmbeddedS3.start("offsite", options.dataDir().resolve("s3-offsite"),
           options.offsitePort(), ACCESS_KEY, SECRET_KEY, List.of(OFFSITE_BUCKET)));
       if (options.etcd()) {
         if (EmbeddedEtcd.isInstalled()) {
-          stack.etcd = stack.track(EmbeddedEtcd.start(options.dataDir().resolve("etcd"), options.etcdPort()));
+          etcd = pool.submit(() -> EmbeddedEtcd.start(options.dataDir().resolve("etcd"), options.etcdPort()));
         } else {
           log.warn("etcd is not installed (apt-get install etcd-server): etcd snapshots are unavailable in this stack");
         }
       }
       if (options.kubernetes()) {
-        stack.kubernetes = stack.track(LocalKubernetes.start(options.kubernetesPort()));
+        kubernetes = pool.submit(() -> LocalKubernetes.start(options.kubernetesPort()));
+      }
+      stack.kafka = stack.track(EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort()));
+      stack.registry = stack.track(SchemaRegistryServer.start(
+          SchemaRegistryServer.Config.of(stack.kafka.bootstrapServers())
+              .withPort(Ports.preferredOrFree("schema-registry", options.registryPort()))));
+    } catch (IOException e) {
+      failure = new UncheckedIOException("cannot start the embedded stack in " + options.dataDir() + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    // Collect what started beside Kafka, even after a failure, so that it can be stopped.
+    stack.primary = stack.collect(primary, failure);
+    stack.offsite = stack.collect(offsite, failure);
+    stack.etcd = stack.collect(etcd, failure);
+    stack.kubernetes = stack.collect(kubernetes, failure);
+    pool.shutdown();
+    failure = stack.firstFailure == null ? failure : stack.firstFailure;
+    if (failure == null && stack.kubernetes != null) {
+      try {
         stack.kubeconfig = options.dataDir().resolve("kubeconfig");
         stack.kubernetes.writeKubeconfig(stack.kubeconfig);
+      } catch (RuntimeException e) {
+        failure = e;
       }
-    } catch (IOException e) {
+    }
+    if (failure != null) {
       stack.close();
-      throw new UncheckedIOException("cannot start the embedded stack in " + options.dataDir() + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      stack.close();
-      throw e;
+      throw failure;
     }
     stack.startupTime = Duration.ofNanos(System.nanoTime() - begin);
     log.info("Embedded stack up in {} ms: kafka {}, registry {}, s3 {} and {}, etcd {}, kubernetes {}",
@@ -93,6 +128,28 @@ public final class EmbeddedStack implements AutoCloseable {
         stack.offsite.endpoint(), stack.etcd == null ? "-" : stack.etcd.endpoints(),
         stack.kubernetes == null ? "-" : stack.kubernetes.url());
     return stack;
+  }
+
+  /** Waits for a component started in the background; records its failure instead of throwing. */
+  private <T extends AutoCloseable> T collect(Future<T> future, RuntimeException earlier) {
+    if (future == null) {
+      return null;
+    }
+    try {
+      return track(future.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      firstFailure = firstFailure != null ? firstFailure : new IllegalStateException("interrupted while starting the stack", e);
+    } catch (ExecutionException e) {
+      RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+          : new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      if (earlier == null && firstFailure == null) {
+        firstFailure = cause;
+      } else {
+        log.warn("Another component failed to start as well: {}", cause.toString());
+      }
+    }
+    return null;
   }
 
   private <T extends AutoCloseable> T track(T component) {
