@@ -10,10 +10,11 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {
-        "Runs Lifeboat on its embedded default: a real Kafka broker, schema registry, two S3 servers",
-        "(primary and offsite), etcd when installed, and a local Kubernetes API seeded with applications",
-        "that change now and then; every installed worker protects it. Ctrl-C stops everything.",
-        "Data stays in the data directory: a second run keeps what the first stored."})
+        "Runs Lifeboat on its embedded default, on this machine alone.",
+        "Starts a real Kafka broker, the schema registry, two S3 servers (primary and offsite), etcd when",
+        "installed, and a local Kubernetes API seeded with applications that change now and then; every",
+        "installed worker protects it. Ctrl-C stops everything. Data stays in the data directory: a second",
+        "run keeps what the first stored."})
 final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--data-dir", defaultValue = "lifeboat-data", description = "Where the stack keeps its data (default: ${DEFAULT-VALUE}).")

@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "registry", mixinStandardHelpOptions = true,
-    description = {"Runs Lifeboat's schema registry, which speaks the Confluent REST API and keeps",
-        "schemas in a compacted Kafka topic (several instances on one topic agree on ids)."})
+    description = {"Runs Lifeboat's Confluent-compatible schema registry alone.",
+        "It speaks the Confluent REST API and keeps schemas in a compacted Kafka topic;",
+        "several instances on one topic agree on ids."})
 final class RegistryCommand implements Callable<Integer> {
 
   @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")

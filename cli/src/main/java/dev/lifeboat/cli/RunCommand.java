@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Runs Lifeboat's workers against your own Kafka, schema registry, S3 stores and cluster.",
+    description = {"Runs Lifeboat against your own Kafka, registry, S3 stores and cluster.",
         "The configuration is validated completely before anything starts; `lifeboat config docs` lists every key."})
 final class RunCommand implements Callable<Integer> {
 
