@@ -9,6 +9,7 @@ import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StatusConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
+import dev.lifeboat.config.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.embedded.Ports;
@@ -108,7 +109,17 @@ final class Demo implements AutoCloseable {
         new StoresConfig(stores.get(0), stores.subList(1, stores.size())),
         new KubernetesConfig(e.kubeconfig(), null),
         etcd,
-        new StatusConfig("127.0.0.1", statusPort));
+        new StatusConfig("127.0.0.1", statusPort),
+        demoWatcher(),
+        Optional.of(DemoKeys.load(stack.dataDir())));
+  }
+
+  /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */
+  private static WatcherConfig demoWatcher() {
+    WatcherConfig d = WatcherConfig.defaults();
+    return new WatcherConfig(d.enabled(), d.includeKinds(), d.excludeKinds(), d.includeNamespaces(), d.excludeNamespaces(),
+        d.labelSelector(), d.ignoreStatus(), d.rediscoverEvery(), d.sensitiveKinds(), d.maxInFlight(),
+        List.of(new WatcherConfig.VolumePolicy("standard", null, WatcherConfig.VolumePolicy.Mode.ON_CHANGE, null)));
   }
 
   private static void auditStackStarted(LifeboatProcess process, EmbeddedStack stack) {

@@ -56,6 +56,31 @@ public final class Field<T> {
     }, v -> true, null);
   }
 
+  /** A duration as ISO-8601 ({@code PT30S}) or a number with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d}. */
+  public static Field<java.time.Duration> duration(String name, String doc) {
+    return new Field<>(name, doc, null, true, "duration", node -> parseDuration(text(node)), v -> true, null);
+  }
+
+  static java.time.Duration parseDuration(String text) {
+    String value = text.trim();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(value);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> java.time.Duration.ofMillis(n);
+        case "s" -> java.time.Duration.ofSeconds(n);
+        case "m" -> java.time.Duration.ofMinutes(n);
+        case "h" -> java.time.Duration.ofHours(n);
+        default -> java.time.Duration.ofDays(n);
+      };
+    }
+    try {
+      return java.time.Duration.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException("expected a duration such as 30s, 5m, 1h, 7d or PT30S");
+    }
+  }
+
   public static Field<List<String>> strings(String name, String doc) {
     return new Field<>(name, doc, null, true, "list of strings", node -> {
       List<String> values = new ArrayList<>();

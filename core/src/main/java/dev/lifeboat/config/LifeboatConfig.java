@@ -18,7 +18,9 @@ public record LifeboatConfig(
     StoresConfig stores,
     KubernetesConfig kubernetes,
     Optional<EtcdConfig> etcd,
-    StatusConfig status) {
+    StatusConfig status,
+    WatcherConfig watcher,
+    Optional<EncryptionConfig> encryption) {
 
   /** The protected cluster. */
   public record ClusterConfig(String name) {
@@ -174,8 +176,12 @@ public record LifeboatConfig(
     ConfigReader etcdSection = root.section("etcd");
     Optional<EtcdConfig> etcd = hasEtcd ? Optional.of(EtcdConfig.read(etcdSection)) : Optional.empty();
     StatusConfig status = StatusConfig.read(root.section("status"));
+    WatcherConfig watcher = WatcherConfig.read(root.section("watcher"));
+    boolean hasEncryption = root.has("encryption");
+    ConfigReader encryptionSection = root.section("encryption");
+    Optional<EncryptionConfig> encryption = hasEncryption ? Optional.of(EncryptionConfig.read(encryptionSection)) : Optional.empty();
     root.rejectUnknown(List.of());
-    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status);
+    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption);
   }
 
   /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
@@ -191,6 +197,9 @@ public record LifeboatConfig(
     sections.put("kubernetes", List.of(KubernetesConfig.KUBECONFIG, KubernetesConfig.CONTEXT));
     sections.put("etcd (optional section)", List.of(EtcdConfig.ENDPOINTS, EtcdConfig.CA, EtcdConfig.CERT, EtcdConfig.KEY));
     sections.put("status", List.of(StatusConfig.HOST, StatusConfig.PORT));
+    sections.put("watcher", WatcherConfig.fields());
+    sections.put("watcher.volumePolicies[]", WatcherConfig.VolumePolicy.fields());
+    sections.put("encryption (activeKey, keys[]: id, key)", EncryptionConfig.fields());
     StringBuilder out = new StringBuilder();
     sections.forEach((name, fields) -> {
       out.append(name).append(":\n");

@@ -57,6 +57,7 @@ public final class EmbeddedStack implements AutoCloseable {
   private Path kubeconfig;
   private Duration startupTime;
   private RuntimeException firstFailure;
+  private Path dataDir;
 
   private EmbeddedStack() {}
 
@@ -67,6 +68,7 @@ public final class EmbeddedStack implements AutoCloseable {
    */
   public static EmbeddedStack start(Options options) {
     EmbeddedStack stack = new EmbeddedStack();
+    stack.dataDir = options.dataDir();
     long begin = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "lifeboat-stack-start");
@@ -155,6 +157,11 @@ public final class EmbeddedStack implements AutoCloseable {
   private <T extends AutoCloseable> T track(T component) {
     started.push(component);
     return component;
+  }
+
+  /** Where the components keep their data. */
+  public Path dataDir() {
+    return dataDir;
   }
 
   public EmbeddedKafka kafka() {

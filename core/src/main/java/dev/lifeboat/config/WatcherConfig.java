@@ -1,0 +1,116 @@
+package dev.lifeboat.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What the watcher watches and how.
+ *
+ * @param includeKinds kinds to watch (empty: every discovered kind); a kind is named by its Kind
+ *     ({@code Deployment}), its resource ({@code deployments}) or either with its group ({@code
+ *     deployments.apps}, {@code Database.demo.lifeboat.dev})
+ * @param excludeKinds kinds never to watch, on top of the built-in exclusions (events, leases, ...)
+ * @param sensitiveKinds kinds whose payload is encrypted before it reaches Kafka
+ */
+public record WatcherConfig(
+    boolean enabled,
+    List<String> includeKinds,
+    List<String> excludeKinds,
+    List<String> includeNamespaces,
+    List<String> excludeNamespaces,
+    String labelSelector,
+    boolean ignoreStatus,
+    Duration rediscoverEvery,
+    List<String> sensitiveKinds,
+    int maxInFlight,
+    List<VolumePolicy> volumePolicies) {
+
+  static final Field<Boolean> ENABLED = Field.bool("enabled", "Run the watcher in this process.").withDefault(true);
+  static final Field<List<String>> INCLUDE_KINDS = Field.strings("includeKinds",
+      "Kinds to watch; empty: every discovered kind that supports list and watch. Kind, resource, or either with .group.")
+      .withDefault(List.of());
+  static final Field<List<String>> EXCLUDE_KINDS = Field.strings("excludeKinds",
+      "Kinds never to watch, on top of the built-in exclusions (events, leases, endpoints, endpointslices, ...).")
+      .withDefault(List.of());
+  static final Field<List<String>> INCLUDE_NAMESPACES = Field.strings("includeNamespaces",
+      "Namespaces to watch; empty: all. Cluster-scoped objects are always watched.").withDefault(List.of());
+  static final Field<List<String>> EXCLUDE_NAMESPACES = Field.strings("excludeNamespaces", "Namespaces never to watch.")
+      .withDefault(List.of());
+  static final Field<String> LABEL_SELECTOR = Field.string("labelSelector",
+      "Only objects matching this label selector, e.g. 'backup notin (skip)'.").optional();
+  static final Field<Boolean> IGNORE_STATUS = Field.bool("ignoreStatus",
+      "Leave status out of the content hash, so status-only churn publishes nothing.").withDefault(true);
+  static final Field<Duration> REDISCOVER = Field.duration("rediscoverEvery",
+      "How often API discovery runs again (it also runs when a CRD appears or goes).")
+      .withDefault(Duration.ofMinutes(1)).validate(d -> d.toSeconds() >= 1, "at least 1s");
+  static final Field<List<String>> SENSITIVE = Field.strings("sensitiveKinds",
+      "Kinds whose payload is encrypted before it is produced.").withDefault(List.of("Secret"));
+  static final Field<Integer> MAX_IN_FLIGHT = Field.integer("maxInFlight",
+      "Records sent but not yet acknowledged before the watcher stops taking informer events (backpressure).")
+      .withDefault(10_000).validate(v -> v >= 1 && v <= 1_000_000, "1 to 1000000");
+
+  public static WatcherConfig defaults() {
+    return new WatcherConfig(true, List.of(), List.of(), List.of(), List.of(), null, true, Duration.ofMinutes(1),
+        List.of("Secret"), 10_000, List.of());
+  }
+
+  static WatcherConfig read(ConfigReader r) {
+    List<VolumePolicy> policies = new ArrayList<>();
+    for (ConfigReader p : r.sections("volumePolicies")) {
+      policies.add(VolumePolicy.read(p));
+    }
+    WatcherConfig c = new WatcherConfig(Boolean.TRUE.equals(r.get(ENABLED)), r.get(INCLUDE_KINDS), r.get(EXCLUDE_KINDS),
+        r.get(INCLUDE_NAMESPACES), r.get(EXCLUDE_NAMESPACES), r.get(LABEL_SELECTOR), Boolean.TRUE.equals(r.get(IGNORE_STATUS)),
+        r.get(REDISCOVER), r.get(SENSITIVE), r.get(MAX_IN_FLIGHT) == null ? 0 : r.get(MAX_IN_FLIGHT), List.copyOf(policies));
+    r.rejectUnknown(List.of());
+    return c;
+  }
+
+  static List<Field<?>> fields() {
+    return List.of(ENABLED, INCLUDE_KINDS, EXCLUDE_KINDS, INCLUDE_NAMESPACES, EXCLUDE_NAMESPACES, LABEL_SELECTOR,
+        IGNORE_STATUS, REDISCOVER, SENSITIVE, MAX_IN_FLIGHT);
+  }
+
+  /**
+   * Which volumes get snapshot requests, and when. A policy matches a claim by storage class or by a
+   * label ({@code key=value}); the first matching policy wins; claims no policy matches are not
+   * snapshotted.
+   *
+   * @param mode ON_CHANGE: on bind, mount and resize; INTERVAL: every {@code interval} while mounted; NEVER
+   */
+  public record VolumePolicy(String storageClass, String label, Mode mode, Duration interval) {
+    /** When to request snapshots of the matching volumes. */
+    public enum Mode { ON_CHANGE, INTERVAL, NEVER }
+
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*");
+    static final Field<String> STORAGE_CLASS = Field.string("storageClass", "Match claims of this storage class.").optional();
+    static final Field<String> LABEL_FIELD = Field.string("label", "Match claims with this label, key=value.").optional()
+        .validate(l -> LABEL.matcher(l).matches(), "key=value");
+    static final Field<String> MODE = Field.string("mode", "on-change, interval or never.")
+        .validate(m -> List.of("on-change", "interval", "never").contains(m), "on-change, interval, never");
+    static final Field<Duration> INTERVAL = Field.duration("interval", "For mode interval: time between snapshots.").optional()
+        .validate(d -> d.toSeconds() >= 10, "at least 10s");
+
+    static VolumePolicy read(ConfigReader r) {
+      String storageClass = r.get(STORAGE_CLASS);
+      String label = r.get(LABEL_FIELD);
+      String mode = r.get(MODE);
+      Duration interval = r.get(INTERVAL);
+      if (storageClass == null && label == null) {
+        r.reportProblem("storageClass", "or label must be given: a policy must say which claims it matches");
+      }
+      if ("interval".equals(mode) && interval == null) {
+        r.reportProblem("interval", "is required when mode is interval");
+      }
+      r.rejectUnknown(List.of());
+      Mode parsed = mode == null ? Mode.NEVER : Mode.valueOf(mode.toUpperCase().replace('-', '_'));
+      return new VolumePolicy(storageClass, label, parsed, interval);
+    }
+
+    static List<Field<?>> fields() {
+      return List.of(STORAGE_CLASS, LABEL_FIELD, MODE, INTERVAL);
+    }
+  }
+}
