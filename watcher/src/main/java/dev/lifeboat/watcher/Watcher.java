@@ -1,0 +1,98 @@
+package dev.lifeboat.watcher;
+
+import dev.lifeboat.audit.AuditPublisher;
+import dev.lifeboat.audit.EventFactory;
+import dev.lifeboat.config.EncryptionConfig;
+import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.crypto.FieldSealer;
+import dev.lifeboat.crypto.KeyRing;
+import dev.lifeboat.observe.Health;
+import dev.lifeboat.runtime.KafkaClients;
+import dev.lifeboat.schemas.registry.SchemaRegistry;
+import dev.lifeboat.schemas.serde.AvroSerializer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watcher of one cluster: loads what it published before, then keeps every change of cluster
+ * state flowing to {@code lifeboat.resource-changes}.
+ */
+public final class Watcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Watcher.class);
+
+  private final KafkaRecordSink sink;
+  private final ResourceWatcher resources;
+  private final PublishedState state;
+  private final WatcherMetrics metrics;
+
+  private Watcher(KafkaRecordSink sink, ResourceWatcher resources, PublishedState state, WatcherMetrics metrics) {
+    this.sink = sink;
+    this.resources = resources;
+    this.state = state;
+    this.metrics = metrics;
+  }
+
+  /** Everything the watcher needs from its process. */
+  public record Services(KafkaClients kafka, SchemaRegistry registry, EventFactory events, MeterRegistry meters,
+      Health health, AuditPublisher audit, Clock clock) {}
+
+  public static Watcher start(KubernetesClient client, WatcherConfig config, Optional<EncryptionConfig> encryption,
+      Services services) {
+    FieldSealer sealer = null;
+    byte[] hashKey = null;
+    if (!config.sensitiveKinds().isEmpty()) {
+      EncryptionConfig keys = encryption.orElseThrow(() -> new IllegalStateException(
+          "watcher.sensitiveKinds = " + config.sensitiveKinds() + " must be encrypted before they reach Kafka, but no "
+              + "encryption key is configured: add an `encryption` section (activeKey, keys[id, key]) to the configuration"));
+      sealer = new FieldSealer(KeyRing.from(keys));
+      hashKey = keys.active();
+    }
+    WatcherMetrics metrics = new WatcherMetrics(services.meters());
+    String cluster = services.events().cluster();
+    PublishedState state = PublishedState.load(services.kafka(), services.registry(), cluster);
+    KafkaRecordSink sink = new KafkaRecordSink(services.kafka(), new AvroSerializer<>(services.registry()),
+        config.maxInFlight(), "lifeboat-watcher-" + cluster, services.meters());
+    ResourceChangePublisher publisher = new ResourceChangePublisher(cluster, state, sink,
+        services.events().forSource("watcher"), config.ignoreStatus(), config.sensitiveKinds(), sealer, hashKey, metrics);
+    ResourceWatcher resources = new ResourceWatcher(client, config, publisher, metrics, services.health(), services.audit(),
+        services.clock());
+    Watcher watcher = new Watcher(sink, resources, state, metrics);
+    try {
+      resources.start();
+    } catch (RuntimeException e) {
+      watcher.close();
+      throw e;
+    }
+    log.info("Watching cluster {}: {} kinds, {} objects known from Kafka", cluster, resources.kinds().size(), state.size());
+    return watcher;
+  }
+
+  /** Whether every informer has finished its first list (and published what changed while away). */
+  public boolean synced() {
+    return resources.synced();
+  }
+
+  public ResourceWatcher resources() {
+    return resources;
+  }
+
+  PublishedState state() {
+    return state;
+  }
+
+  /** Waits until everything published so far is acknowledged by the broker. */
+  public void flush() {
+    sink.flush();
+  }
+
+  @Override
+  public void close() {
+    resources.close();
+    sink.flush();
+    sink.close();
+  }
+}

@@ -1,0 +1,31 @@
+package dev.lifeboat.watcher;
+
+import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.runtime.ProcessContext;
+import dev.lifeboat.runtime.WorkerPlugin;
+
+/** Joins the watcher to a Lifeboat process when the {@code watcher} section enables it (the default). */
+public final class WatcherPlugin implements WorkerPlugin {
+
+  @Override
+  public String name() {
+    return "watcher";
+  }
+
+  @Override
+  public AutoCloseable start(ProcessContext context) {
+    if (!context.config().watcher().enabled()) {
+      return () -> {};
+    }
+    var runtime = context.runtime();
+    Watcher watcher = Watcher.start(context.kubernetes().get(), context.config().watcher(), context.config().encryption(),
+        new Watcher.Services(runtime.context().kafka(), runtime.context().registry(), context.events(), context.meters(),
+            context.health(), runtime.audit(), context.events().clock()));
+    runtime.audit().component("start", "watcher", AuditOutcome.INFO)
+        .detail("kinds", watcher.resources().kinds().size()).publish();
+    return () -> {
+      watcher.close();
+      runtime.audit().component("stop", "watcher", AuditOutcome.INFO).publish();
+    };
+  }
+}
