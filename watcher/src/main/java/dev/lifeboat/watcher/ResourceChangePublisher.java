@@ -43,7 +43,7 @@ public final class ResourceChangePublisher {
   private final WatcherMetrics metrics;
   private final Object[] locks = new Object[STRIPES];
 
-  ResourceChangePublisher(String cluster, PublishedState state, RecordSink sink, EventFactory events, boolean ignoreStatus,
+  public ResourceChangePublisher(String cluster, PublishedState state, RecordSink sink, EventFactory events, boolean ignoreStatus,
       Collection<String> sensitiveKinds, FieldSealer sealer, byte[] hashKey, WatcherMetrics metrics) {
     this.cluster = cluster;
     this.state = state;

@@ -10,12 +10,12 @@ import java.util.function.Supplier;
  * The watcher's numbers: changes per kind and type, time from observation to broker
  * acknowledgement, updates that changed nothing, relists, objects and kinds watched, errors.
  */
-final class WatcherMetrics {
+public final class WatcherMetrics {
   private final MeterRegistry meters;
   private final Timer ackLatency;
   private final Counter unchanged;
 
-  WatcherMetrics(MeterRegistry meters) {
+  public WatcherMetrics(MeterRegistry meters) {
     this.meters = meters;
     this.ackLatency = Timer.builder("lifeboat.watcher.ack.latency")
         .description("From observing a change to the broker acknowledging its record")
@@ -32,7 +32,7 @@ final class WatcherMetrics {
     ackLatency.record(sinceObserved);
   }
 
-  Timer ackLatency() {
+  public Timer ackLatency() {
     return ackLatency;
   }
 
