@@ -116,9 +116,7 @@ final class Demo implements AutoCloseable {
 
   /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */
   private static WatcherConfig demoWatcher() {
-    WatcherConfig d = WatcherConfig.defaults();
-    return new WatcherConfig(d.enabled(), d.includeKinds(), d.excludeKinds(), d.includeNamespaces(), d.excludeNamespaces(),
-        d.labelSelector(), d.ignoreStatus(), d.rediscoverEvery(), d.sensitiveKinds(), d.maxInFlight(),
+    return WatcherConfig.defaults().withVolumePolicies(
         List.of(new WatcherConfig.VolumePolicy("standard", null, WatcherConfig.VolumePolicy.Mode.ON_CHANGE, null)));
   }
 

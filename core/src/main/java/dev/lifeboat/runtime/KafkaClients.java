@@ -31,6 +31,13 @@ public final class KafkaClients {
     this(bootstrapServers, Map.of());
   }
 
+  /** The same clients with one more (or another) producer setting, e.g. a topic's own compression. */
+  public KafkaClients withProducerProperty(String key, Object value) {
+    Map<String, Object> more = new HashMap<>(extra);
+    more.put(key, value);
+    return new KafkaClients(bootstrapServers, more);
+  }
+
   public String bootstrapServers() {
     return bootstrapServers;
   }

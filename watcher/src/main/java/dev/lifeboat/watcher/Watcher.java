@@ -54,7 +54,8 @@ public final class Watcher implements AutoCloseable {
     WatcherMetrics metrics = new WatcherMetrics(services.meters());
     String cluster = services.events().cluster();
     PublishedState state = PublishedState.load(services.kafka(), services.registry(), cluster);
-    KafkaRecordSink sink = new KafkaRecordSink(services.kafka(), new AvroSerializer<>(services.registry()),
+    KafkaClients kafka = services.kafka().withProducerProperty("compression.type", config.compression());
+    KafkaRecordSink sink = new KafkaRecordSink(kafka, new AvroSerializer<>(services.registry()),
         config.maxInFlight(), "lifeboat-watcher-" + cluster, services.meters());
     ResourceChangePublisher publisher = new ResourceChangePublisher(cluster, state, sink,
         services.events().forSource("watcher"), config.ignoreStatus(), config.sensitiveKinds(), sealer, hashKey, metrics);

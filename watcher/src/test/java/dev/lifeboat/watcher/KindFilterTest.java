@@ -18,7 +18,7 @@ class KindFilterTest {
 
   private static KindFilter filter(List<String> include, List<String> exclude, List<String> namespaces, List<String> excluded) {
     return new KindFilter(new WatcherConfig(true, include, exclude, namespaces, excluded, null, true, Duration.ofMinutes(1),
-        List.of("Secret"), 100, List.of()));
+        List.of("Secret"), 100, "lz4", List.of()));
   }
 
   @Test

@@ -42,7 +42,7 @@ final class WatcherFixture {
   WatcherConfig config() {
     WatcherConfig d = WatcherConfig.defaults();
     return new WatcherConfig(true, d.includeKinds(), d.excludeKinds(), List.of(namespace), d.excludeNamespaces(), null, true,
-        Duration.ofSeconds(2), d.sensitiveKinds(), 1000, List.of());
+        Duration.ofSeconds(2), d.sensitiveKinds(), 1000, d.compression(), List.of());
   }
 
   Watcher start() {
