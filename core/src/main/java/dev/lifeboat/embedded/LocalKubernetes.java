@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * merge patch, OpenAPI documents, authentication. It starts with the namespaces a real cluster has
  * ({@code default}, {@code kube-system}, {@code kube-public}, {@code kube-node-lease}); nothing is
  * kept after {@link #close()}.
+ *
+ * <p>For tests of clients that must not miss a change, it can break watches as a real API server
+ * does: {@link #expireWatches()} ends them with 410 Expired, and {@link #beginOutage()} /
+ * {@link #endOutage()} take the API down for every client but {@link #adminClient()}; watches that
+ * resume from before the outage's last change are then expired, which makes informers relist.
  */
 public final class LocalKubernetes implements AutoCloseable {
 
@@ -54,14 +60,18 @@ public final class LocalKubernetes implements AutoCloseable {
   }
 
   private final KubernetesMockServer server;
+  private final FaultInjectingDispatcher faults;
   private final String url;
   private final KubernetesClient client;
+  private KubernetesClient adminClient;
   private boolean closed;
 
-  private LocalKubernetes(KubernetesMockServer server, String url) {
+  private LocalKubernetes(
+      KubernetesMockServer server, FaultInjectingDispatcher faults, String url) {
     this.server = server;
+    this.faults = faults;
     this.url = url;
-    this.client = newClient(url);
+    this.client = newClient(url, Map.of());
   }
 
   /**
@@ -73,20 +83,18 @@ public final class LocalKubernetes implements AutoCloseable {
     long began = System.nanoTime();
     int port = Ports.preferredOrFree("Kubernetes API", preferredPort);
     KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(List.of());
+    FaultInjectingDispatcher faults =
+        new FaultInjectingDispatcher(new DiscoveryDispatcher(crud, () -> port), crud);
     KubernetesMockServer server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new DiscoveryDispatcher(crud, () -> port),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), faults, false);
     try {
       server.start(Ports.loopback(), port);
     } catch (RuntimeException e) {
       server.shutdown();
       throw new IllegalStateException("cannot start the Kubernetes API on port " + port, e);
     }
-    LocalKubernetes kubernetes = new LocalKubernetes(server, "http://127.0.0.1:" + port);
+    LocalKubernetes kubernetes = new LocalKubernetes(server, faults, "http://127.0.0.1:" + port);
     try {
       kubernetes.createInitialNamespaces();
     } catch (RuntimeException e) {
@@ -111,6 +119,52 @@ public final class LocalKubernetes implements AutoCloseable {
    */
   public KubernetesClient client() {
     return client;
+  }
+
+  /**
+   * A client for this server that is served during an outage (it sends {@code
+   * X-Lifeboat-Admin: true}), for tests to change objects while other clients are locked out. It
+   * is created on first use, shared, and closed by {@link #close()}; do not close it yourself.
+   */
+  public synchronized KubernetesClient adminClient() {
+    if (closed) {
+      throw new IllegalStateException("the Kubernetes API on " + url + " is closed");
+    }
+    if (adminClient == null) {
+      adminClient = newClient(url, Map.of(FaultInjectingDispatcher.ADMIN_HEADER, "true"));
+    }
+    return adminClient;
+  }
+
+  /**
+   * Ends every open watch as a real API server does when its watch cache no longer holds the
+   * watched resourceVersion: an {@code ERROR} event whose object is a {@code Status} with code 410
+   * and reason {@code Expired}, then close. A watch that later resumes from a resourceVersion older
+   * than the newest one now is expired the same way, so clients must list again.
+   */
+  public void expireWatches() {
+    faults.expireWatches();
+  }
+
+  /**
+   * Takes the API down, as for a control-plane restart: open watches are closed without an event,
+   * and every request is answered 503 with a {@code Status} (reason {@code ServiceUnavailable}),
+   * except those of {@link #adminClient()}. Clients keep failing and retrying until {@link
+   * #endOutage()}.
+   */
+  public void beginOutage() {
+    faults.beginOutage();
+    log.info("Kubernetes API on {}: outage begins", url);
+  }
+
+  /**
+   * Serves every client again. A watch that resumes from a resourceVersion older than the newest
+   * one at this moment is expired (410 {@code Expired}, see {@link #expireWatches()}), so a client
+   * that was locked out lists again and sees what changed meanwhile.
+   */
+  public void endOutage() {
+    faults.endOutage();
+    log.info("Kubernetes API on {}: outage ends", url);
   }
 
   /**
@@ -150,7 +204,7 @@ public final class LocalKubernetes implements AutoCloseable {
     return file;
   }
 
-  /** Closes the client and stops the server; every object is gone. A second call does nothing. */
+  /** Closes the clients and stops the server; every object is gone. A second call does nothing. */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -160,7 +214,13 @@ public final class LocalKubernetes implements AutoCloseable {
     try {
       client.close();
     } finally {
-      server.shutdown();
+      try {
+        if (adminClient != null) {
+          adminClient.close();
+        }
+      } finally {
+        server.shutdown();
+      }
     }
     log.info("Kubernetes API on {} stopped", url);
   }
@@ -183,13 +243,14 @@ public final class LocalKubernetes implements AutoCloseable {
     }
   }
 
-  private static KubernetesClient newClient(String url) {
+  private static KubernetesClient newClient(String url, Map<String, String> headers) {
     Config config =
         new ConfigBuilder(Config.empty())
             .withMasterUrl(url)
             .withNamespace("default")
             .withRequestTimeout(10_000)
             .withConnectionTimeout(5_000)
+            .withCustomHeaders(headers)
             .build();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
