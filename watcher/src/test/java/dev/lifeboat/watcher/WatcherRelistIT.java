@@ -1,0 +1,83 @@
+package dev.lifeboat.watcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.embedded.LocalKubernetes;
+import dev.lifeboat.events.v1.ChangeType;
+import dev.lifeboat.testing.LifeboatIntegrationTest;
+import dev.lifeboat.testing.TestStack;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Watches that expire (410 Gone) or break while objects change: after the relist the topic holds
+ * every missed change and deletion, and nothing twice.
+ */
+@LifeboatIntegrationTest
+class WatcherRelistIT {
+  private final WatcherFixture fx;
+  private final LocalKubernetes kubernetes;
+
+  WatcherRelistIT(TestStack stack) {
+    this.fx = new WatcherFixture(stack);
+    this.kubernetes = stack.stack().kubernetes().orElseThrow();
+    fx.kube().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(fx.namespace).endMetadata().build()).create();
+  }
+
+  @Test
+  void changesAndDeletionsDuringAnOutageArePublishedAfterTheRelistAndNothingTwice() throws Exception {
+    var configMaps = fx.kube().configMaps().inNamespace(fx.namespace);
+    for (String name : List.of("a", "b", "steady")) {
+      configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata().addToData("v", "1").build()).create();
+    }
+    try (Watcher watcher = fx.start()) {
+      fx.records(r -> r.size() >= 3);
+
+      kubernetes.beginOutage();
+      try {
+        var admin = kubernetes.adminClient().configMaps().inNamespace(fx.namespace);
+        admin.withName("a").edit(cm -> new ConfigMapBuilder(cm).addToData("v", "2").build());
+        admin.withName("b").delete();
+        admin.resource(new ConfigMapBuilder().withNewMetadata().withName("c").endMetadata().addToData("v", "1").build()).create();
+      } finally {
+        kubernetes.endOutage();
+      }
+
+      String prefix = "ConfigMap/" + fx.namespace + "/";
+      fx.records(r -> r.size() >= 6);
+      watcher.flush();
+      Thread.sleep(1500);
+      assertThat(WatcherFixture.byObject(fx.records(r -> r.size() >= 6), fx.namespace)).containsExactlyInAnyOrderEntriesOf(Map.of(
+          prefix + "a", List.of(ChangeType.ADDED, ChangeType.MODIFIED),
+          prefix + "b", List.of(ChangeType.ADDED, ChangeType.DELETED),
+          prefix + "c", List.of(ChangeType.ADDED),
+          prefix + "steady", List.of(ChangeType.ADDED)));
+      assertThat(fx.meters.find("lifeboat.watcher.relists").tag("kind", "ConfigMap").counter())
+          .isNotNull().satisfies(c -> assertThat(c.count()).isGreaterThanOrEqualTo(1));
+    }
+  }
+
+  @Test
+  void anExpiredWatchIsRelistedAndLaterChangesStillArrive() throws Exception {
+    var configMaps = fx.kube().configMaps().inNamespace(fx.namespace);
+    configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName("x").endMetadata().addToData("v", "1").build()).create();
+    try (Watcher watcher = fx.start()) {
+      fx.records(r -> r.size() >= 1);
+
+      kubernetes.expireWatches();
+      configMaps.withName("x").edit(cm -> new ConfigMapBuilder(cm).addToData("v", "2").build());
+      configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName("y").endMetadata().addToData("v", "1").build()).create();
+
+      fx.records(r -> r.size() >= 3);
+      watcher.flush();
+      Thread.sleep(1500);
+      String prefix = "ConfigMap/" + fx.namespace + "/";
+      assertThat(WatcherFixture.byObject(fx.records(r -> r.size() >= 3), fx.namespace)).containsExactlyInAnyOrderEntriesOf(Map.of(
+          prefix + "x", List.of(ChangeType.ADDED, ChangeType.MODIFIED),
+          prefix + "y", List.of(ChangeType.ADDED)));
+    }
+  }
+}
