@@ -72,7 +72,8 @@ public final class VolumeWatcher implements AutoCloseable {
   private final VolumePolicies policies;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
-  private ScheduledExecutorService scheduler;
+  /** Settles every claim once all kinds are listed, then ticks the interval schedule. */
+  private ScheduledExecutorService executor;
   private boolean started;
   private boolean closed;
 
@@ -126,10 +127,16 @@ public final class VolumeWatcher implements AutoCloseable {
           tracker::podChanged, tracker::podDeleted);
       CompletableFuture<Boolean> attachments = inform(Kind.ATTACHMENTS, client.storage().v1().volumeAttachments(),
           tracker::attachmentChanged, tracker::attachmentDeleted);
-      CompletableFuture.allOf(claims, volumes, pods, attachments).thenRun(() -> {
+      executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lifeboat-volume-watcher");
+        t.setDaemon(true);
+        return t;
+      });
+      // Settling every claim publishes, and publishing may block: not on the HTTP client's threads.
+      CompletableFuture.allOf(claims, volumes, pods, attachments).thenRunAsync(() -> {
         tracker.ready(pods.join(), volumes.join());
         ready.complete(null);
-      }).exceptionally(e -> {
+      }, executor).exceptionally(e -> {
         log.error("Volume watcher could not begin", e);
         metrics.error("start");
         ready.completeExceptionally(e);
@@ -221,12 +228,7 @@ public final class VolumeWatcher implements AutoCloseable {
       return;
     }
     long tick = Math.max(50, Math.min(1000, shortest.toMillis() / 10));
-    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "lifeboat-volume-schedule");
-      t.setDaemon(true);
-      return t;
-    });
-    scheduler.scheduleWithFixedDelay(() -> {
+    executor.scheduleWithFixedDelay(() -> {
       try {
         if (isReady()) {
           tracker.publishDue();
@@ -247,10 +249,10 @@ public final class VolumeWatcher implements AutoCloseable {
       }
       closed = true;
     }
-    if (scheduler != null) {
-      scheduler.shutdownNow();
+    if (executor != null) {
+      executor.shutdownNow();
       try {
-        scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        executor.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
