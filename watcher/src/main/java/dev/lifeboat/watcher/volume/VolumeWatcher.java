@@ -44,21 +44,25 @@ public final class VolumeWatcher implements AutoCloseable {
   static final Duration HISTORY_TIMEOUT = Duration.ofMinutes(2);
   private static final long RESYNC_MILLIS = Duration.ofMinutes(10).toMillis();
 
-  /** The kinds watched, with what a ClusterRole needs to allow them. */
+  /** The kinds watched, what is lost without each, and what a ClusterRole needs to allow it. */
   private enum Kind {
-    CLAIMS("PersistentVolumeClaim", "", "persistentvolumeclaims"),
-    VOLUMES("PersistentVolume", "", "persistentvolumes"),
-    PODS("Pod", "", "pods"),
-    ATTACHMENTS("VolumeAttachment", "storage.k8s.io", "volumeattachments");
+    CLAIMS("PersistentVolumeClaim", "", "persistentvolumeclaims", "no volume events are published"),
+    VOLUMES("PersistentVolume", "", "persistentvolumes",
+        "RELEASED is not published and volumes' CSI drivers and node paths are unknown"),
+    PODS("Pod", "", "pods", "MOUNTED and UNMOUNTED are not published and snapshot requests name no node"),
+    ATTACHMENTS("VolumeAttachment", "storage.k8s.io", "volumeattachments",
+        "CSI drivers are taken from volumes alone");
 
     final String kind;
     final String group;
     final String resource;
+    final String without;
 
-    Kind(String kind, String group, String resource) {
+    Kind(String kind, String group, String resource, String without) {
       this.kind = kind;
       this.group = group;
       this.resource = resource;
+      this.without = without;
     }
 
     String rule() {
@@ -189,9 +193,12 @@ public final class VolumeWatcher implements AutoCloseable {
       if (status == 0) {
         throw new IllegalStateException("cannot list " + kind.resource, error);
       }
-      log.warn("Cannot watch {} (HTTP {}{}): volume events that depend on {}s are skipped. To allow it, add this rule"
-          + " to the watcher's ClusterRole: {}", kind.resource, status,
-          status == 404 ? ", the API server does not serve them" : ", forbidden", kind.kind, kind.rule());
+      if (status == 403) {
+        log.warn("Not allowed to watch {} (HTTP 403): skipping them, so {}. To allow it, add this rule to the"
+            + " watcher's ClusterRole: {}", kind.resource, kind.without, kind.rule());
+      } else {
+        log.warn("The API server does not serve {} (HTTP 404): skipping them, so {}", kind.resource, kind.without);
+      }
       metrics.error(kind.kind);
       informer.stop();
       return false;
