@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatus;
 import io.fabric8.kubernetes.api.model.VolumeResourceRequirements;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * The parts of a persistent volume claim that volume events speak of.
@@ -19,8 +21,11 @@ record ClaimView(String uid, String namespace, String name, String storageClass,
   static final String BOUND = "Bound";
 
   ClaimView {
-    accessModes = accessModes == null ? List.of() : List.copyOf(accessModes);
-    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    accessModes = accessModes == null ? List.of()
+        : accessModes.stream().filter(Objects::nonNull).toList();
+    labels = labels == null ? Map.of() : labels.entrySet().stream()
+        .filter(e -> e.getKey() != null && e.getValue() != null)
+        .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
   }
 
   static ClaimView of(PersistentVolumeClaim pvc) {
