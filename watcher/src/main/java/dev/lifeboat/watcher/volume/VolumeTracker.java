@@ -141,8 +141,9 @@ final class VolumeTracker {
         try {
           settle(uid);
         } catch (RuntimeException e) {
-          ClaimView claim = model.describe(uid) == null ? null : model.describe(uid).claim();
-          log.warn("Could not derive volume events of claim {} (uid {})", claim == null ? "?" : claim.key(), uid, e);
+          VolumeModel.Volume volume = model.describe(uid);
+          log.warn("Could not derive volume events of claim {} (uid {})", volume == null ? "?" : volume.claim().key(),
+              uid, e);
           metrics.error("derive");
         }
       }

@@ -16,6 +16,7 @@ import static dev.lifeboat.watcher.volume.VolumeFixtures.hostPathVolume;
 import static dev.lifeboat.watcher.volume.VolumeFixtures.pod;
 import static dev.lifeboat.watcher.volume.VolumeFixtures.withPhase;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.WatcherConfig.VolumePolicy;
@@ -28,6 +29,7 @@ import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.watcher.RecordSink;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -39,6 +41,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 class VolumeTrackerTest {
@@ -130,7 +133,7 @@ class VolumeTrackerTest {
     tracker.claimChanged(boundClaim);
     tracker.volumeChanged(pv);
     tracker.podChanged(pod);
-    tracker.claimChanged(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder(boundClaim)
+    tracker.claimChanged(new PersistentVolumeClaimBuilder(boundClaim)
         .editMetadata().addToAnnotations("note", "relabelled").withResourceVersion("42").endMetadata().build());
     assertThat(events()).as("a relist, a resync or an unrelated update").hasSize(3);
   }
@@ -162,8 +165,8 @@ class VolumeTrackerTest {
     assertThat(events().subList(events().size() - 2, events().size()))
         .extracting(VolumeEventObserved::getType, VolumeEventObserved::getPvcUid)
         .as("the pod and the other claim went while nobody watched")
-        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(UNMOUNTED, UID),
-            org.assertj.core.groups.Tuple.tuple(DELETED, "uid-2"));
+        .containsExactlyInAnyOrder(tuple(UNMOUNTED, UID),
+            tuple(DELETED, "uid-2"));
   }
 
   @Test
@@ -273,7 +276,7 @@ class VolumeTrackerTest {
     boolean[] refuse = {true};
     RecordSink flaky = (topic, key, value) -> {
       if (refuse[0]) {
-        throw new org.apache.kafka.common.errors.SerializationException("no schema");
+        throw new SerializationException("no schema");
       }
       return sink.send(topic, key, value);
     };

@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -256,7 +257,7 @@ class VolumeWatcherIT {
         .resource(claim(ns, name, null, storageClass, "1Gi", labels)).create();
   }
 
-  private void editClaim(String name, java.util.function.UnaryOperator<PersistentVolumeClaim> edit) {
+  private void editClaim(String name, UnaryOperator<PersistentVolumeClaim> edit) {
     client.persistentVolumeClaims().inNamespace(ns).withName(name).edit(edit);
   }
 

@@ -18,6 +18,7 @@ import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -102,6 +103,6 @@ class VolumeWatcherTest {
     assertThat(VolumeWatcher.unwatchable(new ExecutionException(new KubernetesClientException("gone", 404, null))))
         .isEqualTo(404);
     assertThat(VolumeWatcher.unwatchable(new KubernetesClientException("unavailable", 503, null))).isZero();
-    assertThat(VolumeWatcher.unwatchable(new java.io.IOException("connection refused"))).isZero();
+    assertThat(VolumeWatcher.unwatchable(new IOException("connection refused"))).isZero();
   }
 }
