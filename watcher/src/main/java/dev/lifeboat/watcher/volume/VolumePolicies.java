@@ -1,0 +1,53 @@
+package dev.lifeboat.watcher.volume;
+
+import dev.lifeboat.config.WatcherConfig.VolumePolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which volume policy applies to a claim. A policy names a storage class, a label ({@code key=value}
+ * or {@code key=} for an empty value) or both; it matches a claim that has everything it names. The
+ * first matching policy wins; a claim no policy matches gets no snapshot requests.
+ */
+final class VolumePolicies {
+  private final List<VolumePolicy> policies;
+
+  VolumePolicies(List<VolumePolicy> policies) {
+    this.policies = List.copyOf(policies);
+  }
+
+  Optional<VolumePolicy> match(String storageClass, Map<String, String> labels) {
+    for (VolumePolicy p : policies) {
+      if (matches(p, storageClass, labels)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  static boolean matches(VolumePolicy policy, String storageClass, Map<String, String> labels) {
+    if (policy.storageClass() == null && policy.label() == null) {
+      return false;
+    }
+    if (policy.storageClass() != null && !policy.storageClass().equals(storageClass)) {
+      return false;
+    }
+    if (policy.label() != null) {
+      int eq = policy.label().indexOf('=');
+      String key = eq < 0 ? policy.label() : policy.label().substring(0, eq);
+      String value = eq < 0 ? null : policy.label().substring(eq + 1);
+      String actual = labels == null ? null : labels.get(key);
+      return actual != null && (value == null || value.equals(actual));
+    }
+    return true;
+  }
+
+  /** The shortest interval of the interval policies, or null when none has one. */
+  Duration shortestInterval() {
+    return policies.stream()
+        .filter(p -> p.mode() == VolumePolicy.Mode.INTERVAL && p.interval() != null && !p.interval().isNegative() && !p.interval().isZero())
+        .map(VolumePolicy::interval).min(Duration::compareTo).orElse(null);
+  }
+}
