@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -61,12 +63,24 @@ final class DemoWorkloads {
       client.services().inNamespace(ns).resource(new ServiceBuilder().withNewMetadata().withName(ns + "-web")
           .addToLabels("app", ns).endMetadata().withNewSpec().addToSelector("app", ns + "-web")
           .addNewPort().withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+      String pv = "pv-" + ns + "-data";
+      client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(pv).endMetadata()
+          .withNewSpec().addToCapacity("storage", new Quantity("1Gi")).withAccessModes("ReadWriteOnce")
+          .withStorageClassName("standard").withNewHostPath().withPath("/var/lib/lifeboat-demo/" + ns).endHostPath()
+          .withNewClaimRef().withNamespace(ns).withName(ns + "-data").endClaimRef().endSpec()
+          .withNewStatus().withPhase("Bound").endStatus().build()).create();
       client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
           .withName(ns + "-data").addToLabels("app", ns).endMetadata().withNewSpec().withAccessModes("ReadWriteOnce")
-          .withStorageClassName("standard").withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
-          .endSpec().build()).create();
+          .withStorageClassName("standard").withVolumeName(pv).withNewResources().addToRequests("storage", new Quantity("1Gi"))
+          .endResources().endSpec().withNewStatus().withPhase("Bound").addToCapacity("storage", new Quantity("1Gi"))
+          .endStatus().build()).create();
+      client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(ns + "-db-0").addToLabels("app", ns + "-db")
+          .endMetadata().withNewSpec().withNodeName("demo-node-" + (1 + count % 2)).addNewContainer().withName("db")
+          .withImage("postgres:16").addNewVolumeMount().withName("data").withMountPath("/var/lib/postgresql").endVolumeMount()
+          .endContainer().addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(ns + "-data")
+          .endPersistentVolumeClaim().endVolume().endSpec().withNewStatus().withPhase("Running").endStatus().build()).create();
       client.genericKubernetesResources(DATABASES).inNamespace(ns).resource(database(ns, ns + "-db", "postgres", 1)).create();
-      count += 8;
+      count += 10;
     }
     log.info("Seeded the local cluster with {} objects in namespaces {}", count, NAMESPACES);
     return count;

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lifeboat.embedded.EmbeddedEtcd;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.events.v1.AuditEvent;
+import dev.lifeboat.events.v1.ResourceChanged;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotRequested;
+import dev.lifeboat.events.v1.VolumeEventObserved;
+import dev.lifeboat.events.v1.VolumeEventType;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
@@ -59,13 +64,30 @@ class DemoIT {
           .contains("shop", "blog", "analytics");
       assertThat(kube.genericKubernetesResources(DemoWorkloads.DATABASES).inAnyNamespace().list().getItems()).hasSize(3);
 
-      List<AuditEvent> audit = readAudit(endpoints, 7);
+      List<String> expected = List.of("process:demo", "kafka", "schema-registry", "s3:primary", "s3:offsite", "kubernetes", "watcher");
+      List<AuditEvent> audit = read(endpoints, Topics.AUDIT, AuditEvent.class, l -> l.stream()
+          .filter(e -> e.getAction().equals("component.start")).map(AuditEvent::getSubject).toList().containsAll(expected));
       List<String> started = audit.stream().filter(e -> e.getAction().equals("component.start"))
           .map(AuditEvent::getSubject).toList();
-      assertThat(started).contains("process:demo", "kafka", "schema-registry", "s3:primary", "s3:offsite", "kubernetes");
+      assertThat(started).containsAll(expected);
       assertThat(audit).allSatisfy(e -> assertThat(e.getHeader().getCluster()).isEqualTo("demo"));
 
       decodeWithAThirdPartyClient(dataDir, 7);
+
+      // the watcher protects the demo cluster: its objects, its volumes, and snapshot requests for them
+      List<ResourceChanged> changes = read(endpoints, Topics.RESOURCE_CHANGES, ResourceChanged.class,
+          l -> l.stream().map(ResourceChanged::getNamespace).collect(java.util.stream.Collectors.toSet())
+              .containsAll(DemoWorkloads.NAMESPACES) && l.stream().anyMatch(c -> c.getKind().equals("Database")));
+      assertThat(changes).extracting(ResourceChanged::getKind).contains("Deployment", "ConfigMap", "Secret", "Database");
+      assertThat(changes).filteredOn(c -> c.getKind().equals("Secret") && "shop".equals(c.getNamespace()))
+          .allSatisfy(c -> assertThat(new String(c.getObject().array(), StandardCharsets.UTF_8)).doesNotContain("demo-shop-password")
+              .doesNotContain(java.util.Base64.getEncoder().encodeToString("demo-shop-password".getBytes(StandardCharsets.UTF_8))));
+      List<VolumeEventObserved> volumes = read(endpoints, Topics.VOLUME_EVENTS, VolumeEventObserved.class,
+          l -> l.stream().filter(v -> v.getType() == VolumeEventType.MOUNTED).count() >= 3);
+      assertThat(volumes).filteredOn(v -> v.getType() == VolumeEventType.MOUNTED).extracting(VolumeEventObserved::getNodePath)
+          .contains("/var/lib/lifeboat-demo/shop");
+      List<SnapshotRequested> requests = read(endpoints, Topics.SNAPSHOT_REQUESTS, SnapshotRequested.class, l -> l.size() >= 3);
+      assertThat(requests).extracting(SnapshotRequested::getKind).containsOnly(SnapshotKind.VOLUME);
 
       try (var s3 = demo.stack().primary().newClient()) {
         byte[] body = "kept".getBytes(StandardCharsets.UTF_8);
@@ -89,6 +111,23 @@ class DemoIT {
         assertThat(new String(object.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("kept");
       }
     }
+  }
+
+  /** Decoded values of a topic, read from the start until {@code until} holds (or 30 s pass). */
+  private static <T> List<T> read(Endpoints endpoints, String topic, Class<T> type, java.util.function.Predicate<List<T>> until) {
+    KafkaClients kafka = new KafkaClients(endpoints.kafkaBootstrapServers());
+    AvroDeserializer<Object> deserializer = new AvroDeserializer<>(new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl()));
+    List<T> values = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("demo-it-" + UUID.randomUUID())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!until.test(values) && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(type.cast(deserializer.decode(r.topic(), r.partition(), r.offset(), r.value()))));
+      }
+    }
+    return values;
   }
 
   /** Reads lifeboat.audit with Lifeboat's own deserializer until at least {@code atLeast} events arrived. */

@@ -10,6 +10,7 @@ import dev.lifeboat.observe.Health;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.schemas.serde.AvroSerializer;
+import dev.lifeboat.watcher.volume.VolumeWatcher;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The watcher of one cluster: loads what it published before, then keeps every change of cluster
- * state flowing to {@code lifeboat.resource-changes}.
+ * state flowing to {@code lifeboat.resource-changes}, and every volume fact to {@code
+ * lifeboat.volume-events} (with snapshot requests where a volume policy asks for them).
  */
 public final class Watcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Watcher.class);
@@ -27,13 +29,12 @@ public final class Watcher implements AutoCloseable {
   private final KafkaRecordSink sink;
   private final ResourceWatcher resources;
   private final PublishedState state;
-  private final WatcherMetrics metrics;
+  private VolumeWatcher volumes;
 
-  private Watcher(KafkaRecordSink sink, ResourceWatcher resources, PublishedState state, WatcherMetrics metrics) {
+  private Watcher(KafkaRecordSink sink, ResourceWatcher resources, PublishedState state) {
     this.sink = sink;
     this.resources = resources;
     this.state = state;
-    this.metrics = metrics;
   }
 
   /** Everything the watcher needs from its process. */
@@ -61,9 +62,11 @@ public final class Watcher implements AutoCloseable {
         services.events().forSource("watcher"), config.ignoreStatus(), config.sensitiveKinds(), sealer, hashKey, metrics);
     ResourceWatcher resources = new ResourceWatcher(client, config, publisher, metrics, services.health(), services.audit(),
         services.clock());
-    Watcher watcher = new Watcher(sink, resources, state, metrics);
+    Watcher watcher = new Watcher(sink, resources, state);
     try {
       resources.start();
+      watcher.volumes = VolumeWatcher.start(client, sink, services.events().forSource("watcher"), config.volumePolicies(),
+          services.meters(), services.clock(), services.kafka(), services.registry());
     } catch (RuntimeException e) {
       watcher.close();
       throw e;
@@ -92,6 +95,9 @@ public final class Watcher implements AutoCloseable {
 
   @Override
   public void close() {
+    if (volumes != null) {
+      volumes.close();
+    }
     resources.close();
     sink.flush();
     sink.close();
