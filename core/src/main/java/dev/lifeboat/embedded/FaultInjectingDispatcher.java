@@ -57,6 +57,7 @@ final class FaultInjectingDispatcher extends Dispatcher {
   private final Set<WebSocket> openWatches = ConcurrentHashMap.newKeySet();
   private final AtomicLong expiredBelow = new AtomicLong();
   private volatile boolean outage;
+  private final Set<String> forbidden = ConcurrentHashMap.newKeySet();
 
   /**
    * @param next where requests go when no fault applies
@@ -72,6 +73,9 @@ final class FaultInjectingDispatcher extends Dispatcher {
     if (outage && !isAdmin(request)) {
       return status(HttpURLConnection.HTTP_UNAVAILABLE, "ServiceUnavailable",
           "the server is currently unable to handle the request");
+    }
+    if (!forbidden.isEmpty() && !isAdmin(request) && forbidden.contains(resourceOf(request.getPath()))) {
+      return status(HttpURLConnection.HTTP_FORBIDDEN, "Forbidden", "the client may not access " + resourceOf(request.getPath()));
     }
     boolean watch = "GET".equalsIgnoreCase(request.getMethod()) && isWatch(request);
     if (watch) {
@@ -89,6 +93,46 @@ final class FaultInjectingDispatcher extends Dispatcher {
       crud.requestResourceVersion();
     }
     return response;
+  }
+
+  /** Answers 403 to every non-administrator request for {@code resource} (e.g. {@code secrets}, {@code widgets.example.com}). */
+  void forbid(String resource) {
+    forbidden.add(resource);
+  }
+
+  void allow(String resource) {
+    forbidden.remove(resource);
+  }
+
+  /**
+   * The resource a path addresses, as kubectl names it: {@code /api/v1/namespaces/x/secrets/y} is
+   * {@code secrets}, {@code /apis/apps/v1/deployments} is {@code deployments.apps}.
+   */
+  static String resourceOf(String path) {
+    String p = path == null ? "" : path;
+    int query = p.indexOf('?');
+    if (query >= 0) {
+      p = p.substring(0, query);
+    }
+    String[] parts = p.split("/");
+    int start;
+    String group;
+    if (parts.length > 3 && parts[1].equals("api")) {
+      group = "";
+      start = 3;
+    } else if (parts.length > 4 && parts[1].equals("apis")) {
+      group = parts[2];
+      start = 4;
+    } else {
+      return "";
+    }
+    if (parts.length > start + 2 && parts[start].equals("namespaces")) {
+      start += 2;
+    }
+    if (parts.length <= start) {
+      return "";
+    }
+    return group.isEmpty() ? parts[start] : parts[start] + "." + group;
   }
 
   @Override

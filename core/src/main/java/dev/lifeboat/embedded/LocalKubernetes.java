@@ -168,6 +168,20 @@ public final class LocalKubernetes implements AutoCloseable {
   }
 
   /**
+   * Refuses every client but {@link #adminClient()} access to one resource with 403 Forbidden, as
+   * a real API server does when RBAC grants nothing on it. {@code resource} is named as kubectl
+   * names it: {@code secrets}, {@code deployments.apps}.
+   */
+  public void forbid(String resource) {
+    faults.forbid(resource);
+  }
+
+  /** Lifts {@link #forbid}. */
+  public void allow(String resource) {
+    faults.allow(resource);
+  }
+
+  /**
    * Writes a kubeconfig whose current context, {@value #CONTEXT}, points at this server over plain
    * HTTP without credentials, for {@code kubectl --kubeconfig <file>}.
    */

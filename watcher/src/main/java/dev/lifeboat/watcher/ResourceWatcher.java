@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * included), and hands what they see to the {@link ResourceChangePublisher}. Discovery runs again
  * periodically and shortly after a CustomResourceDefinition appears or goes; informers start for new
  * kinds and stop for vanished ones. A kind the watcher may not list is reported once, with the RBAC
- * rule that would fix it, and skipped. After an informer's first list, objects published before
+ * rule that would fix it, and skipped; it is tried again every ten minutes in case the rule was added. After an informer's first list, objects published before
  * that no longer exist are published as DELETED; later relists (after a 410 Gone or a disconnect) are
  * reconciled by the informer itself, and unchanged objects publish nothing.
  */
@@ -45,7 +47,10 @@ public final class ResourceWatcher implements AutoCloseable {
   private final ApiDiscovery discovery;
   private final KindFilter filter;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
-  private final Set<String> refused = ConcurrentHashMap.newKeySet();
+  /** Kinds refused with 403, and since when: tried again after {@link #RETRY_REFUSED}, in case RBAC changed. */
+  private final Map<String, Instant> refused = new ConcurrentHashMap<>();
+  private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  private static final Duration RETRY_REFUSED = Duration.ofMinutes(10);
   private final Set<String> definitionsDeleted = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "lifeboat-watcher-discovery");
@@ -102,7 +107,9 @@ public final class ResourceWatcher implements AutoCloseable {
       return;
     }
     Map<String, WatchedKind> found = discovery.discover();
-    found.values().removeIf(k -> !filter.watches(k) || refused.contains(k.groupKind()));
+    Instant now = clock.instant();
+    refused.values().removeIf(since -> since.plus(RETRY_REFUSED).isBefore(now));
+    found.values().removeIf(k -> !filter.watches(k) || refused.containsKey(k.groupKind()));
     for (WatchedKind kind : found.values()) {
       Running current = running.get(kind.groupKind());
       if (current != null && !current.kind.version().equals(kind.version())) {
@@ -114,7 +121,7 @@ public final class ResourceWatcher implements AutoCloseable {
       }
     }
     for (Running r : running.values()) {
-      if (!found.containsKey(r.kind.groupKind()) && !refused.contains(r.kind.groupKind())) {
+      if (!found.containsKey(r.kind.groupKind()) && !refused.containsKey(r.kind.groupKind())) {
         stop(r, "it is no longer served");
         if (definitionsDeleted.remove(r.kind.groupKind())) {
           publisher.reconcile(r.kind, Set.of(), clock.instant()); // its definition was deleted: so were its objects
@@ -132,11 +139,12 @@ public final class ResourceWatcher implements AutoCloseable {
         : scoped.withLabelSelector(config.labelSelector()).runnableInformer(0);
     informer.addEventHandler(new Handler(kind));
     informer.exceptionHandler((started, error) -> {
-      if (error instanceof KubernetesClientException e && (e.getCode() == 403 || e.getCode() == 401)) {
-        refuse(kind, e);
+      int code = statusCode(error);
+      if (code == 403 || code == 401) {
+        refuse(kind, code);
         return false;
       }
-      if (error instanceof KubernetesClientException e && e.getCode() == 404) {
+      if (code == 404) {
         log.info("{} vanished while being watched; discovery will run again", kind);
         scheduler.schedule(this::rediscoverSafely, 1, TimeUnit.SECONDS);
         return false;
@@ -149,7 +157,7 @@ public final class ResourceWatcher implements AutoCloseable {
       if (error == null) {
         publisher.reconcile(kind, liveKeys(kind, informer), clock.instant());
         log.debug("Watching {}: {} objects", kind, informer.getStore().listKeys().size());
-      } else if (!refused.contains(kind.groupKind())) {
+      } else if (!refused.containsKey(kind.groupKind())) {
         log.warn("Cannot watch {}: {}", kind, error.toString());
       }
     });
@@ -166,20 +174,31 @@ public final class ResourceWatcher implements AutoCloseable {
     return keys;
   }
 
-  private void refuse(WatchedKind kind, KubernetesClientException e) {
-    if (refused.add(kind.groupKind())) {
+  /** The HTTP status of the API server's answer behind an informer error, or 0. */
+  private static int statusCode(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof KubernetesClientException e && e.getCode() > 0) {
+        return e.getCode();
+      }
+    }
+    return 0;
+  }
+
+  private void refuse(WatchedKind kind, int code) {
+    refused.put(kind.groupKind(), clock.instant());
+    Running r = running.remove(kind.groupKind());
+    if (r != null) {
+      scheduler.execute(r.informer::stop);
+    }
+    if (reported.add(kind.groupKind())) {
       log.warn("Permission denied to list and watch {} (HTTP {}): it is skipped. Grant the watcher's service account {}",
-          kind, e.getCode(), kind.rbacRule());
+          kind, code, kind.rbacRule());
       metrics.error("permission-denied");
       health.set("watcher:" + kind.groupKind(), Health.State.DEGRADED, "permission denied; needs " + kind.rbacRule());
       if (audit != null) {
         audit.event("watcher.permission-denied", kind.toString(), AuditOutcome.FAILED)
             .reason("the watcher may not list and watch " + kind.resourceName() + "; grant " + kind.rbacRule())
             .correlationId("watcher").publish();
-      }
-      Running r = running.remove(kind.groupKind());
-      if (r != null) {
-        scheduler.execute(r.informer::stop);
       }
     }
   }
