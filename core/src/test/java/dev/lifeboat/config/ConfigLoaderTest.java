@@ -99,10 +99,36 @@ class ConfigLoaderTest {
 
   @Test
   void theComposeStacksConfigurationIsValid() {
-    LifeboatConfig config = new ConfigLoader(Map.of("S3_ACCESS_KEY", "k", "S3_SECRET_KEY", "s"))
+    LifeboatConfig config = new ConfigLoader(Map.of("S3_ACCESS_KEY", "k", "S3_SECRET_KEY", "s",
+        "LIFEBOAT_DATA_KEY", java.util.Base64.getEncoder().encodeToString(new byte[32])))
         .load(java.nio.file.Path.of("..", "compose", "lifeboat.yaml"));
     assertThat(config.stores().offsite()).hasSize(1);
     assertThat(config.kafka().replicationFactor()).isEqualTo(1);
+    assertThat(config.encryption()).hasValueSatisfying(e -> assertThat(e.active()).hasSize(32));
+    assertThat(config.watcher().volumePolicies()).singleElement()
+        .satisfies(p -> assertThat(p.mode()).isEqualTo(dev.lifeboat.config.WatcherConfig.VolumePolicy.Mode.ON_CHANGE));
+  }
+
+  @Test
+  void aWrongDataKeyOrAnUnknownActiveKeyIsNamed() {
+    String yaml = VALID + """
+        encryption:
+          activeKey: k2
+          keys:
+            - id: k1
+              key: c2hvcnQ=
+        watcher:
+          compression: brotli
+          volumePolicies:
+            - mode: interval
+        """;
+    assertThatThrownBy(() -> loader.parse(yaml, "lifeboat.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("encryption.keys[0].key = \"c2hvcnQ=\" is invalid: valid values are base64 of exactly 32 bytes")
+        .hasMessageContaining("encryption.activeKey = \"k2\" names no key")
+        .hasMessageContaining("watcher.compression = \"brotli\" is invalid")
+        .hasMessageContaining("watcher.volumePolicies[0].storageClass or label must be given")
+        .hasMessageContaining("watcher.volumePolicies[0].interval is required when mode is interval");
   }
 
   @Test
