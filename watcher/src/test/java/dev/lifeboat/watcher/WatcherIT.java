@@ -105,6 +105,31 @@ class WatcherIT {
   }
 
   @Test
+  void whenACustomResourceDefinitionGoesItsKindIsNoLongerWatchedAndItsObjectsAreDeleted() throws Exception {
+    String group = "g" + UUID.randomUUID().toString().substring(0, 6) + ".it.lifeboat.dev";
+    var crds = fx.kube().apiextensions().v1().customResourceDefinitions();
+    crds.resource(new CustomResourceDefinitionBuilder().withNewMetadata().withName("gadgets." + group).endMetadata()
+        .withNewSpec().withGroup(group).withScope("Namespaced").withNewNames().withKind("Gadget").withPlural("gadgets")
+        .withSingular("gadget").endNames().addNewVersion().withName("v1").withServed(true).withStorage(true).endVersion()
+        .endSpec().build()).create();
+    ResourceDefinitionContext gadgets = new ResourceDefinitionContext.Builder().withGroup(group).withVersion("v1")
+        .withKind("Gadget").withPlural("gadgets").withNamespaced(true).build();
+    fx.kube().genericKubernetesResources(gadgets).inNamespace(fx.namespace).resource(new GenericKubernetesResourceBuilder()
+        .withApiVersion(group + "/v1").withKind("Gadget").withNewMetadata().withName("g1").endMetadata().build()).create();
+
+    try (Watcher watcher = fx.start()) {
+      fx.records(r -> r.stream().anyMatch(x -> x.getName().equals("g1")));
+      crds.withName("gadgets." + group).delete();
+
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+          watcher.resources().kinds().stream().noneMatch(k -> k.group().equals(group)));
+      List<ResourceChanged> records = fx.records(r -> r.stream().anyMatch(x -> x.getName().equals("g1") && x.getType() == ChangeType.DELETED));
+      assertThat(WatcherFixture.byObject(records, fx.namespace).get("Gadget/" + fx.namespace + "/g1"))
+          .containsExactly(ChangeType.ADDED, ChangeType.DELETED);
+    }
+  }
+
+  @Test
   void secretPlaintextNeverReachesTheTopicAndTheSealedPayloadOpensWithTheKey() throws Exception {
     String plaintext = "hunter2-" + UUID.randomUUID();
     String encoded = Base64.getEncoder().encodeToString(plaintext.getBytes(StandardCharsets.UTF_8));
