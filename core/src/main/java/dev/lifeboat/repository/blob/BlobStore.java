@@ -1,0 +1,48 @@
+package dev.lifeboat.repository.blob;
+
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The bottom layer of a repository: named, immutable blobs in one bucket under one prefix. Keys are
+ * relative to the prefix ({@code chunks/ab/ab12...}, {@code manifests/...}). Nothing is overwritten in
+ * place: keys are content-addressed or unique, so {@link #putIfAbsent} is the only write.
+ *
+ * <p>Failures are classified at this boundary: {@link dev.lifeboat.retry.RetriableFailure} for what
+ * may pass (I/O, timeouts, 5xx, throttling), {@link dev.lifeboat.retry.PermanentFailure} for what will
+ * not (refused credentials, missing bucket); a missing blob is not an error but an empty answer.
+ */
+public interface BlobStore {
+
+  /**
+   * Writes {@code data} under {@code key} unless a blob with that key exists.
+   *
+   * @return true if written, false if the key already existed (nothing was uploaded)
+   */
+  boolean putIfAbsent(String key, byte[] data);
+
+  /** Streaming variant for large blobs; {@code length} must be exact. */
+  boolean putIfAbsent(String key, InputStream data, long length);
+
+  /** The whole blob, or empty if there is none. */
+  Optional<byte[]> get(String key);
+
+  /** A stream over the blob, or empty if there is none; the caller closes it. */
+  Optional<InputStream> open(String key);
+
+  /** Size and time of a blob, or empty if there is none. */
+  Optional<BlobInfo> stat(String key);
+
+  /**
+   * Every blob whose key starts with {@code prefix}, in key order, one at a time (memory stays
+   * bounded however many there are).
+   */
+  void list(String prefix, Consumer<BlobInfo> each);
+
+  /** Removes a blob; removing one that does not exist is not an error. */
+  void delete(String key);
+
+  /** Where the blobs are, for logs and records: e.g. {@code s3://bucket/prefix at http://host:9000}. */
+  String describe();
+}
