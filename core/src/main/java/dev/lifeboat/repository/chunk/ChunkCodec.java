@@ -1,0 +1,106 @@
+package dev.lifeboat.repository.chunk;
+
+import com.github.luben.zstd.Zstd;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * How a chunk is named and stored. Its id is HMAC-SHA256 of the plaintext under the repository's id
+ * key (hex). The stored form is: one format byte (0 = stored as is, 1 = zstd), a 12-byte nonce, then
+ * AES-256-GCM of the (compressed) plaintext, authenticated with the format byte and the id, so a
+ * chunk cannot be swapped for another. Reading checks the authentication tag and then the id.
+ * Incompressible data is stored as is, to avoid paying for compression that saves nothing.
+ */
+public final class ChunkCodec {
+  private static final byte RAW = 0;
+  private static final byte ZSTD = 1;
+  private static final int NONCE = 12;
+
+  private final SecretKeySpec idKey;
+  private final SecretKeySpec encryptionKey;
+  private final int level;
+  private final SecureRandom random = new SecureRandom();
+
+  /** @param level zstd level (1 is fast; 3 is zstd's default) */
+  public ChunkCodec(RepositoryKeys keys, int level) {
+    this.idKey = new SecretKeySpec(keys.idKey(), "HmacSHA256");
+    this.encryptionKey = new SecretKeySpec(keys.encryptionKey(), "AES");
+    this.level = level;
+  }
+
+  public String id(byte[] plaintext) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(idKey);
+      return HexFormat.of().formatHex(mac.doFinal(plaintext));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public byte[] seal(String id, byte[] plaintext) {
+    byte[] compressed = Zstd.compress(plaintext, level);
+    boolean useCompressed = compressed.length < plaintext.length - plaintext.length / 64;
+    byte format = useCompressed ? ZSTD : RAW;
+    byte[] body = useCompressed ? compressed : plaintext;
+    try {
+      byte[] nonce = new byte[NONCE];
+      random.nextBytes(nonce);
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(128, nonce));
+      cipher.updateAAD(aad(format, id));
+      ByteBuffer out = ByteBuffer.allocate(1 + NONCE + cipher.getOutputSize(body.length));
+      out.put(format).put(nonce);
+      cipher.doFinal(ByteBuffer.wrap(body), out);
+      return out.array();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The plaintext of a stored chunk; {@link ChunkCorruptedException} naming the chunk if anything is wrong. */
+  public byte[] open(String id, byte[] stored) {
+    if (stored.length < 1 + NONCE + 16 || (stored[0] != RAW && stored[0] != ZSTD)) {
+      throw new ChunkCorruptedException(id, "not a Lifeboat chunk (" + stored.length + " bytes)", null);
+    }
+    byte[] body;
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.DECRYPT_MODE, encryptionKey, new GCMParameterSpec(128, stored, 1, NONCE));
+      cipher.updateAAD(aad(stored[0], id));
+      body = cipher.doFinal(stored, 1 + NONCE, stored.length - 1 - NONCE);
+    } catch (AEADBadTagException e) {
+      throw new ChunkCorruptedException(id, "authentication failed (altered, truncated, or another chunk's bytes)", e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    byte[] plaintext;
+    if (stored[0] == ZSTD) {
+      long size = Zstd.getFrameContentSize(body);
+      if (size < 0 || size > Integer.MAX_VALUE) {
+        throw new ChunkCorruptedException(id, "compressed frame has no usable size", null);
+      }
+      plaintext = Zstd.decompress(body, (int) size);
+    } else {
+      plaintext = body;
+    }
+    if (!MessageDigest.isEqual(id.getBytes(StandardCharsets.US_ASCII), id(plaintext).getBytes(StandardCharsets.US_ASCII))) {
+      throw new ChunkCorruptedException(id, "content does not hash to the chunk id", null);
+    }
+    return plaintext;
+  }
+
+  private static byte[] aad(byte format, String id) {
+    byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
+    return ByteBuffer.allocate(1 + idBytes.length).put(format).put(idBytes).array();
+  }
+}
