@@ -69,6 +69,18 @@ public final class ChunkCodec {
 
   /** The plaintext of a stored chunk; {@link ChunkCorruptedException} naming the chunk if anything is wrong. */
   public byte[] open(String id, byte[] stored) {
+    byte[] plaintext = openSealed(id, stored);
+    if (!MessageDigest.isEqual(id.getBytes(StandardCharsets.US_ASCII), id(plaintext).getBytes(StandardCharsets.US_ASCII))) {
+      throw new ChunkCorruptedException(id, "content does not hash to the chunk id", null);
+    }
+    return plaintext;
+  }
+
+  /**
+   * The plaintext of anything sealed with {@link #seal} under {@code label} (a manifest sealed under
+   * its key): authenticated, but not expected to hash to the label.
+   */
+  public byte[] openSealed(String id, byte[] stored) {
     if (stored.length < 1 + NONCE + 16 || (stored[0] != RAW && stored[0] != ZSTD)) {
       throw new ChunkCorruptedException(id, "not a Lifeboat chunk (" + stored.length + " bytes)", null);
     }
@@ -92,9 +104,6 @@ public final class ChunkCodec {
       plaintext = Zstd.decompress(body, (int) size);
     } else {
       plaintext = body;
-    }
-    if (!MessageDigest.isEqual(id.getBytes(StandardCharsets.US_ASCII), id(plaintext).getBytes(StandardCharsets.US_ASCII))) {
-      throw new ChunkCorruptedException(id, "content does not hash to the chunk id", null);
     }
     return plaintext;
   }

@@ -1,0 +1,100 @@
+package dev.lifeboat.repository;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.chunk.ChunkCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Manifests at {@code manifests/<kind>/<target>/<snapshot id>}, sealed like chunks (zstd +
+ * AES-256-GCM, the key authenticated with them). Snapshot ids start with their UTC time, so a
+ * listing is in time order. The SHA-256 of the stored bytes is published with the snapshot, so a
+ * copy can be verified without the repository's keys.
+ */
+public final class ManifestStore {
+  static final String PREFIX = "manifests/";
+  private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  private final BlobStore store;
+  private final ChunkCodec codec;
+
+  ManifestStore(BlobStore store, ChunkCodec codec) {
+    this.store = store;
+    this.codec = codec;
+  }
+
+  /** Where a manifest was written, and the SHA-256 of its stored bytes. */
+  public record Written(String key, String sha256, long size) {}
+
+  public static String key(String kind, String target, String snapshotId) {
+    return PREFIX + kind.toLowerCase() + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/" + snapshotId;
+  }
+
+  /** Writes a manifest; call only when every chunk it names is stored. */
+  public Written write(Manifest manifest) {
+    String key = key(manifest.kind(), manifest.target(), manifest.snapshotId());
+    byte[] plain;
+    try {
+      plain = JSON.writeValueAsBytes(manifest);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    byte[] sealed = codec.seal(sealId(key), plain);
+    if (!store.putIfAbsent(key, sealed)) {
+      throw new IllegalStateException("manifest " + key + " already exists: snapshot ids must be unique");
+    }
+    return new Written(key, sha256(sealed), sealed.length);
+  }
+
+  public Optional<Manifest> read(String key) {
+    return store.get(key).map(bytes -> {
+      try {
+        return JSON.readValue(codec.openSealed(sealId(key), bytes), Manifest.class);
+      } catch (IOException e) {
+        throw new UncheckedIOException("manifest " + key + " cannot be parsed", e);
+      }
+    });
+  }
+
+  /** Manifest keys of one target, oldest first. */
+  public List<String> list(String kind, String target) {
+    List<String> keys = new ArrayList<>();
+    store.list(PREFIX + kind.toLowerCase() + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/", info -> keys.add(info.key()));
+    return keys;
+  }
+
+  /** Every manifest key in the repository. */
+  public void listAll(java.util.function.Consumer<String> each) {
+    store.list(PREFIX, info -> each.accept(info.key()));
+  }
+
+  public Optional<Manifest> latest(String kind, String target) {
+    List<String> keys = list(kind, target);
+    return keys.isEmpty() ? Optional.empty() : read(keys.get(keys.size() - 1));
+  }
+
+  /** The value sealed manifests are authenticated with: the id position holds their key. */
+  private static String sealId(String key) {
+    return "manifest:" + key;
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
