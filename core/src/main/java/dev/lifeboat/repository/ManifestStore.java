@@ -39,7 +39,7 @@ public final class ManifestStore {
   public record Written(String key, String sha256, long size) {}
 
   public static String key(String kind, String target, String snapshotId) {
-    return PREFIX + kind.toLowerCase() + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/" + snapshotId;
+    return PREFIX + kind.toLowerCase(java.util.Locale.ROOT) + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/" + snapshotId;
   }
 
   /** Writes a manifest; call only when every chunk it names is stored. */
@@ -71,7 +71,7 @@ public final class ManifestStore {
   /** Manifest keys of one target, oldest first. */
   public List<String> list(String kind, String target) {
     List<String> keys = new ArrayList<>();
-    store.list(PREFIX + kind.toLowerCase() + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/", info -> keys.add(info.key()));
+    store.list(PREFIX + kind.toLowerCase(java.util.Locale.ROOT) + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/", info -> keys.add(info.key()));
     return keys;
   }
 
