@@ -7,6 +7,10 @@ import java.nio.charset.StandardCharsets;
  * Empty segments and {@code .} or {@code ..} segments are refused: HTTP clients normalise them away
  * ({@code a/../b} is sent as {@code b}) and filesystem-backed stores resolve them, so such a key
  * would silently name a different blob.
+ *
+ * <p>One rule is the layout's to keep, as it cannot be checked key by key: a key is never also the
+ * directory of another ({@code a} next to {@code a/b}). S3 allows both, but filesystem-backed S3
+ * servers, the embedded one among them, store {@code a} as a file and cannot then make it a directory.
  */
 public final class BlobKeys {
   /** S3's limit on a whole object name, in UTF-8 bytes; the store's prefix counts against it. */

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
  * The bottom layer of a repository: named, immutable blobs in one bucket under one prefix. Keys are
  * relative to the prefix ({@code chunks/ab/ab12...}, {@code manifests/...}). Nothing is overwritten in
  * place: keys are content-addressed or unique, so {@link #putIfAbsent} is the only write.
+ * {@link BlobKeys} says which keys are valid.
  *
  * <p>Failures are classified at this boundary: {@link dev.lifeboat.retry.RetriableFailure} for what
  * may pass (I/O, timeouts, 5xx, throttling), {@link dev.lifeboat.retry.PermanentFailure} for what will

@@ -13,6 +13,8 @@ import dev.lifeboat.retry.RetryPolicy;
 import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +34,7 @@ class S3BlobStoreIT extends BlobStoreConformance {
   static final String ACCESS_KEY = "lifeboat";
   static final String SECRET_KEY = "lifeboat-secret";
   static final String BUCKET = "lifeboat-primary";
+  private static final int LIST_PAGE = 100;
 
   @TempDir static Path dataDir;
   static EmbeddedS3 s3;
@@ -56,10 +59,18 @@ class S3BlobStoreIT extends BlobStoreConformance {
     opened.forEach(S3BlobStore::close);
   }
 
-  /** Parts of the smallest size S3 allows, so {@link #LARGE} blobs are uploaded in two parts. */
+  /**
+   * Parts of the smallest size S3 allows, so {@link #LARGE} blobs are uploaded in two parts, and
+   * listing pages of 100 keys, so a listing of a few hundred pages through.
+   */
   @Override
   protected BlobStore store() {
-    return new S3BlobStore("primary", client, BUCKET, uniquePrefix(), S3BlobStore.MIN_PART_SIZE, S3BlobStore.DEFAULT_LIST_PAGE);
+    return new S3BlobStore("primary", client, BUCKET, uniquePrefix(), S3BlobStore.MIN_PART_SIZE, LIST_PAGE);
+  }
+
+  @Override
+  protected int listPageSize() {
+    return LIST_PAGE;
   }
 
   static String uniquePrefix() {
@@ -83,6 +94,37 @@ class S3BlobStoreIT extends BlobStoreConformance {
     String etag = client.statObject(StatObjectArgs.builder().bucket(BUCKET).object(prefix + "/large").build()).etag();
     assertThat(etag.replace("\"", "")).as("ETag of a multipart upload").endsWith("-2");
     assertThat(store.get("large")).hasValueSatisfying(read -> assertThat(read).isEqualTo(data));
+  }
+
+  @Test
+  void listingFetchesOnePageAtATimeAndOnlyAsFarAsTheCallerReads() throws Exception {
+    try (MinioClient traced = s3.newClient()) {
+      S3BlobStore store = new S3BlobStore("primary", traced, BUCKET, uniquePrefix(), S3BlobStore.MIN_PART_SIZE, 10);
+      for (int i = 0; i < 25; i++) {
+        store.putIfAbsent(String.format("k/%02d", i), new byte[] {1});
+      }
+      ByteArrayOutputStream trace = new ByteArrayOutputStream();
+      traced.traceOn(trace);
+
+      List<String> keys = new ArrayList<>();
+      store.list("k/", info -> keys.add(info.key()));
+      assertThat(keys).hasSize(25);
+      assertThat(listRequests(trace)).as("listing requests for 25 keys, 10 a page").isEqualTo(3);
+
+      trace.reset();
+      RuntimeException enough = new IllegalStateException("enough");
+      assertThatThrownBy(() -> store.list("k/", info -> {
+        throw enough;
+      })).as("the consumer's own failure, unclassified").isSameAs(enough);
+      assertThat(listRequests(trace)).as("listing requests when the caller stops at the first key").isEqualTo(1);
+      traced.traceOff();
+    }
+  }
+
+  private static long listRequests(ByteArrayOutputStream trace) {
+    return trace.toString(StandardCharsets.UTF_8).lines()
+        .filter(line -> line.startsWith("GET /" + BUCKET + "?") && line.contains("max-keys=10"))
+        .count();
   }
 
   @Test
