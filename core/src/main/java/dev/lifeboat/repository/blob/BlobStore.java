@@ -1,8 +1,12 @@
 package dev.lifeboat.repository.blob;
 
+import dev.lifeboat.retry.PermanentFailure;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -34,12 +38,15 @@ public interface BlobStore {
   /**
    * Streaming put from a source that can be opened again (a file, a buffer), so a failed upload can
    * be retried from its first byte. Stores open the source once; a retrying store opens it once per
-   * attempt. The stream it opens is closed here.
+   * attempt. The stream it opens is closed here. A source that is missing or unreadable fails
+   * permanently; other failures to open it are retriable I/O errors.
    */
   default boolean putIfAbsent(String key, StreamSource source, long length) {
     InputStream data;
     try {
       data = source.open();
+    } catch (FileNotFoundException | NoSuchFileException | AccessDeniedException e) {
+      throw new PermanentFailure("cannot open the source of " + key + " to store it in " + describe() + ": " + e, e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the source of " + key + " to store it in " + describe(), e);
     }

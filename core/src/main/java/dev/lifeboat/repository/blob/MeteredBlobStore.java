@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *
  * <p>Placed under a {@link RetryingBlobStore} it sees every attempt, so failures the retries hide
  * still show; placed over one it times what callers wait. The time of {@code open} is the time to
- * open the stream, not to read it.
+ * open the stream, not to read it. Thread-safe if the delegate is.
  */
 public final class MeteredBlobStore implements BlobStore {
   public static final String OPERATIONS = "lifeboat.blobstore.operations";

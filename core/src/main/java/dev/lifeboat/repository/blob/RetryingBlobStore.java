@@ -31,6 +31,8 @@ import java.util.function.Consumer;
  * <p>A put whose acknowledgement was lost but which reached the store is found present by the next
  * attempt, so {@code putIfAbsent} may answer false for a blob this very call wrote. Either way the
  * blob is there afterwards, which is what callers rely on.
+ *
+ * <p>Thread-safe if the delegate is.
  */
 public final class RetryingBlobStore implements BlobStore {
   private final BlobStore delegate;

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every failure leaves as a {@link dev.lifeboat.retry.RetriableFailure} or a
  * {@link dev.lifeboat.retry.PermanentFailure} (see {@link S3Failures}); a missing object is an empty
- * answer. This class does not retry: wrap it in a {@link RetryingBlobStore}.
+ * answer. This class does not retry: wrap it in a {@link RetryingBlobStore}. Thread-safe.
  */
 public final class S3BlobStore implements BlobStore, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(S3BlobStore.class);

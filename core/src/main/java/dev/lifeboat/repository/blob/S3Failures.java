@@ -44,7 +44,7 @@ final class S3Failures {
    */
   static RuntimeException classify(String op, String key, String store, Throwable error) {
     String what = op + " " + key + " in " + store;
-    if (error instanceof InterruptedException) {
+    if (find(error, InterruptedException.class) != null) {
       Thread.currentThread().interrupt();
       return new RetriableFailure(what + ": interrupted", error);
     }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -158,6 +159,19 @@ class RetryingBlobStoreTest {
     }, 4)).isTrue();
     assertThat(opened).hasValue(3);
     assertThat(failsMidUpload.get("chunks/ab")).contains(bytes("data"));
+  }
+
+  @Test
+  void aMissingSourceIsNotRetried() {
+    AtomicInteger opened = new AtomicInteger();
+    assertThatThrownBy(() -> store.putIfAbsent("volumes/v1", () -> {
+      opened.incrementAndGet();
+      throw new NoSuchFileException("/var/lib/lifeboat/v1.img");
+    }, 4)).isInstanceOf(PermanentFailure.class)
+        .hasMessageContaining("volumes/v1")
+        .hasMessageContaining("/var/lib/lifeboat/v1.img");
+    assertThat(opened).hasValue(1);
+    assertThat(waits).isEmpty();
   }
 
   @Test
