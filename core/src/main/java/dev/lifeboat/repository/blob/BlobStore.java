@@ -1,6 +1,12 @@
 package dev.lifeboat.repository.blob;
 
+import dev.lifeboat.retry.PermanentFailure;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -8,6 +14,7 @@ import java.util.function.Consumer;
  * The bottom layer of a repository: named, immutable blobs in one bucket under one prefix. Keys are
  * relative to the prefix ({@code chunks/ab/ab12...}, {@code manifests/...}). Nothing is overwritten in
  * place: keys are content-addressed or unique, so {@link #putIfAbsent} is the only write.
+ * {@link BlobKeys} says which keys are valid.
  *
  * <p>Failures are classified at this boundary: {@link dev.lifeboat.retry.RetriableFailure} for what
  * may pass (I/O, timeouts, 5xx, throttling), {@link dev.lifeboat.retry.PermanentFailure} for what will
@@ -22,8 +29,33 @@ public interface BlobStore {
    */
   boolean putIfAbsent(String key, byte[] data);
 
-  /** Streaming variant for large blobs; {@code length} must be exact. */
+  /**
+   * Streaming variant for large blobs; {@code length} must be exact. The stream is read at most once,
+   * so a failure part-way cannot be retried here: use the {@link StreamSource} variant for that.
+   */
   boolean putIfAbsent(String key, InputStream data, long length);
+
+  /**
+   * Streaming put from a source that can be opened again (a file, a buffer), so a failed upload can
+   * be retried from its first byte. Stores open the source once; a retrying store opens it once per
+   * attempt. The stream it opens is closed here. A source that is missing or unreadable fails
+   * permanently; other failures to open it are retriable I/O errors.
+   */
+  default boolean putIfAbsent(String key, StreamSource source, long length) {
+    InputStream data;
+    try {
+      data = source.open();
+    } catch (FileNotFoundException | NoSuchFileException | AccessDeniedException e) {
+      throw new PermanentFailure("cannot open the source of " + key + " to store it in " + describe() + ": " + e, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the source of " + key + " to store it in " + describe(), e);
+    }
+    try (InputStream in = data) {
+      return putIfAbsent(key, in, length);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close the source of " + key, e);
+    }
+  }
 
   /** The whole blob, or empty if there is none. */
   Optional<byte[]> get(String key);
@@ -45,4 +77,10 @@ public interface BlobStore {
 
   /** Where the blobs are, for logs and records: e.g. {@code s3://bucket/prefix at http://host:9000}. */
   String describe();
+
+  /** Opens a fresh stream over the same bytes every time it is called. */
+  @FunctionalInterface
+  interface StreamSource {
+    InputStream open() throws IOException;
+  }
 }
