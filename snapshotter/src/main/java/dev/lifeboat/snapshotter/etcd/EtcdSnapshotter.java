@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Streams an etcd snapshot (the maintenance API's snapshot stream) straight into the repository:
  * chunked as it arrives, so the database never sits whole in memory or on local disk. The trailing
  * SHA-256 that etcd appends is checked before the manifest is written; the revision the snapshot was
- * taken at, the number of keys at that revision and the database size go into the manifest.
+ * seen as it started, the number of keys then and the database size go into the manifest.
  */
 public final class EtcdSnapshotter {
   private static final Logger log = LoggerFactory.getLogger(EtcdSnapshotter.class);
@@ -61,12 +60,14 @@ public final class EtcdSnapshotter {
 
   public Result snapshot(String cluster, String target, String snapshotId, LongConsumer progress) throws IOException {
     Instant started = clock.instant();
+    // The snapshot response carries no revision: record the revision and key count seen just before
+    // it starts. With writes in flight the snapshot may hold a little more; a restore check reads the
+    // exact figures from the reassembled database (etcdctl snapshot status).
+    KeyCount before = countKeys();
     QueueInputStream stream = new QueueInputStream(64);
-    AtomicLong revision = new AtomicLong(-1);
     etcd.getMaintenanceClient().snapshot(new StreamObserver<SnapshotResponse>() {
       @Override
       public void onNext(SnapshotResponse response) {
-        revision.compareAndSet(-1, response.getHeader().getRevision());
         try {
           stream.push(response.getBlob().toByteArray());
         } catch (InterruptedException e) {
@@ -94,33 +95,32 @@ public final class EtcdSnapshotter {
     StreamWriter.Result written = new StreamWriter(repository.chunks(), repository.chunker(), uploads, 4)
         .write(STREAM, checked, progress);
     checked.verify();
-    long keys = countKeys(revision.get());
     String parent = repository.manifests().latest("ETCD", target).map(Manifest::snapshotId).orElse(null);
     Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, "ETCD", target, cluster, started, parent, "COMPLETED",
         List.of(written.stream()), null, Map.of(
-            "revision", Long.toString(revision.get()),
-            "keys", Long.toString(keys),
+            "revision", Long.toString(before.revision()),
+            "keys", Long.toString(before.keys()),
             "dbSize", Long.toString(checked.databaseSize()),
             "sha256Checked", "true"));
     ManifestStore.Written stored = repository.manifests().write(manifest);
     Duration duration = Duration.between(started, clock.instant());
     log.info("etcd snapshot {} of {}: revision {}, {} keys, {} bytes, {} new chunks ({} bytes) in {} ms", snapshotId, target,
-        revision.get(), keys, checked.databaseSize(), written.newChunks(), written.newBytes(), duration.toMillis());
+        before.revision(), before.keys(), checked.databaseSize(), written.newChunks(), written.newBytes(), duration.toMillis());
     return new Result(manifest, stored, written.newChunks(), written.newBytes(), duration);
   }
 
-  private long countKeys(long revision) {
+  private record KeyCount(long revision, long keys) {}
+
+  private KeyCount countKeys() {
     try {
-      GetOption.Builder option = GetOption.builder().withRange(ALL).withCountOnly(true);
-      if (revision > 0) {
-        option.withRevision(revision);
-      }
-      return etcd.getKVClient().get(ALL, option.build()).get(30, TimeUnit.SECONDS).getCount();
+      var response = etcd.getKVClient().get(ALL, GetOption.builder().withRange(ALL).withCountOnly(true).build())
+          .get(30, TimeUnit.SECONDS);
+      return new KeyCount(response.getHeader().getRevision(), response.getCount());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableFailure("interrupted while counting etcd keys", e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new RetriableFailure("cannot count the keys of etcd at revision " + revision + ": " + e.getMessage(), e);
+      throw new RetriableFailure("cannot reach etcd to count its keys: " + e.getMessage(), e);
     }
   }
 }
