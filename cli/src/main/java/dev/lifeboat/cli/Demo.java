@@ -9,6 +9,7 @@ import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StatusConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
+import dev.lifeboat.config.SnapshotterConfig;
 import dev.lifeboat.config.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.embedded.Endpoints;
@@ -111,7 +112,8 @@ final class Demo implements AutoCloseable {
         etcd,
         new StatusConfig("127.0.0.1", statusPort),
         demoWatcher(),
-        Optional.of(DemoKeys.load(stack.dataDir())));
+        Optional.of(DemoKeys.load(stack.dataDir())),
+        new SnapshotterConfig(true, DemoKeys.masterKey(stack.dataDir()), Duration.ofMinutes(5), "", 2));
   }
 
   /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */

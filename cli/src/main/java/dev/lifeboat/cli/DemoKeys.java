@@ -11,8 +11,9 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * The demo's data key: made once with a secure random generator, kept in {@code DATA_DIR/keys}
- * (owner-only permissions) so that a second run can read what the first encrypted.
+ * The demo's keys (the data key that seals secrets, the repository's master key): made once with a
+ * secure random generator, kept in {@code DATA_DIR/keys} (owner-only permissions) so that a second
+ * run can read what the first encrypted.
  */
 final class DemoKeys {
   static final String KEY_ID = "demo-1";
@@ -20,7 +21,15 @@ final class DemoKeys {
   private DemoKeys() {}
 
   static EncryptionConfig load(Path dataDir) {
-    Path file = dataDir.resolve("keys").resolve(KEY_ID + ".key");
+    return new EncryptionConfig(KEY_ID, Map.of(KEY_ID, key(dataDir.resolve("keys").resolve(KEY_ID + ".key"))));
+  }
+
+  /** The repository's master key, made once like the data key. */
+  static byte[] masterKey(Path dataDir) {
+    return key(dataDir.resolve("keys").resolve("repository-master.key"));
+  }
+
+  private static byte[] key(Path file) {
     try {
       if (!Files.exists(file)) {
         Files.createDirectories(file.getParent());
@@ -33,10 +42,9 @@ final class DemoKeys {
           // not a POSIX file system: the file keeps the default permissions
         }
       }
-      byte[] key = Base64.getDecoder().decode(Files.readString(file).trim());
-      return new EncryptionConfig(KEY_ID, Map.of(KEY_ID, key));
+      return Base64.getDecoder().decode(Files.readString(file).trim());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or create the demo's data key " + file, e);
+      throw new UncheckedIOException("cannot read or create the demo's key " + file, e);
     }
   }
 }

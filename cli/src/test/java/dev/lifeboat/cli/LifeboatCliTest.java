@@ -28,6 +28,8 @@ class LifeboatCliTest {
             bucket: Backups
             accessKey: a
             secretKey: b
+        snapshotter:
+          enabled: false
         """);
     StringWriter err = new StringWriter();
     CommandLine cli = LifeboatCli.commandLine();

@@ -20,7 +20,8 @@ public record LifeboatConfig(
     Optional<EtcdConfig> etcd,
     StatusConfig status,
     WatcherConfig watcher,
-    Optional<EncryptionConfig> encryption) {
+    Optional<EncryptionConfig> encryption,
+    SnapshotterConfig snapshotter) {
 
   /** The protected cluster. */
   public record ClusterConfig(String name) {
@@ -180,8 +181,9 @@ public record LifeboatConfig(
     boolean hasEncryption = root.has("encryption");
     ConfigReader encryptionSection = root.section("encryption");
     Optional<EncryptionConfig> encryption = hasEncryption ? Optional.of(EncryptionConfig.read(encryptionSection)) : Optional.empty();
+    SnapshotterConfig snapshotter = SnapshotterConfig.read(root.section("snapshotter"));
     root.rejectUnknown(List.of());
-    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption);
+    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter);
   }
 
   /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
@@ -200,6 +202,7 @@ public record LifeboatConfig(
     sections.put("watcher", WatcherConfig.fields());
     sections.put("watcher.volumePolicies[]", WatcherConfig.VolumePolicy.fields());
     sections.put("encryption (activeKey, keys[]: id, key)", EncryptionConfig.fields());
+    sections.put("snapshotter", SnapshotterConfig.fields());
     StringBuilder out = new StringBuilder();
     sections.forEach((name, fields) -> {
       out.append(name).append(":\n");

@@ -32,6 +32,8 @@ class ConfigLoaderTest {
       etcd:
         endpoints: [https://10.0.0.1:2379]
         caFile: /etc/etcd/ca.pem
+      snapshotter:
+        masterKey: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
       """;
 
   private final ConfigLoader loader = new ConfigLoader(Map.of("S3_KEY", "AKIA1", "S3_SECRET", "s3cr3t"));
@@ -87,7 +89,8 @@ class ConfigLoaderTest {
             .anySatisfy(p -> assertThat(p).startsWith("kafka.bootstrapServer is not a known key"))
             .anySatisfy(p -> assertThat(p).contains("REGISTRY_URL, which is not set"))
             .anySatisfy(p -> assertThat(p).startsWith("stores.primary.endpoint is required"))
-            .anySatisfy(p -> assertThat(p).contains("status.port = 70000 is invalid: valid values are a port number")));
+            .anySatisfy(p -> assertThat(p).contains("status.port = 70000 is invalid: valid values are a port number"))
+            .anySatisfy(p -> assertThat(p).startsWith("snapshotter.masterKey is required while the snapshotter is enabled")));
   }
 
   @Test
@@ -100,7 +103,8 @@ class ConfigLoaderTest {
   @Test
   void theComposeStacksConfigurationIsValid() {
     LifeboatConfig config = new ConfigLoader(Map.of("S3_ACCESS_KEY", "k", "S3_SECRET_KEY", "s",
-        "LIFEBOAT_DATA_KEY", java.util.Base64.getEncoder().encodeToString(new byte[32])))
+        "LIFEBOAT_DATA_KEY", java.util.Base64.getEncoder().encodeToString(new byte[32]),
+        "LIFEBOAT_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(new byte[32])))
         .load(java.nio.file.Path.of("..", "compose", "lifeboat.yaml"));
     assertThat(config.stores().offsite()).hasSize(1);
     assertThat(config.kafka().replicationFactor()).isEqualTo(1);

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.embedded.EmbeddedEtcd;
-import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.StreamReader;
 import dev.lifeboat.repository.blob.BlobStore;
-import dev.lifeboat.repository.blob.S3BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
@@ -68,7 +66,7 @@ class EtcdSnapshotterIT {
       long keysBefore = client.getKVClient().get(bytes("\0"), GetOption.builder().withRange(bytes("\0")).withCountOnly(true).build())
           .get().getCount();
 
-      BlobStore store = store(stack, "etcd-" + UUID.randomUUID());
+      BlobStore store = stack.primaryStore("etcd-" + UUID.randomUUID());
       Repository repository = Repository.openOrCreate(store, new byte[32], new ChunkerParams(64 << 10, 256 << 10, 1 << 20),
           new SimpleMeterRegistry());
       EtcdSnapshotter snapshotter = new EtcdSnapshotter(client, repository, uploads, Clock.systemUTC());
@@ -114,12 +112,6 @@ class EtcdSnapshotterIT {
       assertThat(second.manifest().parent()).isEqualTo("20260101T000000Z-a1");
       assertThat(second.newChunks()).isLessThan(result.newChunks());
     }
-  }
-
-  static BlobStore store(TestStack stack, String prefix) {
-    var s3 = stack.stack().primary();
-    return new S3BlobStore(new dev.lifeboat.config.LifeboatConfig.StoreConfig("primary", s3.endpoint(),
-        EmbeddedStack.PRIMARY_BUCKET, prefix, s3.accessKey(), s3.secretKey(), null));
   }
 
   private static ByteSequence bytes(String text) {

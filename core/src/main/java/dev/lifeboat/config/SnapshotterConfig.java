@@ -1,0 +1,61 @@
+package dev.lifeboat.config;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The repository's master key and what the snapshotter does.
+ *
+ * @param masterKey wraps the repository's data key (32 bytes); required by the snapshotter and by
+ *     restores, never by the replicator (which copies sealed bytes)
+ * @param etcdEvery time between scheduled etcd snapshots; zero: on request only
+ * @param nodeName the node this snapshotter's volume agent runs on; it serves only volume requests
+ *     for that node (empty: any node, for single-node setups and the demo)
+ */
+public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads) {
+  static final Field<Boolean> ENABLED = Field.bool("enabled", "Run the snapshotter in this process.").withDefault(true);
+  static final Field<String> MASTER_KEY = Field.string("masterKey",
+      "Master key of the repository: base64 of 32 random bytes; use ${ENV_VAR}. Losing it loses every backup.").optional()
+      .validate(k -> decodes(k), "base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)");
+  static final Field<Duration> ETCD_EVERY = Field.duration("etcdEvery", "Time between scheduled etcd snapshots; 0s: on request only.")
+      .withDefault(Duration.ofMinutes(15));
+  static final Field<String> NODE_NAME = Field.string("nodeName",
+      "Node whose volumes this snapshotter reads (the node agent's own node); empty: any.").withDefault("");
+  static final Field<Integer> UPLOAD_THREADS = Field.integer("uploadThreads", "Chunks sealed and uploaded in parallel.")
+      .withDefault(2).validate(n -> n >= 1 && n <= 64, "1 to 64");
+
+  public static SnapshotterConfig disabled() {
+    return new SnapshotterConfig(false, null, Duration.ZERO, "", 2);
+  }
+
+  static SnapshotterConfig read(ConfigReader r) {
+    Boolean enabled = r.get(ENABLED);
+    String key = r.get(MASTER_KEY);
+    SnapshotterConfig c = new SnapshotterConfig(Boolean.TRUE.equals(enabled), key == null ? null : Base64.getDecoder().decode(key.trim()),
+        r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS));
+    if (c.enabled() && key == null && !r.has("masterKey")) {
+      r.reportProblem("masterKey", "is required while the snapshotter is enabled (or set snapshotter.enabled: false)");
+    }
+    r.rejectUnknown(List.of());
+    return c;
+  }
+
+  static List<Field<?>> fields() {
+    return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS);
+  }
+
+  private static boolean decodes(String value) {
+    try {
+      return Base64.getDecoder().decode(value.trim()).length == 32;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SnapshotterConfig[enabled=" + enabled + ", masterKey=***, etcdEvery=" + etcdEvery + ", nodeName=" + nodeName
+        + ", uploadThreads=" + uploadThreads + "]";
+  }
+}

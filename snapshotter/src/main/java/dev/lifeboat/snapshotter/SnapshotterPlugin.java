@@ -1,0 +1,109 @@
+package dev.lifeboat.snapshotter;
+
+import dev.lifeboat.config.SnapshotterConfig;
+import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.events.v1.RequestReason;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotRequested;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.blob.BlobStores;
+import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.retry.Retry;
+import dev.lifeboat.runtime.ProcessContext;
+import dev.lifeboat.runtime.WorkerDefinition;
+import dev.lifeboat.runtime.WorkerPlugin;
+import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
+import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
+import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
+import io.etcd.jetcd.Client;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins the snapshotter to a Lifeboat process: opens (or creates) the repository in the primary
+ * store, serves {@code lifeboat.snapshot-requests} and, when etcd is configured, requests an etcd
+ * snapshot every {@code snapshotter.etcdEvery}.
+ */
+public final class SnapshotterPlugin implements WorkerPlugin {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotterPlugin.class);
+
+  @Override
+  public String name() {
+    return "snapshotter";
+  }
+
+  @Override
+  public AutoCloseable start(ProcessContext context) {
+    SnapshotterConfig config = context.config().snapshotter();
+    if (!config.enabled()) {
+      return () -> {};
+    }
+    var runtime = context.runtime();
+    BlobStore store = BlobStores.open(context.config().stores().primary(), context.meters());
+    Repository repository = Retry.withDefaults().call("open the repository in " + store.describe(),
+        () -> Repository.openOrCreate(store, config.masterKey(), ChunkerParams.DEFAULT, context.meters()));
+    ExecutorService uploads = Executors.newFixedThreadPool(config.uploadThreads(), r -> {
+      Thread t = new Thread(r, "lifeboat-snapshot-upload");
+      t.setDaemon(true);
+      return t;
+    });
+    Map<SnapshotKind, Source> sources = new EnumMap<>(SnapshotKind.class);
+    Client etcd = context.config().etcd().map(EtcdClients::connect).orElse(null);
+    String cluster = context.events().cluster();
+    if (etcd != null) {
+      EtcdSnapshotter snapshotter = new EtcdSnapshotter(etcd, repository, uploads, context.events().clock());
+      sources.put(SnapshotKind.ETCD, (request, id) -> {
+        EtcdSnapshotter.Result r = snapshotter.snapshot(cluster, request.getTarget(), id, bytes -> {});
+        return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());
+      });
+    }
+    var events = context.events().forSource("snapshotter");
+    runtime.start(WorkerDefinition.of("snapshotter", Topics.SNAPSHOT_REQUESTS,
+        new SnapshotRequestHandler(sources, repository, events, runtime.audit(), events.clock())));
+    ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "lifeboat-snapshot-schedule");
+      t.setDaemon(true);
+      return t;
+    });
+    if (etcd != null && !config.etcdEvery().isZero()) {
+      long every = config.etcdEvery().toMillis();
+      // the first one soon after start, so a new installation is protected without waiting a whole period
+      schedule.scheduleAtFixedRate(() -> requestEtcdSnapshot(context, events), Math.min(every, 10_000), every, TimeUnit.MILLISECONDS);
+    }
+    runtime.audit().component("start", "snapshotter", AuditOutcome.INFO).detail("repository", repository.describe())
+        .detail("kinds", sources.keySet()).publish();
+    log.info("Snapshotter serving {} into {}", sources.keySet(), repository.describe());
+    return () -> {
+      schedule.shutdownNow();
+      uploads.shutdown();
+      if (etcd != null) {
+        etcd.close();
+      }
+      runtime.audit().component("stop", "snapshotter", AuditOutcome.INFO).publish();
+    };
+  }
+
+  private static void requestEtcdSnapshot(ProcessContext context, dev.lifeboat.audit.EventFactory events) {
+    try {
+      String id = UUID.randomUUID().toString();
+      SnapshotRequested request = SnapshotRequested.newBuilder().setHeader(events.header(id)).setRequestId(id)
+          .setKind(SnapshotKind.ETCD).setTarget("etcd").setReason(RequestReason.SCHEDULE).build();
+      var runtime = context.runtime().context();
+      runtime.producer().send(new ProducerRecord<>(Topics.SNAPSHOT_REQUESTS, "etcd".getBytes(StandardCharsets.UTF_8),
+          runtime.serializer().serialize(Topics.SNAPSHOT_REQUESTS, request)));
+    } catch (RuntimeException e) {
+      log.warn("Could not request the scheduled etcd snapshot: {}", e.toString());
+    }
+  }
+}
