@@ -65,7 +65,7 @@ final class Demo implements AutoCloseable {
       int statusPort = Ports.preferredOrFree("status", anyPorts ? 0 : 8080);
       process = new LifeboatProcess(config(stack, statusPort), "demo").start();
       auditStackStarted(process, stack);
-      DemoWorkloads workloads = new DemoWorkloads(stack.kubernetes().orElseThrow().client());
+      DemoWorkloads workloads = new DemoWorkloads(stack.kubernetes().orElseThrow().client(), dataDir.resolve("volumes"));
       workloads.seed();
       if (!churnEvery.isZero()) {
         churn = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -37,11 +37,42 @@ final class DemoWorkloads {
       .withGroup("demo.lifeboat.dev").withVersion("v1").withKind("Database").withPlural("databases").withNamespaced(true).build();
 
   private final KubernetesClient client;
+  private final java.nio.file.Path volumes;
   private final Random random = new Random(42);
   private final AtomicLong changes = new AtomicLong();
 
-  DemoWorkloads(KubernetesClient client) {
+  /** @param volumes where the demo's volumes keep their files (the "node path" of their hostPath PVs) */
+  DemoWorkloads(KubernetesClient client, java.nio.file.Path volumes) {
     this.client = client;
+    this.volumes = volumes;
+  }
+
+  /** Files for a namespace's database volume: a few small files and a larger one, as a database keeps. */
+  private String volume(String ns) {
+    java.nio.file.Path dir = volumes.resolve(ns);
+    try {
+      java.nio.file.Files.createDirectories(dir.resolve("base"));
+      java.nio.file.Files.writeString(dir.resolve("PG_VERSION"), "16\n");
+      java.nio.file.Path table = dir.resolve("base").resolve("16384");
+      if (!java.nio.file.Files.exists(table)) {
+        byte[] pages = new byte[2 << 20];
+        new Random(ns.hashCode()).nextBytes(pages);
+        java.nio.file.Files.write(table, pages);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot prepare the demo volume " + dir, e);
+    }
+    return dir.toAbsolutePath().toString();
+  }
+
+  /** A database writing its log: the demo's volumes change too. */
+  private void appendToVolume(String ns) {
+    try {
+      java.nio.file.Files.writeString(volumes.resolve(ns).resolve("wal.log"), "commit " + changes.get() + "\n",
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    } catch (java.io.IOException e) {
+      log.warn("Could not write to the demo volume of {}: {}", ns, e.toString());
+    }
   }
 
   /** Creates the applications; returns how many objects were created. */
@@ -66,7 +97,7 @@ final class DemoWorkloads {
       String pv = "pv-" + ns + "-data";
       client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(pv).endMetadata()
           .withNewSpec().addToCapacity("storage", new Quantity("1Gi")).withAccessModes("ReadWriteOnce")
-          .withStorageClassName("standard").withNewHostPath().withPath("/var/lib/lifeboat-demo/" + ns).endHostPath()
+          .withStorageClassName("standard").withNewHostPath().withPath(volume(ns)).endHostPath()
           .withNewClaimRef().withNamespace(ns).withName(ns + "-data").endClaimRef().endSpec()
           .withNewStatus().withPhase("Bound").endStatus().build()).create();
       client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
@@ -113,6 +144,7 @@ final class DemoWorkloads {
             return db;
           });
     }
+    appendToVolume(ns);
     changes.incrementAndGet();
   }
 

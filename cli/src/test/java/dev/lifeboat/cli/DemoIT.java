@@ -85,7 +85,7 @@ class DemoIT {
       List<VolumeEventObserved> volumes = read(endpoints, Topics.VOLUME_EVENTS, VolumeEventObserved.class,
           l -> l.stream().filter(v -> v.getType() == VolumeEventType.MOUNTED).count() >= 3);
       assertThat(volumes).filteredOn(v -> v.getType() == VolumeEventType.MOUNTED).extracting(VolumeEventObserved::getNodePath)
-          .contains("/var/lib/lifeboat-demo/shop");
+          .contains(dataDir.resolve("volumes").resolve("shop").toAbsolutePath().toString());
       List<SnapshotRequested> requests = read(endpoints, Topics.SNAPSHOT_REQUESTS, SnapshotRequested.class, l -> l.size() >= 3);
       assertThat(requests).extracting(SnapshotRequested::getKind).containsOnly(SnapshotKind.VOLUME);
 
