@@ -1,6 +1,5 @@
 package dev.lifeboat.repository.restore;
 
-import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.ChunkStore.MissingChunkException;
 import dev.lifeboat.repository.Manifest;
@@ -14,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,16 +36,36 @@ import org.slf4j.LoggerFactory;
 public final class FileRestorer {
   private static final Logger log = LoggerFactory.getLogger(FileRestorer.class);
 
-  private final boolean restoreOwnership;
+  /** Memory for chunks fetched ahead of the one being written, in maximum-size chunks, by default. */
+  public static final int DEFAULT_CHUNKS_AHEAD = 4;
 
-  /** A restorer that leaves the restored files owned by the user running it. */
+  private final boolean restoreOwnership;
+  private final Executor fetches;
+  private final int chunksAhead;
+
+  /** A restorer that fetches one chunk at a time and leaves files owned by the user running it. */
   public FileRestorer() {
     this(false);
   }
 
   /** @param restoreOwnership give entries their recorded uid and gid; only done when running as root */
   public FileRestorer(boolean restoreOwnership) {
+    this(restoreOwnership, null, 0);
+  }
+
+  /**
+   * @param fetches where chunks are fetched ahead of being written (null: one at a time, on the
+   *     calling thread)
+   * @param chunksAhead the memory chunks fetched ahead may hold, in maximum-size chunks (smaller
+   *     chunks are that many more at once)
+   */
+  public FileRestorer(boolean restoreOwnership, Executor fetches, int chunksAhead) {
+    if (fetches != null && chunksAhead < 1) {
+      throw new IllegalArgumentException("chunks fetched ahead must be at least 1, was " + chunksAhead);
+    }
     this.restoreOwnership = restoreOwnership;
+    this.fetches = fetches;
+    this.chunksAhead = chunksAhead;
   }
 
   /** A restored file whose content does not hash to the manifest's SHA-256. */
@@ -70,17 +91,26 @@ public final class FileRestorer {
   public Report restore(Repository repository, Manifest manifest, Path target) throws IOException {
     Path root = prepare(target);
     boolean chown = restoreOwnership && runningAsRoot();
-    Run run = new Run(repository.chunks(), chown);
+    List<Placed> placed = new ArrayList<>();
+    List<Failure> refused = new ArrayList<>();
+    for (FileEntry entry : manifest.files() == null ? List.<FileEntry>of() : manifest.files()) {
+      try {
+        placed.add(new Placed(entry, resolve(root, entry.path())));
+      } catch (IllegalArgumentException e) {
+        refused.add(new Failure(entry.path(), null, e.getMessage()));
+      }
+    }
+    Iterator<ChunkRef> order = placed.stream().map(Placed::entry)
+        .filter(e -> FileEntry.FILE.equals(e.type()) && e.error() == null && e.chunks() != null)
+        .flatMap(e -> e.chunks().stream()).iterator();
+    long budget = (long) chunksAhead * repository.chunker().max();
+    Run run = new Run(new ChunkPrefetcher(repository.chunks(), fetches, budget, order), chown);
+    run.errors.addAll(refused);
     List<Placed> links = new ArrayList<>();
     List<Placed> directories = new ArrayList<>();
-    for (FileEntry entry : manifest.files() == null ? List.<FileEntry>of() : manifest.files()) {
-      Path path;
-      try {
-        path = resolve(root, entry.path());
-      } catch (IllegalArgumentException e) {
-        run.errors.add(new Failure(entry.path(), null, e.getMessage()));
-        continue;
-      }
+    for (Placed next : placed) {
+      FileEntry entry = next.entry();
+      Path path = next.path();
       if (entry.error() != null) {
         run.notInSnapshot.add(entry.path());
         if (!FileEntry.DIRECTORY.equals(entry.type())) {
@@ -91,10 +121,10 @@ public final class FileRestorer {
         switch (entry.type()) {
           case FileEntry.DIRECTORY -> {
             Files.createDirectories(path);
-            directories.add(new Placed(entry, path));
+            directories.add(next);
           }
           case FileEntry.FILE -> run.file(entry, path);
-          case FileEntry.SYMLINK -> links.add(new Placed(entry, path));
+          case FileEntry.SYMLINK -> links.add(next);
           default -> run.errors.add(new Failure(entry.path(), null, "cannot restore an entry of type " + entry.type()));
         }
       } catch (IOException e) {
@@ -131,7 +161,7 @@ public final class FileRestorer {
 
   /** The state of one restore. */
   private static final class Run {
-    private final ChunkStore chunks;
+    private final ChunkPrefetcher chunks;
     private final boolean chown;
     private final List<Mismatch> mismatches = new ArrayList<>();
     private final List<Failure> errors = new ArrayList<>();
@@ -140,25 +170,31 @@ public final class FileRestorer {
     private long symlinks;
     private long bytes;
 
-    Run(ChunkStore chunks, boolean chown) {
+    Run(ChunkPrefetcher chunks, boolean chown) {
       this.chunks = chunks;
       this.chown = chown;
     }
 
     void file(FileEntry entry, Path path) throws IOException {
-      Files.createDirectories(path.getParent());
+      List<ChunkRef> refs = entry.chunks() == null ? List.of() : entry.chunks();
+      int taken = 0;
       String actual;
-      String chunkId = null;
-      try (SparseFileWriter out = new SparseFileWriter(path)) {
-        for (ChunkRef ref : entry.chunks() == null ? List.<ChunkRef>of() : entry.chunks()) {
-          chunkId = ref.id();
-          out.write(chunks.get(ref.id()));
+      try {
+        Files.createDirectories(path.getParent());
+        try (SparseFileWriter out = new SparseFileWriter(path)) {
+          for (ChunkRef ref : refs) {
+            taken++;
+            out.write(chunks.next(ref));
+          }
+          actual = out.finish();
         }
-        actual = out.finish();
       } catch (ChunkCorruptedException | MissingChunkException e) {
         Files.deleteIfExists(path);
+        String chunkId = e instanceof ChunkCorruptedException c ? c.chunkId() : ((MissingChunkException) e).chunkId();
         errors.add(new Failure(entry.path(), chunkId, e.getMessage()));
         return;
+      } finally {
+        chunks.skip(refs.size() - taken);
       }
       if (!actual.equals(entry.sha256())) {
         mismatches.add(new Mismatch(entry.path(), entry.sha256(), actual));

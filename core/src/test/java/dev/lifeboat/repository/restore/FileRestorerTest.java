@@ -193,6 +193,37 @@ class FileRestorerTest {
     assertThat(target.resolve("unreadable")).doesNotExist();
   }
 
+  @Test
+  void fetchingChunksAheadRestoresTheSameFilesAndPassesOverOneThatFailed() throws Exception {
+    byte[] zeros = new byte[4096];
+    byte[] first = random(3000, 7);
+    byte[] last = random(100, 8);
+    byte[][] bad = {random(1000, 9), random(1000, 10), random(1000, 11)};
+    Manifest manifest = manifest(dir(".", 0755, T1), file("a", 0644, T1, first, first, zeros), file("b-bad", 0644, T1, bad),
+        file("c-sparse", 0644, T1, zeros, zeros, zeros, zeros, zeros, last), file("d", 0644, T1, last));
+    String badId = manifest.files().get(2).chunks().get(1).id();
+    store.delete(ChunkStore.key(badId));
+    java.util.concurrent.ExecutorService fetches = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      Path target = dir.resolve("target");
+
+      FileRestorer.Report report = new FileRestorer(false, fetches, 2).restore(repository, manifest, target);
+
+      assertThat(report.errors()).singleElement().satisfies(failure -> {
+        assertThat(failure.path()).isEqualTo("b-bad");
+        assertThat(failure.chunkId()).isEqualTo(badId);
+      });
+      assertThat(report.mismatches()).isEmpty();
+      assertThat(report.files()).isEqualTo(3);
+      assertThat(Files.size(target.resolve("a"))).isEqualTo(6000 + 4096);
+      assertThat(Files.readAllBytes(target.resolve("d"))).isEqualTo(last);
+      byte[] sparse = Files.readAllBytes(target.resolve("c-sparse"));
+      assertThat(Arrays.copyOfRange(sparse, 5 * 4096, sparse.length)).isEqualTo(last);
+    } finally {
+      fetches.shutdownNow();
+    }
+  }
+
   private Manifest manifest(FileEntry... entries) {
     return new Manifest(Manifest.FORMAT, "20260101T000000Z-t", "VOLUME", "test", "test", T1, null, "COMPLETED", null,
         List.of(entries), Map.of());

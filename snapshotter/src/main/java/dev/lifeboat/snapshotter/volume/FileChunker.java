@@ -27,9 +27,11 @@ import java.util.function.LongConsumer;
 /**
  * Reads files one after another on the calling thread, cutting each into content-defined chunks and
  * hashing it whole, while the chunks are sealed and uploaded on an executor. Uploads overlap across
- * files (a file's chunks need not be stored before the next file is read), but at most {@code
- * inFlight} chunks exist at once, so memory stays at that many maximum-size chunks plus one read
- * buffer, whatever the volume holds. Not thread-safe: one per snapshot.
+ * files (a file's chunks need not be stored before the next file is read), but the chunks waiting or
+ * uploading never hold more bytes than {@code inFlight} maximum-size chunks, so memory stays at that
+ * plus one read buffer, whatever the volume holds. The bound is in bytes, not in chunks, so that
+ * many small chunks (small files) can be uploading at once: an upload is mostly waiting for the
+ * store. Not thread-safe: one per snapshot.
  */
 final class FileChunker {
   private final ChunkStore chunks;
@@ -46,7 +48,7 @@ final class FileChunker {
     this.chunks = chunks;
     this.params = params;
     this.uploads = uploads;
-    this.inFlight = new Semaphore(inFlight);
+    this.inFlight = new Semaphore((int) Math.min(Integer.MAX_VALUE, (long) inFlight * params.max()));
     this.buffer = new byte[params.max()];
   }
 
@@ -105,17 +107,17 @@ final class FileChunker {
       for (byte[] chunk = chunker.next(); chunk != null; chunk = chunker.next()) {
         sha256.update(chunk);
         size += chunk.length;
-        inFlight.acquire();
+        inFlight.acquire(chunk.length);
         byte[] data = chunk;
         CompletableFuture<Put> put;
         try {
           put = CompletableFuture.supplyAsync(() -> chunks.put(data), uploads);
         } catch (RuntimeException e) {
-          inFlight.release();
+          inFlight.release(data.length);
           throw e;
         }
         put.whenComplete((ok, error) -> {
-          inFlight.release();
+          inFlight.release(data.length);
           if (error != null) {
             failure.compareAndSet(null, error);
           }

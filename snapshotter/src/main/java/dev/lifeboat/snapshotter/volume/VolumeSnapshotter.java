@@ -39,7 +39,10 @@ public final class VolumeSnapshotter {
   public static final String KIND = "VOLUME";
   public static final String COMPLETED = "COMPLETED";
   public static final String PARTIALLY_FAILED = "PARTIALLY_FAILED";
-  /** Chunks being sealed or uploaded at once: with 8 MiB maximum chunks, 32 MiB of them at most. */
+  /**
+   * Memory for chunks being sealed or uploaded, in maximum-size chunks: with 8 MiB chunks at most, 32
+   * MiB. Smaller chunks are that many more at once, as many as the executor runs.
+   */
   public static final int DEFAULT_CHUNKS_IN_FLIGHT = 4;
 
   private final Repository repository;
@@ -51,7 +54,11 @@ public final class VolumeSnapshotter {
     this(repository, uploads, DEFAULT_CHUNKS_IN_FLIGHT, clock);
   }
 
-  /** @param chunksInFlight how many chunks may be held for sealing and uploading at once */
+  /**
+   * @param uploads where chunks are sealed and uploaded; uploading is mostly waiting on the store,
+   *     so more threads than cores pay (see DESIGN.md)
+   * @param chunksInFlight the memory chunks waiting or uploading may hold, in maximum-size chunks
+   */
   public VolumeSnapshotter(Repository repository, ExecutorService uploads, int chunksInFlight, Clock clock) {
     this.repository = repository;
     this.uploads = uploads;
