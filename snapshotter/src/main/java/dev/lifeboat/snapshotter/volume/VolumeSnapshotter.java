@@ -134,7 +134,7 @@ public final class VolumeSnapshotter {
         FileChunker.Pending pending = chunker.read(listed, node.file(), progress);
         if (pending.changed()) {
           totals.changed++;
-          log.warn("{} changed while the snapshot was reading it; what was read is recorded", node.file());
+          log.debug("{} changed while the snapshot was reading it; what was read is recorded", node.file());
         }
         slots.add(pending);
       }
@@ -160,9 +160,9 @@ public final class VolumeSnapshotter {
     Duration duration = Duration.between(started, clock.instant());
     entries.stream().filter(e -> e.error() != null).limit(20)
         .forEach(e -> log.warn("Volume {}: {} not backed up: {}", target, e.path(), e.error()));
-    log.info("Volume snapshot {} of {} ({}): {}, {} files ({} bytes), {} reused, {} new chunks ({} bytes), {} errors in {} ms",
-        snapshotId, target, root, phase, totals.files, totals.bytes, totals.reusedFiles, totals.newChunks, totals.newBytes,
-        totals.errors, duration.toMillis());
+    log.info("Volume snapshot {} of {} ({}): {}, {} files ({} bytes), {} reused, {} changed while read, {} new chunks "
+        + "({} bytes), {} errors in {} ms", snapshotId, target, root, phase, totals.files, totals.bytes, totals.reusedFiles,
+        totals.changed, totals.newChunks, totals.newBytes, totals.errors, duration.toMillis());
     return new Result(manifest, written, totals.files, totals.bytes, totals.newChunks, totals.newBytes, totals.reusedFiles,
         duration);
   }

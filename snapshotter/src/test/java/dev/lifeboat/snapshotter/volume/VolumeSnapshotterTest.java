@@ -119,6 +119,32 @@ class VolumeSnapshotterTest {
   }
 
   @Test
+  void aFileWrittenToWhileItIsReadIsRecordedAsReadAndReadAgainNextTime() throws Exception {
+    Path root = tree();
+    Path growing = root.resolve("big.bin");
+    boolean[] appended = {false};
+
+    VolumeSnapshotter.Result first = snapshotter.snapshot(root, "c", "pvc-1", "20260101T000000Z-1", bytes -> {
+      if (!appended[0]) {
+        appended[0] = true;
+        try {
+          Files.write(growing, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    });
+
+    assertThat(first.phase()).isEqualTo(VolumeSnapshotter.COMPLETED);
+    assertThat(first.manifest().details()).containsEntry("changedWhileRead", "1");
+    FileRestorer.Report report = new FileRestorer().restore(repository, first.manifest(), dir.resolve("restored"));
+    assertThat(report.clean()).as("what was read is self-consistent: " + report).isTrue();
+    VolumeSnapshotter.Result second = snapshotter.snapshot(root, "c", "pvc-1", "20260101T000100Z-2", n -> {});
+    assertThat(second.reusedFiles()).isEqualTo(2);
+    assertThat(entry(second.manifest(), "big.bin").size()).isEqualTo(Files.size(growing));
+  }
+
+  @Test
   void aFifoMakesTheSnapshotPartiallyFailedAndIsNeverOpened() throws Exception {
     Path root = tree();
     FileTreeTest.mkfifo(root.resolve("dir/pipe"));
