@@ -13,10 +13,12 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * Writes a new file from its chunks in order, leaving holes where the content is zero: a zero block
- * (4 KiB, aligned on file offsets) is skipped, not written, and the length is set at the end, so a
- * sparse file restores sparse and an all-zero chunk costs no disk at all. Every byte given is hashed,
- * written or not, so the caller can check the whole against the manifest.
+ * Writes a new file from its chunks in order, leaving holes where the content is zero. Each chunk is
+ * cut at 4 KiB block boundaries (aligned on file offsets, as the file system allocates); a piece that
+ * is all zeros is skipped, not written, and the length is set at the end. So an all-zero chunk costs
+ * no disk at all, a block the file system would allocate only for zeros is never allocated, and a
+ * sparse file restores sparse. Every byte given is hashed, written or not, so the caller can check
+ * the whole against the manifest.
  *
  * <p>Skipped ranges read back as zeros because the file is new: nothing was there before.
  */

@@ -103,6 +103,26 @@ class FileRestorerTest {
   }
 
   @Test
+  void zeroRunsAcrossUnalignedChunkBoundariesReadBackExactlyAndOnlyWholeZeroBlocksAreSkipped() throws Exception {
+    byte[][] chunks = {random(3000, 12), new byte[6000], new byte[5000], random(100, 13), new byte[4096 * 3 + 7]};
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    Path file = dir.resolve("file");
+    long written;
+    try (SparseFileWriter out = new SparseFileWriter(file)) {
+      for (byte[] chunk : chunks) {
+        out.write(chunk);
+        expected.write(chunk);
+      }
+      out.finish();
+      written = out.written();
+    }
+    assertThat(Files.readAllBytes(file)).isEqualTo(expected.toByteArray());
+    // only the pieces with data are written: 0..3000 and 14000..14100; the zeros of their blocks,
+    // like the blocks that are all zero, are never written and read back as zero
+    assertThat(written).isEqualTo(3100);
+  }
+
+  @Test
   void aCorruptedChunkFailsOnlyItsFileAndTheReportNamesTheChunk() throws Exception {
     byte[] good = random(2000, 3);
     byte[] bad = random(2000, 4);
