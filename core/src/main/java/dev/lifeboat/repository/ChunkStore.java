@@ -77,8 +77,15 @@ public final class ChunkStore {
 
   /** A chunk a manifest names is not in the store. */
   public static final class MissingChunkException extends dev.lifeboat.retry.PermanentFailure {
+    private final String chunkId;
+
     public MissingChunkException(String id, String where) {
       super("chunk " + id + " is missing from " + where);
+      this.chunkId = id;
+    }
+
+    public String chunkId() {
+      return chunkId;
     }
   }
 }

@@ -34,11 +34,33 @@ public record Manifest(
   public record Stream(String name, long size, String sha256, List<ChunkRef> chunks) {}
 
   /**
-   * One entry of a volume: {@code type} file, dir or symlink; {@code chunks} and {@code sha256} for
-   * files; {@code linkTarget} for links; {@code error} when it could not be read (the snapshot is then
-   * PARTIALLY_FAILED).
+   * One entry of a volume, at {@code path} relative to the volume's root ({@code /} separated; the root
+   * itself is {@code .}).
+   *
+   * @param type {@link #FILE}, {@link #DIRECTORY}, {@link #SYMLINK} or {@link #OTHER} (a fifo, socket
+   *     or device: not backed up, so always with an {@code error})
+   * @param mode the permission bits, setuid, setgid and sticky included ({@code 07777})
+   * @param uid numeric owner
+   * @param gid numeric group
+   * @param ctime when the inode last changed; with size, mtime and inode it tells whether a file can
+   *     be taken from the previous snapshot without reading it
+   * @param linkTarget for symbolic links, as stored in the link
+   * @param sha256 of a file's whole content
+   * @param chunks of a file's content, in order
+   * @param error why the entry could not be read (the snapshot is then PARTIALLY_FAILED); a file
+   *     with an error has no content
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record FileEntry(String path, String type, int mode, long size, Instant mtime, Long inode, String linkTarget,
-      String sha256, List<ChunkRef> chunks, List<long[]> holes, String error) {}
+  public record FileEntry(String path, String type, int mode, Integer uid, Integer gid, long size, Instant mtime,
+      Instant ctime, Long inode, String linkTarget, String sha256, List<ChunkRef> chunks, String error) {
+    public static final String ROOT = ".";
+    public static final String FILE = "file";
+    public static final String DIRECTORY = "dir";
+    public static final String SYMLINK = "symlink";
+    public static final String OTHER = "other";
+
+    public FileEntry withError(String message) {
+      return new FileEntry(path, type, mode, uid, gid, size, mtime, ctime, inode, linkTarget, null, null, message);
+    }
+  }
 }

@@ -28,9 +28,21 @@ public final class FastCdcChunker {
   private boolean eof;
 
   public FastCdcChunker(InputStream in, ChunkerParams params) {
+    this(in, params, new byte[params.max()]);
+  }
+
+  /**
+   * A chunker reading into the caller's {@code buffer} (at least the maximum chunk size), so one
+   * buffer can serve many short streams in turn without allocating a new one for each.
+   */
+  public FastCdcChunker(InputStream in, ChunkerParams params, byte[] buffer) {
+    if (buffer.length < params.max()) {
+      throw new IllegalArgumentException("the buffer must hold a maximum-size chunk (" + params.max() + " bytes), was "
+          + buffer.length);
+    }
     this.in = in;
     this.params = params;
-    this.buffer = new byte[params.max()];
+    this.buffer = buffer;
     this.maskSmall = topBits(params.bits() + 2);
     this.maskLarge = topBits(params.bits() - 2);
   }
@@ -49,8 +61,8 @@ public final class FastCdcChunker {
   }
 
   private void fill() throws IOException {
-    while (!eof && filled < buffer.length) {
-      int n = in.read(buffer, filled, buffer.length - filled);
+    while (!eof && filled < params.max()) {
+      int n = in.read(buffer, filled, params.max() - filled);
       if (n < 0) {
         eof = true;
       } else {

@@ -91,4 +91,26 @@ class FastCdcChunkerTest {
     assertThat(chunks(new byte[0], SMALL)).isEmpty();
     assertThat(chunks(random(100, 5), SMALL)).singleElement().satisfies(c -> assertThat(c).hasSize(100));
   }
+
+  @Test
+  void aSharedBufferLargerThanTheMaximumCutsExactlyLikeAFreshOne() throws IOException {
+    byte[] data = random(1 << 20, 7);
+    byte[] other = random(300 << 10, 8);
+    List<byte[]> fresh = chunks(data, SMALL);
+    byte[] buffer = new byte[SMALL.max() * 2];
+    // the buffer first holds another stream's bytes: nothing of them may leak into the next
+    FastCdcChunker first = new FastCdcChunker(new ByteArrayInputStream(other), SMALL, buffer);
+    while (first.next() != null) {
+      // drain
+    }
+    FastCdcChunker shared = new FastCdcChunker(new ByteArrayInputStream(data), SMALL, buffer);
+    List<byte[]> reused = new ArrayList<>();
+    for (byte[] c = shared.next(); c != null; c = shared.next()) {
+      reused.add(c);
+    }
+    assertThat(reused).hasSameSizeAs(fresh);
+    for (int i = 0; i < fresh.size(); i++) {
+      assertThat(reused.get(i)).isEqualTo(fresh.get(i));
+    }
+  }
 }

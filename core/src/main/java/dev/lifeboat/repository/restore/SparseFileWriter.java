@@ -1,0 +1,98 @@
+package dev.lifeboat.repository.restore;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * Writes a new file from its chunks in order, leaving holes where the content is zero. Each chunk is
+ * cut at 4 KiB block boundaries (aligned on file offsets, as the file system allocates); a piece that
+ * is all zeros is skipped, not written, and the length is set at the end. So an all-zero chunk costs
+ * no disk at all, a block the file system would allocate only for zeros is never allocated, and a
+ * sparse file restores sparse. Every byte given is hashed, written or not, so the caller can check
+ * the whole against the manifest.
+ *
+ * <p>Skipped ranges read back as zeros because the file is new: nothing was there before.
+ */
+final class SparseFileWriter implements Closeable {
+  static final int BLOCK = 4096;
+  private static final byte[] ZEROS = new byte[BLOCK];
+
+  private final RandomAccessFile file;
+  private final FileChannel channel;
+  private final MessageDigest sha256;
+  private long position;
+  private long written;
+
+  /** Creates {@code path}; fails if anything (a file, a link) is already there. */
+  SparseFileWriter(Path path) throws IOException {
+    Files.createFile(path);
+    this.file = new RandomAccessFile(path.toFile(), "rw");
+    this.channel = file.getChannel();
+    try {
+      this.sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Appends {@code data} (logically: zero blocks become holes). */
+  void write(byte[] data) throws IOException {
+    sha256.update(data);
+    int run = -1;
+    int i = 0;
+    while (i < data.length) {
+      int end = (int) Math.min(data.length, i + BLOCK - Math.floorMod(position + i, BLOCK));
+      boolean zero = Arrays.mismatch(data, i, end, ZEROS, 0, end - i) < 0;
+      if (zero && run >= 0) {
+        put(data, run, i);
+        run = -1;
+      } else if (!zero && run < 0) {
+        run = i;
+      }
+      i = end;
+    }
+    if (run >= 0) {
+      put(data, run, data.length);
+    }
+    position += data.length;
+  }
+
+  private void put(byte[] data, int from, int to) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(data, from, to - from);
+    long at = position + from;
+    while (buffer.hasRemaining()) {
+      at += channel.write(buffer, at);
+    }
+    written += to - from;
+  }
+
+  /** Sets the file's length to what was given (a trailing hole included); returns its SHA-256 (hex). */
+  String finish() throws IOException {
+    file.setLength(position);
+    return HexFormat.of().formatHex(sha256.digest());
+  }
+
+  /** Bytes given so far. */
+  long size() {
+    return position;
+  }
+
+  /** Bytes actually written (the rest are holes). */
+  long written() {
+    return written;
+  }
+
+  @Override
+  public void close() throws IOException {
+    file.close();
+  }
+}

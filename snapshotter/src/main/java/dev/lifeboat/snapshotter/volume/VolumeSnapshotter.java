@@ -1,0 +1,213 @@
+package dev.lifeboat.snapshotter.volume;
+
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Manifest.FileEntry;
+import dev.lifeboat.repository.ManifestStore;
+import dev.lifeboat.repository.Repository;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * File-level snapshot of a volume from the node path where it is mounted, in the manner of Kopia's
+ * uploader: the tree is walked without following links; directories, links and files are recorded
+ * with mode, owner and times; a file unchanged since the volume's previous snapshot (same size,
+ * mtime, ctime and inode, see {@link ParentFiles}) takes that snapshot's chunks without being read,
+ * and every other file is read, cut into content-defined chunks and stored, so an edit costs about
+ * the chunks around it. The manifest (kind {@value #KIND}) is written only once every chunk it names
+ * is stored.
+ *
+ * <p>An entry that cannot be read (denied, an I/O error, gone before it was opened, a fifo, socket or
+ * device) is recorded with its error and the snapshot ends PARTIALLY_FAILED; a failure of the
+ * repository fails the whole snapshot, which leaves no manifest. See DESIGN.md beside this class.
+ */
+public final class VolumeSnapshotter {
+  private static final Logger log = LoggerFactory.getLogger(VolumeSnapshotter.class);
+  public static final String KIND = "VOLUME";
+  public static final String COMPLETED = "COMPLETED";
+  public static final String PARTIALLY_FAILED = "PARTIALLY_FAILED";
+  /**
+   * Memory for chunks being sealed or uploaded, in maximum-size chunks: with 8 MiB chunks at most, 32
+   * MiB. Smaller chunks are that many more at once, as many as the executor runs.
+   */
+  public static final int DEFAULT_CHUNKS_IN_FLIGHT = 4;
+
+  private final Repository repository;
+  private final ExecutorService uploads;
+  private final int chunksInFlight;
+  private final Clock clock;
+
+  public VolumeSnapshotter(Repository repository, ExecutorService uploads, Clock clock) {
+    this(repository, uploads, DEFAULT_CHUNKS_IN_FLIGHT, clock);
+  }
+
+  /**
+   * @param uploads where chunks are sealed and uploaded; uploading is mostly waiting on the store,
+   *     so more threads than cores pay (see DESIGN.md)
+   * @param chunksInFlight the memory chunks waiting or uploading may hold, in maximum-size chunks
+   */
+  public VolumeSnapshotter(Repository repository, ExecutorService uploads, int chunksInFlight, Clock clock) {
+    this.repository = repository;
+    this.uploads = uploads;
+    this.chunksInFlight = chunksInFlight;
+    this.clock = clock;
+  }
+
+  /**
+   * What a snapshot produced.
+   *
+   * @param files regular files recorded with their content
+   * @param bytes the size of those files
+   * @param reusedFiles files taken from the previous snapshot without being read
+   */
+  public record Result(Manifest manifest, ManifestStore.Written written, long files, long bytes, long newChunks,
+      long newBytes, long reusedFiles, Duration duration) {
+    public String phase() {
+      return manifest.phase();
+    }
+
+    /** Entries recorded with an error. */
+    public List<FileEntry> failed() {
+      return manifest.files().stream().filter(f -> f.error() != null).toList();
+    }
+  }
+
+  /**
+   * Snapshots the tree under {@code root} as the next snapshot of {@code target}.
+   *
+   * @param progressBytes told the number of file bytes done so far (read, or taken over unread)
+   */
+  public Result snapshot(Path root, String cluster, String target, String snapshotId, LongConsumer progressBytes)
+      throws IOException {
+    MDC.put("snapshotId", snapshotId);
+    try {
+      return take(root, cluster, target, snapshotId, progressBytes);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException interrupted = new InterruptedIOException("interrupted while snapshotting " + root);
+      interrupted.initCause(e);
+      throw interrupted;
+    } finally {
+      MDC.remove("snapshotId");
+    }
+  }
+
+  private Result take(Path root, String cluster, String target, String snapshotId, LongConsumer progressBytes)
+      throws IOException, InterruptedException {
+    Instant started = clock.instant();
+    Optional<Manifest> parent = repository.manifests().latest(KIND, target);
+    ParentFiles previous = ParentFiles.of(parent.orElse(null));
+    List<FileTree.Node> nodes = FileTree.walk(root);
+    FileChunker chunker = new FileChunker(repository.chunks(), repository.chunker(), uploads, chunksInFlight);
+    Totals totals = new Totals();
+    long[] done = {0};
+    LongConsumer progress = n -> {
+      done[0] += n;
+      progressBytes.accept(done[0]);
+    };
+    List<Object> slots = new ArrayList<>(nodes.size());
+    for (FileTree.Node node : nodes) {
+      FileEntry listed = node.entry();
+      if (!FileEntry.FILE.equals(listed.type()) || node.failed()) {
+        slots.add(listed);
+        continue;
+      }
+      Optional<FileEntry> unchanged = previous.unchanged(listed);
+      if (unchanged.isPresent()) {
+        totals.reusedFiles++;
+        slots.add(unchanged.get());
+        progress.accept(listed.size());
+      } else {
+        FileChunker.Pending pending = chunker.read(listed, node.file(), progress);
+        if (pending.changed()) {
+          totals.changed++;
+          log.debug("{} changed while the snapshot was reading it; what was read is recorded", node.file());
+        }
+        slots.add(pending);
+      }
+    }
+    List<FileEntry> entries = new ArrayList<>(slots.size());
+    for (Object slot : slots) {
+      FileEntry entry;
+      if (slot instanceof FileChunker.Pending pending) {
+        FileChunker.Stored stored = pending.await();
+        totals.newChunks += stored.newChunks();
+        totals.newBytes += stored.newBytes();
+        entry = stored.entry();
+      } else {
+        entry = (FileEntry) slot;
+      }
+      totals.count(entry);
+      entries.add(entry);
+    }
+    String phase = totals.errors > 0 ? PARTIALLY_FAILED : COMPLETED;
+    Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, KIND, target, cluster, started,
+        parent.map(Manifest::snapshotId).orElse(null), phase, null, List.copyOf(entries), totals.details(root));
+    ManifestStore.Written written = repository.manifests().write(manifest);
+    Duration duration = Duration.between(started, clock.instant());
+    entries.stream().filter(e -> e.error() != null).limit(20)
+        .forEach(e -> log.warn("Volume {}: {} not backed up: {}", target, e.path(), e.error()));
+    log.info("Volume snapshot {} of {} ({}): {}, {} files ({} bytes), {} reused, {} changed while read, {} new chunks "
+        + "({} bytes), {} errors in {} ms", snapshotId, target, root, phase, totals.files, totals.bytes, totals.reusedFiles,
+        totals.changed, totals.newChunks, totals.newBytes, totals.errors, duration.toMillis());
+    return new Result(manifest, written, totals.files, totals.bytes, totals.newChunks, totals.newBytes, totals.reusedFiles,
+        duration);
+  }
+
+  /** What a snapshot recorded, for the manifest's details and the result. */
+  private static final class Totals {
+    long files;
+    long directories;
+    long symlinks;
+    long bytes;
+    long newChunks;
+    long newBytes;
+    long reusedFiles;
+    long changed;
+    long errors;
+
+    void count(FileEntry entry) {
+      if (entry.error() != null) {
+        errors++;
+        return;
+      }
+      switch (entry.type()) {
+        case FileEntry.FILE -> {
+          files++;
+          bytes += entry.size();
+        }
+        case FileEntry.DIRECTORY -> directories++;
+        case FileEntry.SYMLINK -> symlinks++;
+        default -> { }
+      }
+    }
+
+    Map<String, String> details(Path root) {
+      Map<String, String> details = new LinkedHashMap<>();
+      details.put("root", root.toString());
+      details.put("files", Long.toString(files));
+      details.put("directories", Long.toString(directories));
+      details.put("symlinks", Long.toString(symlinks));
+      details.put("bytes", Long.toString(bytes));
+      details.put("newChunks", Long.toString(newChunks));
+      details.put("newBytes", Long.toString(newBytes));
+      details.put("reusedFiles", Long.toString(reusedFiles));
+      details.put("changedWhileRead", Long.toString(changed));
+      details.put("errors", Long.toString(errors));
+      return details;
+    }
+  }
+}
