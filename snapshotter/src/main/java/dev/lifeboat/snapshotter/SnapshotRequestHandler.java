@@ -51,6 +51,7 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
   private final AuditPublisher audit;
   private final Clock clock;
   private final Map<String, Instant> lastStarted = new ConcurrentHashMap<>();
+  private java.util.function.Predicate<SnapshotRequested> serves = request -> true;
 
   public SnapshotRequestHandler(Map<SnapshotKind, Source> sources, Repository repository, EventFactory events,
       AuditPublisher audit, Clock clock) {
@@ -61,9 +62,18 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
     this.clock = clock;
   }
 
+  /** Serve only the requests {@code filter} accepts (a node agent: its own node's volumes); others are left to their server. */
+  public SnapshotRequestHandler servingOnly(java.util.function.Predicate<SnapshotRequested> filter) {
+    this.serves = filter;
+    return this;
+  }
+
   @Override
   public void handle(InboundRecord<SnapshotRequested> record, Outputs outputs) throws Exception {
     SnapshotRequested request = record.value();
+    if (!serves.test(request)) {
+      return;
+    }
     String target = request.getKind() + "/" + request.getTarget();
     Instant started = lastStarted.get(target);
     if (started != null && request.getHeader().getTime().isBefore(started)) {

@@ -17,6 +17,10 @@ import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
+import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
+import dev.lifeboat.retry.PermanentFailure;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import io.etcd.jetcd.Client;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
@@ -32,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Joins the snapshotter to a Lifeboat process: opens (or creates) the repository in the primary
- * store, serves {@code lifeboat.snapshot-requests} and, when etcd is configured, requests an etcd
- * snapshot every {@code snapshotter.etcdEvery}.
+ * store, serves {@code lifeboat.snapshot-requests} (etcd, and volumes read from their node path)
+ * and, when etcd is configured, requests an etcd snapshot every {@code snapshotter.etcdEvery}. With
+ * {@code snapshotter.nodeName} set it runs as that node's volume agent.
  */
 public final class SnapshotterPlugin implements WorkerPlugin {
   private static final Logger log = LoggerFactory.getLogger(SnapshotterPlugin.class);
@@ -59,7 +64,20 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       return t;
     });
     Map<SnapshotKind, Source> sources = new EnumMap<>(SnapshotKind.class);
-    Client etcd = context.config().etcd().map(EtcdClients::connect).orElse(null);
+    boolean nodeAgent = !config.nodeName().isEmpty();
+    // A node agent reads the volumes of its own node only; the cluster-wide snapshotter takes etcd
+    // (and, with no node agents, every volume whose files it can reach).
+    Client etcd = nodeAgent ? null : context.config().etcd().map(EtcdClients::connect).orElse(null);
+    VolumeSnapshotter volumes = new VolumeSnapshotter(repository, uploads, context.events().clock());
+    sources.put(SnapshotKind.VOLUME, (request, id) -> {
+      if (request.getNodePath() == null || !Files.isDirectory(Path.of(request.getNodePath()))) {
+        throw new PermanentFailure("the volume's files are not at " + request.getNodePath() + " on this node"
+            + (nodeAgent ? " (" + config.nodeName() + ")" : "") + ": no snapshot can be taken here");
+      }
+      VolumeSnapshotter.Result r = volumes.snapshot(Path.of(request.getNodePath()), context.events().cluster(),
+          request.getTarget(), id, bytes -> {});
+      return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());
+    });
     String cluster = context.events().cluster();
     if (etcd != null) {
       EtcdSnapshotter snapshotter = new EtcdSnapshotter(etcd, repository, uploads, context.events().clock());
@@ -69,8 +87,13 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       });
     }
     var events = context.events().forSource("snapshotter");
-    runtime.start(WorkerDefinition.of("snapshotter", Topics.SNAPSHOT_REQUESTS,
-        new SnapshotRequestHandler(sources, repository, events, runtime.audit(), events.clock())));
+    // Node agents each read every request (a group of their own) and serve those for their node.
+    String worker = nodeAgent ? "snapshotter-node-" + config.nodeName() : "snapshotter";
+    runtime.start(WorkerDefinition.of(worker, Topics.SNAPSHOT_REQUESTS,
+        new SnapshotRequestHandler(sources, repository, events, runtime.audit(), events.clock())
+            .servingOnly(request -> nodeAgent
+                ? request.getKind() == SnapshotKind.VOLUME && config.nodeName().equals(request.getNode())
+                : true)));
     ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lifeboat-snapshot-schedule");
       t.setDaemon(true);

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class SnapshotRequestHandlerIT {
 
   @Test
-  void etcdRequestsAreServedUnknownKindsFailWithAReasonAndStaleDuplicatesCoalesce(TestStack stack) throws Exception {
+  void etcdAndVolumeRequestsAreServedUnknownKindsAndMissingPathsFailWithAReasonAndStaleDuplicatesCoalesce(TestStack stack) throws Exception {
     assumeTrue(EmbeddedEtcd.isInstalled(), "etcd is not installed");
     String target = "etcd-" + UUID.randomUUID().toString().substring(0, 8);
     ExecutorService uploads = Executors.newFixedThreadPool(2);
@@ -56,6 +56,19 @@ class SnapshotRequestHandlerIT {
         EtcdSnapshotter.Result r = snapshotter.snapshot("test", request.getTarget(), id, b -> {});
         return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());
       });
+      dev.lifeboat.snapshotter.volume.VolumeSnapshotter volumes =
+          new dev.lifeboat.snapshotter.volume.VolumeSnapshotter(repository, uploads, Clock.systemUTC());
+      sources.put(SnapshotKind.VOLUME, (request, id) -> {
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(request.getNodePath()))) {
+          throw new dev.lifeboat.retry.PermanentFailure("the volume's files are not at " + request.getNodePath());
+        }
+        var r = volumes.snapshot(java.nio.file.Path.of(request.getNodePath()), "test", request.getTarget(), id, b -> {});
+        return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());
+      });
+      java.nio.file.Path volume = java.nio.file.Files.createTempDirectory("volume-");
+      java.nio.file.Files.writeString(volume.resolve("a.txt"), "alpha");
+      java.nio.file.Files.createDirectories(volume.resolve("sub"));
+      java.nio.file.Files.writeString(volume.resolve("sub").resolve("b.txt"), "beta");
       String requests = stack.newTopic("snapshot-requests", 1);
       runtime.start(WorkerDefinition.of("snapshotter-" + requests, requests,
           new SnapshotRequestHandler(sources, repository, stack.events("snapshotter"), runtime.audit(), Clock.systemUTC())));
@@ -64,6 +77,8 @@ class SnapshotRequestHandlerIT {
       stack.send(requests, target, request("r1", SnapshotKind.ETCD, target, before));
       stack.send(requests, target, request("r2", SnapshotKind.ETCD, target, before)); // made before r1's snapshot started
       stack.send(requests, "ns", request("r3", SnapshotKind.RESOURCES, "shop", Instant.now()));
+      stack.send(requests, "pvc-1", volumeRequest("r4", "pvc-1", volume.toString()));
+      stack.send(requests, "pvc-2", volumeRequest("r5", "pvc-2", volume.resolve("missing").toString()));
 
       List<SnapshotCompleted> completed = stack.read(Topics.SNAPSHOTS, SnapshotCompleted.class, Duration.ofSeconds(60),
           l -> l.stream().anyMatch(c -> c.getRequestId().equals("r1")));
@@ -82,6 +97,18 @@ class SnapshotRequestHandlerIT {
         assertThat(f.getRetriable()).isFalse();
         assertThat(f.getReason()).contains("takes no RESOURCES snapshots");
       });
+      SnapshotCompleted volumeSnapshot = stack.read(Topics.SNAPSHOTS, SnapshotCompleted.class, Duration.ofSeconds(60),
+          l -> l.stream().anyMatch(c -> c.getRequestId().equals("r4"))).stream().filter(c -> c.getRequestId().equals("r4"))
+          .findFirst().orElseThrow();
+      assertThat(volumeSnapshot.getKind()).isEqualTo(SnapshotKind.VOLUME);
+      assertThat(volumeSnapshot.getPhase()).isEqualTo(SnapshotPhase.COMPLETED);
+      assertThat(volumeSnapshot.getTotalBytes()).isEqualTo(9);
+      assertThat(repository.manifests().read(volumeSnapshot.getManifestKey()).orElseThrow().files())
+          .extracting(f -> f.path()).contains("a.txt", "sub", "sub/b.txt");
+      assertThat(stack.read(Topics.SNAPSHOTS, SnapshotFailed.class, Duration.ofSeconds(30),
+          l -> l.stream().anyMatch(f -> f.getRequestId().equals("r5"))))
+          .filteredOn(f -> f.getRequestId().equals("r5")).singleElement()
+          .satisfies(f -> assertThat(f.getReason()).contains("the volume's files are not at"));
       List<AuditEvent> audit = stack.read(Topics.AUDIT, AuditEvent.class, Duration.ofSeconds(30),
           l -> l.stream().anyMatch(e -> e.getAction().equals("snapshot.coalesced") && "r2".equals(e.getHeader().getCorrelationId())));
       assertThat(audit).anyMatch(e -> e.getAction().equals("snapshot.coalesced") && "r2".equals(e.getHeader().getCorrelationId()));
@@ -90,6 +117,11 @@ class SnapshotRequestHandlerIT {
     } finally {
       uploads.shutdownNow();
     }
+  }
+
+  private static SnapshotRequested volumeRequest(String id, String pvc, String nodePath) {
+    return SnapshotRequested.newBuilder(request(id, SnapshotKind.VOLUME, pvc, Instant.now()))
+        .setReason(RequestReason.VOLUME_EVENT).setNode("node-1").setNodePath(nodePath).build();
   }
 
   private static SnapshotRequested request(String id, SnapshotKind kind, String target, Instant at) {
