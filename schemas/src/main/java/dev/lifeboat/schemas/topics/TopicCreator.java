@@ -95,7 +95,27 @@ public final class TopicCreator {
     }
   }
 
+  /**
+   * Topics created a moment ago (by this or another instance) may not be known to every broker yet:
+   * describing them then fails with a retriable error, so it is tried again for a few seconds.
+   */
   private List<Difference> compare(Collection<TopicSpec> specs, List<String> names)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (true) {
+      try {
+        return describeAndCompare(specs, names);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        log.debug("Topics not yet known to every broker, describing them again: {}", e.getCause().toString());
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private List<Difference> describeAndCompare(Collection<TopicSpec> specs, List<String> names)
       throws InterruptedException, ExecutionException, TimeoutException {
     if (names.isEmpty()) {
       return List.of();
