@@ -95,6 +95,11 @@ final class FaultInjectingDispatcher extends Dispatcher {
     return response;
   }
 
+  /** Watches open right now (a watch counts once the server has accepted its connection). */
+  int openWatchCount() {
+    return openWatches.size();
+  }
+
   /** Answers 403 to every non-administrator request for {@code resource} (e.g. {@code secrets}, {@code widgets.example.com}). */
   void forbid(String resource) {
     forbidden.add(resource);

@@ -176,6 +176,14 @@ public final class LocalKubernetes implements AutoCloseable {
     faults.forbid(resource);
   }
 
+  /**
+   * How many watches are open right now. A client's {@code watch()} returns before the server has
+   * accepted the connection, so tests that act on open watches wait for this to rise first.
+   */
+  public int openWatches() {
+    return faults.openWatchCount();
+  }
+
   /** Lifts {@link #forbid}. */
   public void allow(String resource) {
     faults.allow(resource);

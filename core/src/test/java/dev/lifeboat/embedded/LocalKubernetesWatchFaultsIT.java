@@ -150,8 +150,10 @@ class LocalKubernetesWatchFaultsIT {
     String namespace = namespace("gone");
     admin.resource(configMap(namespace, "m", "1")).create();
     Watching watching = new Watching();
+    int open = kubernetes.openWatches();
     Watch watch = client.configMaps().inNamespace(namespace).watch(watching);
     try {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> kubernetes.openWatches() > open);
       kubernetes.expireWatches();
 
       WatcherException cause = watching.closed.get(10, SECONDS);
