@@ -5,7 +5,11 @@ import dev.lifeboat.repository.chunk.ChunkCodec;
 import dev.lifeboat.repository.chunk.ChunkCorruptedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,6 +40,38 @@ public final class ChunkStore {
 
   /** What storing one chunk did. */
   public record Put(ChunkRef ref, boolean uploaded, long storedBytes) {}
+
+  /** Chunks stored in the background, in order, and what storing them uploaded. */
+  public record Stored(List<ChunkRef> refs, long newChunks, long newBytes) {
+
+    /** Waits for every upload; the first failure is thrown as it was raised. */
+    public static Stored await(List<CompletableFuture<Put>> puts) {
+      List<ChunkRef> refs = new ArrayList<>(puts.size());
+      long newChunks = 0;
+      long newBytes = 0;
+      for (CompletableFuture<Put> put : puts) {
+        Put done = join(put);
+        refs.add(done.ref());
+        if (done.uploaded()) {
+          newChunks++;
+          newBytes += done.storedBytes();
+        }
+      }
+      return new Stored(List.copyOf(refs), newChunks, newBytes);
+    }
+
+    /** The upload's result, or its own exception rather than a CompletionException. */
+    public static Put join(CompletableFuture<Put> put) {
+      try {
+        return put.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw e;
+      }
+    }
+  }
 
   public static String key(String id) {
     return PREFIX + id.substring(0, 2) + "/" + id;

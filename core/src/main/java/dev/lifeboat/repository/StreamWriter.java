@@ -1,6 +1,5 @@
 package dev.lifeboat.repository;
 
-import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.ChunkStore.Put;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.chunk.FastCdcChunker;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.function.LongConsumer;
@@ -69,37 +67,18 @@ public final class StreamWriter {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while writing " + name, e);
     }
-    List<ChunkRef> refs = new ArrayList<>(puts.size());
-    long newChunks = 0;
-    long newBytes = 0;
-    for (CompletableFuture<Put> put : puts) {
-      Put done = join(put);
-      refs.add(done.ref());
-      if (done.uploaded()) {
-        newChunks++;
-        newBytes += done.storedBytes();
-      }
-    }
-    return new Result(new Manifest.Stream(name, size, HexFormat.of().formatHex(sha256.digest()), refs), newChunks, newBytes);
+    ChunkStore.Stored stored = ChunkStore.Stored.await(puts);
+    return new Result(new Manifest.Stream(name, size, HexFormat.of().formatHex(sha256.digest()), stored.refs()),
+        stored.newChunks(), stored.newBytes());
   }
 
   private static void failFast(List<CompletableFuture<Put>> puts) {
     for (int i = Math.max(0, puts.size() - 8); i < puts.size(); i++) {
       CompletableFuture<Put> put = puts.get(i);
       if (put.isCompletedExceptionally()) {
-        join(put);
+        ChunkStore.Stored.join(put);
       }
     }
   }
 
-  private static Put join(CompletableFuture<Put> put) {
-    try {
-      return put.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
-  }
 }

@@ -1,7 +1,6 @@
 package dev.lifeboat.snapshotter.volume;
 
 import dev.lifeboat.repository.ChunkStore;
-import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.ChunkStore.Put;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.chunk.ChunkerParams;
@@ -71,22 +70,13 @@ final class FileChunker {
 
     /** Waits for the file's chunks to be stored; a failed upload fails the snapshot. */
     Stored await() {
-      List<ChunkRef> refs = new ArrayList<>(puts.size());
-      long newChunks = 0;
-      long newBytes = 0;
-      for (CompletableFuture<Put> put : puts) {
-        Put done = join(put);
-        refs.add(done.ref());
-        if (done.uploaded()) {
-          newChunks++;
-          newBytes += done.storedBytes();
-        }
-      }
+      ChunkStore.Stored stored = ChunkStore.Stored.await(puts);
       if (entry.error() != null) {
-        return new Stored(entry, newChunks, newBytes);
+        return new Stored(entry, stored.newChunks(), stored.newBytes());
       }
       return new Stored(new FileEntry(entry.path(), entry.type(), entry.mode(), entry.uid(), entry.gid(), entry.size(),
-          entry.mtime(), entry.ctime(), entry.inode(), null, entry.sha256(), List.copyOf(refs), null), newChunks, newBytes);
+          entry.mtime(), entry.ctime(), entry.inode(), null, entry.sha256(), stored.refs(), null),
+          stored.newChunks(), stored.newBytes());
     }
   }
 
@@ -161,14 +151,4 @@ final class FileChunker {
     }
   }
 
-  private static Put join(CompletableFuture<Put> put) {
-    try {
-      return put.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw e;
-    }
-  }
 }
