@@ -1,44 +1,98 @@
 package dev.lifeboat.repository;
 
+import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkCodec;
 import dev.lifeboat.repository.chunk.ChunkCorruptedException;
+import dev.lifeboat.repository.pack.ChunkIndex;
+import dev.lifeboat.repository.pack.IndexFile;
+import dev.lifeboat.repository.pack.Pack;
+import dev.lifeboat.repository.pack.PackEntry;
+import dev.lifeboat.repository.pack.PackFormat;
+import dev.lifeboat.retry.PermanentFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Content-addressed chunks on a {@link BlobStore}: {@code chunks/<first two hex digits>/<id>}. A
- * chunk whose id this process has already seen, or that the store already has, is not uploaded
- * again. Reads authenticate and re-hash every chunk.
+ * Content-addressed chunks, packed: sealed chunks are gathered into packs of about {@code packSize}
+ * bytes ({@code packs/ab/<sha256>}), and index files ({@code index/<sha256>}) say which pack holds
+ * which chunk. Object stores charge per request and small objects are slow to write, so a pack of a
+ * thousand small files' chunks is one upload, not a thousand, and knowing what exists costs no
+ * request at all: the index is loaded once and kept in memory ({@link ChunkIndex}).
+ *
+ * <p>{@link #put} accepts a chunk: it is sealed (compressed, encrypted) on the calling thread and
+ * added to the open pack; the thread that fills a pack uploads it, so uploads run in parallel on the
+ * callers' threads. {@link #flush} uploads what is still open, waits for every upload in progress and
+ * writes the index of the packs uploaded since the last index: when it returns, every chunk accepted
+ * before it was called can be read by anyone. {@link ManifestStore#write} flushes before it writes a
+ * manifest, so a manifest never names a chunk that is not stored.
+ *
+ * <p>A pack whose upload fails is kept and uploaded again by the next {@link #flush}; its chunks stay
+ * accepted meanwhile, so a retried snapshot does not seal them again. A process killed between a
+ * pack's upload and its index loses nothing: {@link #load} indexes packs no index file lists, from
+ * their own headers, and a restarted snapshot reuses their chunks.
  */
 public final class ChunkStore {
-  static final String PREFIX = "chunks/";
+  private static final Logger log = LoggerFactory.getLogger(ChunkStore.class);
+  /** Default target pack size. */
+  public static final int DEFAULT_PACK_SIZE = 8 * 1024 * 1024;
+  /** An index file is written after this many packs even without a flush, so a crash loses little indexing. */
+  static final int PACKS_PER_INDEX = 16;
 
   private final BlobStore store;
   private final ChunkCodec codec;
-  private final Set<String> known = ConcurrentHashMap.newKeySet();
+  private final int packSize;
+  private final ChunkIndex index = new ChunkIndex();
+  private final Set<String> loadedIndexFiles = ConcurrentHashMap.newKeySet();
+  /** Chunks accepted whose pack is not uploaded yet. */
+  private final Set<String> pending = ConcurrentHashMap.newKeySet();
+  private final Object packLock = new Object();
+  private PackFormat.Builder open;
+  /** Packs sealed but not stored: an upload failed (or one is about to start). Guarded by packLock. */
+  private final List<Pack> waiting = new ArrayList<>();
+  /** Uploads in progress. Guarded by packLock when added. */
+  private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
+  /** Packs uploaded that no index file lists yet. Guarded by itself. */
+  private final Map<String, List<PackEntry>> unindexed = new LinkedHashMap<>();
+  private final Object indexWrite = new Object();
+  private volatile Predicate<String> doNotReuse = id -> false;
   private final Counter uploaded;
   private final Counter uploadedBytes;
   private final Counter deduplicated;
+  private final Counter packsUploaded;
 
-  ChunkStore(BlobStore store, ChunkCodec codec, MeterRegistry meters) {
+  ChunkStore(BlobStore store, ChunkCodec codec, int packSize, MeterRegistry meters) {
     this.store = store;
     this.codec = codec;
+    this.packSize = packSize;
     this.uploaded = meters.counter("lifeboat.repository.chunks", "outcome", "uploaded");
     this.deduplicated = meters.counter("lifeboat.repository.chunks", "outcome", "deduplicated");
     this.uploadedBytes = meters.counter("lifeboat.repository.uploaded.bytes");
+    this.packsUploaded = meters.counter("lifeboat.repository.packs.uploaded");
+    meters.gauge("lifeboat.repository.index.chunks", index, ChunkIndex::size);
   }
 
   /** A chunk as a manifest names it. */
   public record ChunkRef(String id, int size) {}
 
-  /** What storing one chunk did. */
+  /**
+   * What storing one chunk did.
+   *
+   * @param uploaded whether the chunk was new to the repository (sealed and packed for upload)
+   * @param storedBytes its sealed size, when new
+   */
   public record Put(ChunkRef ref, boolean uploaded, long storedBytes) {}
 
   /** Chunks stored in the background, in order, and what storing them uploaded. */
@@ -73,46 +127,307 @@ public final class ChunkStore {
     }
   }
 
-  public static String key(String id) {
-    return PREFIX + id.substring(0, 2) + "/" + id;
+  /**
+   * Reads every index file, then indexes the packs none of them lists (uploaded by a writer that
+   * stopped before writing their index) from the packs' headers, and writes an index for those.
+   */
+  void load() {
+    refresh();
+    Map<String, List<PackEntry>> recovered = new LinkedHashMap<>();
+    store.list(Pack.PREFIX, info -> {
+      String name = Pack.nameOf(info.key());
+      if (!index.hasPack(name)) {
+        try {
+          recovered.put(name, readHeader(info));
+        } catch (RuntimeException e) {
+          log.warn("Pack {} in {} is listed in no index and its header cannot be read, so its chunks are not reused: {}",
+              name, store.describe(), e.toString());
+        }
+      }
+    });
+    if (!recovered.isEmpty()) {
+      recovered.forEach((name, entries) -> index.addPack(name, entries, false));
+      synchronized (unindexed) {
+        unindexed.putAll(recovered);
+      }
+      log.info("Indexed {} packs that no index listed in {} (a writer stopped before indexing them)", recovered.size(),
+          store.describe());
+      try {
+        writeIndex();
+      } catch (RuntimeException e) {
+        log.warn("Could not write the index of the recovered packs in {} yet: {}", store.describe(), e.toString());
+      }
+    }
   }
 
-  /** Stores a chunk unless it exists; returns once it is in the store (so a manifest may name it). */
+  /** Reads index files written since the last look (by other writers): returns how many were new. */
+  public int refresh() {
+    List<String> fresh = new ArrayList<>();
+    store.list(IndexFile.PREFIX, info -> {
+      if (!loadedIndexFiles.contains(info.key())) {
+        fresh.add(info.key());
+      }
+    });
+    for (String key : fresh) {
+      Optional<byte[]> bytes = store.get(key);
+      if (bytes.isEmpty()) {
+        continue; // replaced by garbage collection since the listing
+      }
+      IndexFile.decode(key, bytes.get(), codec).forEach((pack, entries) -> index.addPack(pack, entries, false));
+      loadedIndexFiles.add(key);
+    }
+    return fresh.size();
+  }
+
+  /** The chunks of a pack, from its own header. */
+  public List<PackEntry> readHeader(BlobInfo pack) {
+    String name = Pack.nameOf(pack.key());
+    if (pack.size() < PackFormat.TRAILER) {
+      throw new dev.lifeboat.repository.pack.PackCorruptedException("pack " + name, "it has only " + pack.size() + " bytes", null);
+    }
+    byte[] trailer = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER, PackFormat.TRAILER)
+        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
+    int headerLength = PackFormat.headerLength(name, trailer);
+    byte[] header = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER - headerLength, headerLength)
+        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
+    return PackFormat.readHeader(name, header, codec);
+  }
+
+  /**
+   * Accepts a chunk unless the repository has it. A new chunk is readable by others only after
+   * {@link #flush}; the manifest store flushes before writing a manifest.
+   */
   public Put put(byte[] plaintext) {
     String id = codec.id(plaintext);
     ChunkRef ref = new ChunkRef(id, plaintext.length);
-    if (known.contains(id)) {
+    if ((index.contains(id) && !doNotReuse.test(id)) || !pending.add(id)) {
       deduplicated.increment();
       return new Put(ref, false, 0);
     }
-    byte[] sealed = codec.seal(id, plaintext);
-    boolean written = store.putIfAbsent(key(id), sealed);
-    known.add(id);
-    if (written) {
-      uploaded.increment();
-      uploadedBytes.increment(sealed.length);
-    } else {
-      deduplicated.increment();
+    byte[] sealed;
+    try {
+      sealed = codec.seal(id, plaintext);
+    } catch (RuntimeException e) {
+      pending.remove(id);
+      throw e;
     }
-    return new Put(ref, written, written ? sealed.length : 0);
+    PackFormat.Builder full = null;
+    CompletableFuture<Void> upload = null;
+    synchronized (packLock) {
+      if (open == null) {
+        open = new PackFormat.Builder(packSize + sealed.length);
+      }
+      open.add(id, sealed, plaintext.length);
+      if (open.size() >= packSize) {
+        full = open;
+        open = null;
+        upload = new CompletableFuture<>();
+        inFlight.add(upload);
+      }
+    }
+    uploaded.increment();
+    uploadedBytes.increment(sealed.length);
+    if (full != null) {
+      upload(full.finish(codec), upload);
+    }
+    return new Put(ref, true, sealed.length);
   }
 
-  /** The plaintext of a chunk; {@link ChunkCorruptedException} if it is damaged, {@link MissingChunkException} if gone. */
+  /**
+   * Uploads the open pack and every pack waiting, waits for uploads in progress, and writes the index
+   * of what was uploaded: afterwards every chunk accepted before the call is stored and indexed.
+   */
+  public void flush() {
+    List<CompletableFuture<Void>> running;
+    List<Pack> retry;
+    PackFormat.Builder last;
+    synchronized (packLock) {
+      running = List.copyOf(inFlight);
+      last = open;
+      open = null;
+      retry = new ArrayList<>(waiting);
+      waiting.clear();
+    }
+    if (last != null && !last.isEmpty()) {
+      retry.add(last.finish(codec));
+    }
+    RuntimeException failure = uploadAll(retry);
+    for (CompletableFuture<Void> upload : running) {
+      try {
+        upload.join();
+      } catch (CompletionException e) {
+        // that pack is waiting again: upload it here, since a chunk this caller reused may be in it
+        List<Pack> again;
+        synchronized (packLock) {
+          again = new ArrayList<>(waiting);
+          waiting.clear();
+        }
+        RuntimeException retried = uploadAll(again);
+        failure = failure == null ? retried : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    writeIndex();
+  }
+
+  private RuntimeException uploadAll(List<Pack> packs) {
+    RuntimeException failure = null;
+    for (Pack pack : packs) {
+      if (failure != null) {
+        synchronized (packLock) {
+          waiting.add(pack);
+        }
+        continue;
+      }
+      CompletableFuture<Void> upload = new CompletableFuture<>();
+      synchronized (packLock) {
+        inFlight.add(upload);
+      }
+      try {
+        upload(pack, upload);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    return failure;
+  }
+
+  private void upload(Pack pack, CompletableFuture<Void> done) {
+    try {
+      store.putIfAbsent(pack.key(), pack.bytes());
+      packsUploaded.increment();
+      index.addPack(pack.name(), pack.entries(), true);
+      for (PackEntry e : pack.entries()) {
+        pending.remove(e.id());
+      }
+      boolean indexNow;
+      synchronized (unindexed) {
+        unindexed.put(pack.name(), pack.entries());
+        indexNow = unindexed.size() >= PACKS_PER_INDEX;
+      }
+      done.complete(null);
+      if (indexNow) {
+        try {
+          writeIndex();
+        } catch (RuntimeException e) {
+          log.warn("Could not write an index in {} yet (the next flush tries again): {}", store.describe(), e.toString());
+        }
+      }
+    } catch (RuntimeException e) {
+      synchronized (packLock) {
+        waiting.add(pack);
+      }
+      done.completeExceptionally(e);
+      throw e;
+    } finally {
+      inFlight.remove(done);
+    }
+  }
+
+  /**
+   * Writes one index file for every pack uploaded and not yet indexed. One index write at a time: a
+   * flush that finds another thread's index write under way waits for it, so that flush returns only
+   * when its packs are indexed.
+   */
+  private void writeIndex() {
+    synchronized (indexWrite) {
+      writeIndexNow();
+    }
+  }
+
+  private void writeIndexNow() {
+    Map<String, List<PackEntry>> packs;
+    synchronized (unindexed) {
+      if (unindexed.isEmpty()) {
+        return;
+      }
+      packs = new LinkedHashMap<>(unindexed);
+      unindexed.clear();
+    }
+    try {
+      IndexFile.Encoded encoded = IndexFile.encode(packs, codec);
+      store.putIfAbsent(encoded.key(), encoded.bytes());
+      loadedIndexFiles.add(encoded.key());
+    } catch (RuntimeException e) {
+      synchronized (unindexed) {
+        packs.putAll(unindexed);
+        unindexed.clear();
+        unindexed.putAll(packs);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The plaintext of a chunk; {@link ChunkCorruptedException} if it is damaged, {@link
+   * MissingChunkException} if no pack holds it.
+   */
   public byte[] get(String id) {
-    byte[] stored = store.get(key(id)).orElseThrow(() -> new MissingChunkException(id, store.describe()));
-    return codec.open(id, stored);
+    ChunkIndex.Location at = locate(id);
+    byte[] sealed = store.getRange(Pack.key(at.pack()), at.offset(), at.length())
+        .orElseThrow(() -> new MissingChunkException(id, store.describe() + " (its pack " + at.pack() + " is gone)"));
+    if (sealed.length != at.length()) {
+      throw new ChunkCorruptedException(id, "its pack " + at.pack() + " ends " + (at.length() - sealed.length)
+          + " bytes before the chunk does", null);
+    }
+    return codec.open(id, sealed);
+  }
+
+  /** Where a chunk is stored; {@link MissingChunkException} if nowhere. */
+  public ChunkIndex.Location locate(String id) {
+    ChunkIndex.Location at = index.get(id);
+    if (at == null && pending.contains(id)) {
+      flush();
+      at = index.get(id);
+    }
+    if (at == null) {
+      refresh();
+      at = index.get(id);
+    }
+    if (at == null) {
+      throw new MissingChunkException(id, store.describe());
+    }
+    return at;
   }
 
   public boolean exists(String id) {
-    return known.contains(id) || store.stat(key(id)).isPresent();
+    if (index.contains(id)) {
+      return true;
+    }
+    refresh();
+    return index.contains(id);
+  }
+
+  /** The in-memory index of this store (what garbage collection marks and sweeps against). */
+  public ChunkIndex index() {
+    return index;
+  }
+
+  /** Index files this store has read or written. */
+  public Set<String> indexFiles() {
+    return Set.copyOf(loadedIndexFiles);
+  }
+
+  /**
+   * Chunks that must be stored again rather than reused: those a garbage collection plans to delete.
+   * A writer that would reuse one writes a fresh copy instead.
+   */
+  public void doNotReuse(Predicate<String> chunks) {
+    this.doNotReuse = chunks;
   }
 
   BlobStore store() {
     return store;
   }
 
+  ChunkCodec codec() {
+    return codec;
+  }
+
   /** A chunk a manifest names is not in the store. */
-  public static final class MissingChunkException extends dev.lifeboat.retry.PermanentFailure {
+  public static final class MissingChunkException extends PermanentFailure {
     private final String chunkId;
 
     public MissingChunkException(String id, String where) {

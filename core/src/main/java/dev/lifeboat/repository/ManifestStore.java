@@ -29,10 +29,12 @@ public final class ManifestStore {
 
   private final BlobStore store;
   private final ChunkCodec codec;
+  private final ChunkStore chunks;
 
-  ManifestStore(BlobStore store, ChunkCodec codec) {
+  ManifestStore(BlobStore store, ChunkCodec codec, ChunkStore chunks) {
     this.store = store;
     this.codec = codec;
+    this.chunks = chunks;
   }
 
   /** Where a manifest was written, and the SHA-256 of its stored bytes. */
@@ -42,8 +44,12 @@ public final class ManifestStore {
     return PREFIX + kind.toLowerCase(java.util.Locale.ROOT) + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/" + snapshotId;
   }
 
-  /** Writes a manifest; call only when every chunk it names is stored. */
+  /**
+   * Writes a manifest, after flushing the chunk store: every chunk accepted before this call is then
+   * stored and indexed, those the manifest names among them.
+   */
   public Written write(Manifest manifest) {
+    chunks.flush();
     String key = key(manifest.kind(), manifest.target(), manifest.snapshotId());
     byte[] plain;
     try {

@@ -17,15 +17,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A content-addressed, deduplicated, encrypted repository in one bucket and prefix: its {@code
- * config} (id, format, chunker parameters, the data key wrapped by the master key), chunks and
- * manifests. {@link #openOrCreate} creates the config the first time and reads it afterwards; two
+ * config} (id, format, chunker parameters, the data key wrapped by the master key), chunks in packs
+ * with their index, and manifests. Opening it loads the chunk index. {@link #openOrCreate} creates the config the first time and reads it afterwards; two
  * writers racing to create it both end up with the one that was stored first.
  */
 public final class Repository {
   private static final Logger log = LoggerFactory.getLogger(Repository.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String CONFIG = "config";
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
   static final String CHUNKER = "fastcdc-2016-normalized-gear-v1";
 
   private final String id;
@@ -34,23 +34,31 @@ public final class Repository {
   private final ChunkStore chunks;
   private final ManifestStore manifests;
 
-  private Repository(String id, BlobStore store, ChunkerParams chunker, RepositoryKeys keys, int zstdLevel, MeterRegistry meters) {
+  private Repository(String id, BlobStore store, ChunkerParams chunker, RepositoryKeys keys, int zstdLevel, int packSize,
+      MeterRegistry meters) {
     this.id = id;
     this.store = store;
     this.chunker = chunker;
     ChunkCodec codec = new ChunkCodec(keys, zstdLevel);
-    this.chunks = new ChunkStore(store, codec, meters);
-    this.manifests = new ManifestStore(store, codec);
+    this.chunks = new ChunkStore(store, codec, packSize, meters);
+    this.manifests = new ManifestStore(store, codec, chunks);
   }
 
   public static Repository openOrCreate(BlobStore store, byte[] masterKey, ChunkerParams params, MeterRegistry meters) {
+    return openOrCreate(store, masterKey, params, ChunkStore.DEFAULT_PACK_SIZE, meters);
+  }
+
+  /** @param packSize how large the packs this process writes grow before they are uploaded */
+  public static Repository openOrCreate(BlobStore store, byte[] masterKey, ChunkerParams params, int packSize,
+      MeterRegistry meters) {
     if (store.get(CONFIG).isEmpty()) {
       String id = UUID.randomUUID().toString();
       RepositoryKeys.Created created = RepositoryKeys.create(masterKey, id);
       ObjectNode config = JSON.createObjectNode();
       config.put("format", FORMAT).put("id", id);
       config.putObject("chunker").put("algorithm", CHUNKER).put("min", params.min()).put("avg", params.avg()).put("max", params.max());
-      config.put("compression", "zstd").put("encryption", "aes-256-gcm").put("chunkId", "hmac-sha256");
+      config.put("compression", "zstd").put("encryption", "aes-256-gcm").put("chunkId", "hmac-sha256")
+          .put("layout", "packs");
       config.put("dataKey", Base64.getEncoder().encodeToString(created.wrappedDataKey()));
       try {
         if (store.putIfAbsent(CONFIG, JSON.writeValueAsBytes(config))) {
@@ -60,10 +68,14 @@ public final class Repository {
         throw new UncheckedIOException(e);
       }
     }
-    return open(store, masterKey, meters);
+    return open(store, masterKey, packSize, meters);
   }
 
   public static Repository open(BlobStore store, byte[] masterKey, MeterRegistry meters) {
+    return open(store, masterKey, ChunkStore.DEFAULT_PACK_SIZE, meters);
+  }
+
+  public static Repository open(BlobStore store, byte[] masterKey, int packSize, MeterRegistry meters) {
     byte[] raw = store.get(CONFIG).orElseThrow(() -> new IllegalStateException("no repository in " + store.describe()
         + " (its config is missing)"));
     JsonNode config;
@@ -75,7 +87,9 @@ public final class Repository {
     int format = config.path("format").asInt();
     if (format != FORMAT) {
       throw new IllegalStateException("repository in " + store.describe() + " has format " + format
-          + "; this Lifeboat reads format " + FORMAT);
+          + "; this Lifeboat reads format " + FORMAT + (format == 1
+          ? " (format 1, one object per chunk, was written by a development version before packs: start a new"
+              + " repository under another prefix)" : ""));
     }
     if (!CHUNKER.equals(config.path("chunker").path("algorithm").asText())) {
       throw new IllegalStateException("repository in " + store.describe() + " uses chunker "
@@ -85,7 +99,12 @@ public final class Repository {
     JsonNode c = config.path("chunker");
     ChunkerParams params = new ChunkerParams(c.path("min").asInt(), c.path("avg").asInt(), c.path("max").asInt());
     RepositoryKeys keys = RepositoryKeys.unwrap(masterKey, Base64.getDecoder().decode(config.path("dataKey").asText()), id);
-    return new Repository(id, store, params, keys, 1, meters);
+    Repository repository = new Repository(id, store, params, keys, 1, packSize, meters);
+    long started = System.nanoTime();
+    repository.chunks.load();
+    log.info("Opened repository {} in {}: {} chunks indexed in {} ms", id, store.describe(),
+        repository.chunks.index().size(), (System.nanoTime() - started) / 1_000_000);
+    return repository;
   }
 
   public String id() {

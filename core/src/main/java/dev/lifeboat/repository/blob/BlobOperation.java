@@ -7,6 +7,8 @@ public enum BlobOperation {
   /** Both {@code putIfAbsent} variants. */
   PUT,
   GET,
+  /** {@code getRange}: part of a blob. */
+  GET_RANGE,
   OPEN,
   STAT,
   LIST,

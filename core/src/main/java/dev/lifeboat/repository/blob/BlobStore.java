@@ -60,6 +60,12 @@ public interface BlobStore {
   /** The whole blob, or empty if there is none. */
   Optional<byte[]> get(String key);
 
+  /**
+   * The bytes {@code [offset, offset + length)} of a blob (fewer if the blob ends first), or empty if
+   * there is no blob: how one chunk is read out of a pack.
+   */
+  Optional<byte[]> getRange(String key, long offset, int length);
+
   /** A stream over the blob, or empty if there is none; the caller closes it. */
   Optional<InputStream> open(String key);
 

@@ -132,6 +132,11 @@ public final class FaultInjectingBlobStore implements BlobStore {
   }
 
   @Override
+  public Optional<byte[]> getRange(String key, long offset, int length) {
+    return call(BlobOperation.GET_RANGE, key, () -> delegate.getRange(key, offset, length));
+  }
+
+  @Override
   public Optional<InputStream> open(String key) {
     return call(BlobOperation.OPEN, key, () -> delegate.open(key));
   }

@@ -88,6 +88,13 @@ public final class MeteredBlobStore implements BlobStore {
   }
 
   @Override
+  public Optional<byte[]> getRange(String key, long offset, int length) {
+    Optional<byte[]> data = timed(BlobOperation.GET_RANGE, () -> delegate.getRange(key, offset, length), MeteredBlobStore::found);
+    data.ifPresent(bytes -> read.increment(bytes.length));
+    return data;
+  }
+
+  @Override
   public Optional<InputStream> open(String key) {
     return timed(BlobOperation.OPEN, () -> delegate.open(key), MeteredBlobStore::found)
         .map(in -> new CountingInputStream(in, read::increment));

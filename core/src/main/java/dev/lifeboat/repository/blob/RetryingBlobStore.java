@@ -85,6 +85,11 @@ public final class RetryingBlobStore implements BlobStore {
   }
 
   @Override
+  public Optional<byte[]> getRange(String key, long offset, int length) {
+    return retry.call(what("get_range", key), () -> delegate.getRange(key, offset, length));
+  }
+
+  @Override
   public Optional<InputStream> open(String key) {
     return retry.call(what("open", key), () -> delegate.open(key));
   }

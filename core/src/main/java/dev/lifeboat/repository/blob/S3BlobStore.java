@@ -184,6 +184,29 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   }
 
   @Override
+  public Optional<byte[]> getRange(String key, long offset, int length) {
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException("range of " + key + " must not be negative: offset " + offset + ", length " + length);
+    }
+    if (length == 0) {
+      return stat(key).map(info -> new byte[0]);
+    }
+    String object = object(key);
+    try (GetObjectResponse in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(object)
+        .offset(offset).length((long) length).build())) {
+      return Optional.of(in.readAllBytes());
+    } catch (Exception e) {
+      if (S3Failures.isNoSuchKey(e)) {
+        return Optional.empty();
+      }
+      if (S3Failures.isInvalidRange(e)) {
+        return Optional.of(new byte[0]); // the blob ends before offset
+      }
+      throw S3Failures.classify("get_range", key, description, e);
+    }
+  }
+
+  @Override
   public Optional<InputStream> open(String key) {
     String object = object(key);
     try {

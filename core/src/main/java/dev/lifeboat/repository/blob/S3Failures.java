@@ -37,6 +37,11 @@ final class S3Failures {
     return "NoSuchKey".equals(errorCode(error));
   }
 
+  /** S3 answers 416 InvalidRange to a range that starts at or past the end of an object. */
+  static boolean isInvalidRange(Throwable error) {
+    return "InvalidRange".equals(errorCode(error));
+  }
+
   /**
    * The classified failure for {@code error}, thrown by {@code op} on {@code key} in {@code store}.
    *

@@ -57,6 +57,17 @@ public abstract class BlobStoreConformance {
   }
 
   @Test
+  void rangesReadPartOfABlob() {
+    byte[] data = bytes("0123456789abcdef");
+    assertThat(blobs.putIfAbsent("packs/01/0123", data)).isTrue();
+    assertThat(blobs.getRange("packs/01/0123", 0, 4)).contains(bytes("0123"));
+    assertThat(blobs.getRange("packs/01/0123", 10, 6)).contains(bytes("abcdef"));
+    assertThat(blobs.getRange("packs/01/0123", 12, 100)).as("a range past the end is cut at the end").contains(bytes("cdef"));
+    assertThat(blobs.getRange("packs/01/0123", 16, 4)).as("a range starting at the end").hasValueSatisfying(b -> assertThat(b).isEmpty());
+    assertThat(blobs.getRange("packs/01/none", 0, 4)).isEmpty();
+  }
+
+  @Test
   void aMissingBlobIsAnEmptyAnswer() {
     assertThat(blobs.get("manifests/none")).isEmpty();
     assertThat(blobs.open("manifests/none")).isEmpty();

@@ -70,6 +70,16 @@ public class InMemoryBlobStore implements BlobStore {
   }
 
   @Override
+  public Optional<byte[]> getRange(String key, long offset, int length) {
+    BlobKeys.requireValid(key);
+    return Optional.ofNullable(blobs.get(key)).map(b -> {
+      int from = (int) Math.min(offset, b.data().length);
+      int to = (int) Math.min((long) from + length, b.data().length);
+      return java.util.Arrays.copyOfRange(b.data(), from, to);
+    });
+  }
+
+  @Override
   public Optional<InputStream> open(String key) {
     BlobKeys.requireValid(key);
     return Optional.ofNullable(blobs.get(key)).map(b -> new ByteArrayInputStream(b.data()));

@@ -55,6 +55,7 @@ class RetryingBlobStoreTest {
     }
     assertThat(store.putIfAbsent("chunks/cd", bytes("more"))).isTrue();
     assertThat(store.get("chunks/ab")).contains(bytes("data"));
+    assertThat(store.getRange("chunks/ab", 1, 2)).contains(bytes("at"));
     assertThat(store.open("chunks/ab")).isPresent();
     assertThat(store.stat("chunks/ab")).isPresent();
     List<String> keys = new ArrayList<>();

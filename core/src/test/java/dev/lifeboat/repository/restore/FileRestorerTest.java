@@ -3,7 +3,7 @@ package dev.lifeboat.repository.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.repository.ChunkStore;
+import dev.lifeboat.repository.RepositoryDamage;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Manifest.FileEntry;
@@ -128,10 +128,7 @@ class FileRestorerTest {
     byte[] bad = random(2000, 4);
     Manifest manifest = manifest(dir(".", 0755, T1), file("bad", 0644, T1, bad), file("good", 0644, T1, good));
     String badId = manifest.files().get(1).chunks().get(0).id();
-    byte[] stored = store.get(ChunkStore.key(badId)).orElseThrow();
-    stored[stored.length / 2] ^= 1;
-    store.delete(ChunkStore.key(badId));
-    store.putIfAbsent(ChunkStore.key(badId), stored);
+    RepositoryDamage.corruptChunk(repository, badId);
     Path target = dir.resolve("target");
 
     FileRestorer.Report report = new FileRestorer().restore(repository, manifest, target);
@@ -150,7 +147,7 @@ class FileRestorerTest {
   void aMissingChunkIsReportedWithItsId() throws Exception {
     Manifest manifest = manifest(dir(".", 0755, T1), file("gone", 0644, T1, random(100, 5)));
     String id = manifest.files().get(1).chunks().get(0).id();
-    store.delete(ChunkStore.key(id));
+    RepositoryDamage.deletePackOf(repository, id);
 
     FileRestorer.Report report = new FileRestorer().restore(repository, manifest, dir.resolve("target"));
 
@@ -222,7 +219,7 @@ class FileRestorerTest {
     Manifest manifest = manifest(dir(".", 0755, T1), file("a", 0644, T1, first, first, zeros), file("b-bad", 0644, T1, bad),
         file("c-sparse", 0644, T1, zeros, zeros, zeros, zeros, zeros, last), file("d", 0644, T1, last));
     String badId = manifest.files().get(2).chunks().get(1).id();
-    store.delete(ChunkStore.key(badId));
+    RepositoryDamage.deletePackOf(repository, badId);
     java.util.concurrent.ExecutorService fetches = java.util.concurrent.Executors.newFixedThreadPool(3);
     try {
       Path target = dir.resolve("target");
@@ -262,6 +259,7 @@ class FileRestorerTest {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     for (byte[] chunk : chunks) {
       refs.add(repository.chunks().put(chunk).ref());
+      repository.chunks().flush(); // one pack per chunk, so a test can remove exactly one chunk
       all.write(chunk);
     }
     String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all.toByteArray()));

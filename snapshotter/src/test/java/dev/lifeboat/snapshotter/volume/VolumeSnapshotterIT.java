@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
-import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.RepositoryDamage;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.S3BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
@@ -226,10 +226,7 @@ class VolumeSnapshotterIT {
         .snapshot(root, "test", "pvc-corrupt", "20260101T000000Z-1", n -> {});
     FileEntry damaged = result.manifest().files().stream().filter(f -> f.path().equals("damaged.bin")).findFirst().orElseThrow();
     String id = damaged.chunks().get(1).id();
-    byte[] bytes = store.get(ChunkStore.key(id)).orElseThrow();
-    bytes[bytes.length - 20] ^= 0x40;
-    store.delete(ChunkStore.key(id));
-    assertThat(store.putIfAbsent(ChunkStore.key(id), bytes)).isTrue();
+    RepositoryDamage.corruptChunk(repository, id);
 
     FileRestorer.Report report = new FileRestorer().restore(repository, result.manifest(), dir.resolve("restored"));
 

@@ -31,8 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The snapshotter over an in-memory repository: reuse, errors and bounds, without S3. */
 class VolumeSnapshotterTest {
   private static final ChunkerParams PARAMS = new ChunkerParams(1 << 10, 4 << 10, 16 << 10);
-  /** Format byte, nonce and tag: random content is stored uncompressed, so sealed = plaintext + this. */
-  private static final int SEALING_OVERHEAD = 1 + 12 + 16;
 
   @TempDir
   Path dir;
@@ -167,7 +165,7 @@ class VolumeSnapshotterTest {
   }
 
   @Test
-  void chunksWaitingOrUploadingNeverHoldMoreThanTheBoundOfBytes() throws Exception {
+  void smallFilesArePackedAndPacksUploadSideBySide() throws Exception {
     Path root = Files.createDirectories(dir.resolve("many"));
     Random random = new Random(3);
     for (int i = 0; i < 40; i++) {
@@ -175,37 +173,47 @@ class VolumeSnapshotterTest {
       random.nextBytes(bytes);
       Files.write(root.resolve("f" + i), bytes);
     }
-    AtomicLong now = new AtomicLong();
-    AtomicLong most = new AtomicLong();
+    int packSize = 64 << 10;
+    AtomicLong largestPack = new AtomicLong();
+    AtomicInteger packs = new AtomicInteger();
     AtomicInteger concurrent = new AtomicInteger();
     AtomicInteger mostConcurrent = new AtomicInteger();
     InMemoryBlobStore slow = new InMemoryBlobStore("slow") {
       @Override
       public boolean putIfAbsent(String key, byte[] data) {
-        long plaintext = data.length - SEALING_OVERHEAD;
-        most.accumulateAndGet(now.addAndGet(plaintext), Math::max);
-        mostConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-        try {
-          Thread.sleep(2);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        if (key.startsWith("packs/")) {
+          packs.incrementAndGet();
+          largestPack.accumulateAndGet(data.length, Math::max);
+          mostConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          concurrent.decrementAndGet();
         }
-        concurrent.decrementAndGet();
-        now.addAndGet(-plaintext);
         return super.putIfAbsent(key, data);
       }
     };
-    Repository slowRepository = Repository.openOrCreate(slow, new byte[32], PARAMS, new SimpleMeterRegistry());
+    Repository slowRepository = Repository.openOrCreate(slow, new byte[32], PARAMS, packSize, new SimpleMeterRegistry());
     ExecutorService wide = Executors.newFixedThreadPool(8);
+    VolumeSnapshotter.Result result;
     try {
-      VolumeSnapshotter.Result result = new VolumeSnapshotter(slowRepository, wide, 3, Clock.systemUTC())
+      result = new VolumeSnapshotter(slowRepository, wide, 3, Clock.systemUTC())
           .snapshot(root, "c", "many", "20260101T000000Z-1", n -> {});
-      assertThat(result.newChunks()).isGreaterThan(100);
     } finally {
       wide.shutdownNow();
     }
-    assertThat(most.get()).isLessThanOrEqualTo(3L * PARAMS.max());
-    assertThat(mostConcurrent.get()).as("small chunks upload side by side").isGreaterThan(3);
+    assertThat(result.newChunks()).isGreaterThan(100);
+    assertThat(packs.get()).as("packs, not one object per chunk").isBetween(10, (int) (result.newChunks() / 4));
+    assertThat(largestPack.get()).as("a pack grows past its size by one chunk at most")
+        .isLessThanOrEqualTo(packSize + PARAMS.max() + 4096L);
+    assertThat(mostConcurrent.get()).as("packs upload side by side").isGreaterThan(1);
+    Path restored = dir.resolve("restored");
+    assertThat(new FileRestorer().restore(slowRepository, result.manifest(), restored).errors()).isEmpty();
+    for (int i = 0; i < 40; i++) {
+      assertThat(Files.readAllBytes(restored.resolve("f" + i))).isEqualTo(Files.readAllBytes(root.resolve("f" + i)));
+    }
   }
 
   private Path tree() throws Exception {

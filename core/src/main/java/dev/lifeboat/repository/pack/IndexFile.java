@@ -1,0 +1,89 @@
+package dev.lifeboat.repository.pack;
+
+import dev.lifeboat.repository.chunk.ChunkCodec;
+import dev.lifeboat.repository.chunk.ChunkCorruptedException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An index file: for some packs, the chunks each holds. Sealed like a chunk and stored at {@code
+ * index/<SHA-256 of the stored bytes>}, so it is never overwritten and a copy can be checked without
+ * keys. Writers add index files; only garbage collection removes them, after writing one that
+ * replaces them. The union of all index files is the repository's chunk index; anything missing from
+ * it can be rebuilt from the packs' own headers.
+ */
+public final class IndexFile {
+  public static final String PREFIX = "index/";
+  private static final String LABEL = "index";
+  private static final int NAME_BYTES = 32;
+  private static final int ENTRY_BYTES = 32 + 12;
+
+  private IndexFile() {}
+
+  public static String key(String name) {
+    return PREFIX + name;
+  }
+
+  /** A sealed index file of {@code packs} (pack name → its chunks) and the key to store it under. */
+  public record Encoded(String key, byte[] bytes) {}
+
+  public static Encoded encode(Map<String, List<PackEntry>> packs, ChunkCodec codec) {
+    int size = 4;
+    for (List<PackEntry> entries : packs.values()) {
+      size += NAME_BYTES + 4 + entries.size() * ENTRY_BYTES;
+    }
+    ByteBuffer buffer = ByteBuffer.allocate(size);
+    buffer.putInt(packs.size());
+    HexFormat hex = HexFormat.of();
+    packs.forEach((pack, entries) -> {
+      buffer.put(hex.parseHex(pack)).putInt(entries.size());
+      for (PackEntry e : entries) {
+        buffer.put(hex.parseHex(e.id())).putInt(e.offset()).putInt(e.length()).putInt(e.size());
+      }
+    });
+    byte[] sealed = codec.seal(LABEL, buffer.array());
+    return new Encoded(key(PackFormat.sha256(sealed)), sealed);
+  }
+
+  /** The packs an index file lists; {@link PackCorruptedException} naming the file if it is damaged. */
+  public static Map<String, List<PackEntry>> decode(String key, byte[] sealed, ChunkCodec codec) {
+    String name = key.substring(PREFIX.length());
+    if (!name.equals(PackFormat.sha256(sealed))) {
+      throw new PackCorruptedException("index file " + key, "its bytes do not hash to its name", null);
+    }
+    byte[] plain;
+    try {
+      plain = codec.openSealed(LABEL, sealed);
+    } catch (ChunkCorruptedException e) {
+      throw new PackCorruptedException("index file " + key, "it does not open (" + e.getMessage() + ")", e);
+    }
+    try {
+      ByteBuffer buffer = ByteBuffer.wrap(plain);
+      int packCount = buffer.getInt();
+      Map<String, List<PackEntry>> packs = new LinkedHashMap<>();
+      HexFormat hex = HexFormat.of();
+      byte[] raw = new byte[32];
+      for (int p = 0; p < packCount; p++) {
+        buffer.get(raw);
+        String pack = hex.formatHex(raw);
+        int count = buffer.getInt();
+        List<PackEntry> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          buffer.get(raw);
+          entries.add(new PackEntry(hex.formatHex(raw), buffer.getInt(), buffer.getInt(), buffer.getInt()));
+        }
+        packs.put(pack, entries);
+      }
+      if (buffer.hasRemaining()) {
+        throw new PackCorruptedException("index file " + key, buffer.remaining() + " bytes left over after the last pack", null);
+      }
+      return packs;
+    } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
+      throw new PackCorruptedException("index file " + key, "the index ends in the middle of an entry", e);
+    }
+  }
+}
