@@ -52,7 +52,7 @@ final class SnapshotApi {
     }
     String hint = switch (code) {
       case 401 -> "; the API server refused the snapshotter's credentials (check kubernetes.kubeconfig)";
-      case 403 -> "; grant the snapshotter's service account this permission (RBAC)";
+      case 403 -> "; grant the snapshotter's service account this permission (RBAC; see deploy/snapshotter-rbac.yaml)";
       case 404 -> "; if the cluster does not serve " + API_VERSION + ", install the CSI snapshot CRDs and snapshot"
           + " controller (github.com/kubernetes-csi/external-snapshotter)";
       default -> "";
