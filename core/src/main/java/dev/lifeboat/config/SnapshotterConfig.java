@@ -12,8 +12,16 @@ import java.util.List;
  * @param etcdEvery time between scheduled etcd snapshots; zero: on request only
  * @param nodeName the node this snapshotter's volume agent runs on; it serves only volume requests
  *     for that node (empty: any node, for single-node setups and the demo)
+ * @param csiTimeout how long a CSI VolumeSnapshot may take to become ready to use before the
+ *     snapshot fails
+ * @param csiSnapshotClass the VolumeSnapshotClass of every CSI snapshot that names none itself
+ *     (empty: the class of the claim's CSI driver, its default class when it has several)
  */
-public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads) {
+public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads,
+    Duration csiTimeout, String csiSnapshotClass) {
+  /** How long a CSI snapshot may take to become ready when nothing else is configured. */
+  public static final Duration DEFAULT_CSI_TIMEOUT = Duration.ofMinutes(10);
+
   static final Field<Boolean> ENABLED = Field.bool("enabled", "Run the snapshotter in this process.").withDefault(true);
   static final Field<String> MASTER_KEY = Field.string("masterKey",
       "Master key of the repository: base64 of 32 random bytes; use ${ENV_VAR}. Losing it loses every backup.").optional()
@@ -24,6 +32,17 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
       "Node whose volumes this snapshotter reads (the node agent's own node); empty: any.").withDefault("");
   static final Field<Integer> UPLOAD_THREADS = Field.integer("uploadThreads", "Chunks sealed and uploaded in parallel.")
       .withDefault(2).validate(n -> n >= 1 && n <= 64, "1 to 64");
+  static final Field<Duration> CSI_TIMEOUT = Field.duration("csiTimeout",
+      "How long a CSI VolumeSnapshot may take to become readyToUse; then the snapshot fails and the VolumeSnapshot is deleted.")
+      .withDefault(DEFAULT_CSI_TIMEOUT).validate(d -> d.toSeconds() >= 1, "at least 1s");
+  static final Field<String> CSI_SNAPSHOT_CLASS = Field.string("csiSnapshotClass",
+      "VolumeSnapshotClass of CSI snapshots whose request names none; empty: the default class of the claim's CSI driver.")
+      .withDefault("").validate(c -> c.isEmpty() || Validators.dnsSubdomain(c), Validators.DNS_SUBDOMAIN);
+
+  /** The same settings with the CSI settings at their defaults. */
+  public SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads) {
+    this(enabled, masterKey, etcdEvery, nodeName, uploadThreads, DEFAULT_CSI_TIMEOUT, "");
+  }
 
   public static SnapshotterConfig disabled() {
     return new SnapshotterConfig(false, null, Duration.ZERO, "", 2);
@@ -32,8 +51,11 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   static SnapshotterConfig read(ConfigReader r) {
     Boolean enabled = r.get(ENABLED);
     String key = r.get(MASTER_KEY);
+    Duration csiTimeout = r.get(CSI_TIMEOUT);
+    String csiSnapshotClass = r.get(CSI_SNAPSHOT_CLASS);
     SnapshotterConfig c = new SnapshotterConfig(Boolean.TRUE.equals(enabled), key == null ? null : Base64.getDecoder().decode(key.trim()),
-        r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS));
+        r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS),
+        csiTimeout == null ? DEFAULT_CSI_TIMEOUT : csiTimeout, csiSnapshotClass == null ? "" : csiSnapshotClass);
     if (c.enabled() && key == null && !r.has("masterKey")) {
       r.reportProblem("masterKey", "is required while the snapshotter is enabled (or set snapshotter.enabled: false)");
     }
@@ -42,7 +64,7 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   }
 
   static List<Field<?>> fields() {
-    return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS);
+    return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS, CSI_TIMEOUT, CSI_SNAPSHOT_CLASS);
   }
 
   private static boolean decodes(String value) {
@@ -56,6 +78,6 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   @Override
   public String toString() {
     return "SnapshotterConfig[enabled=" + enabled + ", masterKey=***, etcdEvery=" + etcdEvery + ", nodeName=" + nodeName
-        + ", uploadThreads=" + uploadThreads + "]";
+        + ", uploadThreads=" + uploadThreads + ", csiTimeout=" + csiTimeout + ", csiSnapshotClass=" + csiSnapshotClass + "]";
   }
 }

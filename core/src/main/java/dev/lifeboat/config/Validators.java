@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 final class Validators {
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9._\\-\\[\\]:]+:\\d{1,5}");
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9\\-]{0,61}[a-z0-9])?");
+  private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([a-z0-9.\\-]*[a-z0-9])?");
 
   private Validators() {}
 
@@ -16,6 +17,7 @@ final class Validators {
   static final String HTTP_URL = "an http:// or https:// URL, e.g. http://registry:8081";
   static final String PORT = "a port number from 0 (any free port) to 65535";
   static final String DNS_NAME = "lower-case letters, digits and '-', at most 63 characters (a DNS label)";
+  static final String DNS_SUBDOMAIN = "a Kubernetes object name: lower-case letters, digits, '-' and '.', at most 253 characters";
 
   static boolean hostPorts(String value) {
     for (String part : value.split(",")) {
@@ -41,6 +43,10 @@ final class Validators {
 
   static boolean dnsName(String value) {
     return NAME.matcher(value).matches();
+  }
+
+  static boolean dnsSubdomain(String value) {
+    return value.length() <= 253 && SUBDOMAIN.matcher(value).matches();
   }
 
   static Predicate<List<String>> allHttpUrls() {

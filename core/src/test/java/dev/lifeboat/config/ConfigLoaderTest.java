@@ -136,8 +136,53 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void csiSnapshotsAreChosenPerVolumePolicyAndTheirTimeoutAndClassAreConfigured() {
+    LifeboatConfig defaults = loader.parse(VALID, "lifeboat.yaml");
+    assertThat(defaults.snapshotter().csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(defaults.snapshotter().csiSnapshotClass()).isEmpty();
+
+    String yaml = VALID.replace("snapshotter:\n  masterKey:", """
+        watcher:
+          volumePolicies:
+            - storageClass: fast
+              mode: on-change
+              method: csi
+            - storageClass: standard
+              mode: on-change
+        snapshotter:
+          csiTimeout: 3m
+          csiSnapshotClass: ebs.snapclass-v1
+          masterKey:""");
+    LifeboatConfig config = loader.parse(yaml, "lifeboat.yaml");
+    assertThat(config.watcher().volumePolicies()).extracting(WatcherConfig.VolumePolicy::method)
+        .containsExactly(WatcherConfig.VolumePolicy.Method.CSI, WatcherConfig.VolumePolicy.Method.FILE);
+    assertThat(config.snapshotter().csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(3));
+    assertThat(config.snapshotter().csiSnapshotClass()).isEqualTo("ebs.snapclass-v1");
+  }
+
+  @Test
+  void aWrongVolumeMethodCsiTimeoutOrSnapshotClassIsNamed() {
+    String yaml = VALID.replace("snapshotter:\n  masterKey:", """
+        watcher:
+          volumePolicies:
+            - storageClass: fast
+              mode: on-change
+              method: block
+        snapshotter:
+          csiTimeout: 0s
+          csiSnapshotClass: Fast_Snapshots
+          masterKey:""");
+    assertThatThrownBy(() -> loader.parse(yaml, "lifeboat.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("watcher.volumePolicies[0].method = \"block\" is invalid: valid values are file, csi")
+        .hasMessageContaining("snapshotter.csiTimeout = \"0s\" is invalid: valid values are at least 1s")
+        .hasMessageContaining("snapshotter.csiSnapshotClass = \"Fast_Snapshots\" is invalid: valid values are a Kubernetes object name");
+  }
+
+  @Test
   void documentsEveryKey() {
     String docs = LifeboatConfig.documentation();
-    assertThat(docs).contains("bootstrapServers", "replicationFactor", "stores.primary", "secretKey", "etcd", "status");
+    assertThat(docs).contains("bootstrapServers", "replicationFactor", "stores.primary", "secretKey", "etcd", "status",
+        "csiTimeout", "csiSnapshotClass", "method");
   }
 }

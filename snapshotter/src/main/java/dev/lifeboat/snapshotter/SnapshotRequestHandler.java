@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +43,19 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
     Taken take(SnapshotRequested request, String snapshotId) throws Exception;
   }
 
-  /** What a source produced. */
-  public record Taken(Manifest manifest, ManifestStore.Written written, long newChunks, long newBytes) {}
+  /**
+   * What a source produced.
+   *
+   * @param totalBytes the logical size of what was snapshotted when the manifest's files and streams
+   *     do not tell it (a CSI snapshot's data stays with the storage); empty: counted from them
+   */
+  public record Taken(Manifest manifest, ManifestStore.Written written, long newChunks, long newBytes,
+      OptionalLong totalBytes) {
+    /** Sized by the manifest's files and streams. */
+    public Taken(Manifest manifest, ManifestStore.Written written, long newChunks, long newBytes) {
+      this(manifest, written, newChunks, newBytes, OptionalLong.empty());
+    }
+  }
 
   private final Map<SnapshotKind, Source> sources;
   private final Repository repository;
@@ -123,6 +135,7 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
       }
       items = m.files().size();
     }
+    total = taken.totalBytes().orElse(total);
     Map<String, String> details = new HashMap<>(m.details() == null ? Map.of() : m.details());
     SnapshotCompleted completed = SnapshotCompleted.newBuilder()
         .setHeader(events.header(request.getRequestId()))

@@ -16,11 +16,9 @@ import dev.lifeboat.runtime.WorkerPlugin;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
+import dev.lifeboat.snapshotter.csi.CsiSnapshotter;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
-import dev.lifeboat.retry.PermanentFailure;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.etcd.jetcd.Client;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
@@ -36,9 +34,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Joins the snapshotter to a Lifeboat process: opens (or creates) the repository in the primary
- * store, serves {@code lifeboat.snapshot-requests} (etcd, and volumes read from their node path)
- * and, when etcd is configured, requests an etcd snapshot every {@code snapshotter.etcdEvery}. With
- * {@code snapshotter.nodeName} set it runs as that node's volume agent.
+ * store, serves {@code lifeboat.snapshot-requests} (etcd; volumes read from their node path; volumes
+ * whose request says {@code method=csi} through a CSI VolumeSnapshot) and, when etcd is configured,
+ * requests an etcd snapshot every {@code snapshotter.etcdEvery}. With {@code snapshotter.nodeName}
+ * set it runs as that node's volume agent, which serves file-level requests for that node only; CSI
+ * requests are left to the cluster-wide snapshotter.
  */
 public final class SnapshotterPlugin implements WorkerPlugin {
   private static final Logger log = LoggerFactory.getLogger(SnapshotterPlugin.class);
@@ -69,15 +69,9 @@ public final class SnapshotterPlugin implements WorkerPlugin {
     // (and, with no node agents, every volume whose files it can reach).
     Client etcd = nodeAgent ? null : context.config().etcd().map(EtcdClients::connect).orElse(null);
     VolumeSnapshotter volumes = new VolumeSnapshotter(repository, uploads, context.events().clock());
-    sources.put(SnapshotKind.VOLUME, (request, id) -> {
-      if (request.getNodePath() == null || !Files.isDirectory(Path.of(request.getNodePath()))) {
-        throw new PermanentFailure("the volume's files are not at " + request.getNodePath() + " on this node"
-            + (nodeAgent ? " (" + config.nodeName() + ")" : "") + ": no snapshot can be taken here");
-      }
-      VolumeSnapshotter.Result r = volumes.snapshot(Path.of(request.getNodePath()), context.events().cluster(),
-          request.getTarget(), id, bytes -> {});
-      return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());
-    });
+    sources.put(SnapshotKind.VOLUME, new VolumeSource(volumes, () -> new CsiSnapshotter(context.kubernetes().get(),
+        repository, context.events().clock(), config.csiTimeout(), config.csiSnapshotClass()), context.events().cluster(),
+        config.nodeName()));
     String cluster = context.events().cluster();
     if (etcd != null) {
       EtcdSnapshotter snapshotter = new EtcdSnapshotter(etcd, repository, uploads, context.events().clock());
@@ -92,7 +86,8 @@ public final class SnapshotterPlugin implements WorkerPlugin {
     runtime.start(WorkerDefinition.of(worker, Topics.SNAPSHOT_REQUESTS,
         new SnapshotRequestHandler(sources, repository, events, runtime.audit(), events.clock())
             .servingOnly(request -> nodeAgent
-                ? request.getKind() == SnapshotKind.VOLUME && config.nodeName().equals(request.getNode())
+                ? request.getKind() == SnapshotKind.VOLUME && !CsiSnapshotter.wants(request)
+                    && config.nodeName().equals(request.getNode())
                 : true)));
     ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lifeboat-snapshot-schedule");

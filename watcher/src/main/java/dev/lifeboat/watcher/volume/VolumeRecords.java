@@ -1,11 +1,13 @@
 package dev.lifeboat.watcher.volume;
 
 import dev.lifeboat.audit.EventFactory;
+import dev.lifeboat.config.WatcherConfig.VolumePolicy.Method;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -45,12 +47,14 @@ final class VolumeRecords {
   }
 
   /**
-   * A request for a file-level snapshot of the claim's volume, addressed to the agent of the node
-   * that mounts it. Its header's correlation id is the request id.
+   * A request for a snapshot of the claim's volume. Its header's correlation id is the request id.
+   * A file-level request is addressed to the agent of the node that mounts the volume (node and
+   * node path); a CSI request ({@code parameters.method=csi}) is served by the cluster-wide
+   * snapshotter through the Kubernetes API and names no node.
    *
    * @param event the volume event that caused it (VOLUME_EVENT), or null (SCHEDULE)
    */
-  SnapshotRequested request(VolumeModel.Volume volume, RequestReason reason, String event, Mount mount) {
+  SnapshotRequested request(VolumeModel.Volume volume, RequestReason reason, String event, Mount mount, Method method) {
     String requestId = UUID.randomUUID().toString();
     ClaimView claim = volume.claim();
     Map<String, String> parameters = new LinkedHashMap<>();
@@ -60,14 +64,18 @@ final class VolumeRecords {
     put(parameters, "storageClass", volume.storageClass());
     put(parameters, "csiDriver", volume.csiDriver());
     put(parameters, "event", event);
+    boolean csi = method == Method.CSI;
+    if (csi) {
+      parameters.put("method", method.name().toLowerCase(Locale.ROOT));
+    }
     return SnapshotRequested.newBuilder()
         .setHeader(events.header(requestId))
         .setRequestId(requestId)
         .setKind(SnapshotKind.VOLUME)
         .setTarget(claim.uid())
         .setReason(reason)
-        .setNode(mount.node())
-        .setNodePath(mount.nodePath())
+        .setNode(csi ? null : mount.node())
+        .setNodePath(csi ? null : mount.nodePath())
         .setParameters(parameters)
         .build();
   }

@@ -128,7 +128,7 @@ final class VolumeTracker {
         schedule.drop(uid);
         continue;
       }
-      request(volume, RequestReason.SCHEDULE, null, currentMount(volume, facts));
+      request(volume, RequestReason.SCHEDULE, null, currentMount(volume, facts), methodOf(volume));
     }
   }
 
@@ -177,7 +177,7 @@ final class VolumeTracker {
       log.info("Volume event {} for claim {} (uid {}){}", t.type(), volume.claim().key(), uid,
           mount.node() == null ? "" : " on node " + mount.node());
       if (CHANGES.contains(t.type()) && policy.map(VolumePolicy::mode).orElse(null) == VolumePolicy.Mode.ON_CHANGE) {
-        request(volume, RequestReason.VOLUME_EVENT, t.type().name(), mount);
+        request(volume, RequestReason.VOLUME_EVENT, t.type().name(), mount, policy.get().method());
       }
     }
     if (after.claimed()) {
@@ -196,8 +196,14 @@ final class VolumeTracker {
     }
   }
 
-  private void request(VolumeModel.Volume volume, RequestReason reason, String event, VolumeRecords.Mount mount) {
-    SnapshotRequested request = records.request(volume, reason, event, mount);
+  private VolumePolicy.Method methodOf(VolumeModel.Volume volume) {
+    return policies.match(volume.storageClass(), volume.claim().labels()).map(VolumePolicy::method)
+        .orElse(VolumePolicy.Method.FILE);
+  }
+
+  private void request(VolumeModel.Volume volume, RequestReason reason, String event, VolumeRecords.Mount mount,
+      VolumePolicy.Method method) {
+    SnapshotRequested request = records.request(volume, reason, event, mount, method);
     if (publish(Topics.SNAPSHOT_REQUESTS, volume.claim().uid(), request)) {
       metrics.request(reason);
       log.debug("Requested a snapshot of claim {} ({}{}), request {}", volume.claim().key(), reason,

@@ -199,6 +199,34 @@ class VolumeTrackerTest {
   }
 
   @Test
+  void csiPolicyRequestsACsiSnapshotThatNamesNoNodeAndFileStaysTheDefault() {
+    PersistentVolumeClaim logs = bound(claim(NS, "logs", "uid-2", "slow", "1Gi", Map.of()), "pv-2", "1Gi");
+    VolumeTracker tracker = tracker(List.of(
+        new VolumePolicy("fast", null, Mode.INTERVAL, Duration.ofMinutes(10), VolumePolicy.Method.CSI),
+        new VolumePolicy("slow", null, Mode.ON_CHANGE, null)), PublishedVolumeState.empty());
+    tracker.ready(true, true);
+    tracker.volumeChanged(pv);
+    tracker.claimChanged(boundClaim);
+    tracker.podChanged(pod);
+    tracker.volumeChanged(hostPathVolume("pv-2", logs, "/data/pv-2", "Bound"));
+    tracker.claimChanged(logs);
+    clock.advance(Duration.ofMinutes(10));
+    tracker.publishDue();
+
+    assertThat(requests()).filteredOn(r -> r.getTarget().equals(UID)).singleElement().satisfies(r -> {
+      assertThat(r.getReason()).isEqualTo(RequestReason.SCHEDULE);
+      assertThat(r.getParameters()).containsEntry("method", "csi").containsEntry("csiDriver", DRIVER)
+          .containsEntry("namespace", NS).containsEntry("pvc", "data").containsEntry("storageClass", "fast");
+      assertThat(r.getNode()).as("served by the cluster-wide snapshotter, not a node agent").isNull();
+      assertThat(r.getNodePath()).isNull();
+    });
+    assertThat(requests()).filteredOn(r -> r.getTarget().equals("uid-2")).singleElement().satisfies(r -> {
+      assertThat(r.getParameters()).doesNotContainKey("method");
+      assertThat(r.getNodePath()).isEqualTo("/data/pv-2");
+    });
+  }
+
+  @Test
   void neverPolicyAndUnmatchedClaimsGetNoRequests() {
     VolumeTracker tracker = tracker(List.of(new VolumePolicy(null, "app=db", Mode.NEVER, null),
         new VolumePolicy("fast", null, Mode.ON_CHANGE, null)), PublishedVolumeState.empty());
