@@ -1,27 +1,38 @@
 package dev.lifeboat.bench;
 
+import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.embedded.EmbeddedS3;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.repository.chunk.ChunkerParams;
-import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * File-level volume snapshots side by side with restic, same data, same S3 server, same run: the
- * tree that shared/bench/make-dataset.py makes, then the same tree after its --mutate 1. Lifeboat's
+ * File-level volume snapshots side by side with restic, same data, same S3 server, same run: a
+ * fresh tree from shared/bench/make-dataset.py, then the same tree after its --mutate 1. Lifeboat's
  * times are taken inside the running snapshotter (it is a long-running worker: JVM start is not part
- * of a snapshot); restic's are whole commands. Peak memory: restic's maximum RSS from /usr/bin/time
- * when present; the JVM's heap in use after the snapshot for Lifeboat.
+ * of a snapshot); restic's are whole commands. Then the data path alone (read, chunk, hash, compress,
+ * encrypt, into a store that discards packs) against single-core {@code openssl dgst -sha256} and
+ * {@code zstd -1 -T1} over the same bytes.
+ *
+ * <p>Peak memory: restic's maximum RSS from {@code /usr/bin/time -v}; for Lifeboat the peak of the
+ * Java heap in use during the snapshot (the JVM's RSS also holds the embedded S3 server, so it would
+ * not compare like with like).
  */
 public final class VolumeBenchmark {
   public static void main(String[] args) throws Exception {
@@ -31,44 +42,109 @@ public final class VolumeBenchmark {
     int threads = args.length > 3 ? Integer.parseInt(args[3]) : 8;
     Path maker = Path.of(args.length > 4 ? args[4] : "../shared/bench/make-dataset.py");
     Path dir = Files.createTempDirectory("lifeboat-bench-s3-");
-    if (!Files.exists(dataset)) {
-      run(List.of("python3", maker.toString(), dataset.toString(), "--size-mib", Integer.toString(sizeMiB)), Map.of());
-    }
+    deleteTree(dataset); // a previous run mutated it: start from the same bytes every time
+    run(List.of("python3", maker.toString(), dataset.toString(), "--size-mib", Integer.toString(sizeMiB)), Map.of());
     long treeBytes = treeSize(dataset);
     StringBuilder md = new StringBuilder("## volume: file-level snapshot vs restic\n\n");
     md.append("`bench/run volume` (").append(BenchmarkReport.machine()).append("). The same tree (")
-        .append(treeBytes >> 20).append(" MiB from shared/bench/make-dataset.py) to the same embedded S3Proxy (filesystem backend). ")
-        .append("Lifeboat: ").append(threads).append(" upload threads, default chunker (256 KiB/1 MiB/8 MiB), zstd-1, AES-256-GCM. ")
-        .append("restic 0.14: defaults.\n\n| tool | full | MB/s | incremental after --mutate 1 | new bytes stored |\n|---|---|---|---|---|\n");
+        .append(treeBytes >> 20).append(" MiB from shared/bench/make-dataset.py, page cache warm for both) to the same embedded"
+            + " S3Proxy (filesystem backend). Lifeboat: ").append(threads).append(" upload threads, default chunker "
+            + "(256 KiB/1 MiB/8 MiB), 8 MiB packs, zstd-1, AES-256-GCM; timed inside the running snapshotter. restic 0.14: "
+            + "defaults, whole commands.\n\n"
+            + "| tool | full | MB/s | peak memory | incremental after --mutate 1 | new bytes stored |\n|---|---|---|---|---|---|\n");
+    double ourFull;
+    double ourIncremental;
+    double resticFull;
+    double resticIncremental;
     try (EmbeddedS3 s3 = EmbeddedS3.start("bench", dir, 0, "bench", "bench-secret", List.of("bench"))) {
       Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench-secret",
           "RESTIC_REPOSITORY", "s3:" + s3.endpoint() + "/bench/restic", "RESTIC_PASSWORD", "bench");
       run(List.of("restic", "init"), env);
-      double resticFull = run(List.of("restic", "backup", "-q", dataset.toString()), env);
+      cat(dataset); // warm the page cache for the first reader
+      Timed restic = runMeasured(List.of("restic", "backup", "-q", dataset.toString()), env);
+      resticFull = restic.seconds();
 
       Repository repository = Repository.openOrCreate(BlobStores.open(new StoreConfig("bench", s3.endpoint(), "bench", "lifeboat",
           "bench", "bench-secret", null), new SimpleMeterRegistry()), new byte[32], ChunkerParams.DEFAULT, new SimpleMeterRegistry());
       ExecutorService uploads = Executors.newFixedThreadPool(threads);
       VolumeSnapshotter snapshotter = new VolumeSnapshotter(repository, uploads, Clock.systemUTC());
+      resetHeapPeaks();
       long t0 = System.nanoTime();
       VolumeSnapshotter.Result full = snapshotter.snapshot(dataset, "bench", "tree", "20260101T000000Z-000001", b -> {});
-      double ourFull = (System.nanoTime() - t0) / 1e9;
+      ourFull = (System.nanoTime() - t0) / 1e9;
+      long ourPeak = heapPeak();
 
       run(List.of("python3", maker.toString(), dataset.toString(), "--mutate", "1"), Map.of());
-      double resticIncremental = run(List.of("restic", "backup", "-q", dataset.toString()), env);
+      Timed resticAgain = runMeasured(List.of("restic", "backup", "-q", dataset.toString()), env);
+      resticIncremental = resticAgain.seconds();
       t0 = System.nanoTime();
       VolumeSnapshotter.Result incremental = snapshotter.snapshot(dataset, "bench", "tree", "20260101T000100Z-000002", b -> {});
-      double ourIncremental = (System.nanoTime() - t0) / 1e9;
+      ourIncremental = (System.nanoTime() - t0) / 1e9;
       uploads.shutdown();
 
-      md.append(String.format("| lifeboat | %.1f s | %.0f | %.2f s | %,d bytes (%.1f%%) |%n", ourFull, treeBytes / 1e6 / ourFull,
-          ourIncremental, incremental.newBytes(), 100.0 * incremental.newBytes() / treeBytes));
-      md.append(String.format("| restic | %.1f s | %.0f | %.2f s | |%n", resticFull, treeBytes / 1e6 / resticFull, resticIncremental));
-      md.append(String.format("%nLifeboat full snapshot: %,d files, %,d new chunks, %,d bytes stored.%n", full.files(), full.newChunks(),
-          full.newBytes()));
+      md.append(String.format("| lifeboat | %.1f s | %.0f | %d MiB heap | %.2f s | %,d bytes (%.1f%%) |%n", ourFull,
+          treeBytes / 1e6 / ourFull, ourPeak >> 20, ourIncremental, incremental.newBytes(), 100.0 * incremental.newBytes() / treeBytes));
+      md.append(String.format("| restic | %.1f s | %.0f | %s RSS | %.2f s | |%n", resticFull, treeBytes / 1e6 / resticFull,
+          restic.peakRssMiB() < 0 ? "?" : restic.peakRssMiB() + " MiB", resticIncremental));
+      md.append(String.format("%nLifeboat full snapshot: %,d files, %,d new chunks, %,d bytes stored. Full: %.2f× restic's "
+              + "throughput (target ≥ 1.5×); incremental: %.2f× restic's speed (target ≥ 2×).%n", full.files(), full.newChunks(),
+          full.newBytes(), resticFull / ourFull, resticIncremental / ourIncremental));
     }
+    deleteTree(dir);
+
+    // the data path alone, on the mutated tree (same bytes for all three)
+    md.append("\n### data path alone\n\n");
+    cat(dataset);
+    double sha = shell("find " + dataset + " -type f -print0 | sort -z | xargs -0 cat | openssl dgst -sha256 > /dev/null");
+    double zstd = shell("find " + dataset + " -type f -print0 | sort -z | xargs -0 cat | zstd -1 -T1 -c > /dev/null");
+    DiscardingBlobStore discarding = new DiscardingBlobStore();
+    Repository repository = Repository.openOrCreate(discarding, new byte[32], ChunkerParams.DEFAULT, new SimpleMeterRegistry());
+    int cores = Runtime.getRuntime().availableProcessors();
+    ExecutorService workers = Executors.newFixedThreadPool(cores);
+    VolumeSnapshotter snapshotter = new VolumeSnapshotter(repository, workers, Clock.systemUTC());
+    snapshotter.snapshot(dataset, "bench", "warm-up", "20260101T000000Z-000001", b -> {}); // JIT warm-up
+    repository = Repository.openOrCreate(new DiscardingBlobStore(), new byte[32], ChunkerParams.DEFAULT, new SimpleMeterRegistry());
+    snapshotter = new VolumeSnapshotter(repository, workers, Clock.systemUTC());
+    long t0 = System.nanoTime();
+    snapshotter.snapshot(dataset, "bench", "tree", "20260101T000000Z-000002", b -> {});
+    double ours = (System.nanoTime() - t0) / 1e9;
+    workers.shutdown();
+    double slower = Math.max(sha, zstd);
+    md.append(String.format("Read, chunk, SHA-256 + HMAC ids, zstd-1, AES-256-GCM into a store that discards packs, %d threads "
+            + "(all cores), vs single-core references over the same %,d bytes piped by `cat`:%n%n| path | time | MB/s |%n|---|---|---|%n"
+            + "| lifeboat data path | %.2f s | %.0f |%n| openssl dgst -sha256 | %.2f s | %.0f |%n| zstd -1 -T1 | %.2f s | %.0f |%n%n"
+            + "Lifeboat's data path: %.2f× the slower reference (target ≥ 1.4×).%n", cores, treeBytes, ours, treeBytes / 1e6 / ours,
+        sha, treeBytes / 1e6 / sha, zstd, treeBytes / 1e6 / zstd, slower / ours));
     System.out.print(md);
     BenchmarkReport.write(report, "volume", md.toString());
+  }
+
+  private record Timed(double seconds, long peakRssMiB) {}
+
+  private static void resetHeapPeaks() {
+    System.gc();
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      pool.resetPeakUsage();
+    }
+  }
+
+  /** Sum of the heap pools' peaks since {@link #resetHeapPeaks} (an upper bound of the heap in use at any one time). */
+  private static long heapPeak() {
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
+  }
+
+  private static void cat(Path dataset) throws Exception {
+    shell("find " + dataset + " -type f -print0 | xargs -0 cat > /dev/null");
+  }
+
+  private static double shell(String command) throws Exception {
+    return run(List.of("bash", "-c", "set -o pipefail; " + command), Map.of());
   }
 
   private static long treeSize(Path root) throws Exception {
@@ -81,6 +157,31 @@ public final class VolumeBenchmark {
         }
       }).sum();
     }
+  }
+
+  private static void deleteTree(Path root) throws Exception {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** Runs a command to its end under {@code /usr/bin/time -v} when there is one: wall time and peak RSS. */
+  private static Timed runMeasured(List<String> command, Map<String, String> env) throws Exception {
+    if (!Files.isExecutable(Path.of("/usr/bin/time"))) {
+      return new Timed(run(command, env), -1);
+    }
+    Path log = Files.createTempFile("lifeboat-bench-time-", ".txt");
+    List<String> wrapped = new ArrayList<>(List.of("/usr/bin/time", "-v", "-o", log.toString()));
+    wrapped.addAll(command);
+    double seconds = run(wrapped, env);
+    Matcher m = Pattern.compile("Maximum resident set size \\(kbytes\\): (\\d+)").matcher(Files.readString(log));
+    Files.delete(log);
+    return new Timed(seconds, m.find() ? Long.parseLong(m.group(1)) >> 10 : -1);
   }
 
   /** Runs a command to its end; returns its wall time in seconds. */
