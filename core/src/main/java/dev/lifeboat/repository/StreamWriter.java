@@ -3,6 +3,7 @@ package dev.lifeboat.repository;
 import dev.lifeboat.repository.ChunkStore.Put;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.chunk.FastCdcChunker;
+import dev.lifeboat.repository.chunk.Hashing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -53,7 +54,7 @@ public final class StreamWriter {
     long size = 0;
     try {
       for (byte[] chunk = chunker.next(); chunk != null; chunk = chunker.next()) {
-        sha256.update(chunk);
+        Hashing.update(sha256, chunk);
         size += chunk.length;
         pending.acquire();
         byte[] data = chunk;

@@ -24,16 +24,21 @@ public final class FastCdcChunker {
   private final long maskLarge;
   private final InputStream in;
   private final byte[] buffer;
-  private int filled;
+  /** The bytes read and not yet cut are {@code buffer[start, end)}. */
+  private int start;
+  private int end;
   private boolean eof;
 
+  /** A chunker with a buffer of two maximum-size chunks. */
   public FastCdcChunker(InputStream in, ChunkerParams params) {
-    this(in, params, new byte[params.max()]);
+    this(in, params, new byte[2 * params.max()]);
   }
 
   /**
    * A chunker reading into the caller's {@code buffer} (at least the maximum chunk size), so one
-   * buffer can serve many short streams in turn without allocating a new one for each.
+   * buffer can serve many short streams in turn without allocating a new one for each. A larger
+   * buffer moves fewer bytes: what is left after a cut is moved to the front only when less than a
+   * maximum-size chunk fits behind it (with two maximum sizes, about once per maximum size read).
    */
   public FastCdcChunker(InputStream in, ChunkerParams params, byte[] buffer) {
     if (buffer.length < params.max()) {
@@ -50,49 +55,56 @@ public final class FastCdcChunker {
   /** The next chunk, or null at the end of the stream. */
   public byte[] next() throws IOException {
     fill();
-    if (filled == 0) {
+    if (end == start) {
       return null;
     }
-    int cut = cutPoint(buffer, filled);
-    byte[] chunk = Arrays.copyOf(buffer, cut);
-    System.arraycopy(buffer, cut, buffer, 0, filled - cut);
-    filled -= cut;
+    int cut = cutPoint(buffer, start, end - start);
+    byte[] chunk = Arrays.copyOfRange(buffer, start, start + cut);
+    start += cut;
     return chunk;
   }
 
   private void fill() throws IOException {
-    while (!eof && filled < params.max()) {
-      int n = in.read(buffer, filled, params.max() - filled);
+    if (eof || end - start >= params.max()) {
+      return;
+    }
+    if (start + params.max() > buffer.length) {
+      System.arraycopy(buffer, start, buffer, 0, end - start);
+      end -= start;
+      start = 0;
+    }
+    while (!eof && end - start < params.max()) {
+      int n = in.read(buffer, end, buffer.length - end);
       if (n < 0) {
         eof = true;
       } else {
-        filled += n;
+        end += n;
       }
     }
   }
 
-  /** Where the first chunk of {@code data[0, length)} ends. */
-  int cutPoint(byte[] data, int length) {
+  /** Length of the first chunk of {@code data[from, from + length)}. */
+  int cutPoint(byte[] data, int from, int length) {
     if (length <= params.min()) {
       return length;
     }
-    int end = Math.min(length, params.max());
-    int normal = Math.min(params.avg(), end);
+    int last = from + Math.min(length, params.max());
+    int normal = from + Math.min(params.avg(), last - from);
     long hash = 0;
-    int i = params.min();
+    int i = from + params.min();
     for (; i < normal; i++) {
       hash = (hash << 1) + GEAR[data[i] & 0xff];
       if ((hash & maskSmall) == 0) {
-        return i + 1;
+        return i + 1 - from;
       }
     }
-    for (; i < end; i++) {
+    for (; i < last; i++) {
       hash = (hash << 1) + GEAR[data[i] & 0xff];
       if ((hash & maskLarge) == 0) {
-        return i + 1;
+        return i + 1 - from;
       }
     }
-    return end;
+    return last - from;
   }
 
   private static long topBits(int bits) {

@@ -5,6 +5,7 @@ import dev.lifeboat.repository.ChunkStore.Put;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.chunk.FastCdcChunker;
+import dev.lifeboat.repository.chunk.Hashing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ final class FileChunker {
     this.params = params;
     this.uploads = uploads;
     this.inFlight = new Semaphore((int) Math.min(Integer.MAX_VALUE, (long) inFlight * params.max()));
-    this.buffer = new byte[params.max()];
+    this.buffer = new byte[2 * params.max()]; // two maximum chunks: the chunker moves leftovers rarely
   }
 
   /** A file read (or found unreadable) whose chunks may still be uploading. */
@@ -95,7 +96,7 @@ final class FileChunker {
     try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
       FastCdcChunker chunker = new FastCdcChunker(in, params, buffer);
       for (byte[] chunk = chunker.next(); chunk != null; chunk = chunker.next()) {
-        sha256.update(chunk);
+        Hashing.update(sha256, chunk);
         size += chunk.length;
         inFlight.acquire(chunk.length);
         byte[] data = chunk;
