@@ -9,6 +9,7 @@ import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StatusConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
+import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.config.SnapshotterConfig;
 import dev.lifeboat.config.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
@@ -113,7 +114,9 @@ final class Demo implements AutoCloseable {
         new StatusConfig("127.0.0.1", statusPort),
         demoWatcher(),
         Optional.of(DemoKeys.load(stack.dataDir())),
-        new SnapshotterConfig(true, DemoKeys.masterKey(stack.dataDir()), Duration.ofMinutes(5), "", 2));
+        new SnapshotterConfig(true, DemoKeys.masterKey(stack.dataDir()), Duration.ofMinutes(5), "", 2),
+        // the demo snapshots often: collect garbage every 15 minutes, deleting what was planned 5 minutes before
+        new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(15), Duration.ofMinutes(5)));
   }
 
   /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */

@@ -21,7 +21,8 @@ public record LifeboatConfig(
     StatusConfig status,
     WatcherConfig watcher,
     Optional<EncryptionConfig> encryption,
-    SnapshotterConfig snapshotter) {
+    SnapshotterConfig snapshotter,
+    RetentionConfig retention) {
 
   /** The protected cluster. */
   public record ClusterConfig(String name) {
@@ -182,8 +183,10 @@ public record LifeboatConfig(
     ConfigReader encryptionSection = root.section("encryption");
     Optional<EncryptionConfig> encryption = hasEncryption ? Optional.of(EncryptionConfig.read(encryptionSection)) : Optional.empty();
     SnapshotterConfig snapshotter = SnapshotterConfig.read(root.section("snapshotter"));
+    RetentionConfig retention = RetentionConfig.read(root.section("retention"));
     root.rejectUnknown(List.of());
-    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter);
+    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter,
+        retention);
   }
 
   /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
@@ -203,6 +206,7 @@ public record LifeboatConfig(
     sections.put("watcher.volumePolicies[]", WatcherConfig.VolumePolicy.fields());
     sections.put("encryption (activeKey, keys[]: id, key)", EncryptionConfig.fields());
     sections.put("snapshotter", SnapshotterConfig.fields());
+    sections.put("retention", RetentionConfig.fields());
     StringBuilder out = new StringBuilder();
     sections.forEach((name, fields) -> {
       out.append(name).append(":\n");

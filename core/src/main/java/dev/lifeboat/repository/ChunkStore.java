@@ -5,6 +5,7 @@ import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkCodec;
 import dev.lifeboat.repository.chunk.ChunkCorruptedException;
 import dev.lifeboat.repository.pack.ChunkIndex;
+import dev.lifeboat.repository.pack.DeletionPlan;
 import dev.lifeboat.repository.pack.IndexFile;
 import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.repository.pack.PackEntry;
@@ -21,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +54,12 @@ public final class ChunkStore {
   private final BlobStore store;
   private final ChunkCodec codec;
   private final int packSize;
-  private final ChunkIndex index = new ChunkIndex();
+  private volatile ChunkIndex index = new ChunkIndex();
   private final Set<String> loadedIndexFiles = ConcurrentHashMap.newKeySet();
+  /** Deletion plans read, and the chunks they plan to delete (not reused: a fresh copy is stored). */
+  private final Map<String, Set<String>> plans = new ConcurrentHashMap<>();
+  /** Packs found missing on a read: index entries naming them are ignored, so another copy is used. */
+  private final Set<String> gonePacks = ConcurrentHashMap.newKeySet();
   /** Chunks accepted whose pack is not uploaded yet. */
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private final Object packLock = new Object();
@@ -67,7 +71,6 @@ public final class ChunkStore {
   /** Packs uploaded that no index file lists yet. Guarded by itself. */
   private final Map<String, List<PackEntry>> unindexed = new LinkedHashMap<>();
   private final Object indexWrite = new Object();
-  private volatile Predicate<String> doNotReuse = id -> false;
   private final Counter uploaded;
   private final Counter uploadedBytes;
   private final Counter deduplicated;
@@ -81,7 +84,7 @@ public final class ChunkStore {
     this.deduplicated = meters.counter("lifeboat.repository.chunks", "outcome", "deduplicated");
     this.uploadedBytes = meters.counter("lifeboat.repository.uploaded.bytes");
     this.packsUploaded = meters.counter("lifeboat.repository.packs.uploaded");
-    meters.gauge("lifeboat.repository.index.chunks", index, ChunkIndex::size);
+    meters.gauge("lifeboat.repository.index.chunks", this, s -> s.index.size());
   }
 
   /** A chunk as a manifest names it. */
@@ -160,8 +163,31 @@ public final class ChunkStore {
     }
   }
 
-  /** Reads index files written since the last look (by other writers): returns how many were new. */
+  /**
+   * Forgets the index and reads it again from the store (after garbage collection moved chunks to
+   * other packs), recovering unindexed packs as {@link #load} does.
+   */
+  public synchronized void reload() {
+    index = new ChunkIndex();
+    loadedIndexFiles.clear();
+    plans.clear();
+    load();
+  }
+
+  /**
+   * Reads index files and deletion plans written since the last look (by other writers and by
+   * garbage collection); returns how many index files were new. Snapshots call it when they start.
+   */
   public int refresh() {
+    Set<String> current = new java.util.HashSet<>();
+    store.list(DeletionPlan.PREFIX, info -> {
+      current.add(info.key());
+      if (!plans.containsKey(info.key())) {
+        store.get(info.key()).ifPresent(bytes -> plans.put(info.key(),
+            DeletionPlan.decode(info.key(), bytes, codec).chunks()));
+      }
+    });
+    plans.keySet().retainAll(current);
     List<String> fresh = new ArrayList<>();
     store.list(IndexFile.PREFIX, info -> {
       if (!loadedIndexFiles.contains(info.key())) {
@@ -173,10 +199,23 @@ public final class ChunkStore {
       if (bytes.isEmpty()) {
         continue; // replaced by garbage collection since the listing
       }
-      IndexFile.decode(key, bytes.get(), codec).forEach((pack, entries) -> index.addPack(pack, entries, false));
+      IndexFile.decode(key, bytes.get(), codec).forEach((pack, entries) -> {
+        if (!gonePacks.contains(pack)) {
+          index.addPack(pack, entries, false);
+        }
+      });
       loadedIndexFiles.add(key);
     }
     return fresh.size();
+  }
+
+  private boolean planned(String id) {
+    for (Set<String> planned : plans.values()) {
+      if (planned.contains(id)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The chunks of a pack, from its own header. */
@@ -200,7 +239,7 @@ public final class ChunkStore {
   public Put put(byte[] plaintext) {
     String id = codec.id(plaintext);
     ChunkRef ref = new ChunkRef(id, plaintext.length);
-    if ((index.contains(id) && !doNotReuse.test(id)) || !pending.add(id)) {
+    if ((index.contains(id) && !planned(id)) || !pending.add(id)) {
       deduplicated.increment();
       return new Put(ref, false, 0);
     }
@@ -231,6 +270,58 @@ public final class ChunkStore {
       upload(full.finish(codec), upload);
     }
     return new Put(ref, true, sealed.length);
+  }
+
+  /**
+   * Adds a chunk's sealed bytes, as read from another pack, to the open pack: garbage collection
+   * moving the chunks still needed out of a pack it deletes. Indexed at its new place once uploaded.
+   */
+  public void putSealed(PackEntry entry, byte[] sealed) {
+    PackFormat.Builder full = null;
+    CompletableFuture<Void> upload = null;
+    synchronized (packLock) {
+      if (open == null) {
+        open = new PackFormat.Builder(packSize + sealed.length);
+      }
+      open.add(entry.id(), sealed, entry.size());
+      if (open.size() >= packSize) {
+        full = open;
+        open = null;
+        upload = new CompletableFuture<>();
+        inFlight.add(upload);
+      }
+    }
+    if (full != null) {
+      upload(full.finish(codec), upload);
+    }
+  }
+
+  /** A chunk's sealed bytes as stored in its pack, unopened. */
+  public byte[] readSealed(String pack, PackEntry entry) {
+    byte[] sealed = store.getRange(Pack.key(pack), entry.offset(), entry.length())
+        .orElseThrow(() -> new MissingChunkException(entry.id(), store.describe() + " (its pack " + pack + " is gone)"));
+    if (sealed.length != entry.length()) {
+      throw new ChunkCorruptedException(entry.id(), "its pack " + pack + " ends before the chunk does", null);
+    }
+    return sealed;
+  }
+
+  /**
+   * Writes one index file listing every chunk the in-memory index holds, except those in {@code
+   * dropped} packs; returns its key. Garbage collection writes it before deleting the index files
+   * it replaces.
+   */
+  public String writeWholeIndex(Set<String> dropped) {
+    Map<String, List<PackEntry>> packs = new LinkedHashMap<>();
+    index.forEach((number, pack, entry) -> {
+      if (!dropped.contains(pack)) {
+        packs.computeIfAbsent(pack, p -> new ArrayList<>()).add(entry);
+      }
+    });
+    IndexFile.Encoded encoded = IndexFile.encode(packs, codec);
+    store.putIfAbsent(encoded.key(), encoded.bytes());
+    loadedIndexFiles.add(encoded.key());
+    return encoded.key();
   }
 
   /**
@@ -365,9 +456,17 @@ public final class ChunkStore {
    * MissingChunkException} if no pack holds it.
    */
   public byte[] get(String id) {
-    ChunkIndex.Location at = locate(id);
-    byte[] sealed = store.getRange(Pack.key(at.pack()), at.offset(), at.length())
-        .orElseThrow(() -> new MissingChunkException(id, store.describe() + " (its pack " + at.pack() + " is gone)"));
+    ChunkIndex.Location found = locate(id);
+    Optional<byte[]> read = store.getRange(Pack.key(found.pack()), found.offset(), found.length());
+    if (read.isEmpty()) {
+      // garbage collection may have moved the chunk to another pack since the index was read
+      gonePacks.add(found.pack());
+      reload();
+      found = locate(id);
+      read = store.getRange(Pack.key(found.pack()), found.offset(), found.length());
+    }
+    ChunkIndex.Location at = found;
+    byte[] sealed = read.orElseThrow(() -> new MissingChunkException(id, store.describe() + " (its pack " + at.pack() + " is gone)"));
     if (sealed.length != at.length()) {
       throw new ChunkCorruptedException(id, "its pack " + at.pack() + " ends " + (at.length() - sealed.length)
           + " bytes before the chunk does", null);
@@ -410,19 +509,13 @@ public final class ChunkStore {
     return Set.copyOf(loadedIndexFiles);
   }
 
-  /**
-   * Chunks that must be stored again rather than reused: those a garbage collection plans to delete.
-   * A writer that would reuse one writes a fresh copy instead.
-   */
-  public void doNotReuse(Predicate<String> chunks) {
-    this.doNotReuse = chunks;
-  }
 
   BlobStore store() {
     return store;
   }
 
-  ChunkCodec codec() {
+  /** How chunks, packs' headers, index files and plans of this repository are sealed. */
+  public ChunkCodec codec() {
     return codec;
   }
 

@@ -105,6 +105,8 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
         .detail("snapshotId", snapshotId).publish();
     Taken taken;
     try {
+      // learn what other writers stored and what garbage collection plans to delete (not to be reused)
+      repository.chunks().refresh();
       taken = source.take(request, snapshotId);
     } catch (Exception e) {
       if (ErrorClassifier.isRetriable(e)) {

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter;
 
+import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.config.SnapshotterConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.RequestReason;
@@ -98,6 +99,13 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       long every = config.etcdEvery().toMillis();
       // the first one soon after start, so a new installation is protected without waiting a whole period
       schedule.scheduleAtFixedRate(() -> requestEtcdSnapshot(context, events), Math.min(every, 10_000), every, TimeUnit.MILLISECONDS);
+    }
+    RetentionConfig retention = context.config().retention();
+    if (!nodeAgent && !retention.gcEvery().isZero()) {
+      RepositoryMaintenance maintenance = new RepositoryMaintenance(repository, retention, runtime.audit(), context.meters(),
+          context.events().clock());
+      long every = retention.gcEvery().toMillis();
+      schedule.scheduleWithFixedDelay(maintenance::run, every, every, TimeUnit.MILLISECONDS);
     }
     runtime.audit().component("start", "snapshotter", AuditOutcome.INFO).detail("repository", repository.describe())
         .detail("kinds", sources.keySet()).publish();

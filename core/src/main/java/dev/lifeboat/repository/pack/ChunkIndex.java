@@ -122,14 +122,26 @@ public final class ChunkIndex {
     }
   }
 
-  /** Visits every indexed chunk with its pack. */
+  /** Visits every indexed chunk with its number ({@code 0..size-1}, stable while nothing is added) and location. */
   public void forEach(Visitor visitor) {
     lock.readLock().lock();
     try {
       HexFormat hex = HexFormat.of();
       for (int i = 0; i < count; i++) {
-        visitor.visit(packNames.get(packs[i]), hex.formatHex(ids, i * ID_BYTES, (i + 1) * ID_BYTES), lengths[i]);
+        visitor.visit(i, packNames.get(packs[i]), new PackEntry(hex.formatHex(ids, i * ID_BYTES, (i + 1) * ID_BYTES),
+            offsets[i], lengths[i], sizes[i]));
       }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The number of an indexed chunk (see {@link #forEach}), or -1. */
+  public int numberOf(String id) {
+    byte[] raw = HexFormat.of().parseHex(id);
+    lock.readLock().lock();
+    try {
+      return find(raw);
     } finally {
       lock.readLock().unlock();
     }
@@ -138,7 +150,7 @@ public final class ChunkIndex {
   /** Receives one chunk of the index. */
   @FunctionalInterface
   public interface Visitor {
-    void visit(String pack, String chunkId, int storedLength);
+    void visit(int number, String pack, PackEntry entry);
   }
 
   private int find(byte[] raw) {

@@ -1,0 +1,299 @@
+package dev.lifeboat.repository.gc;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.config.RetentionConfig;
+import dev.lifeboat.repository.ChunkStore;
+import dev.lifeboat.repository.ChunkStore.ChunkRef;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.blob.BlobInfo;
+import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.pack.ChunkIndex;
+import dev.lifeboat.repository.pack.DeletionPlan;
+import dev.lifeboat.repository.pack.IndexFile;
+import dev.lifeboat.repository.pack.Pack;
+import dev.lifeboat.repository.pack.PackEntry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retention, then garbage collection, of one repository; see {@code DESIGN.md} beside this class.
+ *
+ * <p>Retention deletes the manifests no rule keeps. Collection marks every chunk the remaining
+ * manifests name in a bit set over the in-memory chunk index (one bit per chunk: memory is the index
+ * itself, ~60 bytes a chunk, plus an eighth of a byte), then works in two phases a safety delay apart:
+ * unreferenced chunks in packs older than the delay are written to a {@link DeletionPlan}, which
+ * writers read and then store fresh copies instead of reusing those chunks; a later run carries out
+ * the plans older than the delay, deleting only the chunks still unreferenced. Packs left with no
+ * needed chunk are deleted; packs with some are rewritten with those alone. A new index replaces the
+ * old index files before any pack is deleted. One collection at a time: a lock object ({@code
+ * gc/lock}) that expires after {@link #LOCK_LEASE}.
+ */
+public final class GarbageCollector {
+  private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+  static final String LOCK = "gc/lock";
+  static final Duration LOCK_LEASE = Duration.ofHours(2);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Repository repository;
+  private final RetentionConfig config;
+  private final Clock clock;
+
+  public GarbageCollector(Repository repository, RetentionConfig config, Clock clock) {
+    this.repository = repository;
+    this.config = config;
+    this.clock = clock;
+  }
+
+  /**
+   * What a run did.
+   *
+   * @param manifestsKept manifests left after retention
+   * @param manifestsDeleted manifests retention deleted
+   * @param chunksLive chunks the kept manifests name
+   * @param chunksMissing chunks the kept manifests name that no pack holds (damage; never caused here)
+   * @param chunksPlanned chunks newly planned for deletion
+   * @param chunksDeleted chunks deleted (plans carried out)
+   * @param packsDeleted packs deleted whole or after rewriting
+   * @param packsRewritten packs whose needed chunks were copied to new packs
+   * @param bytesFreed stored bytes of deleted chunks
+   */
+  public record Report(int manifestsKept, int manifestsDeleted, long chunksLive, long chunksMissing, long chunksPlanned,
+      long chunksDeleted, int packsDeleted, int packsRewritten, long bytesFreed, boolean skipped, String skippedReason,
+      long durationMillis) {}
+
+  /** Applies retention to every target and collects garbage; {@code progress} hears each step. */
+  public Report run(Consumer<String> progress) {
+    long started = System.nanoTime();
+    BlobStore store = repository.store();
+    Instant now = clock.instant();
+    if (!lock(store, now)) {
+      return new Report(0, 0, 0, 0, 0, 0, 0, 0, 0, true, "another garbage collection holds " + LOCK, 0);
+    }
+    try {
+      int[] retained = applyRetention(progress);
+      ChunkStore chunks = repository.chunks();
+      chunks.reload();
+      ChunkIndex index = chunks.index();
+      Set<String> oldIndexFiles = new HashSet<>(chunks.indexFiles());
+      progress.accept("marking the chunks of " + retained[0] + " manifests among " + index.size() + " indexed chunks");
+      BitSet live = new BitSet(index.size());
+      long[] missing = {0};
+      long liveCount = mark(index, live, missing);
+
+      Map<String, Instant> packTimes = new HashMap<>();
+      store.list(Pack.PREFIX, info -> packTimes.put(Pack.nameOf(info.key()), info.lastModified()));
+      Instant ripe = now.minus(config.gcSafetyDelay());
+
+      List<DeletionPlan> plans = readPlans(store);
+      Set<String> planned = new HashSet<>();
+      Set<String> deletable = new HashSet<>();
+      List<DeletionPlan> due = new ArrayList<>();
+      for (DeletionPlan plan : plans) {
+        planned.addAll(plan.chunks());
+        if (!plan.created().isAfter(ripe)) {
+          due.add(plan);
+          deletable.addAll(plan.chunks());
+        }
+      }
+
+      // first pass: which packs lose chunks, and what to plan; nothing held per chunk but the plan
+      Map<String, Long> freed = new HashMap<>();
+      Map<String, Long> goneCount = new HashMap<>();
+      Set<String> newlyPlanned = new HashSet<>();
+      Set<String> stale = new HashSet<>();
+      index.forEach((number, pack, entry) -> {
+        Instant packTime = packTimes.get(pack);
+        if (packTime == null) {
+          stale.add(pack); // listed by an index file, but no longer stored
+          return;
+        }
+        boolean needed = live.get(number);
+        if (!needed && deletable.contains(entry.id())) {
+          freed.merge(pack, (long) entry.length(), Long::sum);
+          goneCount.merge(pack, 1L, Long::sum);
+        } else if (!needed && !planned.contains(entry.id()) && !packTime.isAfter(ripe)) {
+          newlyPlanned.add(entry.id());
+        }
+      });
+      // second pass: the chunks that stay in the packs that lose some
+      Map<String, List<PackEntry>> keep = new HashMap<>();
+      index.forEach((number, pack, entry) -> {
+        if (freed.containsKey(pack) && (live.get(number) || !deletable.contains(entry.id()))) {
+          keep.computeIfAbsent(pack, p -> new ArrayList<>()).add(entry);
+        }
+      });
+
+      if (!newlyPlanned.isEmpty()) {
+        DeletionPlan plan = DeletionPlan.create(now, newlyPlanned);
+        store.putIfAbsent(plan.key(), plan.encode(repository.chunks().codec()));
+        progress.accept("planned " + newlyPlanned.size() + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
+      }
+
+      Set<String> dropped = new HashSet<>(freed.keySet());
+      dropped.addAll(stale);
+      int rewritten = 0;
+      long chunksDeleted = 0;
+      long bytesFreed = 0;
+      if (!stale.isEmpty()) {
+        log.warn("{} packs listed by index files of {} are no longer stored; the new index leaves them out", stale.size(),
+            repository.describe());
+      }
+      for (String pack : freed.keySet()) {
+        chunksDeleted += goneCount.get(pack);
+        bytesFreed += freed.get(pack);
+        List<PackEntry> stays = keep.getOrDefault(pack, List.of());
+        if (!stays.isEmpty()) {
+          for (PackEntry entry : stays) {
+            chunks.putSealed(entry, chunks.readSealed(pack, entry));
+          }
+          rewritten++;
+        }
+      }
+      if (!dropped.isEmpty()) {
+        progress.accept("deleting " + chunksDeleted + " chunks: " + freed.size() + " packs, " + rewritten + " of them rewritten");
+        chunks.flush(); // rewritten chunks stored and indexed at their new places
+        String whole = chunks.writeWholeIndex(dropped);
+        for (String key : oldIndexFiles) {
+          if (!key.equals(whole)) {
+            store.delete(key);
+          }
+        }
+        for (String pack : freed.keySet()) {
+          store.delete(Pack.key(pack));
+        }
+      }
+      for (DeletionPlan plan : due) {
+        store.delete(plan.key());
+      }
+      if (!dropped.isEmpty()) {
+        chunks.reload();
+      }
+      Report report = new Report(retained[0], retained[1], liveCount, missing[0], newlyPlanned.size(), chunksDeleted,
+          freed.size(), rewritten, bytesFreed, false, null, (System.nanoTime() - started) / 1_000_000);
+      log.info("Garbage collection of {}: {}", repository.describe(), report);
+      return report;
+    } finally {
+      store.delete(LOCK);
+    }
+  }
+
+  /** Deletes the manifests retention does not keep; returns {kept, deleted}. */
+  private int[] applyRetention(Consumer<String> progress) {
+    Map<String, List<String>> byTarget = new LinkedHashMap<>();
+    repository.manifests().listAll(key -> {
+      int cut = key.lastIndexOf('/');
+      byTarget.computeIfAbsent(key.substring(0, cut), t -> new ArrayList<>()).add(key.substring(cut + 1));
+    });
+    RetentionPolicy policy = new RetentionPolicy(config);
+    int kept = 0;
+    int deleted = 0;
+    for (Map.Entry<String, List<String>> target : byTarget.entrySet()) {
+      for (Map.Entry<String, String> decision : policy.decide(target.getValue()).entrySet()) {
+        if (decision.getValue() == null) {
+          repository.store().delete(target.getKey() + "/" + decision.getKey());
+          deleted++;
+        } else {
+          kept++;
+        }
+      }
+    }
+    progress.accept("retention kept " + kept + " snapshots and deleted " + deleted);
+    return new int[] {kept, deleted};
+  }
+
+  private long mark(ChunkIndex index, BitSet live, long[] missing) {
+    long[] count = {0};
+    List<String> keys = new ArrayList<>();
+    repository.manifests().listAll(keys::add);
+    for (String key : keys) {
+      Optional<Manifest> manifest = repository.manifests().read(key);
+      if (manifest.isEmpty()) {
+        continue; // deleted since the listing
+      }
+      Consumer<List<ChunkRef>> markAll = refs -> {
+        for (ChunkRef ref : refs) {
+          int number = index.numberOf(ref.id());
+          if (number < 0) {
+            missing[0]++;
+          } else if (!live.get(number)) {
+            live.set(number);
+            count[0]++;
+          }
+        }
+      };
+      Manifest m = manifest.get();
+      if (m.streams() != null) {
+        m.streams().forEach(s -> markAll.accept(s.chunks()));
+      }
+      if (m.files() != null) {
+        m.files().stream().filter(f -> f.chunks() != null).forEach(f -> markAll.accept(f.chunks()));
+      }
+    }
+    if (missing[0] > 0) {
+      log.warn("{} chunks named by manifests in {} are in no pack: those snapshots are damaged", missing[0],
+          repository.describe());
+    }
+    return count[0];
+  }
+
+  private List<DeletionPlan> readPlans(BlobStore store) {
+    List<String> keys = new ArrayList<>();
+    store.list(DeletionPlan.PREFIX, info -> keys.add(info.key()));
+    List<DeletionPlan> plans = new ArrayList<>();
+    for (String key : keys) {
+      store.get(key).ifPresent(bytes -> plans.add(DeletionPlan.decode(key, bytes, repository.chunks().codec())));
+    }
+    return plans;
+  }
+
+  private boolean lock(BlobStore store, Instant now) {
+    byte[] body;
+    try {
+      body = JSON.writeValueAsBytes(Map.of("started", now.toString(), "host", hostName()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (store.putIfAbsent(LOCK, body)) {
+      return true;
+    }
+    Optional<BlobInfo> held = store.stat(LOCK);
+    if (held.isPresent() && held.get().lastModified().isBefore(now.minus(LOCK_LEASE))) {
+      log.warn("Taking over the garbage collection lock of {}, held since {} (longer than {})", repository.describe(),
+          held.get().lastModified(), LOCK_LEASE);
+      store.delete(LOCK);
+      return store.putIfAbsent(LOCK, body);
+    }
+    return false;
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** For tests and tools: the index files of the repository's store. */
+  static List<String> indexFiles(BlobStore store) {
+    List<String> keys = new ArrayList<>();
+    store.list(IndexFile.PREFIX, info -> keys.add(info.key()));
+    return keys;
+  }
+}

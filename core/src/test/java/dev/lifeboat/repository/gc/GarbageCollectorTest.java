@@ -1,0 +1,170 @@
+package dev.lifeboat.repository.gc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lifeboat.config.RetentionConfig;
+import dev.lifeboat.repository.ChunkStore;
+import dev.lifeboat.repository.ChunkStore.ChunkRef;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.blob.InMemoryBlobStore;
+import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.repository.pack.Pack;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class GarbageCollectorTest {
+  private static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
+  private final AtomicReference<Instant> now = new AtomicReference<>(T0);
+  private final Clock clock = new Clock() {
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now.get();
+    }
+  };
+  private final InMemoryBlobStore store = new InMemoryBlobStore("test", clock);
+  // small packs, so that chunks of different snapshots share some packs and fill others alone
+  private final Repository repository = Repository.openOrCreate(store, new byte[32], new ChunkerParams(64, 1024, 4096),
+      64 * 1024, new SimpleMeterRegistry());
+  private final RetentionConfig keepOne = new RetentionConfig(1, 0, 0, 0, 0, Duration.ofHours(1), Duration.ofHours(1));
+
+  @Test
+  void removesExactlyTheChunksNoKeptSnapshotNames() {
+    List<byte[]> shared = chunks(40, 1);
+    List<byte[]> onlyOld = chunks(300, 2);
+    List<byte[]> onlyNew = chunks(300, 3);
+    List<ChunkRef> old = put(shared, onlyOld);
+    snapshot("20260301T000000Z-000001", old);
+    List<ChunkRef> fresh = put(onlyNew, shared);
+    snapshot("20260301T010000Z-000002", fresh);
+    Set<String> oldOnlyIds = ids(old);
+    oldOnlyIds.removeAll(ids(fresh));
+    long packsBefore = count(Pack.PREFIX);
+
+    now.set(T0.plus(Duration.ofHours(2)));
+    GarbageCollector.Report first = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+
+    assertThat(first.manifestsDeleted()).isEqualTo(1);
+    assertThat(first.chunksPlanned()).as("planned: exactly the old snapshot's own chunks").isEqualTo(oldOnlyIds.size());
+    assertThat(first.chunksDeleted()).as("nothing deleted before the safety delay").isZero();
+    assertThat(count(Pack.PREFIX)).isEqualTo(packsBefore);
+
+    now.set(T0.plus(Duration.ofHours(4)));
+    GarbageCollector.Report second = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+
+    assertThat(second.chunksDeleted()).isEqualTo(oldOnlyIds.size());
+    assertThat(second.bytesFreed()).isPositive();
+    assertThat(count(Pack.PREFIX)).isLessThan(packsBefore);
+    Repository reopened = Repository.open(store, new byte[32], new SimpleMeterRegistry());
+    Set<String> indexed = new HashSet<>();
+    reopened.chunks().index().forEach((number, pack, entry) -> indexed.add(entry.id()));
+    assertThat(indexed).as("the repository holds exactly the kept snapshot's chunks").isEqualTo(ids(fresh));
+    for (int i = 0; i < onlyNew.size(); i += 7) {
+      assertThat(reopened.chunks().get(fresh.get(i).id())).isEqualTo(onlyNew.get(i));
+    }
+    String gone = oldOnlyIds.iterator().next();
+    assertThatThrownBy(() -> reopened.chunks().get(gone)).isInstanceOf(ChunkStore.MissingChunkException.class);
+    assertThat(count("gc/plans/")).isZero();
+  }
+
+  @Test
+  void aChunkReusedAfterItWasPlannedIsStoredAgainAndSurvives() {
+    List<byte[]> content = chunks(100, 4);
+    List<ChunkRef> old = put(content);
+    snapshot("20260301T000000Z-000001", old);
+    snapshot("20260301T010000Z-000002", put(chunks(10, 5)));
+    now.set(T0.plus(Duration.ofHours(2)));
+    GarbageCollector.Report first = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+    assertThat(first.chunksPlanned()).isEqualTo(100);
+
+    // a snapshot taken now with the same content: the writer must not lean on the planned copies
+    repository.chunks().refresh();
+    List<ChunkStore.Put> again = new ArrayList<>();
+    for (byte[] c : content) {
+      again.add(repository.chunks().put(c));
+    }
+    assertThat(again).allSatisfy(p -> assertThat(p.uploaded()).as("stored afresh").isTrue());
+    now.set(T0.plus(Duration.ofHours(3)));
+    snapshot("20260301T030000Z-000003", again.stream().map(ChunkStore.Put::ref).toList());
+
+    now.set(T0.plus(Duration.ofHours(5)));
+    new GarbageCollector(repository, keepOne, clock).run(step -> {});
+
+    Repository reopened = Repository.open(store, new byte[32], new SimpleMeterRegistry());
+    for (int i = 0; i < content.size(); i++) {
+      assertThat(reopened.chunks().get(old.get(i).id())).isEqualTo(content.get(i));
+    }
+  }
+
+  @Test
+  void aSecondCollectionWhileOneRunsStandsAside() {
+    store.putIfAbsent(GarbageCollector.LOCK, "{}".getBytes());
+    GarbageCollector.Report report = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+    assertThat(report.skipped()).isTrue();
+    assertThat(report.skippedReason()).contains("gc/lock");
+
+    now.set(T0.plus(GarbageCollector.LOCK_LEASE).plusSeconds(1));
+    assertThat(new GarbageCollector(repository, keepOne, clock).run(step -> {}).skipped())
+        .as("a lock older than its lease is taken over").isFalse();
+  }
+
+  @SafeVarargs
+  private List<ChunkRef> put(List<byte[]>... groups) {
+    List<ChunkRef> refs = new ArrayList<>();
+    for (List<byte[]> group : groups) {
+      for (byte[] c : group) {
+        refs.add(repository.chunks().put(c).ref());
+      }
+    }
+    return refs;
+  }
+
+  private void snapshot(String id, List<ChunkRef> refs) {
+    repository.manifests().write(new Manifest(Manifest.FORMAT, id, "VOLUME", "pvc-1", "test", now.get(), null, "COMPLETED",
+        List.of(new Manifest.Stream("data", 0, "", refs)), null, null));
+  }
+
+  private static Set<String> ids(List<ChunkRef> refs) {
+    Set<String> ids = new HashSet<>();
+    refs.forEach(r -> ids.add(r.id()));
+    return ids;
+  }
+
+  private long count(String prefix) {
+    long[] n = {0};
+    store.list(prefix, info -> n[0]++);
+    return n[0];
+  }
+
+  private static List<byte[]> chunks(int count, long seed) {
+    Random random = new Random(seed);
+    List<byte[]> chunks = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      byte[] c = new byte[500 + random.nextInt(2000)];
+      random.nextBytes(c);
+      chunks.add(c);
+    }
+    return chunks;
+  }
+}
