@@ -119,6 +119,46 @@ class SnapshotRequestHandlerIT {
     }
   }
 
+  @Test
+  void whileTheStoreIsDownTheRequestWaitsOnKafkaAndIsServedWhenItReturns(TestStack stack) throws Exception {
+    ExecutorService uploads = Executors.newFixedThreadPool(2);
+    dev.lifeboat.repository.blob.FaultInjectingBlobStore store =
+        new dev.lifeboat.repository.blob.FaultInjectingBlobStore(stack.primaryStore("outage-" + UUID.randomUUID()));
+    try (WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("snapshotter"),
+        new SimpleMeterRegistry(), new Health(Clock.systemUTC()), "it-")) {
+      Repository repository = Repository.openOrCreate(store, new byte[32], ChunkerParams.DEFAULT, new SimpleMeterRegistry());
+      var volumes = new dev.lifeboat.snapshotter.volume.VolumeSnapshotter(repository, uploads, Clock.systemUTC());
+      Map<SnapshotKind, Source> sources = Map.of(SnapshotKind.VOLUME, (request, id) -> {
+        var r = volumes.snapshot(java.nio.file.Path.of(request.getNodePath()), "test", request.getTarget(), id, b -> {});
+        return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());
+      });
+      java.nio.file.Path volume = java.nio.file.Files.createTempDirectory("volume-");
+      java.nio.file.Files.writeString(volume.resolve("data.txt"), "kept through an outage");
+      String requests = stack.newTopic("snapshot-requests", 1);
+      runtime.start(WorkerDefinition.of("snapshotter-" + requests, requests,
+          new SnapshotRequestHandler(sources, repository, stack.events("snapshotter"), runtime.audit(), Clock.systemUTC())));
+
+      store.failAll(dev.lifeboat.repository.blob.FaultInjectingBlobStore.Fault.RETRIABLE);
+      stack.send(requests, "pvc-9", volumeRequest("outage-1", "pvc-9", volume.toString()));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (store.injected() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(store.injected()).as("the request was tried, and tried again, while the store was down").isGreaterThanOrEqualTo(3);
+      assertThat(stack.read(Topics.SNAPSHOTS, SnapshotFailed.class, Duration.ofSeconds(2), l -> false))
+          .as("an outage is no reason to give up on a request").noneMatch(f -> f.getRequestId().equals("outage-1"));
+
+      store.heal();
+      SnapshotCompleted done = stack.read(Topics.SNAPSHOTS, SnapshotCompleted.class, Duration.ofSeconds(60),
+          l -> l.stream().anyMatch(c -> c.getRequestId().equals("outage-1"))).stream()
+          .filter(c -> c.getRequestId().equals("outage-1")).findFirst().orElseThrow();
+      assertThat(done.getPhase()).isEqualTo(SnapshotPhase.COMPLETED);
+      assertThat(repository.manifests().read(done.getManifestKey())).isPresent();
+    } finally {
+      uploads.shutdownNow();
+    }
+  }
+
   private static SnapshotRequested volumeRequest(String id, String pvc, String nodePath) {
     return SnapshotRequested.newBuilder(request(id, SnapshotKind.VOLUME, pvc, Instant.now()))
         .setReason(RequestReason.VOLUME_EVENT).setNode("node-1").setNodePath(nodePath).build();
