@@ -12,8 +12,13 @@ import java.util.List;
  * @param etcdEvery time between scheduled etcd snapshots; zero: on request only
  * @param nodeName the node this snapshotter's volume agent runs on; it serves only volume requests
  *     for that node (empty: any node, for single-node setups and the demo)
+ * @param resourcesEvery time between scheduled resource snapshots of the whole cluster; zero: on
+ *     request only
+ * @param changelogEvery how often the change-log archiver stores a segment per partition with new
+ *     changes; zero: the change log is not archived
  */
-public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads) {
+public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads,
+    Duration resourcesEvery, Duration changelogEvery) {
   static final Field<Boolean> ENABLED = Field.bool("enabled", "Run the snapshotter in this process.").withDefault(true);
   static final Field<String> MASTER_KEY = Field.string("masterKey",
       "Master key of the repository: base64 of 32 random bytes; use ${ENV_VAR}. Losing it loses every backup.").optional()
@@ -24,16 +29,27 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
       "Node whose volumes this snapshotter reads (the node agent's own node); empty: any.").withDefault("");
   static final Field<Integer> UPLOAD_THREADS = Field.integer("uploadThreads", "Chunks sealed and uploaded in parallel.")
       .withDefault(2).validate(n -> n >= 1 && n <= 64, "1 to 64");
+  static final Field<Duration> RESOURCES_EVERY = Field.duration("resourcesEvery",
+      "Time between scheduled resource snapshots of the whole cluster; 0s: on request only.").withDefault(Duration.ofHours(1));
+  static final Field<Duration> CHANGELOG_EVERY = Field.duration("changelogEvery",
+      "How often resource changes are archived into repository segments; 0s: not archived.")
+      .withDefault(Duration.ofSeconds(5)).validate(d -> d.isZero() || d.toMillis() >= 100, "0s, or at least 100ms");
+
+  /** The settings of earlier releases, with resource snapshots hourly and the change log archived every 5 s. */
+  public SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads) {
+    this(enabled, masterKey, etcdEvery, nodeName, uploadThreads, Duration.ofHours(1), Duration.ofSeconds(5));
+  }
 
   public static SnapshotterConfig disabled() {
-    return new SnapshotterConfig(false, null, Duration.ZERO, "", 2);
+    return new SnapshotterConfig(false, null, Duration.ZERO, "", 2, Duration.ZERO, Duration.ZERO);
   }
 
   static SnapshotterConfig read(ConfigReader r) {
     Boolean enabled = r.get(ENABLED);
     String key = r.get(MASTER_KEY);
     SnapshotterConfig c = new SnapshotterConfig(Boolean.TRUE.equals(enabled), key == null ? null : Base64.getDecoder().decode(key.trim()),
-        r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS));
+        r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS),
+        r.get(RESOURCES_EVERY), r.get(CHANGELOG_EVERY));
     if (c.enabled() && key == null && !r.has("masterKey")) {
       r.reportProblem("masterKey", "is required while the snapshotter is enabled (or set snapshotter.enabled: false)");
     }
@@ -42,7 +58,7 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   }
 
   static List<Field<?>> fields() {
-    return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS);
+    return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS, RESOURCES_EVERY, CHANGELOG_EVERY);
   }
 
   private static boolean decodes(String value) {
@@ -56,6 +72,6 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   @Override
   public String toString() {
     return "SnapshotterConfig[enabled=" + enabled + ", masterKey=***, etcdEvery=" + etcdEvery + ", nodeName=" + nodeName
-        + ", uploadThreads=" + uploadThreads + "]";
+        + ", uploadThreads=" + uploadThreads + ", resourcesEvery=" + resourcesEvery + ", changelogEvery=" + changelogEvery + "]";
   }
 }
