@@ -155,7 +155,7 @@ public final class ResourceStateTable implements AutoCloseable {
 
   public void start() {
     metrics.bindTo(context.meters());
-    context.health().set(component, Health.State.DEGRADED, "starting");
+    context.health().set(component, Health.State.UP, "starting");
     streams.start();
     context.audit().component("start", component, AuditOutcome.INFO).detail("input", settings.inputTopic())
         .detail("output", settings.outputTopic()).publish();
