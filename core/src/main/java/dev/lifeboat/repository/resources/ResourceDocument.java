@@ -8,7 +8,6 @@ import dev.lifeboat.events.v1.ResourceChanged;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
 
