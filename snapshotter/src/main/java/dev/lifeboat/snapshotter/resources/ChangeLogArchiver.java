@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -182,7 +183,7 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
       context.audit().component("crash", component, AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
       throw e;
     } finally {
-      consumer.close(Duration.ofSeconds(10));
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
       context.health().set(component, Health.State.DOWN, "stopped");
       context.audit().component("stop", component, AuditOutcome.INFO).publish();
       MDC.remove("worker");
@@ -255,6 +256,10 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
   /** Stores a partition's segment, publishes it, commits; on failure keeps it and pauses the partition. */
   private void archive(Pending p) {
     TopicPartition tp = new TopicPartition(settings.topic(), p.partition);
+    if (!consumer.assignment().contains(tp)) {
+      pending.remove(p.partition, p); // revoked: the next owner reads it again
+      return;
+    }
     if (p.builder.count() == 0) {
       // nothing of ours yet: the range stays open (and uncommitted) until there is
       if (consumer.paused().contains(tp)) {

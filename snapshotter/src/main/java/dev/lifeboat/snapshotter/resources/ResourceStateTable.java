@@ -146,7 +146,6 @@ public final class ResourceStateTable implements AutoCloseable {
     props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandlers.Deserialization.class);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandlers.Processing.class);
     props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandlers.Production.class);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // no global stores; future default
     props.put(StreamsDeadLetters.CONFIG, new StreamsDeadLetters(settings.applicationId(), context.audit(), context.clock(),
         context.meters().counter("lifeboat.streams.dead.lettered", "application", settings.applicationId())));
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
