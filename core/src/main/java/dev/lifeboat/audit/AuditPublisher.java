@@ -46,13 +46,21 @@ public final class AuditPublisher {
   }
 
   public Future<RecordMetadata> publish(AuditEvent event) {
+    return producer.send(record(event));
+  }
+
+  /**
+   * The audit record of an event, encoded and keyed but not sent: for callers that produce it
+   * themselves (inside a Kafka Streams transaction, for one). Logged here, as {@link #publish} logs.
+   */
+  public ProducerRecord<byte[], byte[]> record(AuditEvent event) {
     String key = event.getHeader().getCorrelationId() != null
         ? event.getHeader().getCorrelationId()
         : event.getHeader().getEventId();
     log.info("audit {} {} {}{}", event.getAction(), event.getSubject(), event.getOutcome(),
         event.getReason() == null ? "" : ": " + event.getReason());
     byte[] value = serializer.serialize(Topics.AUDIT, event);
-    return producer.send(new ProducerRecord<>(Topics.AUDIT, key.getBytes(StandardCharsets.UTF_8), value));
+    return new ProducerRecord<>(Topics.AUDIT, key.getBytes(StandardCharsets.UTF_8), value);
   }
 
   public EventFactory events() {

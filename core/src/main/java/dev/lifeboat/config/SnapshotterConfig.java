@@ -16,9 +16,13 @@ import java.util.List;
  *     snapshot fails
  * @param csiSnapshotClass the VolumeSnapshotClass of every CSI snapshot that names none itself
  *     (empty: the class of the claim's CSI driver, its default class when it has several)
+ * @param resourcesEvery time between scheduled resource snapshots of the whole cluster; zero: on
+ *     request only
+ * @param changelogEvery how often the change-log archiver stores a segment per partition with new
+ *     changes; zero: the change log is not archived
  */
 public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads,
-    Duration csiTimeout, String csiSnapshotClass) {
+    Duration csiTimeout, String csiSnapshotClass, Duration resourcesEvery, Duration changelogEvery) {
   /** How long a CSI snapshot may take to become ready when nothing else is configured. */
   public static final Duration DEFAULT_CSI_TIMEOUT = Duration.ofMinutes(10);
 
@@ -38,14 +42,19 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   static final Field<String> CSI_SNAPSHOT_CLASS = Field.string("csiSnapshotClass",
       "VolumeSnapshotClass of CSI snapshots whose request names none; empty: the default class of the claim's CSI driver.")
       .withDefault("").validate(c -> c.isEmpty() || Validators.dnsSubdomain(c), Validators.DNS_SUBDOMAIN);
+  static final Field<Duration> RESOURCES_EVERY = Field.duration("resourcesEvery",
+      "Time between scheduled resource snapshots of the whole cluster; 0s: on request only.").withDefault(Duration.ofHours(1));
+  static final Field<Duration> CHANGELOG_EVERY = Field.duration("changelogEvery",
+      "How often resource changes are archived into repository segments; 0s: not archived.")
+      .withDefault(Duration.ofSeconds(5)).validate(d -> d.isZero() || d.toMillis() >= 100, "0s, or at least 100ms");
 
-  /** The same settings with the CSI settings at their defaults. */
+  /** The same settings with CSI and resource backup at their defaults. */
   public SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads) {
-    this(enabled, masterKey, etcdEvery, nodeName, uploadThreads, DEFAULT_CSI_TIMEOUT, "");
+    this(enabled, masterKey, etcdEvery, nodeName, uploadThreads, DEFAULT_CSI_TIMEOUT, "", Duration.ofHours(1), Duration.ofSeconds(5));
   }
 
   public static SnapshotterConfig disabled() {
-    return new SnapshotterConfig(false, null, Duration.ZERO, "", 2);
+    return new SnapshotterConfig(false, null, Duration.ZERO, "", 2, Duration.ZERO, Duration.ZERO);
   }
 
   static SnapshotterConfig read(ConfigReader r) {
@@ -55,7 +64,8 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
     String csiSnapshotClass = r.get(CSI_SNAPSHOT_CLASS);
     SnapshotterConfig c = new SnapshotterConfig(Boolean.TRUE.equals(enabled), key == null ? null : Base64.getDecoder().decode(key.trim()),
         r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS),
-        csiTimeout == null ? DEFAULT_CSI_TIMEOUT : csiTimeout, csiSnapshotClass == null ? "" : csiSnapshotClass);
+        csiTimeout == null ? DEFAULT_CSI_TIMEOUT : csiTimeout, csiSnapshotClass == null ? "" : csiSnapshotClass,
+        r.get(RESOURCES_EVERY), r.get(CHANGELOG_EVERY));
     if (c.enabled() && key == null && !r.has("masterKey")) {
       r.reportProblem("masterKey", "is required while the snapshotter is enabled (or set snapshotter.enabled: false)");
     }
@@ -64,7 +74,8 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   }
 
   static List<Field<?>> fields() {
-    return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS, CSI_TIMEOUT, CSI_SNAPSHOT_CLASS);
+    return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS, CSI_TIMEOUT, CSI_SNAPSHOT_CLASS, RESOURCES_EVERY,
+        CHANGELOG_EVERY);
   }
 
   private static boolean decodes(String value) {
@@ -78,6 +89,7 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   @Override
   public String toString() {
     return "SnapshotterConfig[enabled=" + enabled + ", masterKey=***, etcdEvery=" + etcdEvery + ", nodeName=" + nodeName
-        + ", uploadThreads=" + uploadThreads + ", csiTimeout=" + csiTimeout + ", csiSnapshotClass=" + csiSnapshotClass + "]";
+        + ", uploadThreads=" + uploadThreads + ", csiTimeout=" + csiTimeout + ", csiSnapshotClass=" + csiSnapshotClass
+        + ", resourcesEvery=" + resourcesEvery + ", changelogEvery=" + changelogEvery + "]";
   }
 }

@@ -1,6 +1,7 @@
 package dev.lifeboat.retry;
 
 import dev.lifeboat.schemas.registry.RegistryUnavailableException;
+import dev.lifeboat.schemas.serde.UndecodableRecordException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeoutException;
@@ -9,16 +10,17 @@ import org.apache.kafka.common.errors.RetriableException;
 /**
  * Decides, at the boundary, whether a failure is worth retrying. Retriable: I/O, timeouts, Kafka's
  * retriable errors, an unreachable schema registry, and our own {@link RetriableFailure}. Everything
- * else is permanent: bad input, refused credentials, bugs. An explicit {@link PermanentFailure}
- * anywhere in the cause chain wins over a retriable cause deeper down.
+ * else is permanent: bad input, refused credentials, bugs. An explicit {@link PermanentFailure} or an
+ * {@link UndecodableRecordException} anywhere in the cause chain wins over a retriable cause deeper
+ * down (Avro reports truncated bytes as an {@code EOFException}).
  */
 public final class ErrorClassifier {
   private ErrorClassifier() {}
 
   public static boolean isRetriable(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof PermanentFailure) {
-        return false;
+      if (t instanceof PermanentFailure || t instanceof UndecodableRecordException) {
+        return false; // undecodable bytes stay undecodable, whatever I/O error the Avro decoder raised
       }
       if (t instanceof RetriableFailure
           || t instanceof RetriableException

@@ -180,9 +180,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void resourceBackupRunsHourlyWithTheChangeLogArchivedEveryFiveSecondsUnlessConfigured() {
+    SnapshotterConfig defaults = loader.parse(VALID, "lifeboat.yaml").snapshotter();
+    assertThat(defaults.resourcesEvery()).isEqualTo(java.time.Duration.ofHours(1));
+    assertThat(defaults.changelogEvery()).isEqualTo(java.time.Duration.ofSeconds(5));
+
+    SnapshotterConfig set = loader.parse(VALID.replace("snapshotter:\n",
+        "snapshotter:\n  resourcesEvery: 0s\n  changelogEvery: 2s\n"), "lifeboat.yaml").snapshotter();
+    assertThat(set.resourcesEvery()).isZero();
+    assertThat(set.changelogEvery()).isEqualTo(java.time.Duration.ofSeconds(2));
+
+    assertThatThrownBy(() -> loader.parse(VALID.replace("snapshotter:\n",
+        "snapshotter:\n  changelogEvery: 10ms\n"), "lifeboat.yaml"))
+        .hasMessageContaining("snapshotter.changelogEvery").hasMessageContaining("at least 100ms");
+  }
+
+  @Test
   void documentsEveryKey() {
     String docs = LifeboatConfig.documentation();
     assertThat(docs).contains("bootstrapServers", "replicationFactor", "stores.primary", "secretKey", "etcd", "status",
-        "csiTimeout", "csiSnapshotClass", "method");
+        "csiTimeout", "csiSnapshotClass", "method", "resourcesEvery", "changelogEvery");
   }
 }

@@ -73,6 +73,8 @@ class RetryTest {
     assertThat(ErrorClassifier.isRetriable(new TimeoutException("t"))).isTrue();
     assertThat(ErrorClassifier.isRetriable(new IllegalArgumentException("bad"))).isFalse();
     assertThat(ErrorClassifier.isRetriable(new PermanentFailure("denied", new IOException("403")))).isFalse();
+    assertThat(ErrorClassifier.isRetriable(new dev.lifeboat.schemas.serde.UndecodableRecordException("t", 0, 7,
+        "bytes are not valid Avro", new java.io.EOFException("truncated")))).as("truncated Avro").isFalse();
   }
 
   private static final class MutableClock extends Clock {

@@ -11,6 +11,7 @@ import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.resources.ResourceSnapshots;
 import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.runtime.InboundRecord;
 import dev.lifeboat.runtime.Outputs;
@@ -139,6 +140,10 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
     }
     total = taken.totalBytes().orElse(total);
     Map<String, String> details = new HashMap<>(m.details() == null ? Map.of() : m.details());
+    if (details.containsKey(ResourceSnapshots.OBJECTS)) { // a resource snapshot counts objects, not streams
+      items = Long.parseLong(details.get(ResourceSnapshots.OBJECTS));
+      failed = Long.parseLong(details.getOrDefault(ResourceSnapshots.UNREADABLE_OBJECTS, "0"));
+    }
     SnapshotCompleted completed = SnapshotCompleted.newBuilder()
         .setHeader(events.header(request.getRequestId()))
         .setSnapshotId(snapshotId).setRequestId(request.getRequestId()).setKind(request.getKind()).setTarget(request.getTarget())

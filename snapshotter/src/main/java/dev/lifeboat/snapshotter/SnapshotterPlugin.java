@@ -19,6 +19,7 @@ import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
 import dev.lifeboat.snapshotter.csi.CsiSnapshotter;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
+import dev.lifeboat.snapshotter.resources.ResourceBackup;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
 import io.etcd.jetcd.Client;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +38,12 @@ import org.slf4j.LoggerFactory;
  * Joins the snapshotter to a Lifeboat process: opens (or creates) the repository in the primary
  * store, serves {@code lifeboat.snapshot-requests} (etcd; volumes read from their node path; volumes
  * whose request says {@code method=csi} through a CSI VolumeSnapshot) and, when etcd is configured,
- * requests an etcd snapshot every {@code snapshotter.etcdEvery}. With {@code snapshotter.nodeName}
- * set it runs as that node's volume agent, which serves file-level requests for that node only; CSI
- * requests are left to the cluster-wide snapshotter.
+ * requests an etcd snapshot every {@code snapshotter.etcdEvery}. It also runs resource backup
+ * ({@link ResourceBackup}: the state table, the change-log archive and resource snapshots every
+ * {@code snapshotter.resourcesEvery}), and retention with garbage collection every {@code
+ * retention.gcEvery}. With {@code snapshotter.nodeName} set it runs as that node's volume agent,
+ * which serves file-level requests for that node only; CSI requests are left to the cluster-wide
+ * snapshotter.
  */
 public final class SnapshotterPlugin implements WorkerPlugin {
   private static final Logger log = LoggerFactory.getLogger(SnapshotterPlugin.class);
@@ -82,6 +86,11 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       });
     }
     var events = context.events().forSource("snapshotter");
+    // Resource backup runs once per cluster, like etcd's: never on node agents.
+    ResourceBackup resources = nodeAgent ? null : ResourceBackup.start(context, repository, uploads, events);
+    if (resources != null) {
+      sources.put(SnapshotKind.RESOURCES, resources.source());
+    }
     // Node agents each read every request (a group of their own) and serve those for their node.
     String worker = nodeAgent ? "snapshotter-node-" + config.nodeName() : "snapshotter";
     runtime.start(WorkerDefinition.of(worker, Topics.SNAPSHOT_REQUESTS,
@@ -107,11 +116,17 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       long every = retention.gcEvery().toMillis();
       schedule.scheduleWithFixedDelay(maintenance::run, every, every, TimeUnit.MILLISECONDS);
     }
+    if (resources != null) {
+      resources.schedule(schedule, config.resourcesEvery(), runtime.context(), events);
+    }
     runtime.audit().component("start", "snapshotter", AuditOutcome.INFO).detail("repository", repository.describe())
         .detail("kinds", sources.keySet()).publish();
     log.info("Snapshotter serving {} into {}", sources.keySet(), repository.describe());
     return () -> {
       schedule.shutdownNow();
+      if (resources != null) {
+        resources.close();
+      }
       uploads.shutdown();
       if (etcd != null) {
         etcd.close();

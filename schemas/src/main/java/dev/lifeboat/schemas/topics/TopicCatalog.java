@@ -2,6 +2,7 @@ package dev.lifeboat.schemas.topics;
 
 import dev.lifeboat.commands.v1.Command;
 import dev.lifeboat.events.v1.AuditEvent;
+import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
 import dev.lifeboat.events.v1.ReplicationFailed;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.events.v1.SnapshotCompleted;
@@ -20,7 +21,7 @@ import java.util.Optional;
 import org.apache.avro.Schema;
 
 /**
- * Every topic of Lifeboat's contract, in code. Topics that carry two kinds of event (snapshots,
+ * Every topic of Lifeboat's contract, in code. Topics that carry several kinds of event (snapshots,
  * replications) have a union value schema, so one subject per topic (TopicNameStrategy) serves any
  * Confluent-compatible consumer.
  */
@@ -39,9 +40,11 @@ public final class TopicCatalog {
           CleanupPolicy.DELETE, WEEK, "Lifecycle facts about persistent volumes."),
       new TopicSpec(Topics.SNAPSHOT_REQUESTS, "target id", SnapshotRequested.getClassSchema(), 3,
           CleanupPolicy.DELETE, WEEK, "Requests for resource, etcd and volume snapshots."),
-      new TopicSpec(Topics.SNAPSHOTS, "snapshot id",
-          union(SnapshotCompleted.getClassSchema(), SnapshotFailed.getClassSchema()), 3,
-          CleanupPolicy.DELETE, YEAR, "Snapshots completed or failed."),
+      new TopicSpec(Topics.SNAPSHOTS, "snapshot id (segment key for archived change-log segments)",
+          // New branches go last: a union that gains a branch stays BACKWARD compatible.
+          union(SnapshotCompleted.getClassSchema(), SnapshotFailed.getClassSchema(),
+              ChangeLogSegmentArchived.getClassSchema()), 3,
+          CleanupPolicy.DELETE, YEAR, "Snapshots completed or failed, and change-log segments archived."),
       new TopicSpec(Topics.REPLICATIONS, "snapshot id + target store",
           union(SnapshotReplicated.getClassSchema(), ReplicationFailed.getClassSchema()), 3,
           CleanupPolicy.DELETE, YEAR, "Snapshots copied to off-region stores, or not."),

@@ -1,0 +1,186 @@
+package dev.lifeboat.repository.resources;
+
+import dev.lifeboat.events.v1.ChangeType;
+import dev.lifeboat.repository.ChunkStore;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.ManifestStore;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.StreamReader;
+import dev.lifeboat.repository.changelog.ChangeLog;
+import dev.lifeboat.repository.changelog.ChangeLogEntry;
+import dev.lifeboat.repository.changelog.SegmentStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconstructs the objects of a cluster as they were at any instant: the latest resource snapshot
+ * of the whole cluster whose cut is at or before that instant, then the archived changes after the
+ * snapshot's recorded offsets up to the instant (in offset order per partition, so the last change of
+ * each object at or before the instant wins; a deletion removes it). Without such a snapshot the
+ * whole archived change log is replayed.
+ *
+ * <p>Memory: the objects of the selected namespaces at that instant, plus one change-log segment per
+ * partition.
+ */
+public final class PointInTime {
+  private static final Logger log = LoggerFactory.getLogger(PointInTime.class);
+  private static final DateTimeFormatter SNAPSHOT_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private final ManifestStore manifests;
+  private final ChunkStore chunks;
+  private final ChangeLog changeLog;
+
+  public PointInTime(ManifestStore manifests, ChunkStore chunks, ChangeLog changeLog) {
+    this.manifests = manifests;
+    this.chunks = chunks;
+    this.changeLog = changeLog;
+  }
+
+  public static PointInTime of(Repository repository, SegmentStore segments) {
+    return new PointInTime(repository.manifests(), repository.chunks(), new ChangeLog(segments));
+  }
+
+  /**
+   * The objects at {@code at}.
+   *
+   * @param snapshotId the snapshot started from, or null when the change log alone was replayed
+   * @param replayedFrom per partition, the offset the change log was replayed from
+   * @param changesApplied changes read from the archive and applied (deletions included)
+   * @param namespaces namespace (or {@link ResourceDocument#CLUSTER_SCOPED}) to objects by key
+   * @param gaps offset ranges the archive lacks: when not empty, changes may be missing
+   */
+  public record State(String cluster, Instant at, String snapshotId, Map<Integer, Long> replayedFrom,
+      long changesApplied, SortedMap<String, SortedMap<String, ResourceDocument>> namespaces,
+      List<ChangeLog.Gap> gaps) {
+
+    /** The objects of one namespace, by key (empty when it had none). */
+    public SortedMap<String, ResourceDocument> objects(String namespace) {
+      return namespaces.getOrDefault(namespace, Collections.emptySortedMap());
+    }
+
+    public long objectCount() {
+      return namespaces.values().stream().mapToLong(Map::size).sum();
+    }
+  }
+
+  /** Every namespace and the cluster-scoped objects at {@code at}. */
+  public State stateAt(String cluster, Instant at) {
+    return stateAt(cluster, at, namespace -> true);
+  }
+
+  /** The objects of the namespaces {@code namespaces} accepts ({@link ResourceDocument#CLUSTER_SCOPED} too) at {@code at}. */
+  public State stateAt(String cluster, Instant at, Predicate<String> namespaces) {
+    SortedMap<String, SortedMap<String, ResourceDocument>> state = new TreeMap<>();
+    Optional<Manifest> snapshot = snapshotAtOrBefore(cluster, at);
+    Map<Integer, Long> start = Map.of();
+    if (snapshot.isPresent()) {
+      Manifest manifest = snapshot.get();
+      start = ResourceSnapshots.parseOffsets(manifest.details().get(ResourceSnapshots.CHANGES_OFFSETS));
+      for (Manifest.Stream stream : manifest.streams()) {
+        if (namespaces.test(stream.name())) {
+          SortedMap<String, ResourceDocument> objects = new TreeMap<>();
+          readStream(stream, document -> objects.put(document.key(), document));
+          state.put(stream.name(), objects);
+        }
+      }
+    }
+    ChangeLog.Replay replay = changeLog.replay(cluster, start, at);
+    long applied = 0;
+    while (replay.hasNext()) {
+      ChangeLogEntry entry = replay.next();
+      String namespace = ResourceDocument.namespaceOfKey(entry.key());
+      if (!namespaces.test(namespace)) {
+        continue;
+      }
+      applied++;
+      if (entry.change().getType() == ChangeType.DELETED) {
+        SortedMap<String, ResourceDocument> objects = state.get(namespace);
+        if (objects != null) {
+          objects.remove(entry.key());
+        }
+      } else {
+        state.computeIfAbsent(namespace, n -> new TreeMap<>()).put(entry.key(), ResourceDocument.of(entry.key(), entry.change()));
+      }
+    }
+    state.values().removeIf(Map::isEmpty);
+    State result = new State(cluster, at, snapshot.map(Manifest::snapshotId).orElse(null), start, applied, state,
+        replay.gaps());
+    log.info("State of cluster {} at {}: {} objects in {} namespaces from snapshot {} and {} archived changes ({} gaps)",
+        cluster, at, result.objectCount(), state.size(), result.snapshotId(), applied, result.gaps().size());
+    return result;
+  }
+
+  /** The latest snapshot of the whole cluster whose cut is at or before {@code at}. */
+  public Optional<Manifest> snapshotAtOrBefore(String cluster, Instant at) {
+    List<String> keys = manifests.list(ResourceSnapshots.KIND, ResourceSnapshots.WHOLE_CLUSTER);
+    for (int i = keys.size() - 1; i >= 0; i--) {
+      String key = keys.get(i);
+      Instant started = startedAt(key);
+      if (started != null && started.isAfter(at)) {
+        continue; // started after `at`: its cut is later still
+      }
+      Optional<Manifest> manifest = manifests.read(key);
+      if (manifest.isPresent() && cluster.equals(manifest.get().cluster())
+          && !ResourceSnapshots.cutTime(manifest.get().details()).isAfter(at)) {
+        return manifest;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The time a snapshot id starts with (its start, to the second, rounded down), or null. */
+  private static Instant startedAt(String manifestKey) {
+    String id = manifestKey.substring(manifestKey.lastIndexOf('/') + 1);
+    int dash = id.indexOf('-');
+    try {
+      return dash < 0 ? null : Instant.from(SNAPSHOT_TIME.parse(id.substring(0, dash)));
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private void readStream(Manifest.Stream stream, java.util.function.Consumer<ResourceDocument> each) {
+    MessageDigest sha256;
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (DigestInputStream in = new DigestInputStream(new StreamReader(chunks, stream), sha256);
+        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (!line.isEmpty()) {
+          each.accept(ResourceDocument.parse(line));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read stream " + stream.name(), e);
+    }
+    String actual = HexFormat.of().formatHex(sha256.digest());
+    if (!actual.equals(stream.sha256())) {
+      throw new IllegalStateException("stream " + stream.name() + " hashes to " + actual + ", its manifest says "
+          + stream.sha256());
+    }
+  }
+}

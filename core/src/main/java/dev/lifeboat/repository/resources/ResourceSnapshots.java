@@ -1,0 +1,70 @@
+package dev.lifeboat.repository.resources;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+
+/**
+ * How a resource snapshot's manifest is laid out, for the snapshotter that writes it and the
+ * readers that reconstruct state from it. Kind {@code RESOURCES}; one stream per namespace, named
+ * after it ({@link ResourceDocument#CLUSTER_SCOPED} for cluster-scoped objects), holding one
+ * {@link ResourceDocument} line per object, sorted by key. The details record the cut:
+ *
+ * <ul>
+ *   <li>{@value #CUT_TIME}: an instant no earlier than the time of any change the snapshot holds;
+ *   <li>{@value #CHANGES_OFFSETS}: per partition of {@value #CHANGES_TOPIC}, an offset such that every
+ *       change before it is in the snapshot (a few after it may be too: replaying them again is
+ *       harmless, the last change of each object wins);
+ *   <li>{@value #STATE_OFFSETS}: per partition of the state table, where reading it stopped;
+ *   <li>{@value #OBJECTS} and {@value #OBJECTS_PREFIX}{@code <namespace>}: object counts.
+ * </ul>
+ */
+public final class ResourceSnapshots {
+  public static final String KIND = "RESOURCES";
+  /** The target of a snapshot of every namespace and the cluster-scoped objects. */
+  public static final String WHOLE_CLUSTER = "cluster";
+
+  public static final String CUT_TIME = "cutTime";
+  public static final String CHANGES_TOPIC = "resourceChangesTopic";
+  public static final String CHANGES_OFFSETS = "resourceChangesOffsets";
+  public static final String CHANGES_PENDING = "resourceChangesPending";
+  public static final String STATE_TOPIC = "resourceStateTopic";
+  public static final String STATE_OFFSETS = "resourceStateOffsets";
+  public static final String APPLICATION_ID = "applicationId";
+  public static final String OBJECTS = "objects";
+  public static final String OBJECTS_PREFIX = "objects.";
+  public static final String UNREADABLE_OBJECTS = "unreadableObjects";
+
+  private ResourceSnapshots() {}
+
+  /** {@code 0:12,1:40}: partitions in order. */
+  public static String formatOffsets(Map<Integer, Long> offsets) {
+    StringJoiner joined = new StringJoiner(",");
+    new TreeMap<>(offsets).forEach((partition, offset) -> joined.add(partition + ":" + offset));
+    return joined.toString();
+  }
+
+  public static Map<Integer, Long> parseOffsets(String text) {
+    Map<Integer, Long> offsets = new TreeMap<>();
+    if (text == null || text.isBlank()) {
+      return offsets;
+    }
+    for (String pair : text.split(",")) {
+      String[] parts = pair.split(":");
+      if (parts.length != 2) {
+        throw new IllegalArgumentException("not a partition:offset list: " + text);
+      }
+      offsets.put(Integer.parseInt(parts[0].trim()), Long.parseLong(parts[1].trim()));
+    }
+    return offsets;
+  }
+
+  public static Instant cutTime(Map<String, String> details) {
+    String value = details == null ? null : details.get(CUT_TIME);
+    if (value == null) {
+      throw new IllegalArgumentException("the manifest records no " + CUT_TIME + ": not a resource snapshot");
+    }
+    return Instant.parse(value);
+  }
+}

@@ -1,0 +1,134 @@
+package dev.lifeboat.snapshotter.resources;
+
+import dev.lifeboat.audit.EventFactory;
+import dev.lifeboat.config.SnapshotterConfig;
+import dev.lifeboat.events.v1.RequestReason;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotRequested;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.changelog.SegmentStore;
+import dev.lifeboat.repository.resources.ResourceSnapshots;
+import dev.lifeboat.runtime.ProcessContext;
+import dev.lifeboat.runtime.WorkerContext;
+import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
+import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything resource backup runs in a snapshotter process: the state table (Kafka Streams), the
+ * change-log archiver (a thread of its own, unless {@code snapshotter.changelogEvery} is zero), the
+ * {@code RESOURCES} snapshot source, and the schedule that requests a snapshot of the whole cluster
+ * every {@code snapshotter.resourcesEvery}.
+ */
+public final class ResourceBackup implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ResourceBackup.class);
+
+  private final ResourceStateTable table;
+  private final ChangeLogArchiver archiver;
+  private final Thread archiverThread;
+  private final ResourceSnapshotter snapshotter;
+
+  private ResourceBackup(ResourceStateTable table, ChangeLogArchiver archiver, ResourceSnapshotter snapshotter) {
+    this.table = table;
+    this.archiver = archiver;
+    this.snapshotter = snapshotter;
+    this.archiverThread = archiver == null ? null : new Thread(archiver, "lifeboat-changelog-archiver");
+  }
+
+  /** Starts the table and the archiver of the process's cluster, with the production topics. */
+  public static ResourceBackup start(ProcessContext context, Repository repository, ExecutorService uploads,
+      EventFactory events) {
+    SnapshotterConfig config = context.config().snapshotter();
+    WorkerContext worker = context.runtime().context();
+    String cluster = events.cluster();
+    ResourceStateTable.Settings tableSettings = ResourceStateTable.Settings.of(cluster,
+        context.config().kafka().replicationFactor());
+    ChangeLogArchiver.Settings archiverSettings = config.changelogEvery().isZero() ? null
+        : ChangeLogArchiver.Settings.of(cluster, context.config().kafka().groupPrefix(), config.changelogEvery(),
+            repository.describe());
+    return start(tableSettings, archiverSettings, worker, events, repository,
+        archiverSettings == null ? null : SegmentStore.open(repository, config.masterKey()), uploads);
+  }
+
+  /** Starts the given table and (when {@code archiverSettings} is not null) archiver. */
+  public static ResourceBackup start(ResourceStateTable.Settings tableSettings, ChangeLogArchiver.Settings archiverSettings,
+      WorkerContext worker, EventFactory events, Repository repository, SegmentStore segments, ExecutorService uploads) {
+    ResourceStateTable table = new ResourceStateTable(tableSettings, worker);
+    ChangeLogArchiver archiver = archiverSettings == null ? null
+        : new ChangeLogArchiver(archiverSettings, worker, events, segments);
+    ResourceSnapshotter snapshotter = new ResourceSnapshotter(ResourceSnapshotter.Settings.of(tableSettings),
+        worker.kafka(), worker.deserializer(), repository, uploads, worker.clock(),
+        Path.of(System.getProperty("java.io.tmpdir")));
+    ResourceBackup backup = new ResourceBackup(table, archiver, snapshotter);
+    table.start();
+    if (backup.archiverThread != null) {
+      backup.archiverThread.start();
+    }
+    return backup;
+  }
+
+  /** Takes RESOURCES snapshots for the request handler. */
+  public Source source() {
+    return (request, snapshotId) -> {
+      ResourceSnapshotter.Result r = snapshotter.snapshot(request.getTarget(), snapshotId);
+      return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());
+    };
+  }
+
+  public ResourceStateTable table() {
+    return table;
+  }
+
+  public ResourceSnapshotter snapshotter() {
+    return snapshotter;
+  }
+
+  /**
+   * Requests a snapshot of the whole cluster every {@code every} (zero: never), the first soon after
+   * start, so a new installation is protected without waiting a whole period.
+   */
+  public void schedule(ScheduledExecutorService schedule, Duration every, WorkerContext worker, EventFactory events) {
+    if (every.isZero()) {
+      return;
+    }
+    long millis = every.toMillis();
+    schedule.scheduleAtFixedRate(() -> request(worker, events), Math.min(millis, 30_000), millis, TimeUnit.MILLISECONDS);
+  }
+
+  private static void request(WorkerContext worker, EventFactory events) {
+    try {
+      String id = UUID.randomUUID().toString();
+      SnapshotRequested request = SnapshotRequested.newBuilder().setHeader(events.header(id)).setRequestId(id)
+          .setKind(SnapshotKind.RESOURCES).setTarget(ResourceSnapshots.WHOLE_CLUSTER).setReason(RequestReason.SCHEDULE)
+          .build();
+      worker.producer().send(new ProducerRecord<>(Topics.SNAPSHOT_REQUESTS,
+          ResourceSnapshots.WHOLE_CLUSTER.getBytes(StandardCharsets.UTF_8),
+          worker.serializer().serialize(Topics.SNAPSHOT_REQUESTS, request)));
+    } catch (RuntimeException e) {
+      log.warn("Could not request the scheduled resource snapshot: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (archiver != null) {
+      archiver.stop();
+      try {
+        archiverThread.join(Duration.ofSeconds(30).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    table.close();
+  }
+}

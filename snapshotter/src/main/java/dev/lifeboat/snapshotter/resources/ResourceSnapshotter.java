@@ -1,0 +1,284 @@
+package dev.lifeboat.snapshotter.resources;
+
+import dev.lifeboat.events.v1.ChangeType;
+import dev.lifeboat.events.v1.ResourceChanged;
+import dev.lifeboat.repository.BlockInputStream;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.ManifestStore;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.StreamWriter;
+import dev.lifeboat.repository.resources.ResourceDocument;
+import dev.lifeboat.repository.resources.ResourceSnapshots;
+import dev.lifeboat.retry.ErrorClassifier;
+import dev.lifeboat.retry.PermanentFailure;
+import dev.lifeboat.retry.RetriableFailure;
+import dev.lifeboat.runtime.KafkaClients;
+import dev.lifeboat.schemas.serde.AvroDeserializer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Takes resource snapshots: a consistent cut of the state table ({@link ResourceCut}), read with a
+ * plain read-committed consumer up to the cut, the latest state of every object kept (tombstones
+ * drop it), written to the repository as one stream per namespace (cluster-scoped objects under
+ * {@value ResourceDocument#CLUSTER_SCOPED}), one {@link ResourceDocument} line per object sorted by
+ * key, so a namespace that did not change is stored as the chunks it already has. The manifest
+ * ({@link ResourceSnapshots} describes it) records both offset sets, the cut time and object counts.
+ *
+ * <p>Target: {@value ResourceSnapshots#WHOLE_CLUSTER} for everything, a namespace, or
+ * {@value ResourceDocument#CLUSTER_SCOPED} for the cluster-scoped objects alone.
+ *
+ * <p>Memory: object bodies are appended to a temporary file as the table is read (its size is what
+ * was read, superseded versions included) and read back by position; memory holds an index of the
+ * live objects of the target, about 150 bytes plus the key's length per object (some 25 MB for
+ * 100,000 objects), plus the stream writer's chunks in flight.
+ */
+public final class ResourceSnapshotter {
+  private static final Logger log = LoggerFactory.getLogger(ResourceSnapshotter.class);
+  private static final Duration CUT_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
+  private static final int BLOCK = 256 * 1024;
+  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  /**
+   * @param applicationId the state table's Streams application id (its consumer group)
+   */
+  public record Settings(String cluster, String applicationId, String changesTopic, String stateTopic) {
+    public static Settings of(ResourceStateTable.Settings table) {
+      return new Settings(table.cluster(), table.applicationId(), table.inputTopic(), table.outputTopic());
+    }
+  }
+
+  /** What a snapshot produced. */
+  public record Result(Manifest manifest, ManifestStore.Written written, long newChunks, long newBytes, long objects,
+      Duration duration) {}
+
+  private final Settings settings;
+  private final KafkaClients kafka;
+  private final AvroDeserializer<Object> deserializer;
+  private final Repository repository;
+  private final ExecutorService uploads;
+  private final Clock clock;
+  private final Path spillDirectory;
+
+  public ResourceSnapshotter(Settings settings, KafkaClients kafka, AvroDeserializer<Object> deserializer,
+      Repository repository, ExecutorService uploads, Clock clock, Path spillDirectory) {
+    this.settings = settings;
+    this.kafka = kafka;
+    this.deserializer = deserializer;
+    this.repository = repository;
+    this.uploads = uploads;
+    this.clock = clock;
+    this.spillDirectory = spillDirectory;
+  }
+
+  public Result snapshot(String target, String snapshotId) throws IOException {
+    Predicate<String> wanted = namespaces(target);
+    Instant started = clock.instant();
+    MDC.put("snapshotId", snapshotId);
+    try (Admin admin = kafka.admin(); SpillFile spill = new SpillFile(spillDirectory)) {
+      ResourceCut cut = ResourceCut.take(admin, settings.applicationId(), settings.changesTopic(), settings.stateTopic(),
+          clock, CUT_TIMEOUT);
+      Table table = read(cut, wanted, spill);
+      spill.finishWriting();
+      Instant cutTime = table.latestChange != null && table.latestChange.isAfter(cut.takenAt()) ? table.latestChange
+          : cut.takenAt();
+
+      List<Manifest.Stream> streams = new ArrayList<>();
+      Map<String, String> details = new TreeMap<>();
+      long newChunks = 0;
+      long newBytes = 0;
+      StreamWriter writer = new StreamWriter(repository.chunks(), repository.chunker(), uploads, 4);
+      for (Map.Entry<String, NavigableMap<String, SpillFile.Slice>> namespace : table.byNamespace().entrySet()) {
+        StreamWriter.Result written = writer.write(namespace.getKey(),
+            new Lines(spill, namespace.getValue().values().iterator()), bytes -> {});
+        streams.add(written.stream());
+        newChunks += written.newChunks();
+        newBytes += written.newBytes();
+        details.put(ResourceSnapshots.OBJECTS_PREFIX + namespace.getKey(), Integer.toString(namespace.getValue().size()));
+      }
+      details.put(ResourceSnapshots.CUT_TIME, cutTime.toString());
+      details.put(ResourceSnapshots.APPLICATION_ID, settings.applicationId());
+      details.put(ResourceSnapshots.CHANGES_TOPIC, settings.changesTopic());
+      details.put(ResourceSnapshots.CHANGES_OFFSETS, ResourceSnapshots.formatOffsets(cut.changesOffsets()));
+      details.put(ResourceSnapshots.CHANGES_PENDING, Long.toString(cut.pending()));
+      details.put(ResourceSnapshots.STATE_TOPIC, settings.stateTopic());
+      details.put(ResourceSnapshots.STATE_OFFSETS, ResourceSnapshots.formatOffsets(cut.stateEnd()));
+      details.put(ResourceSnapshots.OBJECTS, Integer.toString(table.index.size()));
+      if (!table.unreadable.isEmpty()) {
+        details.put(ResourceSnapshots.UNREADABLE_OBJECTS, Integer.toString(table.unreadable.size()));
+      }
+      String parent = repository.manifests().latest(ResourceSnapshots.KIND, target).map(Manifest::snapshotId).orElse(null);
+      Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, ResourceSnapshots.KIND, target, settings.cluster(),
+          started, parent, table.unreadable.isEmpty() ? "COMPLETED" : "PARTIALLY_FAILED", streams, null, details);
+      ManifestStore.Written stored = repository.manifests().write(manifest);
+      Duration duration = Duration.between(started, clock.instant());
+      log.info("Resource snapshot {} of {}: {} objects in {} namespaces ({} records of the table read, {} unreadable), "
+              + "changes offsets {}, {} new chunks ({} bytes) in {} ms", snapshotId, target, table.index.size(),
+          streams.size(), table.recordsRead, table.unreadable.size(), cut.changesOffsets(), newChunks, newBytes,
+          duration.toMillis());
+      return new Result(manifest, stored, newChunks, newBytes, table.index.size(), duration);
+    } finally {
+      MDC.remove("snapshotId");
+    }
+  }
+
+  private static Predicate<String> namespaces(String target) {
+    if (ResourceSnapshots.WHOLE_CLUSTER.equals(target)) {
+      return namespace -> true;
+    }
+    if (ResourceDocument.CLUSTER_SCOPED.equals(target) || NAMESPACE.matcher(target).matches()) {
+      return target::equals;
+    }
+    throw new PermanentFailure("a resource snapshot's target is '" + ResourceSnapshots.WHOLE_CLUSTER + "', '"
+        + ResourceDocument.CLUSTER_SCOPED + "' or a namespace name, not '" + target + "'");
+  }
+
+  /** The live objects of the target read from the table: key to where its document is in the spill file. */
+  private static final class Table {
+    final TreeMap<String, SpillFile.Slice> index = new TreeMap<>();
+    final Set<String> unreadable = new HashSet<>();
+    long recordsRead;
+    Instant latestChange;
+
+    /** The index split by namespace; keys {@code cluster/namespace/...} of one namespace are contiguous. */
+    TreeMap<String, NavigableMap<String, SpillFile.Slice>> byNamespace() {
+      TreeMap<String, NavigableMap<String, SpillFile.Slice>> split = new TreeMap<>();
+      String key = index.isEmpty() ? null : index.firstKey();
+      while (key != null) {
+        int first = key.indexOf('/');
+        String prefix = key.substring(0, key.indexOf('/', first + 1) + 1); // cluster/namespace/
+        String end = prefix.substring(0, prefix.length() - 1) + (char) ('/' + 1);
+        split.put(ResourceDocument.namespaceOfKey(key), index.subMap(prefix, true, end, false));
+        key = index.ceilingKey(end);
+      }
+      return split;
+    }
+  }
+
+  private Table read(ResourceCut cut, Predicate<String> wanted, SpillFile spill) throws IOException {
+    Table table = new Table();
+    String prefix = settings.cluster() + "/";
+    try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("lifeboat-resource-snapshot")) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      cut.stateEnd().keySet().forEach(p -> partitions.add(new TopicPartition(settings.stateTopic(), p)));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Set<TopicPartition> remaining = new HashSet<>(partitions);
+      remaining.removeIf(tp -> consumer.position(tp) >= cut.stateEnd().get(tp.partition()));
+      long lastProgress = System.nanoTime();
+      while (!remaining.isEmpty()) {
+        var records = consumer.poll(Duration.ofMillis(500));
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+          if (record.offset() < cut.stateEnd().get(record.partition())) {
+            table.recordsRead++;
+            apply(record, prefix, wanted, table, spill);
+          }
+        }
+        int before = remaining.size();
+        remaining.removeIf(tp -> consumer.position(tp) >= cut.stateEnd().get(tp.partition()));
+        if (!records.isEmpty() || remaining.size() < before) {
+          lastProgress = System.nanoTime();
+        } else if (System.nanoTime() - lastProgress > STALL_TIMEOUT.toNanos()) {
+          throw new RetriableFailure("reading " + settings.stateTopic() + " made no progress for "
+              + STALL_TIMEOUT.toSeconds() + " s; partitions left: " + remaining);
+        }
+      }
+    }
+    return table;
+  }
+
+  private void apply(ConsumerRecord<byte[], byte[]> record, String prefix, Predicate<String> wanted, Table table,
+      SpillFile spill) throws IOException {
+    if (record.key() == null) {
+      return; // the table never holds one; nothing to attribute it to
+    }
+    String key = new String(record.key(), StandardCharsets.UTF_8);
+    if (!key.startsWith(prefix)) {
+      return;
+    }
+    Instant time = Instant.ofEpochMilli(record.timestamp());
+    if (table.latestChange == null || time.isAfter(table.latestChange)) {
+      table.latestChange = time;
+    }
+    String namespace;
+    try {
+      namespace = ResourceDocument.namespaceOfKey(key);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    if (!wanted.test(namespace)) {
+      return;
+    }
+    table.unreadable.remove(key);
+    if (record.value() == null) {
+      table.index.remove(key);
+      return;
+    }
+    try {
+      Object value = deserializer.decode(record.topic(), record.partition(), record.offset(), record.value());
+      if (!(value instanceof ResourceChanged change)) {
+        throw new IllegalArgumentException("not a ResourceChanged: " + (value == null ? null : value.getClass().getName()));
+      }
+      if (change.getType() == ChangeType.DELETED) {
+        table.index.remove(key);
+        return;
+      }
+      table.index.put(key, spill.append(ResourceDocument.of(key, change).toLine()));
+    } catch (RuntimeException e) {
+      if (ErrorClassifier.isRetriable(e)) {
+        throw e;
+      }
+      log.warn("The latest state of {} ({}-{}@{}) cannot be read; the snapshot will be partial: {}", key, record.topic(),
+          record.partition(), record.offset(), ErrorClassifier.describe(e));
+      table.index.remove(key);
+      table.unreadable.add(key);
+    }
+  }
+
+  /** The documents of one namespace, in key order, read back from the spill file a block at a time. */
+  private static final class Lines extends BlockInputStream {
+    private final SpillFile spill;
+    private final Iterator<SpillFile.Slice> slices;
+
+    Lines(SpillFile spill, Iterator<SpillFile.Slice> slices) {
+      this.spill = spill;
+      this.slices = slices;
+    }
+
+    @Override
+    protected byte[] nextBlock() throws IOException {
+      if (!slices.hasNext()) {
+        return null;
+      }
+      ByteArrayOutputStream block = new ByteArrayOutputStream(BLOCK);
+      while (slices.hasNext() && block.size() < BLOCK) {
+        block.writeBytes(spill.read(slices.next()));
+      }
+      return block.toByteArray();
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.lifeboat.snapshotter.resources;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A temporary file that object documents are appended to while the state table is read, so their
+ * bodies are not held in memory; each is read back by position when its namespace is written.
+ * Deleted on close.
+ */
+final class SpillFile implements AutoCloseable {
+  private final Path path;
+  private final OutputStream out;
+  private FileChannel reader;
+  private long size;
+
+  /** Where a document is in the file. */
+  record Slice(long position, int length) {}
+
+  SpillFile(Path directory) throws IOException {
+    this.path = Files.createTempFile(directory, "lifeboat-resources-", ".spill");
+    this.out = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.WRITE), 1 << 16);
+  }
+
+  Slice append(byte[] bytes) throws IOException {
+    if (reader != null) {
+      throw new IllegalStateException("the spill file is being read");
+    }
+    out.write(bytes);
+    Slice slice = new Slice(size, bytes.length);
+    size += bytes.length;
+    return slice;
+  }
+
+  /** Ends appending; reads may follow. */
+  void finishWriting() throws IOException {
+    out.close();
+    reader = FileChannel.open(path, StandardOpenOption.READ);
+  }
+
+  byte[] read(Slice slice) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(slice.length());
+    long position = slice.position();
+    while (buffer.hasRemaining()) {
+      int n = reader.read(buffer, position);
+      if (n < 0) {
+        throw new IOException("spill file " + path + " ends before " + (slice.position() + slice.length()));
+      }
+      position += n;
+    }
+    return buffer.array();
+  }
+
+  long size() {
+    return size;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      out.close();
+      if (reader != null) {
+        reader.close();
+      }
+    } finally {
+      Files.deleteIfExists(path);
+    }
+  }
+}
