@@ -54,7 +54,7 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   }
 
   public static SnapshotterConfig disabled() {
-    return new SnapshotterConfig(false, null, Duration.ZERO, "", 2, Duration.ZERO, Duration.ZERO);
+    return new SnapshotterConfig(false, null, Duration.ZERO, "", 2, DEFAULT_CSI_TIMEOUT, "", Duration.ZERO, Duration.ZERO);
   }
 
   static SnapshotterConfig read(ConfigReader r) {

@@ -38,7 +38,8 @@ final class FileChunker {
   private final ChunkerParams params;
   private final Executor uploads;
   private final Semaphore inFlight;
-  private final byte[] buffer;
+  /** One read buffer per reading thread: files are read side by side. */
+  private final ThreadLocal<byte[]> buffers;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
   FileChunker(ChunkStore chunks, ChunkerParams params, Executor uploads, int inFlight) {
@@ -49,7 +50,8 @@ final class FileChunker {
     this.params = params;
     this.uploads = uploads;
     this.inFlight = new Semaphore((int) Math.min(Integer.MAX_VALUE, (long) inFlight * params.max()));
-    this.buffer = new byte[2 * params.max()]; // two maximum chunks: the chunker moves leftovers rarely
+    // two maximum chunks: the chunker moves leftovers rarely
+    this.buffers = ThreadLocal.withInitial(() -> new byte[2 * params.max()]);
   }
 
   /** A file read (or found unreadable) whose chunks may still be uploading. */
@@ -62,6 +64,11 @@ final class FileChunker {
       this.entry = entry;
       this.puts = puts;
       this.changed = changed;
+    }
+
+    /** The file's path in the volume. */
+    String path() {
+      return entry.path();
     }
 
     /** The file changed between being listed and the end of its reading (what was read is recorded). */
@@ -94,7 +101,7 @@ final class FileChunker {
     MessageDigest sha256 = sha256();
     long size = 0;
     try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-      FastCdcChunker chunker = new FastCdcChunker(in, params, buffer);
+      FastCdcChunker chunker = new FastCdcChunker(in, params, buffers.get());
       for (byte[] chunk = chunker.next(); chunk != null; chunk = chunker.next()) {
         Hashing.update(sha256, chunk);
         size += chunk.length;

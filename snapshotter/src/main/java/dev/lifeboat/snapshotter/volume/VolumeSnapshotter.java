@@ -15,7 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +39,8 @@ import org.slf4j.MDC;
  * repository fails the whole snapshot, which leaves no manifest. See DESIGN.md beside this class.
  */
 public final class VolumeSnapshotter {
+  /** Files read at the same time: chunking and hashing use a core each. */
+  static final int READERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
   private static final Logger log = LoggerFactory.getLogger(VolumeSnapshotter.class);
   public static final String KIND = "VOLUME";
   public static final String COMPLETED = "COMPLETED";
@@ -113,11 +119,25 @@ public final class VolumeSnapshotter {
     List<FileTree.Node> nodes = FileTree.walk(root);
     FileChunker chunker = new FileChunker(repository.chunks(), repository.chunker(), uploads, chunksInFlight);
     Totals totals = new Totals();
-    long[] done = {0};
-    LongConsumer progress = n -> {
-      done[0] += n;
-      progressBytes.accept(done[0]);
-    };
+    AtomicLong done = new AtomicLong();
+    LongConsumer progress = n -> progressBytes.accept(done.addAndGet(n));
+    // Changed files are read side by side (chunking and hashing are CPU work; a file's bytes are
+    // read by one thread), their chunks sealed and uploaded on the upload executor.
+    ExecutorService readers = Executors.newFixedThreadPool(READERS, r -> {
+      Thread t = new Thread(r, "lifeboat-volume-read");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      return take(root, cluster, target, snapshotId, started, parent, previous, nodes, chunker, totals, progress, readers);
+    } finally {
+      readers.shutdownNow();
+    }
+  }
+
+  private Result take(Path root, String cluster, String target, String snapshotId, Instant started, Optional<Manifest> parent,
+      ParentFiles previous, List<FileTree.Node> nodes, FileChunker chunker, Totals totals, LongConsumer progress,
+      ExecutorService readers) throws IOException, InterruptedException {
     List<Object> slots = new ArrayList<>(nodes.size());
     for (FileTree.Node node : nodes) {
       FileEntry listed = node.entry();
@@ -131,18 +151,25 @@ public final class VolumeSnapshotter {
         slots.add(unchanged.get());
         progress.accept(listed.size());
       } else {
-        FileChunker.Pending pending = chunker.read(listed, node.file(), progress);
-        if (pending.changed()) {
-          totals.changed++;
-          log.debug("{} changed while the snapshot was reading it; what was read is recorded", node.file());
-        }
-        slots.add(pending);
+        slots.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return chunker.read(listed, node.file(), progress);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
+          }
+        }, readers));
       }
     }
     List<FileEntry> entries = new ArrayList<>(slots.size());
     for (Object slot : slots) {
       FileEntry entry;
-      if (slot instanceof FileChunker.Pending pending) {
+      if (slot instanceof CompletableFuture<?> reading) {
+        FileChunker.Pending pending = read(reading);
+        if (pending.changed()) {
+          totals.changed++;
+          log.debug("{} changed while the snapshot was reading it; what was read is recorded", pending.path());
+        }
         FileChunker.Stored stored = pending.await();
         totals.newChunks += stored.newChunks();
         totals.newBytes += stored.newBytes();
@@ -165,6 +192,20 @@ public final class VolumeSnapshotter {
         totals.changed, totals.newChunks, totals.newBytes, totals.errors, duration.toMillis());
     return new Result(manifest, written, totals.files, totals.bytes, totals.newChunks, totals.newBytes, totals.reusedFiles,
         duration);
+  }
+
+  private static FileChunker.Pending read(CompletableFuture<?> reading) throws InterruptedException {
+    try {
+      return (FileChunker.Pending) reading.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof InterruptedException interrupted) {
+        throw interrupted;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   /** What a snapshot recorded, for the manifest's details and the result. */

@@ -176,7 +176,11 @@ class VolumeSnapshotterIT {
   @Test
   void entriesThatCannotBeReadAreRecordedWithTheirErrorAndTheSnapshotIsPartiallyFailed(TestStack stack) throws Exception {
     Path root = Files.createDirectories(dir.resolve("volume"));
-    Files.write(root.resolve("a-first.bin"), bytes(new Random(3), 500_000));
+    // files are read side by side, by up to VolumeSnapshotter.READERS threads: enough files come
+    // before the vanishing one that it is read only after the first progress report deleted it
+    for (int i = 0; i < VolumeSnapshotter.READERS; i++) {
+      Files.write(root.resolve("a-first-" + i + ".bin"), bytes(new Random(3 + i), 500_000));
+    }
     Files.writeString(root.resolve("m-vanishing.txt"), "deleted while the snapshot reads the file before it");
     Files.writeString(root.resolve("z-ok.txt"), "fine");
     FileTreeTest.mkfifo(root.resolve("pipe"));
