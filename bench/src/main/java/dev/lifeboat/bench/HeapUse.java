@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import javax.management.ListenerNotFoundException;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
@@ -73,9 +74,13 @@ final class HeapUse implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      ((NotificationEmitter) gc).removeNotificationListener(listener);
+      try {
+        ((NotificationEmitter) gc).removeNotificationListener(listener);
+      } catch (ListenerNotFoundException e) {
+        // never added to this collector: nothing to remove
+      }
     }
   }
 }
