@@ -12,6 +12,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ public final class EtcdBenchmark {
       Commands.Timed copy = Commands.runMeasured(List.of("aws", "s3", "cp", "--only-show-errors", file.toString(),
           "s3://" + BUCKET + "/aws/snap.db", "--endpoint-url", s3.endpoint()), awsEnvironment());
       Files.delete(file);
-      long copied = s3.newClient().statObject(StatObjectArgs.builder().bucket(BUCKET).object("aws/snap.db").build()).size();
+      long copied = storedSize(s3, "aws/snap.db");
       if (copied != fileSize) {
         throw new IllegalStateException("aws s3 cp stored " + copied + " bytes of a " + fileSize + "-byte file");
       }
@@ -203,6 +204,13 @@ public final class EtcdBenchmark {
     byte[] value = new byte[valueBytes];
     new SplittableRandom(((long) generation << 32) ^ i).nextBytes(value);
     return ByteSequence.from(value);
+  }
+
+  @SuppressWarnings("try") // MinioClient.close() may throw InterruptedException
+  private static long storedSize(EmbeddedS3 s3, String key) throws Exception {
+    try (MinioClient minio = s3.newClient()) {
+      return minio.statObject(StatObjectArgs.builder().bucket(BUCKET).object(key).build()).size();
+    }
   }
 
   private static long dbSize(EtcdSnapshotter.Result result) {
