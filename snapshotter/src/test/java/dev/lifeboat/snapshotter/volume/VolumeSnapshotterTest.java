@@ -97,10 +97,17 @@ class VolumeSnapshotterTest {
   void aFileThatVanishesBeforeItIsReadIsRecordedWithItsErrorAndTheSnapshotIsPartiallyFailed() throws Exception {
     Path root = tree();
     Path doomed = root.resolve("dir/small.txt");
+    // files are read side by side: enough large files come first that the doomed one is read only
+    // after the first progress report deleted it
+    for (int i = 0; i < VolumeSnapshotter.READERS; i++) {
+      byte[] big = new byte[300_000];
+      new Random(20 + i).nextBytes(big);
+      Files.write(root.resolve("a-big-" + i + ".bin"), big);
+    }
 
     VolumeSnapshotter.Result result = snapshotter.snapshot(root, "c", "pvc-1", "20260101T000000Z-1", bytes -> {
       try {
-        Files.deleteIfExists(doomed); // while big.bin (sorted first) is being read
+        Files.deleteIfExists(doomed); // while the large files (sorted first) are being read
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
