@@ -7,20 +7,14 @@ import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * File-level volume snapshots side by side with restic, same data, same S3 server, same run: a
@@ -30,9 +24,9 @@ import java.util.regex.Pattern;
  * encrypt, into a store that discards packs) against single-core {@code openssl dgst -sha256} and
  * {@code zstd -1 -T1} over the same bytes.
  *
- * <p>Peak memory: restic's maximum RSS from {@code /usr/bin/time -v}; for Lifeboat the peak of the
- * Java heap in use during the snapshot (the JVM's RSS also holds the embedded S3 server, so it would
- * not compare like with like).
+ * <p>Peak memory: restic's maximum RSS from {@code /usr/bin/time -v}; for Lifeboat the most Java heap
+ * in use just after a collection during the snapshot ({@link HeapUse}; the JVM's RSS also holds the
+ * embedded S3 server and the JIT, so it would not compare like with like).
  */
 public final class VolumeBenchmark {
   public static void main(String[] args) throws Exception {
@@ -43,7 +37,7 @@ public final class VolumeBenchmark {
     Path maker = Path.of(args.length > 4 ? args[4] : "../shared/bench/make-dataset.py");
     Path dir = Files.createTempDirectory("lifeboat-bench-s3-");
     deleteTree(dataset); // a previous run mutated it: start from the same bytes every time
-    run(List.of("python3", maker.toString(), dataset.toString(), "--size-mib", Integer.toString(sizeMiB)), Map.of());
+    Commands.run(List.of("python3", maker.toString(), dataset.toString(), "--size-mib", Integer.toString(sizeMiB)), Map.of());
     long treeBytes = treeSize(dataset);
     StringBuilder md = new StringBuilder("## volume: file-level snapshot vs restic\n\n");
     md.append("`bench/run volume` (").append(BenchmarkReport.machine()).append("). The same tree (")
@@ -59,33 +53,38 @@ public final class VolumeBenchmark {
     try (EmbeddedS3 s3 = EmbeddedS3.start("bench", dir, 0, "bench", "bench-secret", List.of("bench"))) {
       Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "bench", "AWS_SECRET_ACCESS_KEY", "bench-secret",
           "RESTIC_REPOSITORY", "s3:" + s3.endpoint() + "/bench/restic", "RESTIC_PASSWORD", "bench");
-      run(List.of("restic", "init"), env);
+      Commands.run(List.of("restic", "init"), env);
       cat(dataset); // warm the page cache for the first reader
-      Timed restic = runMeasured(List.of("restic", "backup", "-q", dataset.toString()), env);
+      Commands.Timed restic = Commands.runMeasured(List.of("restic", "backup", "-q", dataset.toString()), env);
       resticFull = restic.seconds();
 
       Repository repository = Repository.openOrCreate(BlobStores.open(new StoreConfig("bench", s3.endpoint(), "bench", "lifeboat",
           "bench", "bench-secret", null), new SimpleMeterRegistry()), new byte[32], ChunkerParams.DEFAULT, new SimpleMeterRegistry());
       ExecutorService uploads = Executors.newFixedThreadPool(threads);
       VolumeSnapshotter snapshotter = new VolumeSnapshotter(repository, uploads, Clock.systemUTC());
-      resetHeapPeaks();
-      long t0 = System.nanoTime();
-      VolumeSnapshotter.Result full = snapshotter.snapshot(dataset, "bench", "tree", "20260101T000000Z-000001", b -> {});
-      ourFull = (System.nanoTime() - t0) / 1e9;
-      long ourPeak = heapPeak();
+      long t0;
+      VolumeSnapshotter.Result full;
+      String memory;
+      try (HeapUse heap = HeapUse.start()) {
+        t0 = System.nanoTime();
+        full = snapshotter.snapshot(dataset, "bench", "tree", "20260101T000000Z-000001", b -> {});
+        ourFull = (System.nanoTime() - t0) / 1e9;
+        memory = heap.afterCollectionMiB() + " MiB heap after collections (peak " + heap.peakMiB() + ", before "
+            + heap.baselineMiB() + ")";
+      }
 
-      run(List.of("python3", maker.toString(), dataset.toString(), "--mutate", "1"), Map.of());
-      Timed resticAgain = runMeasured(List.of("restic", "backup", "-q", dataset.toString()), env);
+      Commands.run(List.of("python3", maker.toString(), dataset.toString(), "--mutate", "1"), Map.of());
+      Commands.Timed resticAgain = Commands.runMeasured(List.of("restic", "backup", "-q", dataset.toString()), env);
       resticIncremental = resticAgain.seconds();
       t0 = System.nanoTime();
       VolumeSnapshotter.Result incremental = snapshotter.snapshot(dataset, "bench", "tree", "20260101T000100Z-000002", b -> {});
       ourIncremental = (System.nanoTime() - t0) / 1e9;
       uploads.shutdown();
 
-      md.append(String.format("| lifeboat | %.1f s | %.0f | %d MiB heap | %.2f s | %,d bytes (%.1f%%) |%n", ourFull,
-          treeBytes / 1e6 / ourFull, ourPeak >> 20, ourIncremental, incremental.newBytes(), 100.0 * incremental.newBytes() / treeBytes));
-      md.append(String.format("| restic | %.1f s | %.0f | %s RSS | %.2f s | |%n", resticFull, treeBytes / 1e6 / resticFull,
-          restic.peakRssMiB() < 0 ? "?" : restic.peakRssMiB() + " MiB", resticIncremental));
+      md.append(String.format("| lifeboat | %.1f s | %.0f | %s | %.2f s | %,d bytes (%.1f%%) |%n", ourFull,
+          treeBytes / 1e6 / ourFull, memory, ourIncremental, incremental.newBytes(), 100.0 * incremental.newBytes() / treeBytes));
+      md.append(String.format("| restic | %.1f s | %.0f | %s | %.2f s | |%n", resticFull, treeBytes / 1e6 / resticFull,
+          restic.rss(), resticIncremental));
       md.append(String.format("%nLifeboat full snapshot: %,d files, %,d new chunks, %,d bytes stored. Full: %.2f× restic's "
               + "throughput (target ≥ 1.5×); incremental: %.2f× restic's speed (target ≥ 2×).%n", full.files(), full.newChunks(),
           full.newBytes(), resticFull / ourFull, resticIncremental / ourIncremental));
@@ -117,26 +116,7 @@ public final class VolumeBenchmark {
         sha, treeBytes / 1e6 / sha, zstd, treeBytes / 1e6 / zstd, slower / ours));
     System.out.print(md);
     BenchmarkReport.write(report, "volume", md.toString());
-  }
-
-  private record Timed(double seconds, long peakRssMiB) {}
-
-  private static void resetHeapPeaks() {
-    System.gc();
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      pool.resetPeakUsage();
-    }
-  }
-
-  /** Sum of the heap pools' peaks since {@link #resetHeapPeaks} (an upper bound of the heap in use at any one time). */
-  private static long heapPeak() {
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
-    return peak;
+    System.exit(0); // the S3 client's HTTP threads would keep the JVM up for another minute
   }
 
   private static void cat(Path dataset) throws Exception {
@@ -144,7 +124,7 @@ public final class VolumeBenchmark {
   }
 
   private static double shell(String command) throws Exception {
-    return run(List.of("bash", "-c", "set -o pipefail; " + command), Map.of());
+    return Commands.run(List.of("bash", "-c", "set -o pipefail; " + command), Map.of());
   }
 
   private static long treeSize(Path root) throws Exception {
@@ -170,29 +150,5 @@ public final class VolumeBenchmark {
     }
   }
 
-  /** Runs a command to its end under {@code /usr/bin/time -v} when there is one: wall time and peak RSS. */
-  private static Timed runMeasured(List<String> command, Map<String, String> env) throws Exception {
-    if (!Files.isExecutable(Path.of("/usr/bin/time"))) {
-      return new Timed(run(command, env), -1);
-    }
-    Path log = Files.createTempFile("lifeboat-bench-time-", ".txt");
-    List<String> wrapped = new ArrayList<>(List.of("/usr/bin/time", "-v", "-o", log.toString()));
-    wrapped.addAll(command);
-    double seconds = run(wrapped, env);
-    Matcher m = Pattern.compile("Maximum resident set size \\(kbytes\\): (\\d+)").matcher(Files.readString(log));
-    Files.delete(log);
-    return new Timed(seconds, m.find() ? Long.parseLong(m.group(1)) >> 10 : -1);
-  }
 
-  /** Runs a command to its end; returns its wall time in seconds. */
-  private static double run(List<String> command, Map<String, String> env) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).inheritIO();
-    builder.environment().putAll(env);
-    long t0 = System.nanoTime();
-    Process process = builder.start();
-    if (process.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed with exit code " + process.exitValue());
-    }
-    return (System.nanoTime() - t0) / 1e9;
-  }
 }
