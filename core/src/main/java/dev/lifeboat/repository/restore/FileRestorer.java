@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +90,14 @@ public final class FileRestorer {
   }
 
   public Report restore(Repository repository, Manifest manifest, Path target) throws IOException {
+    return restore(repository, manifest, target, bytes -> {});
+  }
+
+  /**
+   * @param restored told the size of every file restored and checked, as it is (for progress
+   *     reports; called on the restoring thread)
+   */
+  public Report restore(Repository repository, Manifest manifest, Path target, LongConsumer restored) throws IOException {
     Path root = prepare(target);
     boolean chown = restoreOwnership && runningAsRoot();
     List<Placed> placed = new ArrayList<>();
@@ -104,7 +113,7 @@ public final class FileRestorer {
         .filter(e -> FileEntry.FILE.equals(e.type()) && e.error() == null && e.chunks() != null)
         .flatMap(e -> e.chunks().stream()).iterator();
     long budget = (long) chunksAhead * repository.chunker().max();
-    Run run = new Run(new ChunkPrefetcher(repository.chunks(), fetches, budget, order), chown);
+    Run run = new Run(new ChunkPrefetcher(repository.chunks(), fetches, budget, order), chown, restored);
     run.errors.addAll(refused);
     List<Placed> links = new ArrayList<>();
     List<Placed> directories = new ArrayList<>();
@@ -163,6 +172,7 @@ public final class FileRestorer {
   private static final class Run {
     private final ChunkPrefetcher chunks;
     private final boolean chown;
+    private final LongConsumer restored;
     private final List<Mismatch> mismatches = new ArrayList<>();
     private final List<Failure> errors = new ArrayList<>();
     private final List<String> notInSnapshot = new ArrayList<>();
@@ -170,9 +180,10 @@ public final class FileRestorer {
     private long symlinks;
     private long bytes;
 
-    Run(ChunkPrefetcher chunks, boolean chown) {
+    Run(ChunkPrefetcher chunks, boolean chown, LongConsumer restored) {
       this.chunks = chunks;
       this.chown = chown;
+      this.restored = restored;
     }
 
     void file(FileEntry entry, Path path) throws IOException {
@@ -202,6 +213,7 @@ public final class FileRestorer {
       files++;
       bytes += entry.size();
       metadata(entry, path);
+      restored.accept(entry.size());
     }
 
     /** Owner first (changing it clears setuid and setgid), then mode, then mtime. */

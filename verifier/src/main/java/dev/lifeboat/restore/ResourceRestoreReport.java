@@ -1,0 +1,116 @@
+package dev.lifeboat.restore;
+
+import dev.lifeboat.repository.changelog.ChangeLog;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a resource restore did (or, in a dry run, would do), object by object.
+ *
+ * @param source what was read: {@code snapshot <id>} or {@code <cluster> at <instant>}
+ * @param snapshotId the snapshot read (for a point in time: the one it started from; null if the
+ *     change log alone was replayed)
+ * @param changesApplied archived changes applied on top of the snapshot (point in time only)
+ * @param gaps offset ranges the change-log archive lacks (point in time only): when not empty the
+ *     state may miss changes
+ * @param objectsRead objects read from the repository before selection
+ * @param namespacesCreated target namespaces the restore created (or, in a dry run, would create)
+ *     because restored objects go there and they did not exist
+ * @param outcomes one per selected object, in the order they were restored
+ */
+public record ResourceRestoreReport(
+    String source,
+    String snapshotId,
+    long changesApplied,
+    List<ChangeLog.Gap> gaps,
+    long objectsRead,
+    boolean dryRun,
+    List<String> namespacesCreated,
+    List<Outcome> outcomes,
+    Duration duration) {
+
+  /** What happened to one object. In a dry run: what would happen. */
+  public enum Action {
+    /** Created in the target. */
+    CREATE,
+    /** Existed; a JSON merge patch of the restored object was applied (conflict policy UPDATE). */
+    UPDATE,
+    /** Existed and already held what would be restored. */
+    UNCHANGED,
+    /** Not restored, on purpose: exists (conflict policy SKIP), or a controller recreates it. */
+    SKIP,
+    /** Refused by the API server, not served by the target, or its payload could not be unsealed. */
+    FAIL
+  }
+
+  /**
+   * @param group API group, empty for the core group
+   * @param namespace the source namespace (null for cluster-scoped objects)
+   * @param targetNamespace where it went (after namespace mapping)
+   * @param reason why it was skipped or failed; null otherwise
+   */
+  public record Outcome(Action action, String group, String version, String kind, String namespace, String name,
+      String targetNamespace, String reason) {
+
+    /** {@code Deployment shop/web}, {@code Namespace shop}: how logs and evidence name an object. */
+    public String describe() {
+      return kind + (group.isEmpty() ? "" : "." + group) + " " + (namespace == null ? "" : namespace + "/") + name;
+    }
+  }
+
+  public ResourceRestoreReport {
+    gaps = List.copyOf(gaps);
+    namespacesCreated = List.copyOf(namespacesCreated);
+    outcomes = List.copyOf(outcomes);
+  }
+
+  public Map<Action, Long> counts() {
+    Map<Action, Long> counts = new EnumMap<>(Action.class);
+    for (Action a : Action.values()) {
+      counts.put(a, 0L);
+    }
+    outcomes.forEach(o -> counts.merge(o.action(), 1L, Long::sum));
+    return counts;
+  }
+
+  public long created() {
+    return count(Action.CREATE);
+  }
+
+  public long updated() {
+    return count(Action.UPDATE);
+  }
+
+  public long unchanged() {
+    return count(Action.UNCHANGED);
+  }
+
+  public long skipped() {
+    return count(Action.SKIP);
+  }
+
+  public long failed() {
+    return count(Action.FAIL);
+  }
+
+  public List<Outcome> failures() {
+    return outcomes.stream().filter(o -> o.action() == Action.FAIL).toList();
+  }
+
+  /** Objects the API server accepted (created or updated) per second of the whole restore. */
+  public double objectsPerSecond() {
+    double seconds = duration.toNanos() / 1e9;
+    return seconds <= 0 ? 0 : (created() + updated()) / seconds;
+  }
+
+  /** Nothing failed. */
+  public boolean succeeded() {
+    return failed() == 0;
+  }
+
+  private long count(Action action) {
+    return outcomes.stream().filter(o -> o.action() == action).count();
+  }
+}

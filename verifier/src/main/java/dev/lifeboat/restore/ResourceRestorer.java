@@ -1,0 +1,324 @@
+package dev.lifeboat.restore;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifeboat.crypto.FieldSealer;
+import dev.lifeboat.repository.resources.ResourceDocument;
+import dev.lifeboat.restore.ResourceRestoreReport.Action;
+import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One resource restore, start to end: read, select, skip what controllers recreate, unseal,
+ * transform, then create level by level (in parallel within a level), waiting for CRDs to be
+ * established after the level that holds them. See DESIGN.md for the rules.
+ */
+final class ResourceRestorer {
+  private static final Logger log = LoggerFactory.getLogger(ResourceRestorer.class);
+
+  private final RestoreSource source;
+  private final KubernetesClient target;
+  private final ResourceRestorePlan plan;
+  private final Progress progress;
+  private final ObjectListener listener;
+  private final TargetApi api;
+  private final TargetWrites writes;
+  private final LabelSelector selector;
+  private final RestorePriorities priorities;
+  private final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+  private final Set<String> namespacesReady = ConcurrentHashMap.newKeySet();
+  private final List<String> namespacesCreated = new CopyOnWriteArrayList<>();
+  private final Map<String, ResourceDocument> sourceNamespaces = new HashMap<>();
+  private final AtomicLong done = new AtomicLong();
+  private long total;
+
+  ResourceRestorer(RestoreSource source, KubernetesClient target, ResourceRestorePlan plan, Progress progress,
+      ObjectListener listener) {
+    this.source = source;
+    this.target = target;
+    this.plan = plan;
+    this.progress = progress;
+    this.listener = listener;
+    this.api = new TargetApi(target);
+    this.writes = new TargetWrites(target, plan.conflictPolicy(), plan.dryRun());
+    this.selector = new LabelSelector(plan.labelSelector());
+    this.priorities = new RestorePriorities(plan.priorities());
+  }
+
+  /** An object on its way: where it goes, at which level, and its body as it will be sent. */
+  private record Prepared(ResourceDocument document, ObjectNode body, String targetNamespace, int level) {}
+
+  ResourceRestoreReport run() throws InterruptedException {
+    long started = System.nanoTime();
+    ResourceReader.Read read = new ResourceReader(source).read(plan, progress);
+    api.refresh();
+    List<Prepared> prepared = prepare(read.documents());
+    total = prepared.size() + outcomes.size();
+    done.set(outcomes.size());
+    TreeMap<Integer, List<Prepared>> levels = new TreeMap<>();
+    prepared.forEach(p -> levels.computeIfAbsent(p.level(), l -> new ArrayList<>()).add(p));
+    Set<String> definedHere = definedKinds(prepared);
+    ExecutorService pool = Executors.newFixedThreadPool(plan.parallelism(), new NamedThreads("lifeboat-restore"));
+    try {
+      for (Map.Entry<Integer, List<Prepared>> level : levels.entrySet()) {
+        restoreLevel(level.getValue(), pool, definedHere);
+        List<CrdEstablishment.Definition> crds = level.getValue().stream()
+            .filter(p -> RestorePriorities.isCrd(p.document().group(), p.document().kind()))
+            .map(p -> CrdEstablishment.Definition.of(p.body())).toList();
+        if (!crds.isEmpty() && !plan.dryRun()) {
+          Map<String, CrdEstablishment.Definition> late = CrdEstablishment.await(target, api, crds, plan.crdTimeout(), progress);
+          late.values().forEach(d -> definedHere.remove(d.group() + "/" + d.kind()));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    progress.report(Progress.Update.of("restoring", done.get(), total, "objects").last());
+    ResourceRestoreReport report = new ResourceRestoreReport(plan.describeSource(), read.snapshotId(), read.changesApplied(),
+        read.gaps(), read.documents().size(), plan.dryRun(), namespacesCreated, outcomes,
+        Duration.ofNanos(System.nanoTime() - started));
+    log.info("{}restore of {}: {} read, {}; {} namespaces created, in {} ms ({} objects/s)", plan.dryRun() ? "Dry-run " : "",
+        report.source(), report.objectsRead(), report.counts(), report.namespacesCreated().size(),
+        report.duration().toMillis(), Math.round(report.objectsPerSecond()));
+    return report;
+  }
+
+  /** Selection, controller-owned objects, unsealing and transforms. Skips and failures go straight to the outcomes. */
+  private List<Prepared> prepare(List<ResourceDocument> documents) {
+    List<ResourceDocument> selected = new ArrayList<>();
+    for (ResourceDocument d : documents) {
+      if (d.object() == null) {
+        continue;
+      }
+      if (RestorePriorities.isNamespace(nz(d.group()), d.kind())) {
+        sourceNamespaces.put(d.name(), d);
+      }
+      if (selected(d)) {
+        selected.add(d);
+      }
+    }
+    Set<String> present = new HashSet<>();
+    selected.forEach(d -> present.add(ownerKey(d.namespace(), d.kind(), d.name())));
+    FieldSealer sealer = source.keys().map(FieldSealer::new).orElse(null);
+    List<Prepared> prepared = new ArrayList<>();
+    for (ResourceDocument d : selected) {
+      String targetNamespace = plan.targetNamespace(emptyToNull(d.namespace()));
+      JsonNode tree = d.objectTree();
+      String owner = controllerOwner(tree, d.namespace(), present);
+      if (owner != null) {
+        record(outcome(d, targetNamespace, Action.SKIP, "owned by " + owner + ", which is restored and recreates it"), null);
+        continue;
+      }
+      ObjectNode object = (ObjectNode) tree;
+      if (d.encryptionKeyId() != null) {
+        if (sealer == null) {
+          record(outcome(d, targetNamespace, Action.FAIL, "its payload is sealed with key '" + d.encryptionKeyId()
+              + "' and no encryption keys are configured"), null);
+          continue;
+        }
+        try {
+          object = sealer.unseal(object, d.key());
+        } catch (RuntimeException e) {
+          record(outcome(d, targetNamespace, Action.FAIL, "its payload cannot be unsealed: " + e.getMessage()), null);
+          continue;
+        }
+      }
+      String group = nz(d.group());
+      String apiVersion = group.isEmpty() ? d.version() : group + "/" + d.version();
+      ObjectNode body = ObjectTransforms.forRestore(object, apiVersion, group, d.kind(), targetNamespace, plan);
+      prepared.add(new Prepared(d, body, targetNamespace, priorities.level(group, d.kind(), plural(group, d.kind()))));
+    }
+    return prepared;
+  }
+
+  private boolean selected(ResourceDocument d) {
+    String group = nz(d.group());
+    boolean clusterScoped = d.namespace() == null || d.namespace().isEmpty();
+    if (clusterScoped) {
+      switch (plan.clusterScoped()) {
+        case NONE -> {
+          return false;
+        }
+        case DEFINITIONS -> {
+          if (!RestorePriorities.isCrd(group, d.kind())) {
+            return false;
+          }
+        }
+        default -> { }
+      }
+      // with a namespace filter, only the selected namespaces' own Namespace objects
+      if (RestorePriorities.isNamespace(group, d.kind()) && !plan.namespaces().isEmpty()
+          && !plan.namespaces().contains(d.name())) {
+        return false;
+      }
+    } else if (!plan.namespaces().isEmpty() && !plan.namespaces().contains(d.namespace())) {
+      return false;
+    }
+    if (!plan.kinds().isEmpty() && plan.kinds().stream().noneMatch(k -> KindNames.matches(k, group, d.kind(),
+        plural(group, d.kind())))) {
+      return false;
+    }
+    return selector.selectsEverything() || selector.matches(ObjectTransforms.labels(d.objectTree()));
+  }
+
+  /** {@code ReplicaSet/web-5d9f}, when a controller owner of the object is among those restored. */
+  private static String controllerOwner(JsonNode object, String namespace, Set<String> present) {
+    for (JsonNode ref : object.path("metadata").path("ownerReferences")) {
+      if (ref.path("controller").asBoolean(false)) {
+        String kind = ref.path("kind").asText();
+        String name = ref.path("name").asText();
+        if (present.contains(ownerKey(namespace, kind, name))) {
+          return kind + "/" + name;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String ownerKey(String namespace, String kind, String name) {
+    return nz(namespace) + "|" + kind + "|" + name;
+  }
+
+  /** group/kind of every custom resource kind a CRD restored here defines. */
+  private static Set<String> definedKinds(List<Prepared> prepared) {
+    Set<String> kinds = ConcurrentHashMap.newKeySet();
+    prepared.stream().filter(p -> RestorePriorities.isCrd(p.document().group(), p.document().kind()))
+        .map(p -> CrdEstablishment.Definition.of(p.body())).forEach(d -> kinds.add(d.group() + "/" + d.kind()));
+    return kinds;
+  }
+
+  private void restoreLevel(List<Prepared> level, ExecutorService pool, Set<String> definedHere) throws InterruptedException {
+    ensureNamespaces(level);
+    List<Future<?>> running = new ArrayList<>(level.size());
+    for (Prepared p : level) {
+      running.add(pool.submit(() -> restoreOne(p, definedHere)));
+    }
+    try {
+      for (Future<?> f : running) {
+        f.get();
+      }
+    } catch (ExecutionException e) {
+      running.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private void restoreOne(Prepared p, Set<String> definedHere) {
+    ResourceDocument d = p.document();
+    String group = nz(d.group());
+    java.util.Optional<TargetApi.Kind> kind = api.find(group, d.version(), d.kind());
+    Outcome outcome;
+    if (kind.isEmpty()) {
+      String apiVersion = group.isEmpty() ? d.version() : group + "/" + d.version();
+      outcome = plan.dryRun() && definedHere.contains(group + "/" + d.kind())
+          ? outcome(d, p.targetNamespace(), Action.CREATE, null)
+          : outcome(d, p.targetNamespace(), Action.FAIL, apiVersion + " " + d.kind() + " is not served by the target");
+    } else {
+      TargetWrites.Result result = writes.write(kind.get(), p.targetNamespace(), name(p), p.body());
+      outcome = outcome(d, p.targetNamespace(), result.action(), result.reason());
+    }
+    record(outcome, p.body());
+  }
+
+  private static String name(Prepared p) {
+    return p.body().path("metadata").path("name").asText();
+  }
+
+  /** Creates the target namespaces a level's objects go to, when missing (in a dry run: notes them). */
+  private void ensureNamespaces(List<Prepared> level) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    for (Prepared p : level) {
+      if (p.targetNamespace() != null && !namespacesReady.contains(p.targetNamespace())) {
+        wanted.put(p.targetNamespace(), p.document().namespace());
+      }
+      if (RestorePriorities.isNamespace(nz(p.document().group()), p.document().kind()) && !plan.dryRun()) {
+        namespacesReady.add(name(p)); // restored in this level: created below with its own labels
+      }
+    }
+    for (Map.Entry<String, String> ns : wanted.entrySet()) {
+      String name = ns.getKey();
+      if (namespacesReady.contains(name)) {
+        continue;
+      }
+      if (target.namespaces().withName(name).get() == null) {
+        if (!plan.dryRun()) {
+          Map<String, String> labels = new TreeMap<>();
+          ResourceDocument original = sourceNamespaces.get(ns.getValue());
+          if (original != null) {
+            labels.putAll(ObjectTransforms.labels(original.objectTree()));
+          }
+          labels.put("kubernetes.io/metadata.name", name);
+          labels.putAll(plan.namespaceLabels());
+          writes.createNamespace(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+              .build());
+        }
+        namespacesCreated.add(name);
+      }
+      namespacesReady.add(name);
+    }
+  }
+
+  private void record(Outcome outcome, ObjectNode sent) {
+    outcomes.add(outcome);
+    listener.handled(outcome, sent);
+    long n = done.incrementAndGet();
+    progress.report(Progress.Update.of("restoring", n, total, "objects"));
+  }
+
+  private static Outcome outcome(ResourceDocument d, String targetNamespace, Action action, String reason) {
+    return new Outcome(action, nz(d.group()), d.version(), d.kind(), emptyToNull(d.namespace()), d.name(), targetNamespace,
+        reason);
+  }
+
+  private String plural(String group, String kind) {
+    return api.anyVersion(group, kind).map(TargetApi.Kind::plural).orElse(null);
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** Daemon threads with a name and a number. */
+  static final class NamedThreads implements java.util.concurrent.ThreadFactory {
+    private final String prefix;
+    private final AtomicInteger count = new AtomicInteger();
+
+    NamedThreads(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+}

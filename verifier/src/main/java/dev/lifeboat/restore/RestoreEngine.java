@@ -1,0 +1,99 @@
+package dev.lifeboat.restore;
+
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.Manifest.FileEntry;
+import dev.lifeboat.repository.restore.FileRestorer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Restores what a repository holds: resources into a cluster, an etcd snapshot into a data
+ * directory (and, to prove it, into a scratch etcd), a volume into a directory. One engine serves
+ * the verifier and the restore commands; see DESIGN.md beside this class for what each restore
+ * does and guarantees.
+ */
+public final class RestoreEngine {
+  private final RestoreSource source;
+
+  public RestoreEngine(RestoreSource source) {
+    this.source = source;
+  }
+
+  public RestoreSource source() {
+    return source;
+  }
+
+  /**
+   * Restores the plan's objects into {@code target}.
+   *
+   * @throws RestoreDataException the repository's data is damaged or missing (names the chunk or stream)
+   * @throws dev.lifeboat.retry.RetriableFailure the target API server did not answer, or kept failing
+   */
+  public ResourceRestoreReport restoreResources(ResourceRestorePlan plan, KubernetesClient target, Progress progress)
+      throws InterruptedException {
+    return restoreResources(plan, target, progress, ObjectListener.NONE);
+  }
+
+  /** As {@link #restoreResources(ResourceRestorePlan, KubernetesClient, Progress)}, telling {@code listener} about each object. */
+  public ResourceRestoreReport restoreResources(ResourceRestorePlan plan, KubernetesClient target, Progress progress,
+      ObjectListener listener) throws InterruptedException {
+    return new ResourceRestorer(source, target, plan, progress, listener).run();
+  }
+
+  /**
+   * Reassembles an etcd snapshot, checks its SHA-256 and restores it with {@code etcdctl snapshot
+   * restore} into {@code dataDir} (which must not exist yet), as a one-member cluster.
+   */
+  public EtcdRestoreReport restoreEtcd(Manifest manifest, Path dataDir, Progress progress) throws IOException {
+    return new EtcdRestorer(source.repository()).restore(manifest, dataDir, progress);
+  }
+
+  /**
+   * Restores an etcd snapshot into {@code scratchDir}, serves it with an etcd on loopback, compares
+   * its revision and key count with the manifest, and stops it. {@code scratchDir} is left for the
+   * caller to remove.
+   */
+  public EtcdVerification verifyEtcd(Manifest manifest, Path scratchDir, Progress progress) throws IOException {
+    return new EtcdRestorer(source.repository()).verify(manifest, scratchDir, progress);
+  }
+
+  /** Whether the etcd tools a restore of etcd needs ({@code etcdctl}, and {@code etcd} to verify) are installed. */
+  public static boolean etcdToolsInstalled() {
+    return EtcdTools.installed();
+  }
+
+  /**
+   * Restores a volume snapshot's files into {@code target} (absent or empty), checking every
+   * file's SHA-256; chunks are fetched ahead on two threads.
+   */
+  public VolumeRestoreReport restoreVolume(Manifest manifest, Path target, Progress progress) throws IOException {
+    long started = System.nanoTime();
+    if (!"VOLUME".equals(manifest.kind())) {
+      throw new IllegalArgumentException("snapshot " + manifest.snapshotId() + " is a " + manifest.kind()
+          + " snapshot, not a volume");
+    }
+    List<FileEntry> files = manifest.files() == null ? List.of() : manifest.files().stream()
+        .filter(f -> FileEntry.FILE.equals(f.type()) && f.error() == null).toList();
+    long expectedBytes = files.stream().mapToLong(FileEntry::size).sum();
+    AtomicLong filesDone = new AtomicLong();
+    AtomicLong bytesDone = new AtomicLong();
+    ExecutorService fetches = Executors.newFixedThreadPool(2, new ResourceRestorer.NamedThreads("lifeboat-restore-fetch"));
+    try {
+      FileRestorer.Report report = new FileRestorer(false, fetches, FileRestorer.DEFAULT_CHUNKS_AHEAD)
+          .restore(source.repository(), manifest, target, bytes -> progress.report(Progress.Update.of("restoring",
+              filesDone.incrementAndGet(), files.size(), "files").withBytes(bytesDone.addAndGet(bytes), expectedBytes)));
+      progress.report(Progress.Update.of("restoring", filesDone.get(), files.size(), "files")
+          .withBytes(bytesDone.get(), expectedBytes).last());
+      return new VolumeRestoreReport(manifest.snapshotId(), target, files.size(), expectedBytes, report,
+          Duration.ofNanos(System.nanoTime() - started));
+    } finally {
+      fetches.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.lifeboat.restore;
+
+import dev.lifeboat.crypto.KeyRing;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.changelog.SegmentStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
+
+/**
+ * Where a restore reads: a repository (the primary or an off-region copy: same layout), its
+ * change-log segments, and the data keys that sealed Secret payloads (absent: an object with a
+ * sealed payload cannot be restored, and says so).
+ */
+public record RestoreSource(Repository repository, SegmentStore segments, Optional<KeyRing> keys) {
+
+  public static RestoreSource of(Repository repository, SegmentStore segments, KeyRing keys) {
+    return new RestoreSource(repository, segments, Optional.ofNullable(keys));
+  }
+
+  /** Opens the repository in {@code store} (its chunk index is loaded) and its segment store. */
+  public static RestoreSource open(BlobStore store, byte[] masterKey, KeyRing keys, MeterRegistry meters) {
+    Repository repository = Repository.open(store, masterKey, meters);
+    return of(repository, SegmentStore.open(repository, masterKey), keys);
+  }
+
+  /** Which store and repository this reads, for reports. */
+  public String describe() {
+    return repository.describe();
+  }
+}
