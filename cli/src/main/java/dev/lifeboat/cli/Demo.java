@@ -11,6 +11,7 @@ import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.config.SnapshotterConfig;
+import dev.lifeboat.config.VerifierConfig;
 import dev.lifeboat.config.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.embedded.Endpoints;
@@ -116,7 +117,9 @@ final class Demo implements AutoCloseable {
         Optional.of(DemoKeys.load(stack.dataDir())),
         new SnapshotterConfig(true, DemoKeys.masterKey(stack.dataDir()), Duration.ofMinutes(5), "", 2),
         // the demo snapshots often: collect garbage every 15 minutes, deleting what was planned 5 minutes before
-        new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(15), Duration.ofMinutes(5)));
+        new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(15), Duration.ofMinutes(5)),
+        // restores into scratch namespaces of the local API, scratch etcd and volumes under the data directory
+        VerifierConfig.defaults().withScratchDir(stack.dataDir().resolve("verify")));
   }
 
   /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */

@@ -46,6 +46,16 @@ public final class Field<T> {
     }, v -> true, null);
   }
 
+  /** A decimal number: {@code 0.25}, {@code 1}. */
+  public static Field<Double> number(String name, String doc) {
+    return new Field<>(name, doc, null, true, "number", node -> {
+      if (node.isNumber() || node.isTextual() && node.asText().trim().matches("-?\\d+(\\.\\d+)?")) {
+        return Double.parseDouble(node.asText().trim());
+      }
+      throw new IllegalArgumentException("expected a number");
+    }, v -> true, null);
+  }
+
   public static Field<Boolean> bool(String name, String doc) {
     return new Field<>(name, doc, null, true, "boolean", node -> {
       String text = node.asText();

@@ -22,7 +22,16 @@ public record LifeboatConfig(
     WatcherConfig watcher,
     Optional<EncryptionConfig> encryption,
     SnapshotterConfig snapshotter,
-    RetentionConfig retention) {
+    RetentionConfig retention,
+    VerifierConfig verifier) {
+
+  /** Everything but the verifier, which runs with its defaults. */
+  public LifeboatConfig(ClusterConfig cluster, KafkaConfig kafka, RegistryConfig registry, StoresConfig stores,
+      KubernetesConfig kubernetes, Optional<EtcdConfig> etcd, StatusConfig status, WatcherConfig watcher,
+      Optional<EncryptionConfig> encryption, SnapshotterConfig snapshotter, RetentionConfig retention) {
+    this(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter, retention,
+        VerifierConfig.defaults());
+  }
 
   /** The protected cluster. */
   public record ClusterConfig(String name) {
@@ -184,9 +193,20 @@ public record LifeboatConfig(
     Optional<EncryptionConfig> encryption = hasEncryption ? Optional.of(EncryptionConfig.read(encryptionSection)) : Optional.empty();
     SnapshotterConfig snapshotter = SnapshotterConfig.read(root.section("snapshotter"));
     RetentionConfig retention = RetentionConfig.read(root.section("retention"));
+    ConfigReader verifierSection = root.section("verifier");
+    VerifierConfig verifier = VerifierConfig.read(verifierSection);
+    if (verifierSection.has("enabled") && verifier.enabled()) {
+      if (snapshotter.masterKey() == null && !root.section("snapshotter").has("masterKey")) {
+        verifierSection.reportProblem("enabled", "= true needs snapshotter.masterKey (restores open the repository with it)");
+      }
+      if (stores.offsite().isEmpty()) {
+        verifierSection.reportProblem("enabled", "= true needs an off-region store under stores.offsite: the verifier"
+            + " proves the copies there");
+      }
+    }
     root.rejectUnknown(List.of());
     return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter,
-        retention);
+        retention, verifier);
   }
 
   /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
@@ -207,6 +227,7 @@ public record LifeboatConfig(
     sections.put("encryption (activeKey, keys[]: id, key)", EncryptionConfig.fields());
     sections.put("snapshotter", SnapshotterConfig.fields());
     sections.put("retention", RetentionConfig.fields());
+    sections.put("verifier", VerifierConfig.fields());
     StringBuilder out = new StringBuilder();
     sections.forEach((name, fields) -> {
       out.append(name).append(":\n");

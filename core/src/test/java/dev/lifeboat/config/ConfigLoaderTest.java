@@ -196,9 +196,52 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theVerifierSamplesAndRestoresIntoScratchTargetsAsConfigured() {
+    VerifierConfig defaults = loader.parse(VALID, "lifeboat.yaml").verifier();
+    assertThat(defaults.enabled()).isTrue();
+    assertThat(defaults.volumeFraction()).isEqualTo(0.1);
+    assertThat(defaults.namespacesPerSnapshot()).isEqualTo(3);
+    assertThat(defaults.rotationPeriod()).isEqualTo(java.time.Duration.ofDays(1));
+    assertThat(defaults.scratchContext()).isEmpty();
+    assertThat(defaults.namespacePrefix()).isEqualTo("lifeboat-verify");
+
+    VerifierConfig set = loader.parse(VALID + """
+        verifier:
+          volumeFraction: 0.25
+          namespacesPerSnapshot: 5
+          rotationPeriod: 12h
+          scratchContext: dr-scratch
+          scratchDir: /var/lib/lifeboat/verify
+        """, "lifeboat.yaml").verifier();
+    assertThat(set.volumeFraction()).isEqualTo(0.25);
+    assertThat(set.namespacesPerSnapshot()).isEqualTo(5);
+    assertThat(set.rotationPeriod()).isEqualTo(java.time.Duration.ofHours(12));
+    assertThat(set.scratchContext()).isEqualTo("dr-scratch");
+    assertThat(set.scratchDir()).isEqualTo(java.nio.file.Path.of("/var/lib/lifeboat/verify"));
+  }
+
+  @Test
+  void aBadSamplingPolicyOrAVerifierWithoutItsKeyIsNamed() {
+    assertThatThrownBy(() -> loader.parse(VALID + """
+        verifier:
+          volumeFraction: 1.5
+          scratchContext: a
+          designatedContext: b
+        """, "lifeboat.yaml"))
+        .hasMessageContaining("verifier.volumeFraction = 1.5 is invalid: valid values are a number from 0 to 1")
+        .hasMessageContaining("verifier.designatedContext is used only without a scratch cluster");
+    String withoutKey = VALID.replace("snapshotter:\n  masterKey: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        "snapshotter:\n  enabled: false\n");
+    assertThat(loader.parse(withoutKey, "lifeboat.yaml").verifier().enabled()).isTrue(); // the plugin says why it waits
+    assertThatThrownBy(() -> loader.parse(withoutKey + "verifier:\n  enabled: true\n", "lifeboat.yaml"))
+        .hasMessageContaining("verifier.enabled = true needs snapshotter.masterKey");
+  }
+
+  @Test
   void documentsEveryKey() {
     String docs = LifeboatConfig.documentation();
     assertThat(docs).contains("bootstrapServers", "replicationFactor", "stores.primary", "secretKey", "etcd", "status",
-        "csiTimeout", "csiSnapshotClass", "method", "resourcesEvery", "changelogEvery");
+        "csiTimeout", "csiSnapshotClass", "method", "resourcesEvery", "changelogEvery", "verifier", "volumeFraction",
+        "namespacesPerSnapshot", "rotationPeriod", "scratchContext", "designatedContext", "namespacePrefix", "scratchDir");
   }
 }
