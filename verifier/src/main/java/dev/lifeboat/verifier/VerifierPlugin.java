@@ -1,0 +1,132 @@
+package dev.lifeboat.verifier;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatConfig.StoreConfig;
+import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.crypto.KeyRing;
+import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.observe.Health;
+import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.blob.BlobStores;
+import dev.lifeboat.runtime.ProcessContext;
+import dev.lifeboat.runtime.WorkerDefinition;
+import dev.lifeboat.runtime.WorkerPlugin;
+import dev.lifeboat.schemas.topics.Topics;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins the verifier to a Lifeboat process: serves {@code lifeboat.replications}, proving sampled
+ * snapshots by restoring them from the off-region copy into scratch targets (a scratch cluster or
+ * scratch namespaces of the designated cluster, a scratch etcd, a scratch directory), and
+ * publishes {@code lifeboat.verifications}, audit events, the restore-proven RPO and the measured
+ * RTO. It needs the repository's master key ({@code snapshotter.masterKey}) and at least one
+ * off-region store; without them it does not start and its health says why.
+ */
+public final class VerifierPlugin implements WorkerPlugin {
+  private static final Logger log = LoggerFactory.getLogger(VerifierPlugin.class);
+
+  @Override
+  public String name() {
+    return "verifier";
+  }
+
+  @Override
+  public AutoCloseable start(ProcessContext context) {
+    LifeboatConfig config = context.config();
+    VerifierConfig settings = config.verifier();
+    if (!settings.enabled()) {
+      return () -> {};
+    }
+    String missing = config.snapshotter().masterKey() == null ? "snapshotter.masterKey is not set"
+        : config.stores().offsite().isEmpty() ? "no off-region store is configured (stores.offsite)" : null;
+    if (missing != null) {
+      log.warn("The verifier does not run: {}", missing);
+      context.health().set(VerifierMetrics.COMPONENT, Health.State.DEGRADED, "not running: " + missing
+          + "; no backup is proven by a restore");
+      return () -> context.health().remove(VerifierMetrics.COMPONENT);
+    }
+    var runtime = context.runtime();
+    var events = context.events().forSource("verifier");
+    Map<String, BlobStore> stores = new LinkedHashMap<>();
+    for (StoreConfig store : config.stores().offsite()) {
+      stores.put(store.name(), BlobStores.open(store, context.meters()));
+    }
+    KeyRing keys = config.encryption().map(KeyRing::from).orElse(null);
+    ScratchTargets scratch = scratchTargets(context, settings);
+    ProofHistory history = loadHistory(context, events.cluster());
+    VerifierMetrics metrics = new VerifierMetrics(context.meters(), context.health(), events.clock(), history);
+    VerificationHandler handler = new VerificationHandler(events.cluster(), new OffsiteCopies(stores,
+        config.snapshotter().masterKey(), keys, context.meters()), new SamplingPolicy(settings, history, events.clock()),
+        new SnapshotVerifier(scratch, settings), scratch, history, metrics, runtime.audit(), events);
+    Thread sweep = new Thread(scratch::sweep, "lifeboat-verifier-sweep"); // leftovers of a crash; may wait on the API
+    sweep.setDaemon(true);
+    sweep.start();
+    runtime.start(WorkerDefinition.of("verifier", Topics.REPLICATIONS, handler));
+    runtime.audit().component("start", "verifier", AuditOutcome.INFO).detail("stores", stores.keySet())
+        .detail("scratchCluster", scratch.describeCluster()).detail("scratchDir", settings.scratchDir())
+        .detail("volumeFraction", settings.volumeFraction())
+        .detail("namespacesPerSnapshot", settings.namespacesPerSnapshot()).publish();
+    log.info("Verifier proving copies in {} by restores into {} and {}", stores.keySet(), scratch.describeCluster(),
+        settings.scratchDir());
+    return () -> runtime.audit().component("stop", "verifier", AuditOutcome.INFO).publish();
+  }
+
+  /** The scratch cluster, or the designated one, and the scratch directory. */
+  static ScratchTargets scratchTargets(ProcessContext context, VerifierConfig settings) {
+    String kubeconfig = !settings.scratchKubeconfig().isEmpty() ? settings.scratchKubeconfig()
+        : context.config().kubernetes().kubeconfig();
+    boolean dedicated = !settings.scratchContext().isEmpty();
+    String kubeContext = dedicated ? settings.scratchContext() : settings.designatedContext();
+    Supplier<KubernetesClient> client;
+    String description;
+    if (kubeContext.isEmpty() && settings.scratchKubeconfig().isEmpty()) {
+      client = context.kubernetes();
+      description = "the protected cluster (scratch namespaces " + settings.namespacePrefix() + "-*)";
+    } else {
+      KubernetesClient[] built = new KubernetesClient[1];
+      client = () -> {
+        synchronized (built) {
+          if (built[0] == null) {
+            built[0] = connect(kubeconfig, kubeContext.isEmpty() ? null : kubeContext);
+          }
+          return built[0];
+        }
+      };
+      description = (dedicated ? "scratch cluster " : "designated cluster ") + "context "
+          + (kubeContext.isEmpty() ? "(current)" : kubeContext);
+    }
+    return new ScratchTargets(client, dedicated, description, settings.namespacePrefix(), settings.scratchDir());
+  }
+
+  private static KubernetesClient connect(String kubeconfig, String kubeContext) {
+    try {
+      Config config = kubeconfig == null || kubeconfig.isEmpty() ? Config.autoConfigure(kubeContext)
+          : Config.fromKubeconfig(kubeContext, Files.readString(Path.of(kubeconfig)), kubeconfig);
+      return new KubernetesClientBuilder().withConfig(config).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("verifier.scratchKubeconfig = " + kubeconfig + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static ProofHistory loadHistory(ProcessContext context, String cluster) {
+    try {
+      var worker = context.runtime().context();
+      return ProofHistory.load(worker.kafka(), worker.registry(), cluster);
+    } catch (RuntimeException e) {
+      log.warn("Could not read earlier verifications from {} (the rotation starts afresh): {}", Topics.VERIFICATIONS,
+          e.toString());
+      return new ProofHistory(cluster);
+    }
+  }
+}
