@@ -45,7 +45,7 @@ final class ResourceRestorer {
   private final TargetWrites writes;
   private final LabelSelector selector;
   private final RestorePriorities priorities;
-  private final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+  private final List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Set<String> namespacesReady = ConcurrentHashMap.newKeySet();
   private final List<String> namespacesCreated = new CopyOnWriteArrayList<>();
   private final Map<String, ResourceDocument> sourceNamespaces = new HashMap<>();
