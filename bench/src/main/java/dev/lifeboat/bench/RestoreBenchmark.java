@@ -101,9 +101,8 @@ public final class RestoreBenchmark {
               + "writes, admission) is slower than the mock, so the ratio is an upper bound of the gain, and the "
               + "absolute numbers say how little the engine itself costs. Best: %,.0f objects/s.%n%nWhere the time goes (JFR, "
               + "3,000 objects at 16 in flight): about half of all CPU samples are in the mock API server, most of them in "
-              + "its CRUD store, which compares every stored object's attributes on each write (`HashMap.containsValue` "
-              + "in `io.fabric8.mockwebserver.crud`), so its cost per object grows with the objects stored; the restore "
-              + "engine's own frames (reading, unsealing, transforms, requests) are about a sixth. With two cores shared "
+              + "its CRUD store's attribute matching on each write (`HashMap.containsValue` and `Attribute.equals` "
+              + "in `io.fabric8.mockwebserver.crud`); the restore engine's own frames (reading, unsealing, transforms, requests) are about a sixth. With two cores shared "
               + "by client and server, more requests in flight help only while the server has idle time.%n",
           namespaces + 1,
           namespaces * perNamespace * 3 / 10, VELERO_OBJECTS_PER_SECOND, best));
