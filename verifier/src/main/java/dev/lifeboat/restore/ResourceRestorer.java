@@ -254,8 +254,8 @@ final class ResourceRestorer {
       if (p.targetNamespace() != null && !namespacesReady.contains(p.targetNamespace())) {
         wanted.put(p.targetNamespace(), p.document().namespace());
       }
-      if (RestorePriorities.isNamespace(nz(p.document().group()), p.document().kind()) && !plan.dryRun()) {
-        namespacesReady.add(name(p)); // restored in this level: created below with its own labels
+      if (RestorePriorities.isNamespace(nz(p.document().group()), p.document().kind())) {
+        namespacesReady.add(name(p)); // restored in this level, with its own labels (its outcome says so)
       }
     }
     for (Map.Entry<String, String> ns : wanted.entrySet()) {
