@@ -108,25 +108,11 @@ final class ResourceReader {
 
   /** The manifest of a resource snapshot by id: whole-cluster snapshots first, then any target. */
   Manifest findSnapshot(String snapshotId) {
-    ManifestStore manifests = source.repository().manifests();
-    Optional<Manifest> whole = manifests.read(ManifestStore.key(ResourceSnapshots.KIND, ResourceSnapshots.WHOLE_CLUSTER,
-        snapshotId));
-    if (whole.isPresent()) {
-      return whole.get();
-    }
-    String[] found = {null};
-    String prefix = "manifests/" + ResourceSnapshots.KIND.toLowerCase(java.util.Locale.ROOT) + "/";
-    manifests.listAll(key -> {
-      if (key.startsWith(prefix) && key.endsWith("/" + snapshotId)) {
-        found[0] = key;
-      }
-    });
-    if (found[0] == null) {
-      throw new RestoreDataException("manifest " + snapshotId, "no resource snapshot " + snapshotId + " in "
-          + source.describe(), null);
-    }
-    return manifests.read(found[0]).orElseThrow(() -> new RestoreDataException("manifest " + found[0],
-        "manifest " + found[0] + " was listed but is gone from " + source.describe(), null));
+    Optional<Manifest> whole = source.repository().manifests().read(ManifestStore.key(ResourceSnapshots.KIND,
+        ResourceSnapshots.WHOLE_CLUSTER, snapshotId));
+    return whole.or(() -> source.findManifest(ResourceSnapshots.KIND, snapshotId))
+        .orElseThrow(() -> new RestoreDataException("manifest " + snapshotId, "no resource snapshot " + snapshotId + " in "
+            + source.describe(), null));
   }
 
   private void readStream(Manifest.Stream stream, java.util.function.Consumer<ResourceDocument> each) {

@@ -1,10 +1,12 @@
 package dev.lifeboat.restore;
 
 import dev.lifeboat.crypto.KeyRing;
+import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.changelog.SegmentStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -22,6 +24,21 @@ public record RestoreSource(Repository repository, SegmentStore segments, Option
   public static RestoreSource open(BlobStore store, byte[] masterKey, KeyRing keys, MeterRegistry meters) {
     Repository repository = Repository.open(store, masterKey, meters);
     return of(repository, SegmentStore.open(repository, masterKey), keys);
+  }
+
+  /**
+   * The manifest of snapshot {@code snapshotId} of {@code kind} ({@code RESOURCES}, {@code ETCD},
+   * {@code VOLUME}), whatever its target: what a restore command that names only a snapshot id needs.
+   */
+  public Optional<Manifest> findManifest(String kind, String snapshotId) {
+    String prefix = "manifests/" + kind.toLowerCase(Locale.ROOT) + "/";
+    String[] found = {null};
+    repository.manifests().listAll(key -> {
+      if (key.startsWith(prefix) && key.endsWith("/" + snapshotId)) {
+        found[0] = key;
+      }
+    });
+    return found[0] == null ? Optional.empty() : repository.manifests().read(found[0]);
   }
 
   /** Which store and repository this reads, for reports. */
