@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The single {@code lifeboat} executable. */
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, version = "lifeboat 0.1.0",
     description = "Continuous, event-driven backup and disaster recovery for Kubernetes over Kafka.",
-    subcommands = {DemoCommand.class, RunCommand.class, ConfigCommand.class, RegistryCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, ConfigCommand.class, RegistryCommand.class, RestoreCommand.class,
+        SnapshotsCommand.class, AuditCommand.class, VerifyCommand.class, CancelCommand.class})
 public final class LifeboatCli {
 
   public static void main(String[] args) {
@@ -16,6 +17,7 @@ public final class LifeboatCli {
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new LifeboatCli());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
         commandLine.getErr().println(e.getMessage());
