@@ -4,9 +4,13 @@ import dev.lifeboat.cli.client.AuditFollower;
 import dev.lifeboat.cli.client.AuditLines;
 import dev.lifeboat.cli.client.ExitCodes;
 import dev.lifeboat.cli.client.TimeArgument;
+import dev.lifeboat.events.v1.AuditEvent;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,17 +56,34 @@ final class AuditCommand {
         throw new CommandLine.ParameterException(spec.commandLine(), "--since: " + e.getMessage());
       }
       PrintWriter out = spec.commandLine().getOut();
+      List<AuditEvent> past = new ArrayList<>();
       try (AuditFollower follower = AuditFollower.since(client.connection(), from)) {
+        // what is on the topic now, in time order across its partitions; then, with --follow, as it comes
         follower.follow(event -> {
-          if ((correlationId == null || correlationId.equals(event.getHeader().getCorrelationId()))
-              && (action == null || event.getAction().startsWith(action))) {
-            out.println(AuditLines.format(event, correlationId == null));
-            out.flush();
+          if (matches(event)) {
+            past.add(event);
           }
           return true;
-        }, null, !follow);
+        }, null, true);
+        past.sort(Comparator.comparing(e -> e.getHeader().getTime()));
+        past.forEach(e -> out.println(AuditLines.format(e, correlationId == null)));
+        out.flush();
+        if (follow) {
+          follower.follow(event -> {
+            if (matches(event)) {
+              out.println(AuditLines.format(event, correlationId == null));
+              out.flush();
+            }
+            return true;
+          }, null, false);
+        }
       }
       return ExitCodes.OK;
+    }
+
+    private boolean matches(AuditEvent event) {
+      return (correlationId == null || correlationId.equals(event.getHeader().getCorrelationId()))
+          && (action == null || event.getAction().startsWith(action));
     }
   }
 }

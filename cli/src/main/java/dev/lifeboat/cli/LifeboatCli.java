@@ -1,6 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.schemas.serde.TrustedContract;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,6 +17,7 @@ public final class LifeboatCli {
   }
 
   static CommandLine commandLine() {
+    TrustedContract.ensure(); // client commands build contract records before any serde is loaded
     CommandLine cli = new CommandLine(new LifeboatCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -57,17 +57,22 @@ public final class AuditFollower implements AutoCloseable {
   /**
    * Hands every event to {@code each} until it returns false, the deadline passes (null: never), or,
    * with {@code untilEndAtStart}, everything that was on the topic when this follower was made has
-   * been read.
+   * been read (the same follower may then go on from there).
    *
    * @return true when {@code each} ended it
    */
   public boolean follow(Predicate<AuditEvent> each, Instant deadline, boolean untilEndAtStart) {
+    consumer.resume(consumer.paused());
     while (deadline == null || Instant.now().isBefore(deadline)) {
       if (untilEndAtStart && partitions.stream().allMatch(p -> consumer.position(p) >= endAtStart.get(p))) {
         return false;
       }
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-        if (untilEndAtStart && r.offset() >= endAtStart.get(new TopicPartition(r.topic(), r.partition()))) {
+        TopicPartition partition = new TopicPartition(r.topic(), r.partition());
+        if (untilEndAtStart && r.offset() >= endAtStart.get(partition)) {
+          // leave it for a later follow: back to the end as it was, and wait there
+          consumer.seek(partition, endAtStart.get(partition));
+          consumer.pause(List.of(partition));
           continue;
         }
         Object value;

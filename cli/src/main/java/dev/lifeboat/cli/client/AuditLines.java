@@ -32,7 +32,7 @@ public final class AuditLines {
     }
     if (!e.getDetails().isEmpty()) {
       StringJoiner details = new StringJoiner(" ", "  (", ")");
-      e.getDetails().forEach((k, v) -> details.add(k + "=" + v));
+      new java.util.TreeMap<>(e.getDetails()).forEach((k, v) -> details.add(k + "=" + v));
       line.append(details);
     }
     return line.toString();

@@ -47,9 +47,10 @@ final class CommandJobs {
 
   CommandJob restore(ValidatedRestore restore) {
     Map<String, String> start = new LinkedHashMap<>();
-    start.put("source", restore.source().describe());
     start.put("targetCluster", restore.targetCluster());
-    start.put("dryRun", Boolean.toString(restore.dryRun()));
+    if (restore.dryRun()) {
+      start.put("dryRun", "true");
+    }
     return execution -> execution.runBlocking(start,
         () -> restores.restore(restore, execution, execution.token()).toOutcome());
   }

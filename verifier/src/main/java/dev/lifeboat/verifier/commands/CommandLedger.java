@@ -73,12 +73,15 @@ final class CommandLedger {
     long read = 0;
     Map<String, Object> props = kafka.consumerProperties("lifeboat-commands-ledger-" + UUID.randomUUID());
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+    Instant oldest;
+    try (KafkaConsumer<byte[], byte[]> commands = new KafkaConsumer<>(props)) {
+      oldest = oldestRecord(commands, commandsTopic, timeout);
+    }
+    if (oldest == null) {
+      log.info("No commands on {}: nothing to remember", commandsTopic);
+      return new Rebuilt(ledger, List.of(), 0);
+    }
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      Instant oldest = oldestRecord(consumer, commandsTopic, timeout);
-      if (oldest == null) {
-        log.info("No commands on {}: nothing to remember", commandsTopic);
-        return new Rebuilt(ledger, List.of(), 0);
-      }
       List<TopicPartition> partitions = consumer.partitionsFor(Topics.AUDIT, timeout).stream()
           .map(p -> new TopicPartition(Topics.AUDIT, p.partition())).toList();
       consumer.assign(partitions);
@@ -121,6 +124,7 @@ final class CommandLedger {
   private static Instant oldestRecord(KafkaConsumer<byte[], byte[]> consumer, String topic, Duration timeout) {
     List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
         .map(p -> new TopicPartition(topic, p.partition())).toList();
+    consumer.assign(partitions);
     Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
     List<TopicPartition> nonEmpty = partitions.stream().filter(p -> begin.get(p) < end.get(p)).toList();
@@ -138,7 +142,6 @@ final class CommandLedger {
         consumer.pause(List.of(p));
       }
     }
-    consumer.unsubscribe();
     if (first.size() < nonEmpty.size()) {
       // a transaction marker or compacted gap: read the whole retention to be safe
       return Instant.EPOCH.plus(CLOCK_MARGIN);

@@ -171,7 +171,6 @@ final class CommandValidator implements AutoCloseable {
   private static Map<String, String> details(ValidatedRestore v) {
     Map<String, String> details = new LinkedHashMap<>();
     details.put(CommandAudit.DETAIL_KIND, v.kind().name());
-    details.put("source", v.source().describe());
     if (v.source() instanceof ValidatedRestore.Snapshot s) {
       details.put(CommandAudit.DETAIL_SNAPSHOT_ID, s.snapshotId());
     }

@@ -83,7 +83,7 @@ final class RestoreValidator {
       if (!targetsSeen.add(to)) {
         problems.add("two namespaces are mapped onto " + to);
       }
-      if (r.getNamespaceMapping().containsKey(to)) {
+      if (!from.equals(to) && r.getNamespaceMapping().containsKey(to)) {
         problems.add("namespace " + to + " is both mapped onto and mapped elsewhere");
       }
     });
@@ -145,7 +145,7 @@ final class RestoreValidator {
     if (data.repository().isEmpty()) {
       return Checked.rejected("there is nothing to restore yet: the repository does not exist (no snapshot was taken)");
     }
-    Instant now = clock.instant();
+    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     ValidatedRestore.Source source;
     if (r.getSnapshotId() != null) {
       Optional<Found> found = data.snapshot(r.getSnapshotId());
