@@ -13,11 +13,20 @@ public final class RepositoryRestoreService implements RestoreService {
   private final RestoreService resourceDryRun;
   private final RestoreService resources;
 
-  /** @param resources restores resources into the target cluster (not dry runs) */
+  /**
+   * Resource dry runs read the repository only ({@link ResourceDryRun}).
+   *
+   * @param resources restores resources into the target cluster
+   */
   public RepositoryRestoreService(RestoreData data, RestoreService resources) {
+    this(data, resources, new ResourceDryRun(data));
+  }
+
+  /** @param resourceDryRuns answers dry runs of resource restores (an engine that reads the target, too) */
+  public RepositoryRestoreService(RestoreData data, RestoreService resources, RestoreService resourceDryRuns) {
     this.volumes = new VolumeRestore(data);
     this.etcd = new EtcdFileRestore(data);
-    this.resourceDryRun = new ResourceDryRun(data);
+    this.resourceDryRun = resourceDryRuns;
     this.resources = resources;
   }
 
