@@ -33,12 +33,15 @@ final class CommandHandler implements RecordHandler<Command> {
   private final CommandValidator validator;
   private final CommandRunner runner;
   private final AuditPublisher audit;
+  private final CommandMetrics metrics;
 
-  CommandHandler(CommandLedger ledger, CommandValidator validator, CommandRunner runner, AuditPublisher audit) {
+  CommandHandler(CommandLedger ledger, CommandValidator validator, CommandRunner runner, AuditPublisher audit,
+      CommandMetrics metrics) {
     this.ledger = ledger;
     this.validator = validator;
     this.runner = runner;
     this.audit = audit;
+    this.metrics = metrics;
   }
 
   @Override
@@ -59,6 +62,7 @@ final class CommandHandler implements RecordHandler<Command> {
             .reason(CommandAudit.REASON_DUPLICATE + " (it is " + (ledger.state(id) == CommandLedger.State.DONE
                 ? "finished" : "running") + ")")
             .detail(CommandAudit.DETAIL_RECORD, record.position()).publish();
+        metrics.answered(action, AuditOutcome.INFO);
         return;
       }
       Decision decision = validId ? validator.validate(command)
@@ -71,6 +75,7 @@ final class CommandHandler implements RecordHandler<Command> {
         if (validId) {
           ledger.done(id);
         }
+        metrics.answered(action, AuditOutcome.REJECTED);
         return;
       }
       Accepted accepted = (Accepted) decision;
@@ -79,6 +84,7 @@ final class CommandHandler implements RecordHandler<Command> {
       accepted.details().forEach(event::detail);
       await(event.detail(CommandAudit.DETAIL_REQUESTED_BY, actor).detail(CommandAudit.DETAIL_RECORD, record.position())
           .publish());
+      metrics.answered(action, AuditOutcome.ACCEPTED);
       runner.run(run);
     } finally {
       MDC.remove("commandId");

@@ -36,7 +36,7 @@ final class CommandRunner implements AutoCloseable {
 
   /** A command in progress. {@code finished} completes with its outcome once its finished event is out. */
   record Running(AcceptedCommand command, CancellationToken token, CompletableFuture<CommandOutcome> finished,
-      AtomicBoolean reported) {}
+      AtomicBoolean reported, long startedNanos) {}
 
   private final AuditPublisher audit;
   private final CommandLedger ledger;
@@ -44,6 +44,7 @@ final class CommandRunner implements AutoCloseable {
   private final Duration progressEvery;
   private final ExecutorService work;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
+  private CommandMetrics metrics;
   private volatile boolean closed;
 
   CommandRunner(AuditPublisher audit, CommandLedger ledger, int threads, Duration progressEvery, Clock clock) {
@@ -59,10 +60,14 @@ final class CommandRunner implements AutoCloseable {
     });
   }
 
+  void metrics(CommandMetrics value) {
+    this.metrics = value;
+  }
+
   /** Starts an accepted command; its finished event follows when its work ends, however it ends. */
   Running run(AcceptedCommand command) {
     CancellationToken token = new CancellationToken();
-    Running r = new Running(command, token, new CompletableFuture<>(), new AtomicBoolean());
+    Running r = new Running(command, token, new CompletableFuture<>(), new AtomicBoolean(), System.nanoTime());
     running.put(command.commandId(), r);
     ledger.running(command.commandId());
     if (closed) {
@@ -115,6 +120,9 @@ final class CommandRunner implements AutoCloseable {
     }
     ledger.done(command.commandId());
     running.remove(command.commandId());
+    if (metrics != null) {
+      metrics.finished(command.action(), result.outcome(), Duration.ofNanos(System.nanoTime() - r.startedNanos()));
+    }
     r.finished().complete(result);
   }
 

@@ -29,14 +29,21 @@ public final class CommandsWorker implements AutoCloseable {
   private final CommandValidator validator;
   private final OutcomeTracker tracker;
   private final TargetClusters targets;
+  private final CommandMetrics metrics;
 
   private CommandsWorker(Worker<Command> worker, CommandRunner runner, CommandValidator validator, OutcomeTracker tracker,
-      TargetClusters targets) {
+      TargetClusters targets, CommandMetrics metrics) {
     this.worker = worker;
     this.runner = runner;
     this.validator = validator;
     this.tracker = tracker;
     this.targets = targets;
+    this.metrics = metrics;
+  }
+
+  /** How many answers of this outcome commands of this action got ({@code lifeboat_commands_total}). */
+  public double answers(String action, AuditOutcome outcome) {
+    return metrics.count(action, outcome);
   }
 
   /**
@@ -66,14 +73,16 @@ public final class CommandsWorker implements AutoCloseable {
     OutcomeTracker tracker = new OutcomeTracker(context.kafka(), context.deserializer(),
         List.of(settings.snapshotsTopic(), settings.verificationsTopic(), Topics.AUDIT));
     CommandRunner runner = new CommandRunner(audit, ledger, settings.restoreThreads(), settings.progressEvery(), events.clock());
+    CommandMetrics metrics = new CommandMetrics(context.meters(), runner::runningCount);
+    runner.metrics(metrics);
     CommandJobs jobs = new CommandJobs(context, events, audit, tracker, restores, settings);
     CommandValidator validator = new CommandValidator(data, targets, ledger, runner, jobs, settings.dataTimeout(),
         events.clock());
     Worker<Command> worker = runtime.start(WorkerDefinition.of(NAME, settings.commandsTopic(),
-        new CommandHandler(ledger, validator, runner, audit)));
+        new CommandHandler(ledger, validator, runner, audit, metrics)));
     log.info("Commands worker serving {} ({} commands remembered, {} reported interrupted)", settings.commandsTopic(),
         ledger.size(), rebuilt.unfinished().size());
-    return new CommandsWorker(worker, runner, validator, tracker, targets);
+    return new CommandsWorker(worker, runner, validator, tracker, targets, metrics);
   }
 
   /** Commands running now. */

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.MDC;
 
 /**
  * What a running command is given: its id, its cancellation token, a progress reporter that writes
@@ -60,14 +61,17 @@ final class Execution implements Progress {
    */
   CompletableFuture<CommandOutcome> runBlocking(Map<String, String> startDetails, Callable<CommandOutcome> body) {
     return CompletableFuture.supplyAsync(() -> {
-      token.throwIfCancelled();
-      started(startDetails);
+      MDC.put("commandId", command.commandId());
       try {
+        token.throwIfCancelled();
+        started(startDetails);
         return body.call();
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
         throw new CompletionException(e);
+      } finally {
+        MDC.remove("commandId");
       }
     }, work);
   }

@@ -291,6 +291,9 @@ class CommandsIT {
     assertThat(events.stream().filter(e -> e.getOutcome() == AuditOutcome.INFO))
         .allSatisfy(e -> assertThat(e.getReason()).contains(CommandAudit.REASON_DUPLICATE));
     assertThat(audit.of(marker).stream().filter(e -> e.getOutcome() == AuditOutcome.ACCEPTED)).hasSize(1);
+    // the restarted worker counts what it answered: two duplicates, one new command
+    assertThat(worker.answers(CommandAudit.RESTORE, AuditOutcome.INFO)).isEqualTo(2);
+    assertThat(worker.answers(CommandAudit.RESTORE, AuditOutcome.ACCEPTED)).isEqualTo(1);
   }
 
   @Test
