@@ -14,6 +14,8 @@ import picocli.CommandLine.Option;
 
 /** Sends a command and, with --wait, follows its audit events until it finishes. */
 final class CommandFollowing {
+  private static final Duration NO_ANSWER_HINT = Duration.ofSeconds(30);
+
   @Option(names = "--wait", description = "Follow the command until it finishes (a progress bar on a terminal) and exit with its outcome.")
   boolean wait;
 
@@ -38,17 +40,29 @@ final class CommandFollowing {
       out.flush();
       CommandProgress progress = new CommandProgress(out, CommandProgress.stdoutIsTerminal());
       AuditOutcome[] terminal = {null};
-      follower.follow(event -> {
+      boolean[] answered = {false};
+      java.util.function.Predicate<dev.lifeboat.events.v1.AuditEvent> each = event -> {
         if (!id.equals(event.getHeader().getCorrelationId())) {
           return true;
         }
+        answered[0] = true;
         progress.show(event);
         if (CommandAudit.isCommandEvent(event) && CommandAudit.isTerminal(event.getOutcome())) {
           terminal[0] = event.getOutcome();
           return false;
         }
         return true;
-      }, Instant.now().plus(timeout), false);
+      };
+      Instant deadline = Instant.now().plus(timeout);
+      Instant hint = Instant.now().plus(NO_ANSWER_HINT);
+      if (hint.isBefore(deadline) && !follower.follow(each, hint, false) && !answered[0]) {
+        out.println("No answer after " + NO_ANSWER_HINT.toSeconds() + " s: is a Lifeboat process with the commands worker"
+            + " running (lifeboat demo, lifeboat run)? Still waiting.");
+        out.flush();
+      }
+      if (terminal[0] == null) {
+        follower.follow(each, deadline, false);
+      }
       progress.finish();
       if (terminal[0] == null) {
         out.println("Gave up waiting after " + timeout + "; the command may still finish: lifeboat audit tail --follow"

@@ -92,10 +92,13 @@ class ClientCommandsIT {
   }
 
   @AfterAll
-  void stop() {
+  void stop() throws Exception {
     worker.close();
     runtime.close();
     uploads.shutdownNow();
+    try (var files = Files.walk(dataDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
   }
 
   private String resourceSnapshot(Repository repository, Instant cut) throws Exception {
