@@ -1,13 +1,15 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.schemas.serde.TrustedContract;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The single {@code lifeboat} executable. */
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, version = "lifeboat 0.1.0",
     description = "Continuous, event-driven backup and disaster recovery for Kubernetes over Kafka.",
-    subcommands = {DemoCommand.class, RunCommand.class, ConfigCommand.class, RegistryCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, ConfigCommand.class, RegistryCommand.class, RestoreCommand.class,
+        SnapshotsCommand.class, AuditCommand.class, VerifyCommand.class, CancelCommand.class})
 public final class LifeboatCli {
 
   public static void main(String[] args) {
@@ -15,7 +17,9 @@ public final class LifeboatCli {
   }
 
   static CommandLine commandLine() {
+    TrustedContract.ensure(); // client commands build contract records before any serde is loaded
     CommandLine cli = new CommandLine(new LifeboatCli());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
         commandLine.getErr().println(e.getMessage());

@@ -58,6 +58,43 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param preferredPort the client port to use if it is free (e.g. 9092); 0 for any free port
    */
   public static EmbeddedKafka start(Path dataDir, int preferredPort) {
+    keepTheJvmOnFatalErrors();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(dataDir, attempt == 1 ? preferredPort : 0);
+      } catch (RuntimeException e) {
+        // a free port was taken by another process between finding it and binding it: pick new ones
+        if (attempt >= 3 || !boundFailed(e)) {
+          throw e;
+        }
+        log.warn("Kafka could not bind its ports (attempt {}): {}; trying other free ports", attempt, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Kafka calls {@code Exit.exit}/{@code Exit.halt} on fatal start-up errors, which would end the
+   * process embedding it (a test run, the demo): make them throw instead, so the caller sees the error.
+   */
+  private static void keepTheJvmOnFatalErrors() {
+    org.apache.kafka.common.utils.Exit.setExitProcedure((code, message) -> {
+      throw new IllegalStateException("the embedded Kafka broker stopped with status " + code + ": " + message);
+    });
+    org.apache.kafka.common.utils.Exit.setHaltProcedure((code, message) -> {
+      throw new IllegalStateException("the embedded Kafka broker halted with status " + code + ": " + message);
+    });
+  }
+
+  private static boolean boundFailed(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).contains("failed to bind")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static EmbeddedKafka startOnce(Path dataDir, int preferredPort) {
     long began = System.nanoTime();
     Path logDir = dataDir.resolve("data").toAbsolutePath();
     try {

@@ -90,17 +90,21 @@ public final class FastCdcChunker {
     }
     int last = from + Math.min(length, params.max());
     int normal = from + Math.min(params.avg(), last - from);
+    java.util.Objects.checkFromToIndex(from, last, data.length); // lets the JIT drop the loops' range checks
+    final long[] gear = GEAR;
+    final long small = maskSmall;
+    final long large = maskLarge;
     long hash = 0;
     int i = from + params.min();
     for (; i < normal; i++) {
-      hash = (hash << 1) + GEAR[data[i] & 0xff];
-      if ((hash & maskSmall) == 0) {
+      hash = (hash << 1) + gear[data[i] & 0xff];
+      if ((hash & small) == 0) {
         return i + 1 - from;
       }
     }
     for (; i < last; i++) {
-      hash = (hash << 1) + GEAR[data[i] & 0xff];
-      if ((hash & maskLarge) == 0) {
+      hash = (hash << 1) + gear[data[i] & 0xff];
+      if ((hash & large) == 0) {
         return i + 1 - from;
       }
     }

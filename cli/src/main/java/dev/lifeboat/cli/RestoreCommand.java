@@ -1,0 +1,91 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.cli.client.ExitCodes;
+import dev.lifeboat.cli.client.TimeArgument;
+import dev.lifeboat.commands.v1.Restore;
+import dev.lifeboat.events.v1.ConflictPolicy;
+import dev.lifeboat.events.v1.SnapshotKind;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "restore", mixinStandardHelpOptions = true,
+    description = {"Asks Lifeboat to restore: sends a Restore command to lifeboat.commands.",
+        "Resources come from a snapshot (--snapshot), the state at an instant (--at), or, with neither, the latest",
+        "data there is. They go to the protected cluster (in the demo: the demo's own) unless --target-cluster names",
+        "another context of Lifeboat's kubeconfig. With --wait the command is followed until it finishes."},
+    footer = ExitCodes.DESCRIPTION)
+final class RestoreCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  ClientOptions client;
+
+  @Mixin
+  CommandFollowing following;
+
+  @Option(names = "--snapshot", paramLabel = "ID", description = "The snapshot to restore.")
+  String snapshot;
+
+  @Option(names = "--at", paramLabel = "TIME", description = "Restore the state at this instant: ISO-8601 (2026-01-01T12:00:00Z) or a time ago (15m, 2h, 7d).")
+  String at;
+
+  @Option(names = {"-n", "--namespace"}, paramLabel = "NS", split = ",", description = "Namespace to restore (repeatable); none: every namespace.")
+  List<String> namespaces = new ArrayList<>();
+
+  @Option(names = "--map", paramLabel = "FROM=TO", description = "Restore namespace FROM into namespace TO (repeatable).")
+  Map<String, String> mapping = new LinkedHashMap<>();
+
+  @Option(names = "--kind", defaultValue = "RESOURCES", paramLabel = "KIND", description = "What to restore: resources, etcd or volume (default: resources).")
+  SnapshotKind kind;
+
+  @Option(names = "--only-kinds", paramLabel = "KINDS", split = ",", description = "Only these object kinds, kubectl names (Deployment, configmaps, deployments.apps).")
+  List<String> kinds = new ArrayList<>();
+
+  @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "Only objects whose labels match (app=web,tier!=cache).")
+  String selector;
+
+  @Option(names = "--target-cluster", paramLabel = "NAME", description = "Restore into this cluster (a context of Lifeboat's kubeconfig); default: the protected cluster.")
+  String targetCluster;
+
+  @Option(names = "--target-path", paramLabel = "PATH", description = "For etcd and volumes: where to write, on the machine running Lifeboat's commands worker.")
+  Path targetPath;
+
+  @Option(names = "--conflict", defaultValue = "SKIP", paramLabel = "POLICY", description = "An object that exists already: skip (default) or update it.")
+  ConflictPolicy conflict;
+
+  @Option(names = "--dry-run", description = "Say what would be restored; change nothing.")
+  boolean dryRun;
+
+  @Override
+  public Integer call() throws Exception {
+    if (snapshot != null && at != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give --snapshot or --at, not both");
+    }
+    Restore.Builder restore = Restore.newBuilder().setKind(kind).setNamespaces(namespaces).setNamespaceMapping(mapping)
+        .setKinds(kinds).setLabelSelector(selector).setTargetCluster(targetCluster).setConflictPolicy(conflict)
+        .setDryRun(dryRun).setSnapshotId(snapshot);
+    if (at != null) {
+      try {
+        restore.setAtTime(TimeArgument.parse(at, Clock.systemUTC()));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--at: " + e.getMessage());
+      }
+    }
+    if (targetPath != null) {
+      restore.setTargetPath(targetPath.toAbsolutePath().normalize().toString());
+    }
+    return following.send(client.connection(), restore.build(), spec.commandLine().getOut());
+  }
+}

@@ -1,0 +1,93 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.cli.client.ExitCodes;
+import dev.lifeboat.cli.client.SnapshotCatalog;
+import dev.lifeboat.cli.client.Table;
+import dev.lifeboat.commands.v1.SnapshotNow;
+import dev.lifeboat.events.v1.SnapshotKind;
+import java.io.PrintWriter;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "snapshots", mixinStandardHelpOptions = true, description = "Lists and takes snapshots.",
+    subcommands = {SnapshotsCommand.ListSnapshots.class, SnapshotsCommand.Now.class})
+final class SnapshotsCommand {
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = {"Lists snapshots: as lifeboat.snapshots reports them (from its beginning), or, with --store, the",
+          "manifests in that store's repository (phase and size need the master key: the demo's, or snapshotter.masterKey)."})
+  static final class ListSnapshots implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--store", paramLabel = "NAME", description = "List the manifests in this store (primary, offsite, ...) instead.")
+    String store;
+
+    @Option(names = "--kind", paramLabel = "KIND", description = "Only snapshots of this kind: resources, etcd or volume.")
+    SnapshotKind kind;
+
+    @Option(names = "--target", paramLabel = "TARGET", description = "Only snapshots of this target.")
+    String target;
+
+    @Override
+    public Integer call() {
+      var connection = client.connection();
+      List<SnapshotCatalog.Row> rows = store == null ? SnapshotCatalog.fromTopic(connection)
+          : SnapshotCatalog.fromStore(connection, store);
+      Table table = new Table("ID", "KIND", "TARGET", "PHASE", "TIME (UTC)", "SIZE", "NOTE");
+      int shown = 0;
+      for (SnapshotCatalog.Row r : rows) {
+        if ((kind == null || kind.name().equals(r.kind())) && (target == null || target.equals(r.target()))) {
+          table.row(r.id(), r.kind().toLowerCase(Locale.ROOT), r.target(), r.phase() == null ? "?" : r.phase(),
+              r.time() == null ? "-" : TIME.format(r.time()), SnapshotCatalog.humanSize(r.size()), r.note());
+          shown++;
+        }
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      table.print(out);
+      out.println(shown + " snapshots" + (store == null ? " reported on lifeboat.snapshots" : " in store " + store));
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "now", mixinStandardHelpOptions = true,
+      description = {"Asks for a snapshot now: sends a SnapshotNow command to lifeboat.commands.",
+          "Takes resources (target: cluster, or a namespace) and etcd (target: etcd) snapshots."},
+      footer = ExitCodes.DESCRIPTION)
+  static final class Now implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClientOptions client;
+
+    @Mixin
+    CommandFollowing following;
+
+    @Option(names = "--kind", required = true, paramLabel = "KIND", description = "resources or etcd.")
+    SnapshotKind kind;
+
+    @Option(names = "--target", paramLabel = "TARGET", description = "What to snapshot (default: cluster for resources, etcd for etcd).")
+    String target;
+
+    @Override
+    public Integer call() throws Exception {
+      String t = target != null ? target : kind == SnapshotKind.ETCD ? "etcd" : "cluster";
+      return following.send(client.connection(), SnapshotNow.newBuilder().setKind(kind).setTarget(t).build(),
+          spec.commandLine().getOut());
+    }
+  }
+}
