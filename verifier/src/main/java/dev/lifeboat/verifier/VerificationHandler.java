@@ -2,6 +2,7 @@ package dev.lifeboat.verifier;
 
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.repository.Manifest;
@@ -16,6 +17,7 @@ import dev.lifeboat.runtime.RecordHandler;
 import dev.lifeboat.schemas.topics.Topics;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,6 +62,16 @@ final class VerificationHandler implements RecordHandler<Object> {
     this.clock = events.clock();
   }
 
+  /**
+   * What to prove: a snapshot copy in one off-region store.
+   *
+   * @param correlationId the header correlation id of the published proof: the snapshot id, or the
+   *     command id of a VerifyNow
+   * @param requested asked for by a command: proven whatever the sampling policy says of volumes
+   */
+  record Subject(String snapshotId, SnapshotKind kind, String target, String store, String manifestKey,
+      Instant completedAt, String correlationId, boolean requested) {}
+
   @Override
   public void handle(InboundRecord<Object> record, Outputs outputs) throws Exception {
     if (!(record.value() instanceof SnapshotReplicated replicated) || !cluster.equals(replicated.getHeader().getCluster())) {
@@ -77,104 +89,112 @@ final class VerificationHandler implements RecordHandler<Object> {
               + " stores " + copies.names()).build());
       return;
     }
-    MDC.put("snapshot", snapshotId);
+    verify(new Subject(snapshotId, replicated.getKind(), replicated.getTarget(), replicated.getStore(),
+        replicated.getManifestKey(), replicated.getSnapshotCompletedAt(), snapshotId, false), copy.get(), outputs);
+  }
+
+  /** Proves one snapshot copy (if sampled or requested) and publishes the result to {@code outputs}. */
+  void verify(Subject subject, RestoreSource source, Outputs outputs) throws Exception {
+    MDC.put("snapshot", subject.snapshotId());
     try {
-      verify(replicated, copy.get(), outputs);
+      prove(subject, source, outputs);
     } finally {
       MDC.remove("snapshot");
     }
   }
 
-  private void verify(SnapshotReplicated replicated, RestoreSource source, Outputs outputs) throws Exception {
-    String snapshotId = replicated.getSnapshotId();
-    String target = ProofHistory.target(replicated.getKind(), replicated.getTarget());
+  private void prove(Subject subject, RestoreSource source, Outputs outputs) throws Exception {
+    String snapshotId = subject.snapshotId();
+    String target = ProofHistory.target(subject.kind(), subject.target());
     Optional<Manifest> manifest;
     try {
-      manifest = source.repository().manifests().read(replicated.getManifestKey());
+      manifest = source.repository().manifests().read(subject.manifestKey());
     } catch (RuntimeException e) {
       if (ErrorClassifier.isRetriable(e)) {
         throw e;
       }
       manifest = Optional.empty();
-      log.warn("Manifest {} of snapshot {} cannot be read from {}: {}", replicated.getManifestKey(), snapshotId,
+      log.warn("Manifest {} of snapshot {} cannot be read from {}: {}", subject.manifestKey(), snapshotId,
           source.describe(), ErrorClassifier.describe(e));
     }
     if (manifest.isEmpty()) {
-      Checks checks = new Checks().add("manifest", false, replicated.getManifestKey(), "missing or unreadable",
-          Map.of("reason", "manifest " + replicated.getManifestKey() + " is missing from, or cannot be opened in, "
+      Checks checks = new Checks().add("manifest", false, subject.manifestKey(), "missing or unreadable",
+          Map.of("reason", "manifest " + subject.manifestKey() + " is missing from, or cannot be opened in, "
               + source.describe()));
-      publish(replicated, new SnapshotVerifier.Result(checks, "none", Duration.ZERO), target, outputs);
+      publish(subject, new SnapshotVerifier.Result(checks, "none", Duration.ZERO), target, outputs);
       return;
     }
-    Progress progress = new AuditProgress(audit, "verification." + replicated.getKind().name().toLowerCase(Locale.ROOT),
-        snapshotId, snapshotId, clock);
+    Progress progress = new AuditProgress(audit, "verification." + subject.kind().name().toLowerCase(Locale.ROOT),
+        snapshotId, subject.correlationId(), clock);
     SnapshotVerifier.Result result;
-    switch (replicated.getKind()) {
+    switch (subject.kind()) {
       case ETCD -> {
-        begin(replicated, outputs, null);
+        begin(subject, null);
         result = verifier.etcd(source, manifest.get(), progress);
       }
       case VOLUME -> {
-        if (!sampling.wantsVolume(snapshotId)) {
+        if (!subject.requested() && !sampling.wantsVolume(snapshotId)) {
           log.debug("Volume snapshot {} not sampled", snapshotId);
           return;
         }
-        begin(replicated, outputs, null);
+        begin(subject, null);
         result = verifier.volume(source, manifest.get(), progress);
       }
       case RESOURCES -> {
         List<String> candidates = manifest.get().streams().stream().map(Manifest.Stream::name)
             .filter(n -> !ResourceDocument.CLUSTER_SCOPED.equals(n) && !scratch.isScratch(n)).toList();
         List<String> chosen = sampling.namespaces(candidates);
-        begin(replicated, outputs, chosen);
+        begin(subject, chosen);
         result = verifier.resources(source, manifest.get(), chosen, progress);
       }
       default -> {
         return;
       }
     }
-    publish(replicated, result, target, outputs);
+    publish(subject, result, target, outputs);
   }
 
-  private void begin(SnapshotReplicated replicated, Outputs outputs, List<String> namespaces) {
+  private void begin(Subject subject, List<String> namespaces) {
     scratch.sweep();
-    AuditPublisher.Builder started = audit.event("verification.started", replicated.getSnapshotId(), AuditOutcome.STARTED)
-        .correlationId(replicated.getSnapshotId()).detail("kind", replicated.getKind()).detail("target",
-            replicated.getTarget()).detail("store", replicated.getStore());
+    AuditPublisher.Builder started = audit.event("verification.started", subject.snapshotId(), AuditOutcome.STARTED)
+        .correlationId(subject.correlationId()).detail("kind", subject.kind()).detail("target", subject.target())
+        .detail("store", subject.store());
     if (namespaces != null) {
       started.detail("namespaces", String.join(",", namespaces));
     }
     started.publish(); // at once, not with the outputs: it says the work began
   }
 
-  private void publish(SnapshotReplicated replicated, SnapshotVerifier.Result result, String target, Outputs outputs) {
-    String snapshotId = replicated.getSnapshotId();
+  /** Publishes a proof (with the subject's correlation id) and its audit event; metrics and health follow it. */
+  void publish(Subject subject, SnapshotVerifier.Result result, String target, Outputs outputs) {
+    String snapshotId = subject.snapshotId();
     boolean passed = result.passed();
-    SnapshotVerified verified = SnapshotVerified.newBuilder().setHeader(events.header(snapshotId))
-        .setSnapshotId(snapshotId).setKind(replicated.getKind()).setTarget(replicated.getTarget()).setPassed(passed)
-        .setStore(replicated.getStore()).setScratchTarget(result.scratchTarget()).setChecks(result.list())
-        .setSnapshotCompletedAt(replicated.getSnapshotCompletedAt()).setDurationMillis(result.duration().toMillis())
-        .build();
+    SnapshotVerified verified = SnapshotVerified.newBuilder().setHeader(events.header(subject.correlationId()))
+        .setSnapshotId(snapshotId).setKind(subject.kind()).setTarget(subject.target()).setPassed(passed)
+        .setStore(subject.store()).setScratchTarget(result.scratchTarget()).setChecks(result.list())
+        .setSnapshotCompletedAt(subject.completedAt()).setDurationMillis(result.duration().toMillis()).build();
     outputs.send(Topics.VERIFICATIONS, snapshotId, verified);
     AuditPublisher.Builder event = audit.event(passed ? "verification.passed" : "verification.failed", snapshotId,
-        passed ? AuditOutcome.SUCCEEDED : AuditOutcome.FAILED).correlationId(snapshotId)
-        .detail("kind", replicated.getKind()).detail("target", replicated.getTarget())
-        .detail("store", replicated.getStore()).detail("scratchTarget", result.scratchTarget())
-        .detail("durationMillis", result.duration().toMillis())
+        passed ? AuditOutcome.SUCCEEDED : AuditOutcome.FAILED).correlationId(subject.correlationId())
+        .detail("kind", subject.kind()).detail("target", subject.target()).detail("store", subject.store())
+        .detail("scratchTarget", result.scratchTarget()).detail("durationMillis", result.duration().toMillis())
         .detail("checks", result.list().stream().map(c -> c.getName() + "=" + (c.getPassed() ? "passed" : "FAILED"))
             .reduce((a, b) -> a + "," + b).orElse(""));
     if (!passed) {
       event.reason(result.checks().failureSummary());
     }
-    outputs.send(Topics.AUDIT, snapshotId, event.build());
+    outputs.send(Topics.AUDIT, subject.correlationId(), event.build());
+    if (subject.store().isEmpty()) {
+      return; // nothing was found to restore: no target was proven or failed
+    }
     history.record(verified, false);
     if (passed) {
       metrics.passed(target, snapshotId);
-      log.info("Snapshot {} of {} proven from store {} in {} ms", snapshotId, target, replicated.getStore(),
+      log.info("Snapshot {} of {} proven from store {} in {} ms", snapshotId, target, subject.store(),
           result.duration().toMillis());
     } else {
-      metrics.failed(target, snapshotId, replicated.getStore(), result.checks().failureSummary());
-      log.error("Snapshot {} of {} FAILED verification from store {}: {}", snapshotId, target, replicated.getStore(),
+      metrics.failed(target, snapshotId, subject.store(), result.checks().failureSummary());
+      log.error("Snapshot {} of {} FAILED verification from store {}: {}", snapshotId, target, subject.store(),
           result.checks().failureSummary());
     }
   }

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * snapshots by restoring them from the off-region copy into scratch targets (a scratch cluster or
  * scratch namespaces of the designated cluster, a scratch etcd, a scratch directory), and
  * publishes {@code lifeboat.verifications}, audit events, the restore-proven RPO and the measured
- * RTO. It needs the repository's master key ({@code snapshotter.masterKey}) and at least one
+ * RTO; and serves the verifications VerifyNow commands ask for on {@code lifeboat.audit}. It needs
+ * the repository's master key ({@code snapshotter.masterKey}) and at least one
  * off-region store; without them it does not start and its health says why.
  */
 public final class VerifierPlugin implements WorkerPlugin {
@@ -66,13 +67,16 @@ public final class VerifierPlugin implements WorkerPlugin {
     ScratchTargets scratch = scratchTargets(context, settings);
     ProofHistory history = loadHistory(context, events.cluster());
     VerifierMetrics metrics = new VerifierMetrics(context.meters(), context.health(), events.clock(), history);
-    VerificationHandler handler = new VerificationHandler(events.cluster(), new OffsiteCopies(stores,
-        config.snapshotter().masterKey(), keys, context.meters()), new SamplingPolicy(settings, history, events.clock()),
-        new SnapshotVerifier(scratch, settings), scratch, history, metrics, runtime.audit(), events);
+    OffsiteCopies copies = new OffsiteCopies(stores, config.snapshotter().masterKey(), keys, context.meters());
+    VerificationHandler handler = new VerificationHandler(events.cluster(), copies, new SamplingPolicy(settings, history,
+        events.clock()), new SnapshotVerifier(scratch, settings), scratch, history, metrics, runtime.audit(), events);
     Thread sweep = new Thread(scratch::sweep, "lifeboat-verifier-sweep"); // leftovers of a crash; may wait on the API
     sweep.setDaemon(true);
     sweep.start();
     runtime.start(WorkerDefinition.of("verifier", Topics.REPLICATIONS, handler));
+    // VerifyNow: the commands worker asks with an audit event (see VerifyRequestHandler)
+    runtime.start(WorkerDefinition.of("verifier-requests", Topics.AUDIT,
+        new VerifyRequestHandler(events.cluster(), copies, handler, events.clock())));
     runtime.audit().component("start", "verifier", AuditOutcome.INFO).detail("stores", stores.keySet())
         .detail("scratchCluster", scratch.describeCluster()).detail("scratchDir", settings.scratchDir())
         .detail("volumeFraction", settings.volumeFraction())

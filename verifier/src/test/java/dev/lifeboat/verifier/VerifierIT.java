@@ -144,6 +144,17 @@ class VerifierIT {
         .isEqualTo(proof.getDurationMillis() / 1000.0);
     assertThat(auditOf(stack, first.getSnapshotId(), "verification.passed")).isPresent();
 
+    // VerifyNow: the commands worker asks with an audit event; the answer carries the command id
+    requestVerification(stack, source, "cmd-" + first.getSnapshotId(), Map.of("snapshotId", first.getSnapshotId()));
+    requestVerification(stack, source, "cmd-unknown", Map.of("snapshotId", "20200101T000000Z-000000"));
+    SnapshotVerified onRequest = awaitAnswer(stack, "cmd-" + first.getSnapshotId());
+    assertThat(onRequest.getPassed()).as("%s", onRequest.getChecks()).isTrue();
+    assertThat(onRequest.getSnapshotId()).isEqualTo(first.getSnapshotId());
+    assertThat(onRequest.getStore()).isEqualTo("offsite");
+    SnapshotVerified unknown = awaitAnswer(stack, "cmd-unknown");
+    assertThat(unknown.getPassed()).isFalse();
+    assertThat(check(unknown, "snapshot-found").getEvidence().get("reason")).contains("20200101T000000Z-000000");
+
     // every etcd snapshot is proven too, in a scratch etcd
     if (EmbeddedEtcd.isInstalled()) {
       Manifest etcd = etcdSnapshot(stack, source);
@@ -232,6 +243,23 @@ class VerifierIT {
         .setSnapshotId(snapshotId).setKind(kind).setTarget(target).setStore("offsite").setManifestKey(manifestKey)
         .setBytesCopied(1).setObjectsCopied(1).setObjectsSkipped(0).setSnapshotCompletedAt(completedAt)
         .setLagMillis(1).setDurationMillis(1).build());
+  }
+
+  /** What the commands worker writes for a VerifyNow command. */
+  private static void requestVerification(TestStack stack, SourceCluster source, String commandId,
+      Map<String, String> details) {
+    stack.send(Topics.AUDIT, commandId, AuditEvent.newBuilder()
+        .setHeader(Header.newBuilder().setEventId(UUID.randomUUID().toString()).setTime(Instant.now())
+            .setCluster(source.cluster).setSource("commands").setCorrelationId(commandId).build())
+        .setActor("ops@example.com").setAction("verification.requested").setSubject(details.get("snapshotId"))
+        .setOutcome(AuditOutcome.INFO).setDetails(details).build());
+  }
+
+  private static SnapshotVerified awaitAnswer(TestStack stack, String commandId) {
+    return stack.read(Topics.VERIFICATIONS, SnapshotVerified.class, WAIT,
+            l -> l.stream().anyMatch(v -> commandId.equals(v.getHeader().getCorrelationId())))
+        .stream().filter(v -> commandId.equals(v.getHeader().getCorrelationId())).findFirst()
+        .orElseThrow(() -> new AssertionError("no answer to " + commandId));
   }
 
   private static SnapshotVerified awaitVerification(TestStack stack, String snapshotId) {
