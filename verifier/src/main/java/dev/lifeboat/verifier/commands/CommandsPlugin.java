@@ -35,9 +35,11 @@ public final class CommandsPlugin implements WorkerPlugin {
     }
     TargetClusters targets = new TargetClusters(cluster, context.kubernetes(),
         TargetClusters.kubeconfigOf(config.kubernetes().kubeconfig()), config.kubernetes().context());
-    // The adapter point of the resource restore engine: see DESIGN.md in this package.
-    RestoreService resources = ResourceRestoreAdapter.notInstalled();
-    RestoreService restores = data == null ? ResourceRestoreAdapter.notInstalled() : new RepositoryRestoreService(data, resources);
+    // resource restores and their dry runs go through the restore engine (see DESIGN.md in this package)
+    RestoreService resources = data == null ? ResourceRestoreAdapter.notInstalled()
+        : new EngineResourceRestore(data, targets, config.encryption().map(dev.lifeboat.crypto.KeyRing::from).orElse(null));
+    RestoreService restores = data == null ? ResourceRestoreAdapter.notInstalled()
+        : new RepositoryRestoreService(data, resources, resources);
     return CommandsWorker.start(context.runtime(), context.events(), CommandsSettings.defaults(), data, targets, restores);
   }
 }
