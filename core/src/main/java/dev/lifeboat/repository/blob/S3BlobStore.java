@@ -1,6 +1,7 @@
 package dev.lifeboat.repository.blob;
 
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
+import dev.lifeboat.config.ReplicationConfig.ObjectLock;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.ListObjectsArgs;
@@ -12,8 +13,11 @@ import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.messages.Item;
+import io.minio.messages.Retention;
+import io.minio.messages.RetentionMode;
 import java.io.InputStream;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Iterator;
 import java.util.Objects;
@@ -67,6 +71,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   private final String description;
   private final long partSize;
   private final int listPage;
+  /** Retention put on every object written, or null. */
+  private final ObjectLock objectLock;
   /**
    * The checksum sent with each upload: CRC32, which the JDK computes with hardware support. The
    * client's default, CRC32C, is computed one byte at a time and was the costliest part of an upload
@@ -81,7 +87,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    */
   public S3BlobStore(StoreConfig config) {
     this(config.name(), newClient(config), true, config.endpoint(), config.bucket(), config.prefix(), DEFAULT_PART_SIZE,
-        DEFAULT_LIST_PAGE);
+        DEFAULT_LIST_PAGE, config.replication().objectLock().orElse(null));
   }
 
   /** A store over the caller's client, which keeps its own retry and timeout settings and stays open. */
@@ -94,11 +100,21 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    * 5 MiB) and a listing page size (1 to 1000 keys per request).
    */
   public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage) {
-    this(name, client, false, null, bucket, prefix, partSize, listPage);
+    this(name, client, false, null, bucket, prefix, partSize, listPage, null);
+  }
+
+  /**
+   * As {@link #S3BlobStore(String, MinioClient, String, String, long, int)}, putting every object under
+   * {@code objectLock}'s retention (null: none).
+   */
+  public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage,
+      ObjectLock objectLock) {
+    this(name, client, false, null, bucket, prefix, partSize, listPage, objectLock);
   }
 
   private S3BlobStore(String name, MinioClient client, boolean ownsClient, String endpoint, String bucket,
-      String prefix, long partSize, int listPage) {
+      String prefix, long partSize, int listPage, ObjectLock objectLock) {
+    this.objectLock = objectLock;
     this.name = Objects.requireNonNull(name, "name");
     this.client = Objects.requireNonNull(client, "client");
     this.ownsClient = ownsClient;
@@ -144,11 +160,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       return false;
     }
     try {
-      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length).checksum(CHECKSUM)
-          .parallelUploads(PARALLEL_PARTS).build());
+      client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length).checksum(CHECKSUM)
+          .parallelUploads(PARALLEL_PARTS)).build());
       return true;
     } catch (Exception e) {
-      throw S3Failures.classify("put", key, description, e);
+      throw putFailure(key, e);
     }
   }
 
@@ -162,12 +178,36 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       return false;
     }
     try {
-      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).checksum(CHECKSUM)
-          .stream(data, length, partSizeFor(length)).parallelUploads(PARALLEL_PARTS).build());
+      client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key)).checksum(CHECKSUM)
+          .stream(data, length, partSizeFor(length)).parallelUploads(PARALLEL_PARTS)).build());
       return true;
     } catch (Exception e) {
-      throw S3Failures.classify("put", key, description, e);
+      throw putFailure(key, e);
     }
+  }
+
+  private RuntimeException putFailure(String key, Exception e) {
+    if (objectLock != null && "NotImplemented".equals(S3Failures.errorCode(e))) {
+      return new dev.lifeboat.retry.PermanentFailure("put " + key + " in " + description + ": the store does not implement"
+          + " S3 Object Lock, which this store's objectLockMode asks for (" + e.getMessage() + ")", e);
+    }
+    return S3Failures.classify("put", key, description, e);
+  }
+
+  /**
+   * Adds the store's Object Lock retention, if it has one: the object cannot be deleted or overwritten
+   * until {@code days} after this upload (compliance: by nobody; governance: only with the permission to
+   * bypass it).
+   */
+  private PutObjectArgs.Builder locked(PutObjectArgs.Builder put) {
+    if (objectLock == null) {
+      return put;
+    }
+    RetentionMode mode = switch (objectLock.mode()) {
+      case GOVERNANCE -> RetentionMode.GOVERNANCE;
+      case COMPLIANCE -> RetentionMode.COMPLIANCE;
+    };
+    return put.retention(new Retention(mode, ZonedDateTime.now(ZoneOffset.UTC).plusDays(objectLock.days())));
   }
 
   /** The configured part size, or larger if the object would otherwise need more than 10,000 parts. */

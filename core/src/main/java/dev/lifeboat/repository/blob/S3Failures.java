@@ -23,6 +23,8 @@ final class S3Failures {
       "SlowDown", "SlowDownRead", "SlowDownWrite", "Throttling", "ThrottlingException", "RequestThrottled",
       "RequestLimitExceeded", "TooManyRequests", "RequestTimeout", "RequestTimeoutException", "InternalError",
       "ServiceUnavailable", "ServerError");
+  /** S3 error codes that no retry can change, whatever their HTTP status (NotImplemented comes with a 501). */
+  private static final Set<String> PERMANENT_CODES = Set.of("NotImplemented");
   private static final Pattern RESPONSE_CODE = Pattern.compile("Response code: (\\d{3})");
 
   private S3Failures() {}
@@ -60,7 +62,7 @@ final class S3Failures {
       String message = response.errorResponse() == null ? null : response.errorResponse().message();
       String text = what + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "")
           + (message == null || message.isBlank() ? "" : ": " + message);
-      return RETRIABLE_CODES.contains(code) || isRetriableStatus(status)
+      return !PERMANENT_CODES.contains(code) && (RETRIABLE_CODES.contains(code) || isRetriableStatus(status))
           ? new RetriableFailure(text, error) : new PermanentFailure(text, error);
     }
     ServerException server = find(error, ServerException.class);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
+import dev.lifeboat.config.ReplicationConfig;
 import dev.lifeboat.embedded.EmbeddedS3;
 import dev.lifeboat.retry.PermanentFailure;
 import dev.lifeboat.retry.RetriableFailure;
@@ -82,6 +83,25 @@ class S3BlobStoreIT extends BlobStoreConformance {
         new StoreConfig("primary", server.endpoint(), bucket, uniquePrefix(), ACCESS_KEY, secretKey, null));
     opened.add(store);
     return store;
+  }
+
+  @Test
+  void aStoreWithObjectLockAsksForRetentionOnEveryPut() throws Exception {
+    try (MinioClient traced = s3.newClient()) {
+      S3BlobStore store = new S3BlobStore("offsite", traced, BUCKET, uniquePrefix(), S3BlobStore.MIN_PART_SIZE, 1000,
+          new ReplicationConfig.ObjectLock(ReplicationConfig.LockMode.COMPLIANCE, 30));
+      ByteArrayOutputStream trace = new ByteArrayOutputStream();
+      traced.traceOn(trace);
+
+      Throwable failure = catchThrowable(() -> store.putIfAbsent("locked", new byte[] {1, 2, 3}));
+      traced.traceOff();
+
+      String requests = trace.toString(StandardCharsets.UTF_8);
+      assertThat(requests).containsIgnoringCase("x-amz-object-lock-mode: COMPLIANCE")
+          .containsIgnoringCase("x-amz-object-lock-retain-until-date: ");
+      // The embedded S3 server does not implement Object Lock (501 NotImplemented): no retry can help
+      assertThat(failure).isInstanceOf(PermanentFailure.class).hasMessageContaining("does not implement S3 Object Lock");
+    }
   }
 
   @Test
