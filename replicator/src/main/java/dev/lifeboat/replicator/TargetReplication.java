@@ -71,6 +71,18 @@ public final class TargetReplication implements AutoCloseable {
         .withConsumerProperty(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) MAX_POLL_INTERVAL.toMillis());
   }
 
+  /** What one copy did: bytes and objects uploaded (each verified), and objects the store already had. */
+  public record Copied(long bytes, long objectsCopied, long objectsSkipped) {}
+
+  /**
+   * Copies one snapshot to this store now, outside any worker (tools, benchmarks): every pack and index
+   * file it lacks, the config, then the manifest, each verified.
+   */
+  public Copied copySnapshot(String manifestKey, String manifestSha256) {
+    RepositoryCopier.Result r = copier.copySnapshot(manifestKey, manifestSha256);
+    return new Copied(r.bytesCopied(), r.objectsCopied(), r.objectsSkipped());
+  }
+
   /** Seconds since the oldest event this store has not caught up with completed; 0 when caught up. */
   public double lagSeconds() {
     return status.lagSeconds();

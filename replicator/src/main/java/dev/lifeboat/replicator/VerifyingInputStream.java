@@ -21,6 +21,7 @@ final class VerifyingInputStream extends FilterInputStream {
   private final long expectedLength;
   private final String expectedSha256;
   private final MessageDigest digest = sha256();
+  private final MessageDigest md5 = digest("MD5");
   private long read;
   private volatile String damage;
 
@@ -44,6 +45,14 @@ final class VerifyingInputStream extends FilterInputStream {
     return HexFormat.of().formatHex(digest.digest());
   }
 
+  /**
+   * The MD5 (hex) of every byte read; call once the stream is exhausted. A store that received these
+   * bytes in one request reports the same as its entity tag.
+   */
+  String md5Hex() {
+    return HexFormat.of().formatHex(md5.digest());
+  }
+
   @Override
   public int read() throws IOException {
     byte[] one = new byte[1];
@@ -64,6 +73,7 @@ final class VerifyingInputStream extends FilterInputStream {
       return n;
     }
     digest.update(buffer, offset, n);
+    md5.update(buffer, offset, n);
     read += n;
     if (read > expectedLength) {
       fail("it is longer than its " + expectedLength + " bytes");
@@ -101,8 +111,12 @@ final class VerifyingInputStream extends FilterInputStream {
   }
 
   static MessageDigest sha256() {
+    return digest("SHA-256");
+  }
+
+  private static MessageDigest digest(String algorithm) {
     try {
-      return MessageDigest.getInstance("SHA-256");
+      return MessageDigest.getInstance(algorithm);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

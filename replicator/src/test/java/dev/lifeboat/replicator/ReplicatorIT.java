@@ -143,6 +143,30 @@ class ReplicatorIT {
   }
 
   @Test
+  void aCopyThatArrivesDamagedIsFoundByTheStoresChecksumRemovedAndCopiedAgain() throws Exception {
+    TestRepository primary = repository();
+    CorruptingBlobStore offsite = new CorruptingBlobStore(stack.offsiteStore(prefix), Pack.PREFIX);
+    String topic = stack.newTopic("snapshots", 1);
+    start(topic, offsite);
+    SnapshotCompleted snapshot = primary.snapshot("etcd", 3 << 20, 4);
+
+    stack.send(topic, snapshot.getSnapshotId(), snapshot);
+
+    SnapshotReplicated replicated = replicated(snapshot);
+    Map<String, Long> source = TestRepository.objects(primary.store());
+    assertThat(offsite.corrupted()).as("every pack's first upload was damaged on the way")
+        .containsExactlyInAnyOrderElementsOf(source.keySet().stream().filter(k -> k.startsWith(Pack.PREFIX)).toList());
+    for (String key : source.keySet()) {
+      assertThat(offsite.get(key)).as(key).contains(primary.store().get(key).orElseThrow());
+    }
+    // the first attempt stored the config and index file whole; the retry copied the packs again, then the manifest
+    long packs = source.keySet().stream().filter(k -> k.startsWith(Pack.PREFIX)).count();
+    assertThat(replicated.getObjectsCopied()).isEqualTo(packs + 1);
+    assertThat(replicated.getObjectsCopied() + replicated.getObjectsSkipped()).isEqualTo(source.size());
+    assertThat(TestRepository.restore(offsite, snapshot)).isEqualTo(TestRepository.restore(primary.store(), snapshot));
+  }
+
+  @Test
   void aMissingManifestOrABadRecordIsReportedAndTheReplicatorGoesOn() throws Exception {
     TestRepository primary = repository();
     BlobStore offsite = stack.offsiteStore(prefix);

@@ -57,6 +57,26 @@ public interface BlobStore {
     }
   }
 
+  /**
+   * What {@link #putNew} did.
+   *
+   * @param written false if the store already had a blob under the key (nothing was uploaded)
+   * @param etag the store's entity tag for what it wrote, when it gave one; for an object uploaded in
+   *     one request to S3 without KMS encryption, the hex MD5 of the bytes the store received
+   */
+  record Written(boolean written, String etag) {}
+
+  /**
+   * Streams a blob the caller believes absent (it keeps its own record of what the store holds), so
+   * the store need not be asked first; if one exists after all, nothing is replaced and {@code written}
+   * is false. Reports the store's entity tag, with which the caller can check what arrived. Stores
+   * that can refuse a write when the key exists (S3's {@code If-None-Match: *}) do so; by default this
+   * is {@link #putIfAbsent(String, StreamSource, long)}, without an entity tag.
+   */
+  default Written putNew(String key, StreamSource source, long length) {
+    return new Written(putIfAbsent(key, source, length), null);
+  }
+
   /** The whole blob, or empty if there is none. */
   Optional<byte[]> get(String key);
 

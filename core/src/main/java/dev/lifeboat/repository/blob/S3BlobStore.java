@@ -6,6 +6,7 @@ import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
+import io.minio.ObjectWriteResponse;
 import io.minio.Checksum;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -208,6 +210,44 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       case COMPLIANCE -> RetentionMode.COMPLIANCE;
     };
     return put.retention(new Retention(mode, ZonedDateTime.now(ZoneOffset.UTC).plusDays(objectLock.days())));
+  }
+
+  /**
+   * One conditional PUT ({@code If-None-Match: *}) instead of asking first: S3 refuses it with 412
+   * PreconditionFailed if the key exists, which answers {@code written=false}; a store that ignores the
+   * condition replaces the object with the same bytes (keys are content-addressed or unique). Objects
+   * larger than a part go up in parts, where the condition would belong on the completion, which
+   * S3-compatible servers honour unevenly: those are asked first, as by {@link #putIfAbsent}, and get
+   * no entity tag (a multipart one is no MD5 anyway).
+   */
+  @Override
+  public Written putNew(String key, StreamSource source, long length) {
+    if (length < 0) {
+      throw new IllegalArgumentException("length of " + key + " must be known and not negative, was " + length);
+    }
+    if (length > partSize) {
+      return new Written(putIfAbsent(key, source, length), null);
+    }
+    InputStream data;
+    try {
+      data = source.open();
+    } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+      throw new dev.lifeboat.retry.PermanentFailure("cannot open the source of " + key + " to store it in " + description + ": " + e, e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot open the source of " + key + " to store it in " + description, e);
+    }
+    try (InputStream in = data) {
+      ObjectWriteResponse response = client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key))
+          .headers(Map.of("If-None-Match", "*")).checksum(CHECKSUM).stream(in, length, partSizeFor(length))
+          .parallelUploads(PARALLEL_PARTS)).build());
+      String etag = response.etag();
+      return new Written(true, etag == null ? null : etag.replace("\"", ""));
+    } catch (Exception e) {
+      if ("PreconditionFailed".equals(S3Failures.errorCode(e))) {
+        return new Written(false, null);
+      }
+      throw putFailure(key, e);
+    }
   }
 
   /** The configured part size, or larger if the object would otherwise need more than 10,000 parts. */

@@ -22,7 +22,9 @@ final class S3Failures {
   private static final Set<String> RETRIABLE_CODES = Set.of(
       "SlowDown", "SlowDownRead", "SlowDownWrite", "Throttling", "ThrottlingException", "RequestThrottled",
       "RequestLimitExceeded", "TooManyRequests", "RequestTimeout", "RequestTimeoutException", "InternalError",
-      "ServiceUnavailable", "ServerError");
+      "ServiceUnavailable", "ServerError",
+      // two conditional writes of one key at once: S3 asks the loser to try again
+      "ConditionalRequestConflict");
   /** S3 error codes that no retry can change, whatever their HTTP status (NotImplemented comes with a 501). */
   private static final Set<String> PERMANENT_CODES = Set.of("NotImplemented");
   private static final Pattern RESPONSE_CODE = Pattern.compile("Response code: (\\d{3})");

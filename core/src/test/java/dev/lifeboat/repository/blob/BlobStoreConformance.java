@@ -57,6 +57,19 @@ public abstract class BlobStoreConformance {
   }
 
   @Test
+  void putNewWritesOnceAndNeverReplacesWhatIsThere() throws IOException {
+    byte[] first = random(11, 100_000);
+    byte[] second = random(12, 100_000);
+
+    assertThat(blobs.putNew("n/1", () -> new ByteArrayInputStream(first), first.length).written()).isTrue();
+    assertThat(blobs.putNew("n/1", () -> new ByteArrayInputStream(second), second.length).written()).isFalse();
+    assertThat(blobs.putNew("n/large", () -> new ByteArrayInputStream(random(13, LARGE)), LARGE).written()).isTrue();
+
+    assertThat(readAll(blobs.open("n/1"))).isEqualTo(first);
+    assertThat(readAll(blobs.open("n/large"))).isEqualTo(random(13, LARGE));
+  }
+
+  @Test
   void rangesReadPartOfABlob() {
     byte[] data = bytes("0123456789abcdef");
     assertThat(blobs.putIfAbsent("packs/01/0123", data)).isTrue();

@@ -105,6 +105,27 @@ class S3BlobStoreIT extends BlobStoreConformance {
   }
 
   @Test
+  void putNewIsOneConditionalRequestAndReportsTheMd5OfWhatArrivedAsItsEntityTag() throws Exception {
+    try (MinioClient traced = s3.newClient()) {
+      S3BlobStore store = new S3BlobStore("offsite", traced, BUCKET, uniquePrefix(), S3BlobStore.MIN_PART_SIZE, 1000);
+      byte[] data = random(21, 1 << 20);
+      ByteArrayOutputStream trace = new ByteArrayOutputStream();
+      traced.traceOn(trace);
+
+      BlobStore.Written written = store.putNew("new", () -> new ByteArrayInputStream(data), data.length);
+      BlobStore.Written again = store.putNew("new", () -> new ByteArrayInputStream(data), data.length);
+      traced.traceOff();
+
+      assertThat(written.written()).isTrue();
+      assertThat(written.etag()).isEqualTo(java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("MD5").digest(data)));
+      assertThat(again.written()).isFalse();
+      String requests = trace.toString(StandardCharsets.UTF_8);
+      assertThat(requests).doesNotContain("HEAD ").containsIgnoringCase("If-None-Match: *");
+    }
+  }
+
+  @Test
   void largeStreamsAreUploadedInParts() throws Exception {
     String prefix = uniquePrefix();
     S3BlobStore store = new S3BlobStore("primary", client, BUCKET, prefix, S3BlobStore.MIN_PART_SIZE, 1000);
