@@ -15,17 +15,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Copies one object from the source store to a target store and proves the copy. The bytes read
- * from the source must have the expected SHA-256 before the upload may complete; then what arrived
- * is checked by the store's own reckoning where it gives one (the entity tag of a one-request upload:
- * the MD5 the store computed over the bytes it received, compared with the MD5 of the bytes sent),
- * else by reading the copy back and hashing it. Streams through a 64 KiB buffer (plus the S3 client's
- * part buffer); nothing else holds the object.
+ * from the source must have the expected SHA-256 before the upload may complete. Then what arrived
+ * is checked by the store's own reckoning where it gives one: the CRC32 it computed over the bytes it
+ * received (it refuses an upload whose bytes do not match the CRC32 sent with them, and echoes it),
+ * compared with the CRC32 of the bytes whose SHA-256 was checked; a store that reports none has its
+ * copy read back and hashed. Streams through a 64 KiB buffer (plus the S3 client's part buffer);
+ * nothing else holds the object.
  */
 final class ObjectCopier {
   private static final Logger log = LoggerFactory.getLogger(ObjectCopier.class);
   private static final int BUFFER = 64 * 1024;
-  /** An entity tag that is an MD5: S3's for objects uploaded in one request (multipart ones end in -N). */
-  private static final java.util.regex.Pattern MD5 = java.util.regex.Pattern.compile("[0-9a-fA-F]{32}");
 
   private final BlobStore source;
   private final BlobStore target;
@@ -73,12 +72,12 @@ final class ObjectCopier {
     }
     VerifyingInputStream sent = reading.get();
     String expected = sha256 != null ? sha256 : sent.sha256Hex();
-    if (written.etag() != null && MD5.matcher(written.etag()).matches()) {
-      String md5 = sent.md5Hex();
-      if (written.etag().equalsIgnoreCase(md5)) {
+    if (written.crc32() != null) {
+      String crc32 = sent.crc32Base64();
+      if (written.crc32().equals(crc32)) {
         return new Outcome(true, length);
       }
-      removeDamagedCopy(key, "MD5 " + md5 + " (of the bytes sent)", "MD5 " + written.etag());
+      removeDamagedCopy(key, "CRC32 " + crc32 + " (of the bytes sent)", "CRC32 " + written.crc32() + " (the store's)");
     }
     String arrived = sha256Of(target, key);
     if (!expected.equalsIgnoreCase(arrived)) {

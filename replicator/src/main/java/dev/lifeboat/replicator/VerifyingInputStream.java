@@ -21,7 +21,7 @@ final class VerifyingInputStream extends FilterInputStream {
   private final long expectedLength;
   private final String expectedSha256;
   private final MessageDigest digest = sha256();
-  private final MessageDigest md5 = digest("MD5");
+  private final java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
   private long read;
   private volatile String damage;
 
@@ -46,11 +46,11 @@ final class VerifyingInputStream extends FilterInputStream {
   }
 
   /**
-   * The MD5 (hex) of every byte read; call once the stream is exhausted. A store that received these
-   * bytes in one request reports the same as its entity tag.
+   * The CRC32 of every byte read, as S3 writes it ({@code x-amz-checksum-crc32}: base64 of the 4 bytes,
+   * big-endian): what a store that received exactly these bytes reports.
    */
-  String md5Hex() {
-    return HexFormat.of().formatHex(md5.digest());
+  String crc32Base64() {
+    return java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(4).putInt((int) crc32.getValue()).array());
   }
 
   @Override
@@ -73,7 +73,7 @@ final class VerifyingInputStream extends FilterInputStream {
       return n;
     }
     digest.update(buffer, offset, n);
-    md5.update(buffer, offset, n);
+    crc32.update(buffer, offset, n);
     read += n;
     if (read > expectedLength) {
       fail("it is longer than its " + expectedLength + " bytes");
@@ -111,12 +111,8 @@ final class VerifyingInputStream extends FilterInputStream {
   }
 
   static MessageDigest sha256() {
-    return digest("SHA-256");
-  }
-
-  private static MessageDigest digest(String algorithm) {
     try {
-      return MessageDigest.getInstance(algorithm);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

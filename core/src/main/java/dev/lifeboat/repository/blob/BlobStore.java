@@ -63,18 +63,21 @@ public interface BlobStore {
    * @param written false if the store already had a blob under the key (nothing was uploaded)
    * @param etag the store's entity tag for what it wrote, when it gave one; for an object uploaded in
    *     one request to S3 without KMS encryption, the hex MD5 of the bytes the store received
+   * @param crc32 the CRC32 the store computed over the bytes it received (S3's {@code
+   *     x-amz-checksum-crc32}: base64 of the 4 bytes, big-endian), when it checked one; null otherwise
    */
-  record Written(boolean written, String etag) {}
+  record Written(boolean written, String etag, String crc32) {}
 
   /**
    * Streams a blob the caller believes absent (it keeps its own record of what the store holds), so
    * the store need not be asked first; if one exists after all, nothing is replaced and {@code written}
-   * is false. Reports the store's entity tag, with which the caller can check what arrived. Stores
+   * is false. Reports what the store computed over the bytes it received (its CRC32, its entity tag),
+   * with which the caller can check what arrived without reading it back. Stores
    * that can refuse a write when the key exists (S3's {@code If-None-Match: *}) do so; by default this
    * is {@link #putIfAbsent(String, StreamSource, long)}, without an entity tag.
    */
   default Written putNew(String key, StreamSource source, long length) {
-    return new Written(putIfAbsent(key, source, length), null);
+    return new Written(putIfAbsent(key, source, length), null, null);
   }
 
   /** The whole blob, or empty if there is none. */

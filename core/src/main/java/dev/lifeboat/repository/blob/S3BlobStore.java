@@ -218,7 +218,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    * condition replaces the object with the same bytes (keys are content-addressed or unique). Objects
    * larger than a part go up in parts, where the condition would belong on the completion, which
    * S3-compatible servers honour unevenly: those are asked first, as by {@link #putIfAbsent}, and get
-   * no entity tag (a multipart one is no MD5 anyway).
+   * no entity tag (a multipart one is no MD5 anyway). Every upload carries the CRC32 of its bytes
+   * ({@code x-amz-checksum-crc32}); a store that checked it against what it received says so in its
+   * answer, which is returned as {@code crc32}.
    */
   @Override
   public Written putNew(String key, StreamSource source, long length) {
@@ -226,7 +228,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       throw new IllegalArgumentException("length of " + key + " must be known and not negative, was " + length);
     }
     if (length > partSize) {
-      return new Written(putIfAbsent(key, source, length), null);
+      return new Written(putIfAbsent(key, source, length), null, null);
     }
     InputStream data;
     try {
@@ -241,10 +243,10 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
           .headers(Map.of("If-None-Match", "*")).checksum(CHECKSUM).stream(in, length, partSizeFor(length))
           .parallelUploads(PARALLEL_PARTS)).build());
       String etag = response.etag();
-      return new Written(true, etag == null ? null : etag.replace("\"", ""));
+      return new Written(true, etag == null ? null : etag.replace("\"", ""), response.headers().get("x-amz-checksum-crc32"));
     } catch (Exception e) {
       if ("PreconditionFailed".equals(S3Failures.errorCode(e))) {
-        return new Written(false, null);
+        return new Written(false, null, null);
       }
       throw putFailure(key, e);
     }

@@ -24,7 +24,9 @@ final class S3Failures {
       "RequestLimitExceeded", "TooManyRequests", "RequestTimeout", "RequestTimeoutException", "InternalError",
       "ServiceUnavailable", "ServerError",
       // two conditional writes of one key at once: S3 asks the loser to try again
-      "ConditionalRequestConflict");
+      "ConditionalRequestConflict",
+      // the bytes that arrived do not match the checksum sent with them: damaged on the way, send them again
+      "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch");
   /** S3 error codes that no retry can change, whatever their HTTP status (NotImplemented comes with a 501). */
   private static final Set<String> PERMANENT_CODES = Set.of("NotImplemented");
   private static final Pattern RESPONSE_CODE = Pattern.compile("Response code: (\\d{3})");
