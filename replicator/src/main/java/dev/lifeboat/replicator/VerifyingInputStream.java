@@ -21,7 +21,6 @@ final class VerifyingInputStream extends FilterInputStream {
   private final long expectedLength;
   private final String expectedSha256;
   private final MessageDigest digest = sha256();
-  private final java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
   private long read;
   private volatile String damage;
 
@@ -45,14 +44,6 @@ final class VerifyingInputStream extends FilterInputStream {
     return HexFormat.of().formatHex(digest.digest());
   }
 
-  /**
-   * The CRC32 of every byte read, as S3 writes it ({@code x-amz-checksum-crc32}: base64 of the 4 bytes,
-   * big-endian): what a store that received exactly these bytes reports.
-   */
-  String crc32Base64() {
-    return java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(4).putInt((int) crc32.getValue()).array());
-  }
-
   @Override
   public int read() throws IOException {
     byte[] one = new byte[1];
@@ -73,7 +64,6 @@ final class VerifyingInputStream extends FilterInputStream {
       return n;
     }
     digest.update(buffer, offset, n);
-    crc32.update(buffer, offset, n);
     read += n;
     if (read > expectedLength) {
       fail("it is longer than its " + expectedLength + " bytes");

@@ -31,9 +31,9 @@ final class CorruptingBlobStore implements BlobStore {
   }
 
   @Override
-  public Written putNew(String key, StreamSource source, long length) {
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
     if (!key.startsWith(affected) || !corrupted.add(key)) {
-      return delegate.putNew(key, source, length);
+      return delegate.putNew(key, source, length, sha256Hex);
     }
     return delegate.putNew(key, () -> new FilterInputStream(source.open()) {
       private long position;
@@ -47,7 +47,7 @@ final class CorruptingBlobStore implements BlobStore {
         position += Math.max(0, n);
         return n;
       }
-    }, length);
+    }, length, sha256Hex);
   }
 
   @Override

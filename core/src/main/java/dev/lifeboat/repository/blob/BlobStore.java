@@ -61,23 +61,23 @@ public interface BlobStore {
    * What {@link #putNew} did.
    *
    * @param written false if the store already had a blob under the key (nothing was uploaded)
-   * @param etag the store's entity tag for what it wrote, when it gave one; for an object uploaded in
-   *     one request to S3 without KMS encryption, the hex MD5 of the bytes the store received
-   * @param crc32 the CRC32 the store computed over the bytes it received (S3's {@code
-   *     x-amz-checksum-crc32}: base64 of the 4 bytes, big-endian), when it checked one; null otherwise
+   * @param checked true if the store computed the SHA-256 of the bytes it received and found the one it
+   *     was given (it refuses other bytes); false if it did not say, and the caller checks the blob itself
    */
-  record Written(boolean written, String etag, String crc32) {}
+  record Written(boolean written, boolean checked) {}
 
   /**
-   * Streams a blob the caller believes absent (it keeps its own record of what the store holds), so
-   * the store need not be asked first; if one exists after all, nothing is replaced and {@code written}
-   * is false. Reports what the store computed over the bytes it received (its CRC32, its entity tag),
-   * with which the caller can check what arrived without reading it back. Stores
-   * that can refuse a write when the key exists (S3's {@code If-None-Match: *}) do so; by default this
-   * is {@link #putIfAbsent(String, StreamSource, long)}, without an entity tag.
+   * Streams a blob the caller believes absent (it keeps its own record of what the store holds) and
+   * whose SHA-256 it knows, so that the store need not be asked first and can check what arrives. If
+   * a blob exists under the key after all, nothing is replaced and {@code written} is false. A store
+   * that can check uploads against a checksum (S3's {@code x-amz-checksum-sha256}) refuses bytes that
+   * do not hash to {@code sha256Hex} with a {@link ChecksumMismatchException}; by default this is
+   * {@link #putIfAbsent(String, StreamSource, long)}, which checks nothing.
+   *
+   * @param sha256Hex the SHA-256 of the blob's bytes, hex
    */
-  default Written putNew(String key, StreamSource source, long length) {
-    return new Written(putIfAbsent(key, source, length), null, null);
+  default Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    return new Written(putIfAbsent(key, source, length), false);
   }
 
   /** The whole blob, or empty if there is none. */

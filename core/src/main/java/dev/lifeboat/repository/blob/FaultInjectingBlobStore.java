@@ -127,8 +127,8 @@ public final class FaultInjectingBlobStore implements BlobStore {
   }
 
   @Override
-  public Written putNew(String key, StreamSource source, long length) {
-    return call(BlobOperation.PUT, key, () -> delegate.putNew(key, source, length));
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    return call(BlobOperation.PUT, key, () -> delegate.putNew(key, source, length, sha256Hex));
   }
 
   @Override

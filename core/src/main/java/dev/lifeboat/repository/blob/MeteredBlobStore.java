@@ -73,8 +73,8 @@ public final class MeteredBlobStore implements BlobStore {
   }
 
   @Override
-  public Written putNew(String key, StreamSource source, long length) {
-    Written done = timed(BlobOperation.PUT, () -> delegate.putNew(key, source, length), w -> w.written() ? OK : EXISTS);
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    Written done = timed(BlobOperation.PUT, () -> delegate.putNew(key, source, length, sha256Hex), w -> w.written() ? OK : EXISTS);
     if (done.written()) {
       written.increment(length);
     }

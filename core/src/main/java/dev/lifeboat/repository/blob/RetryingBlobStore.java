@@ -81,8 +81,8 @@ public final class RetryingBlobStore implements BlobStore {
 
   /** Retried like the {@link StreamSource} put: the source is opened afresh for every attempt. */
   @Override
-  public Written putNew(String key, StreamSource source, long length) {
-    return retry.call(what("put", key), () -> delegate.putNew(key, source, length));
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    return retry.call(what("put", key), () -> delegate.putNew(key, source, length, sha256Hex));
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
-import io.minio.ObjectWriteResponse;
 import io.minio.Checksum;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
@@ -21,7 +20,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -59,6 +57,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    */
   public static final int PARALLEL_PARTS = 2;
   private static final int MAX_PARTS = 10_000;
+  /** The largest object S3 takes in one PUT. */
+  static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
   /** Listing page size: S3's maximum. */
   public static final int DEFAULT_LIST_PAGE = 1000;
   private static final long CONNECT_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
@@ -75,6 +75,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   private final int listPage;
   /** Retention put on every object written, or null. */
   private final ObjectLock objectLock;
+  /** Streamed, checksummed PUTs for {@link #putNew}; null when this store does not know the credentials. */
+  private final S3SignedPut signedPut;
   /**
    * The checksum sent with each upload: CRC32, which the JDK computes with hardware support. The
    * client's default, CRC32C, is computed one byte at a time and was the costliest part of an upload
@@ -89,7 +91,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    */
   public S3BlobStore(StoreConfig config) {
     this(config.name(), newClient(config), true, config.endpoint(), config.bucket(), config.prefix(), DEFAULT_PART_SIZE,
-        DEFAULT_LIST_PAGE, config.replication().objectLock().orElse(null));
+        DEFAULT_LIST_PAGE, config.replication().objectLock().orElse(null), config);
   }
 
   /** A store over the caller's client, which keeps its own retry and timeout settings and stays open. */
@@ -102,7 +104,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    * 5 MiB) and a listing page size (1 to 1000 keys per request).
    */
   public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage) {
-    this(name, client, false, null, bucket, prefix, partSize, listPage, null);
+    this(name, client, false, null, bucket, prefix, partSize, listPage, null, null);
   }
 
   /**
@@ -111,11 +113,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    */
   public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage,
       ObjectLock objectLock) {
-    this(name, client, false, null, bucket, prefix, partSize, listPage, objectLock);
+    this(name, client, false, null, bucket, prefix, partSize, listPage, objectLock, null);
   }
 
   private S3BlobStore(String name, MinioClient client, boolean ownsClient, String endpoint, String bucket,
-      String prefix, long partSize, int listPage, ObjectLock objectLock) {
+      String prefix, long partSize, int listPage, ObjectLock objectLock, StoreConfig credentials) {
     this.objectLock = objectLock;
     this.name = Objects.requireNonNull(name, "name");
     this.client = Objects.requireNonNull(client, "client");
@@ -136,6 +138,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     this.base = this.prefix.isEmpty() ? "" : this.prefix + "/";
     this.description = "s3://" + bucket + "/" + this.prefix + (endpoint == null ? "" : " at " + endpoint)
         + " (store " + name + ")";
+    this.signedPut = credentials == null ? null : new S3SignedPut(credentials.endpoint(), credentials.region(), bucket,
+        credentials.accessKey(), credentials.secretKey(), objectLock, description, java.time.Clock.systemUTC());
   }
 
   private static MinioClient newClient(StoreConfig config) {
@@ -213,22 +217,19 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   }
 
   /**
-   * One conditional PUT ({@code If-None-Match: *}) instead of asking first: S3 refuses it with 412
-   * PreconditionFailed if the key exists, which answers {@code written=false}; a store that ignores the
-   * condition replaces the object with the same bytes (keys are content-addressed or unique). Objects
-   * larger than a part go up in parts, where the condition would belong on the completion, which
-   * S3-compatible servers honour unevenly: those are asked first, as by {@link #putIfAbsent}, and get
-   * no entity tag (a multipart one is no MD5 anyway). Every upload carries the CRC32 of its bytes
-   * ({@code x-amz-checksum-crc32}); a store that checked it against what it received says so in its
-   * answer, which is returned as {@code crc32}.
+   * One streamed PUT ({@link S3SignedPut}): the object's SHA-256 goes with it for the store to check,
+   * and {@code If-None-Match: *} keeps an existing object (412 answers {@code written=false}; a store
+   * that ignores the condition replaces the object with the same bytes, since keys are
+   * content-addressed or unique). Objects larger than S3's single PUT allows, and stores built over a
+   * caller's client (whose credentials this store does not know), go through {@link #putIfAbsent}.
    */
   @Override
-  public Written putNew(String key, StreamSource source, long length) {
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
     if (length < 0) {
       throw new IllegalArgumentException("length of " + key + " must be known and not negative, was " + length);
     }
-    if (length > partSize) {
-      return new Written(putIfAbsent(key, source, length), null, null);
+    if (signedPut == null || length > MAX_SINGLE_PUT || sha256Hex == null) {
+      return new Written(putIfAbsent(key, source, length), false);
     }
     InputStream data;
     try {
@@ -239,16 +240,9 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       throw new java.io.UncheckedIOException("cannot open the source of " + key + " to store it in " + description, e);
     }
     try (InputStream in = data) {
-      ObjectWriteResponse response = client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key))
-          .headers(Map.of("If-None-Match", "*")).checksum(CHECKSUM).stream(in, length, partSizeFor(length))
-          .parallelUploads(PARALLEL_PARTS)).build());
-      String etag = response.etag();
-      return new Written(true, etag == null ? null : etag.replace("\"", ""), response.headers().get("x-amz-checksum-crc32"));
-    } catch (Exception e) {
-      if ("PreconditionFailed".equals(S3Failures.errorCode(e))) {
-        return new Written(false, null, null);
-      }
-      throw putFailure(key, e);
+      return signedPut.put(key, object(key), in, length, sha256Hex);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot close the source of " + key, e);
     }
   }
 

@@ -100,6 +100,19 @@ final class S3Failures {
     return new PermanentFailure(what + ": " + error.getClass().getSimpleName() + ": " + error.getMessage(), error);
   }
 
+  /**
+   * The classified failure for an S3 error answer read directly (not through the MinIO client).
+   *
+   * @param code the S3 error code from the answer's XML, or null if it had none
+   */
+  static RuntimeException classify(String op, String key, String store, int status, String code, String message) {
+    String text = op + " " + key + " in " + store + ": " + (code == null ? "HTTP " + status : code + " (HTTP " + status + ")")
+        + (message == null || message.isBlank() ? "" : ": " + message);
+    boolean retriable = code == null ? isRetriableStatus(status)
+        : !PERMANENT_CODES.contains(code) && (RETRIABLE_CODES.contains(code) || isRetriableStatus(status));
+    return retriable ? new RetriableFailure(text) : new PermanentFailure(text);
+  }
+
   /** 5xx, 429 (too many requests) and 408 (request timeout) may pass; other statuses will not. */
   static boolean isRetriableStatus(int status) {
     return status >= 500 || status == 429 || status == 408;

@@ -105,28 +105,36 @@ class S3BlobStoreIT extends BlobStoreConformance {
   }
 
   @Test
-  void putNewIsOneConditionalRequestAndReportsWhatTheStoreComputedOverWhatArrived() throws Exception {
-    try (MinioClient traced = s3.newClient()) {
-      S3BlobStore store = new S3BlobStore("offsite", traced, BUCKET, uniquePrefix(), S3BlobStore.MIN_PART_SIZE, 1000);
-      byte[] data = random(21, 1 << 20);
-      ByteArrayOutputStream trace = new ByteArrayOutputStream();
-      traced.traceOn(trace);
+  void putNewStreamsOneRequestThatTheStoreChecksAgainstTheSha256AndNeverReplacesAnObject() throws Exception {
+    S3BlobStore store = fromConfig(s3, BUCKET, SECRET_KEY);
+    byte[] data = random(21, 3 << 20);
+    byte[] other = random(22, 3 << 20);
+    String key = "manifests/etcd/a%2Fb c/20260101T000000Z-1";
 
-      BlobStore.Written written = store.putNew("new", () -> new ByteArrayInputStream(data), data.length);
-      BlobStore.Written again = store.putNew("new", () -> new ByteArrayInputStream(data), data.length);
-      traced.traceOff();
+    BlobStore.Written written = store.putNew(key, () -> new ByteArrayInputStream(data), data.length, sha256(data));
+    BlobStore.Written again = store.putNew(key, () -> new ByteArrayInputStream(other), other.length, sha256(other));
+    Throwable refused = catchThrowable(() -> store.putNew("damaged", () -> new ByteArrayInputStream(other), other.length,
+        sha256(data)));
 
-      assertThat(written.written()).isTrue();
-      assertThat(written.etag()).isEqualTo(java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("MD5").digest(data)));
-      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-      crc.update(data);
-      assertThat(written.crc32()).as("the CRC32 the store computed over what it received")
-          .isEqualTo(java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array()));
-      assertThat(again.written()).isFalse();
-      String requests = trace.toString(StandardCharsets.UTF_8);
-      assertThat(requests).doesNotContain("HEAD ").containsIgnoringCase("If-None-Match: *");
-    }
+    assertThat(written).isEqualTo(new BlobStore.Written(true, true));
+    assertThat(again.written()).isFalse();
+    assertThat(store.get(key)).hasValueSatisfying(read -> assertThat(read).isEqualTo(data));
+    assertThat(refused).as("bytes that do not hash to the given SHA-256 are refused by the store")
+        .isInstanceOf(ChecksumMismatchException.class).hasMessageContaining("damaged").hasMessageContaining(sha256(data));
+    assertThat(store.stat("damaged")).isEmpty();
+    assertThat(catchThrowable(() -> fromConfig(s3, BUCKET, "wrong-secret").putNew("x", () -> new ByteArrayInputStream(data),
+        data.length, sha256(data)))).isInstanceOf(PermanentFailure.class).hasMessageContaining("SignatureDoesNotMatch");
+  }
+
+  @Test
+  void putNewWithObjectLockAsksForRetentionAndFailsPermanentlyWhereTheStoreHasNone() {
+    S3BlobStore store = new S3BlobStore(new StoreConfig("offsite", s3.endpoint(), BUCKET, uniquePrefix(), ACCESS_KEY, SECRET_KEY,
+        null, new ReplicationConfig(4, 0, java.util.Optional.of(new ReplicationConfig.ObjectLock(ReplicationConfig.LockMode.GOVERNANCE, 7)))));
+    opened.add(store);
+    byte[] data = random(23, 1000);
+
+    assertThat(catchThrowable(() -> store.putNew("locked", () -> new ByteArrayInputStream(data), data.length, sha256(data))))
+        .isInstanceOf(PermanentFailure.class).hasMessageContaining("does not implement S3 Object Lock");
   }
 
   @Test
