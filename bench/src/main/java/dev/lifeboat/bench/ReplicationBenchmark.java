@@ -32,8 +32,8 @@ import java.util.concurrent.Future;
  * copy} of the same objects in the same run, alternating so that neither always runs first. The
  * source holds what a repository holds: packs of 8 MiB (random bytes, named by their SHA-256), an
  * index file per 16 packs, the config and a manifest. Lifeboat copies it as the replicator does for a
- * snapshot (list, diff against the target, copy with SHA-256 checked on the way and read back from the
- * target, manifest last), timed inside the running process; rclone is timed as a whole command.
+ * snapshot (list, diff against the target, copy with the SHA-256 checked on the way and by the target
+ * store, manifest last), timed inside the running process; rclone is timed as a whole command.
  */
 public final class ReplicationBenchmark {
   private static final String KEY = "bench";
@@ -104,8 +104,8 @@ public final class ReplicationBenchmark {
               + "holds ").append(String.format("%,d", data.objects())).append(" objects, ")
           .append(String.format("%,d", data.bytes() >> 20)).append(" MiB: ").append(data.objects() - 3)
           .append(" packs of 8 MiB, their index files, the config and a manifest. Lifeboat copies them as for a snapshot"
-              + " (list, diff, copy with the SHA-256 checked on the way, every copy read back from the target and hashed, the"
-              + " manifest last), ").append(parallelism).append(" objects at a time; `rclone copy` (Debian's ").append(rcloneVersion())
+              + " (list, diff, each object streamed with its SHA-256 checked on the way and again by the target store, which"
+              + " computes it over what arrives; the manifest last), ").append(parallelism).append(" objects at a time; `rclone copy` (Debian's ").append(rcloneVersion())
           .append(") with `--transfers ").append(parallelism).append("` and its defaults (size and MD5/ETag checks). ")
           .append(rounds).append(" rounds, alternating, each to a fresh prefix, after two unreported copies that warm the JIT.\n\n")
           .append("| tool | ").append(String.join(" | ", roundHeaders(rounds))).append(" | best MB/s |\n|---|")

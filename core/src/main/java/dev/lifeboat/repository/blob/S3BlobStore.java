@@ -241,6 +241,14 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
     try (InputStream in = data) {
       return signedPut.put(key, object(key), in, length, sha256Hex);
+    } catch (S3SignedPut.SendFailure e) {
+      // A store may answer before the body is sent and close the connection: 412 because the object
+      // exists, or a refusal (credentials, bucket). Asking for the object tells which: it is there,
+      // or the refusal comes back classified, or the connection itself failed.
+      if (stat(key).isPresent()) {
+        return new Written(false, false);
+      }
+      throw e;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot close the source of " + key, e);
     }

@@ -107,8 +107,8 @@ class S3BlobStoreIT extends BlobStoreConformance {
   @Test
   void putNewStreamsOneRequestThatTheStoreChecksAgainstTheSha256AndNeverReplacesAnObject() throws Exception {
     S3BlobStore store = fromConfig(s3, BUCKET, SECRET_KEY);
-    byte[] data = random(21, 3 << 20);
-    byte[] other = random(22, 3 << 20);
+    byte[] data = random(21, 9 << 20);
+    byte[] other = random(22, 9 << 20);
     String key = "manifests/etcd/a%2Fb c/20260101T000000Z-1";
 
     BlobStore.Written written = store.putNew(key, () -> new ByteArrayInputStream(data), data.length, sha256(data));
