@@ -172,6 +172,10 @@ final class RepositoryCopier implements AutoCloseable {
     List<Future<?>> copies = new ArrayList<>(objects.size());
     List<String> vanished = java.util.Collections.synchronizedList(new ArrayList<>());
     for (BlobInfo info : objects) {
+      if (pool.isShutdown()) {
+        copies.forEach(f -> f.cancel(true));
+        throw new RetriableFailure("replication to " + store + " is stopping; the snapshot is copied on at the next start");
+      }
       copies.add(pool.submit(() -> {
         try {
           counts.add(info.key(), copier.copy(info.key(), info.size(), nameOf(info.key())));
