@@ -8,6 +8,7 @@ import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;
 import dev.lifeboat.events.v1.VolumeEventType;
@@ -101,6 +102,20 @@ class DemoIT {
       if (!endpoints.etcdEndpoints().isEmpty()) {
         assertThat(snapshots).anyMatch(c -> c.getKind() == SnapshotKind.ETCD);
       }
+
+      // the replicator copies them to the off-region store, verified, the manifest last
+      List<SnapshotReplicated> replicated = read(endpoints, Topics.REPLICATIONS, SnapshotReplicated.class,
+          l -> l.stream().anyMatch(r -> r.getStore().equals("offsite") && r.getKind() == SnapshotKind.VOLUME));
+      assertThat(replicated).anySatisfy(r -> {
+        assertThat(r.getStore()).isEqualTo("offsite");
+        assertThat(r.getKind()).isEqualTo(SnapshotKind.VOLUME);
+      });
+      try (var offsite = demo.stack().offsite().newClient()) {
+        String manifest = replicated.stream().filter(r -> r.getStore().equals("offsite")).findFirst().orElseThrow().getManifestKey();
+        assertThat(offsite.statObject(io.minio.StatObjectArgs.builder().bucket("lifeboat-offsite").object("lifeboat/" + manifest)
+            .build()).size()).isPositive();
+      }
+      assertThat(get(endpoints.statusUrl() + "/").body()).contains("replication:offsite");
 
       try (var s3 = demo.stack().primary().newClient()) {
         byte[] body = "kept".getBytes(StandardCharsets.UTF_8);

@@ -23,14 +23,24 @@ public record LifeboatConfig(
     Optional<EncryptionConfig> encryption,
     SnapshotterConfig snapshotter,
     RetentionConfig retention,
-    VerifierConfig verifier) {
+    VerifierConfig verifier,
+    ReplicatorConfig replicator) {
 
-  /** Everything but the verifier, which runs with its defaults. */
+  /** Everything but the verifier and the replicator, which run with their defaults. */
   public LifeboatConfig(ClusterConfig cluster, KafkaConfig kafka, RegistryConfig registry, StoresConfig stores,
       KubernetesConfig kubernetes, Optional<EtcdConfig> etcd, StatusConfig status, WatcherConfig watcher,
       Optional<EncryptionConfig> encryption, SnapshotterConfig snapshotter, RetentionConfig retention) {
     this(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter, retention,
-        VerifierConfig.defaults());
+        VerifierConfig.defaults(), ReplicatorConfig.defaults());
+  }
+
+  /** Everything but the replicator, which runs with its defaults. */
+  public LifeboatConfig(ClusterConfig cluster, KafkaConfig kafka, RegistryConfig registry, StoresConfig stores,
+      KubernetesConfig kubernetes, Optional<EtcdConfig> etcd, StatusConfig status, WatcherConfig watcher,
+      Optional<EncryptionConfig> encryption, SnapshotterConfig snapshotter, RetentionConfig retention,
+      VerifierConfig verifier) {
+    this(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter, retention,
+        verifier, ReplicatorConfig.defaults());
   }
 
   /** The protected cluster. */
@@ -87,8 +97,14 @@ public record LifeboatConfig(
     }
   }
 
-  /** One S3-compatible object store holding a repository. */
-  public record StoreConfig(String name, String endpoint, String bucket, String prefix, String accessKey, String secretKey, String region) {
+  /**
+   * One S3-compatible object store holding a repository.
+   *
+   * @param replication how the replicator copies to this store (off-region stores only; the primary's
+   *     is the default and unused)
+   */
+  public record StoreConfig(String name, String endpoint, String bucket, String prefix, String accessKey, String secretKey,
+      String region, ReplicationConfig replication) {
     static final Field<String> NAME = Field.string("name", "Short name of the store, used in records and metrics.")
         .validate(Validators::dnsName, Validators.DNS_NAME);
     static final Field<String> ENDPOINT = Field.string("endpoint", "S3 endpoint URL.")
@@ -101,9 +117,26 @@ public record LifeboatConfig(
     static final Field<String> SECRET_KEY = Field.string("secretKey", "Secret access key; ${ENV_VAR} reads it from the environment.");
     static final Field<String> REGION = Field.string("region", "Region name, when the store needs one.").optional();
 
-    static StoreConfig read(ConfigReader r, String defaultName) {
+    /** A store the replicator copies to with its defaults (or the primary store). */
+    public StoreConfig(String name, String endpoint, String bucket, String prefix, String accessKey, String secretKey,
+        String region) {
+      this(name, endpoint, bucket, prefix, accessKey, secretKey, region, ReplicationConfig.defaults());
+    }
+
+    public StoreConfig {
+      java.util.Objects.requireNonNull(replication, "replication");
+    }
+
+    /** The same store, copied to as {@code settings} say. */
+    public StoreConfig withReplication(ReplicationConfig settings) {
+      return new StoreConfig(name, endpoint, bucket, prefix, accessKey, secretKey, region, settings);
+    }
+
+    static StoreConfig read(ConfigReader r, String defaultName, boolean offsite) {
       String name = r.has("name") ? r.get(NAME) : defaultName;
-      StoreConfig store = new StoreConfig(name, r.get(ENDPOINT), r.get(BUCKET), r.get(PREFIX), r.get(ACCESS_KEY), r.get(SECRET_KEY), r.get(REGION));
+      ReplicationConfig replication = offsite ? ReplicationConfig.read(r) : ReplicationConfig.defaults();
+      StoreConfig store = new StoreConfig(name, r.get(ENDPOINT), r.get(BUCKET), r.get(PREFIX), r.get(ACCESS_KEY), r.get(SECRET_KEY),
+          r.get(REGION), replication);
       r.rejectUnknown(List.of());
       return store;
     }
@@ -111,18 +144,26 @@ public record LifeboatConfig(
     @Override
     public String toString() {
       return "StoreConfig[name=" + name + ", endpoint=" + endpoint + ", bucket=" + bucket + ", prefix=" + prefix
-          + ", accessKey=" + accessKey + ", secretKey=***, region=" + region + "]";
+          + ", accessKey=" + accessKey + ", secretKey=***, region=" + region + ", replication=" + replication + "]";
     }
   }
 
   /** The primary repository and its off-region copies. */
   public record StoresConfig(StoreConfig primary, List<StoreConfig> offsite) {
     static StoresConfig read(ConfigReader r) {
-      StoreConfig primary = StoreConfig.read(r.section("primary"), "primary");
+      StoreConfig primary = StoreConfig.read(r.section("primary"), "primary", false);
       List<StoreConfig> offsite = new ArrayList<>();
       List<ConfigReader> sections = r.sections("offsite");
       for (int i = 0; i < sections.size(); i++) {
-        offsite.add(StoreConfig.read(sections.get(i), "offsite-" + (i + 1)));
+        offsite.add(StoreConfig.read(sections.get(i), "offsite-" + (i + 1), true));
+      }
+      java.util.Set<String> names = new java.util.HashSet<>();
+      names.add(primary.name());
+      for (int i = 0; i < offsite.size(); i++) {
+        if (offsite.get(i).name() != null && !names.add(offsite.get(i).name())) {
+          r.reportProblem("offsite[" + i + "].name", "= " + offsite.get(i).name() + " is the name of another store;"
+              + " every store needs its own name (it names the store in records, metrics and consumer groups)");
+        }
       }
       r.rejectUnknown(List.of("primary", "offsite"));
       return new StoresConfig(primary, List.copyOf(offsite));
@@ -204,9 +245,10 @@ public record LifeboatConfig(
             + " proves the copies there");
       }
     }
+    ReplicatorConfig replicator = ReplicatorConfig.read(root.section("replicator"));
     root.rejectUnknown(List.of());
     return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter,
-        retention, verifier);
+        retention, verifier, replicator);
   }
 
   /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
@@ -218,7 +260,9 @@ public record LifeboatConfig(
     List<Field<?>> store = List.of(StoreConfig.NAME, StoreConfig.ENDPOINT, StoreConfig.BUCKET, StoreConfig.PREFIX,
         StoreConfig.ACCESS_KEY, StoreConfig.SECRET_KEY, StoreConfig.REGION);
     sections.put("stores.primary", store);
-    sections.put("stores.offsite[]", store);
+    List<Field<?>> offsite = new ArrayList<>(store);
+    offsite.addAll(ReplicationConfig.fields());
+    sections.put("stores.offsite[]", offsite);
     sections.put("kubernetes", List.of(KubernetesConfig.KUBECONFIG, KubernetesConfig.CONTEXT));
     sections.put("etcd (optional section)", List.of(EtcdConfig.ENDPOINTS, EtcdConfig.CA, EtcdConfig.CERT, EtcdConfig.KEY));
     sections.put("status", List.of(StatusConfig.HOST, StatusConfig.PORT));
@@ -228,6 +272,7 @@ public record LifeboatConfig(
     sections.put("snapshotter", SnapshotterConfig.fields());
     sections.put("retention", RetentionConfig.fields());
     sections.put("verifier", VerifierConfig.fields());
+    sections.put("replicator", ReplicatorConfig.fields());
     StringBuilder out = new StringBuilder();
     sections.forEach((name, fields) -> {
       out.append(name).append(":\n");

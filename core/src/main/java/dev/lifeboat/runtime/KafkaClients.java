@@ -85,8 +85,53 @@ public final class KafkaClients {
     return new KafkaProducer<>(producerProperties(clientId));
   }
 
+  /**
+   * A transactional producer: {@code transactionalId} must be stable across restarts of the same
+   * instance (a restarted instance then aborts what its predecessor left open at once) and unique among
+   * running instances (two producers with one id fence each other). The caller calls {@code
+   * initTransactions()}.
+   */
+  public KafkaProducer<byte[], byte[]> transactionalProducer(String clientId, String transactionalId) {
+    Map<String, Object> props = producerProperties(clientId);
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    // A transaction holds one record's outputs and offset only, so it lasts milliseconds; a short timeout
+    // lets the broker abort one left open by an instance that died and came back under another id.
+    props.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+    return new KafkaProducer<>(props);
+  }
+
   public KafkaConsumer<byte[], byte[]> consumer(String groupId) {
     return new KafkaConsumer<>(consumerProperties(groupId));
+  }
+
+  /** A consumer with some settings of its own on top of Lifeboat's. */
+  public KafkaConsumer<byte[], byte[]> consumer(String groupId, Map<String, Object> overrides) {
+    Map<String, Object> props = consumerProperties(groupId);
+    props.putAll(overrides);
+    return new KafkaConsumer<>(props);
+  }
+
+  /**
+   * The name of this process among the instances of a deployment, which transactional ids end with:
+   * the system property {@code lifeboat.instance}, else the environment variable {@code
+   * LIFEBOAT_INSTANCE}, else {@code HOSTNAME} (a pod's name in Kubernetes), else the host's name.
+   */
+  public static String instanceId() {
+    String id = System.getProperty("lifeboat.instance");
+    if (id == null || id.isBlank()) {
+      id = System.getenv("LIFEBOAT_INSTANCE");
+    }
+    if (id == null || id.isBlank()) {
+      id = System.getenv("HOSTNAME");
+    }
+    if (id == null || id.isBlank()) {
+      try {
+        id = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        id = "lifeboat";
+      }
+    }
+    return id;
   }
 
   public Admin admin() {

@@ -1,5 +1,6 @@
 package dev.lifeboat.runtime;
 
+import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.retry.ErrorClassifier;
@@ -26,7 +27,9 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -38,6 +41,10 @@ import org.slf4j.MDC;
  * its outputs, wait for the broker to acknowledge them, commit. Bad input goes to the dead-letter
  * topic with an audit event and the worker carries on; a retriable failure pauses that partition
  * (the record stays on Kafka) and retries it with backoff while the other partitions go on.
+ *
+ * <p>A {@linkplain WorkerDefinition#inTransactions() transactional} worker has a producer of its own
+ * and commits each record's outputs (or its dead letter) together with its offset in one Kafka
+ * transaction.
  */
 public final class Worker<V> implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -55,12 +62,18 @@ public final class Worker<V> implements Runnable, AutoCloseable {
   private final Counter retried;
   private final Timer handleTime;
   private final KafkaClientMetrics consumerMetrics;
+  /** Null unless the worker is transactional. */
+  private final Transactions transactions;
 
   public Worker(WorkerDefinition<V> definition, WorkerContext context) {
     this.definition = definition;
     this.context = context;
     this.component = "worker:" + definition.name();
-    this.consumer = context.kafka().consumer(context.groupPrefix() + definition.name());
+    this.consumer = context.kafka().consumer(context.groupPrefix() + definition.name(), definition.consumerProperties());
+    this.transactions = definition.transactional()
+        ? new Transactions(context, definition.name(), context.groupPrefix() + definition.name() + "-" + KafkaClients.instanceId(),
+            definition.retryPolicy(), running::get)
+        : null;
     var meters = context.meters();
     this.processed = meters.counter("lifeboat.worker.records", "worker", definition.name(), "outcome", "processed");
     this.deadLettered = meters.counter("lifeboat.worker.records", "worker", definition.name(), "outcome", "dead_lettered");
@@ -84,6 +97,9 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     context.audit().component("start", component, AuditOutcome.INFO)
         .detail("topics", definition.inputTopics()).publish();
     try {
+      if (transactions != null) {
+        transactions.open();
+      }
       consumer.subscribe(definition.inputTopics(), new ForgetRevoked());
       while (running.get()) {
         resumeDuePartitions();
@@ -104,6 +120,9 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     } finally {
       consumerMetrics.close();
       consumer.close(Duration.ofSeconds(10));
+      if (transactions != null) {
+        transactions.close();
+      }
       if (context.health().components().get(component).state() != Health.State.DOWN) {
         context.health().set(component, Health.State.DOWN, "stopped");
       }
@@ -137,7 +156,16 @@ public final class Worker<V> implements Runnable, AutoCloseable {
           consumer.pause(List.of(partition));
           break;
         }
-        done.add(new Done(partition, record.offset(), result.sends));
+        if (transactions != null) {
+          if (!commitInTransaction(record, result)) {
+            consumer.seek(partition, record.offset());
+            consumer.pause(List.of(partition));
+            break;
+          }
+        } else {
+          done.add(new Done(partition, record.offset(),
+              emit(record, result, context.producer(), context.deadLetters(), context.audit())));
+        }
       }
     }
     commit(done);
@@ -156,10 +184,9 @@ public final class Worker<V> implements Runnable, AutoCloseable {
       } finally {
         handleTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
-      List<Future<RecordMetadata>> sends = outputs.sendAll(context.producer());
       retries.remove(new TopicPartition(record.topic(), record.partition()));
       processed.increment();
-      return Result.done(sends);
+      return Result.done(outputs);
     } catch (Exception e) {
       return failure(record, e);
     } finally {
@@ -176,10 +203,15 @@ public final class Worker<V> implements Runnable, AutoCloseable {
   }
 
   private Result failure(ConsumerRecord<byte[], byte[]> record, Exception error) {
-    String position = record.topic() + "-" + record.partition() + "@" + record.offset();
     if (!ErrorClassifier.isRetriable(error)) {
       return deadLetter(record, error, "permanent failure");
     }
+    return retryLater(record, error, definition.onRetriesExhausted());
+  }
+
+  /** Schedules the record to be tried again after a backoff (the caller seeks back and pauses its partition). */
+  private Result retryLater(ConsumerRecord<byte[], byte[]> record, Exception error, Exhausted whenExhausted) {
+    String position = record.topic() + "-" + record.partition() + "@" + record.offset();
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     Instant now = context.clock().instant();
     RetryState state = retries.get(partition);
@@ -189,7 +221,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     }
     state.attempts++;
     boolean pastDeadline = now.isAfter(state.firstFailure.plus(definition.retryPolicy().deadline()));
-    if (pastDeadline && definition.onRetriesExhausted() == Exhausted.DEAD_LETTER) {
+    if (pastDeadline && whenExhausted == Exhausted.DEAD_LETTER) {
       retries.remove(partition);
       return deadLetter(record, error, "retries exhausted after " + state.attempts + " attempts");
     }
@@ -215,15 +247,43 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     String position = record.topic() + "-" + record.partition() + "@" + record.offset();
     log.warn("{} sent to the dead-letter topic ({}): {}", position, why, ErrorClassifier.describe(error));
     deadLettered.increment();
+    return Result.deadLetter(error, why);
+  }
+
+  /** Sends what processing a record produced: the handler's outputs, or the record's dead letter and its audit event. */
+  private List<Future<RecordMetadata>> emit(ConsumerRecord<byte[], byte[]> record, Result result,
+      Producer<byte[], byte[]> producer, DeadLetterPublisher deadLetters, AuditPublisher audit) {
+    if (result.outputs != null) {
+      return result.outputs.sendAll(producer);
+    }
+    String position = record.topic() + "-" + record.partition() + "@" + record.offset();
     List<Future<RecordMetadata>> sends = new ArrayList<>();
-    sends.add(context.deadLetters().publish(record, definition.name(), error));
-    sends.add(context.audit().event("record.dead-lettered", position, AuditOutcome.FAILED)
+    sends.add(deadLetters.publish(record, definition.name(), result.error));
+    sends.add(audit.event("record.dead-lettered", position, AuditOutcome.FAILED)
         .correlationId(component)
-        .reason(why + ": " + ErrorClassifier.describe(error))
+        .reason(result.why + ": " + ErrorClassifier.describe(result.error))
         .detail("worker", definition.name())
-        .detail("errorClass", error.getClass().getName())
+        .detail("errorClass", result.error.getClass().getName())
         .publish());
-    return Result.done(sends);
+    return sends;
+  }
+
+  /**
+   * Sends a record's outputs and commits its offset in one transaction. False if the transaction
+   * failed: it was aborted (nothing of it is visible to readers of committed data) and the record is
+   * scheduled to be processed again.
+   */
+  private boolean commitInTransaction(ConsumerRecord<byte[], byte[]> record, Result result) {
+    try {
+      transactions.commit(record, consumer.groupMetadata(),
+          (producer, deadLetters, audit) -> emit(record, result, producer, deadLetters, audit));
+      return true;
+    } catch (KafkaException e) {
+      log.warn("The transaction of {}-{}@{} failed, it will be processed again: {}", record.topic(), record.partition(),
+          record.offset(), ErrorClassifier.describe(e));
+      retryLater(record, e, Exhausted.KEEP_RETRYING);
+      return false;
+    }
   }
 
   /** Waits for every output of the processed records, then commits, per partition, up to the first failure. */
@@ -300,13 +360,18 @@ public final class Worker<V> implements Runnable, AutoCloseable {
 
   private record Done(TopicPartition partition, long offset, List<Future<RecordMetadata>> sends) {}
 
-  private record Result(List<Future<RecordMetadata>> sends, Instant retryAt) {
-    static Result done(List<Future<RecordMetadata>> sends) {
-      return new Result(sends, null);
+  /** What processing one record came to: outputs to send, a dead letter to send, or a retry later. */
+  private record Result(BufferedOutputs outputs, Exception error, String why, Instant retryAt) {
+    static Result done(BufferedOutputs outputs) {
+      return new Result(outputs, null, null, null);
+    }
+
+    static Result deadLetter(Exception error, String why) {
+      return new Result(null, error, why, null);
     }
 
     static Result retry(Instant at) {
-      return new Result(List.of(), at);
+      return new Result(null, null, null, at);
     }
   }
 }

@@ -242,6 +242,67 @@ class ConfigLoaderTest {
     String docs = LifeboatConfig.documentation();
     assertThat(docs).contains("bootstrapServers", "replicationFactor", "stores.primary", "secretKey", "etcd", "status",
         "csiTimeout", "csiSnapshotClass", "method", "resourcesEvery", "changelogEvery", "verifier", "volumeFraction",
-        "namespacesPerSnapshot", "rotationPeriod", "scratchContext", "designatedContext", "namespacePrefix", "scratchDir");
+        "namespacesPerSnapshot", "rotationPeriod", "scratchContext", "designatedContext", "namespacePrefix", "scratchDir",
+        "parallelism", "bandwidthLimit", "objectLockMode", "objectLockDays", "replicator:");
+  }
+
+  @Test
+  void eachOffsiteStoreHasItsOwnParallelismBandwidthAndObjectLock() {
+    LifeboatConfig defaults = loader.parse(VALID, "lifeboat.yaml");
+    assertThat(defaults.stores().offsite().get(0).replication()).isEqualTo(ReplicationConfig.defaults());
+    assertThat(defaults.replicator().enabled()).isTrue();
+
+    String yaml = VALID.replace("      region: us-east-1\n", """
+                  region: us-east-1
+                  parallelism: 8
+                  bandwidthLimit: 50MB/s
+                  objectLockMode: compliance
+                  objectLockDays: 30
+                - name: eu-north
+                  endpoint: https://s3.eu-north-1.example.com
+                  bucket: lifeboat-dr2
+                  accessKey: c
+                  secretKey: d
+                  bandwidthLimit: 512KiB/s
+            replicator:
+              enabled: false
+            """);
+    LifeboatConfig config = loader.parse(yaml, "lifeboat.yaml");
+
+    assertThat(config.stores().offsite()).hasSize(2);
+    ReplicationConfig usEast = config.stores().offsite().get(0).replication();
+    assertThat(usEast.parallelism()).isEqualTo(8);
+    assertThat(usEast.bandwidthBytesPerSecond()).isEqualTo(50_000_000L);
+    assertThat(usEast.objectLock()).contains(new ReplicationConfig.ObjectLock(ReplicationConfig.LockMode.COMPLIANCE, 30));
+    ReplicationConfig euNorth = config.stores().offsite().get(1).replication();
+    assertThat(euNorth.parallelism()).isEqualTo(ReplicationConfig.DEFAULT_PARALLELISM);
+    assertThat(euNorth.bandwidthBytesPerSecond()).isEqualTo(512 * 1024L);
+    assertThat(euNorth.objectLock()).isEmpty();
+    assertThat(config.replicator().enabled()).isFalse();
+  }
+
+  @Test
+  void aWrongReplicationSettingIsNamedWithWhatWouldBeValid() {
+    String yaml = VALID.replace("      region: us-east-1\n", """
+                  region: us-east-1
+                  parallelism: 0
+                  bandwidthLimit: fast
+                  objectLockMode: forever
+                - name: us-east
+                  endpoint: https://s3.us-east-2.example.com
+                  bucket: lifeboat-dr3
+                  accessKey: c
+                  secretKey: d
+                  objectLockDays: 7
+            """).replace("    bucket: lifeboat-backups\n", "    bucket: lifeboat-backups\n    parallelism: 2\n");
+
+    assertThatThrownBy(() -> loader.parse(yaml, "lifeboat.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("stores.offsite[0].parallelism = 0 is invalid: valid values are 1 to 64")
+        .hasMessageContaining("stores.offsite[0].bandwidthLimit = \"fast\" is invalid: valid values are a rate such as 50MB/s")
+        .hasMessageContaining("stores.offsite[0].objectLockMode = \"forever\" is invalid: valid values are governance or compliance")
+        .hasMessageContaining("stores.offsite[1].objectLockMode is required with objectLockDays")
+        .hasMessageContaining("stores.offsite[1].name = us-east is the name of another store")
+        .hasMessageContaining("stores.primary.parallelism is not a known key");
   }
 }

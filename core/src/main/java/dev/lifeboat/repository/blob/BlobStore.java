@@ -57,6 +57,29 @@ public interface BlobStore {
     }
   }
 
+  /**
+   * What {@link #putNew} did.
+   *
+   * @param written false if the store already had a blob under the key (nothing was uploaded)
+   * @param checked true if the store computed the SHA-256 of the bytes it received and found the one it
+   *     was given (it refuses other bytes); false if it did not say, and the caller checks the blob itself
+   */
+  record Written(boolean written, boolean checked) {}
+
+  /**
+   * Streams a blob the caller believes absent (it keeps its own record of what the store holds) and
+   * whose SHA-256 it knows, so that the store need not be asked first and can check what arrives. If
+   * a blob exists under the key after all, nothing is replaced and {@code written} is false. A store
+   * that can check uploads against a checksum (S3's {@code x-amz-checksum-sha256}) refuses bytes that
+   * do not hash to {@code sha256Hex} with a {@link ChecksumMismatchException}; by default this is
+   * {@link #putIfAbsent(String, StreamSource, long)}, which checks nothing.
+   *
+   * @param sha256Hex the SHA-256 of the blob's bytes, hex
+   */
+  default Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    return new Written(putIfAbsent(key, source, length), false);
+  }
+
   /** The whole blob, or empty if there is none. */
   Optional<byte[]> get(String key);
 

@@ -127,6 +127,11 @@ public final class FaultInjectingBlobStore implements BlobStore {
   }
 
   @Override
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    return call(BlobOperation.PUT, key, () -> delegate.putNew(key, source, length, sha256Hex));
+  }
+
+  @Override
   public Optional<byte[]> get(String key) {
     return call(BlobOperation.GET, key, () -> delegate.get(key));
   }

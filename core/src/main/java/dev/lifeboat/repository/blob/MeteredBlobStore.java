@@ -72,6 +72,15 @@ public final class MeteredBlobStore implements BlobStore {
     return put(() -> delegate.putIfAbsent(key, source, length), length);
   }
 
+  @Override
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    Written done = timed(BlobOperation.PUT, () -> delegate.putNew(key, source, length, sha256Hex), w -> w.written() ? OK : EXISTS);
+    if (done.written()) {
+      written.increment(length);
+    }
+    return done;
+  }
+
   private boolean put(Supplier<Boolean> call, long length) {
     boolean wrote = timed(BlobOperation.PUT, call, w -> w ? OK : EXISTS);
     if (wrote) {

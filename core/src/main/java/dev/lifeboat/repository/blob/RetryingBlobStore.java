@@ -79,6 +79,12 @@ public final class RetryingBlobStore implements BlobStore {
     return retry.call(what("put", key), () -> delegate.putIfAbsent(key, source, length));
   }
 
+  /** Retried like the {@link StreamSource} put: the source is opened afresh for every attempt. */
+  @Override
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    return retry.call(what("put", key), () -> delegate.putNew(key, source, length, sha256Hex));
+  }
+
   @Override
   public Optional<byte[]> get(String key) {
     return retry.call(what("get", key), () -> delegate.get(key));

@@ -1,6 +1,7 @@
 package dev.lifeboat.repository.blob;
 
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
+import dev.lifeboat.config.ReplicationConfig.ObjectLock;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.ListObjectsArgs;
@@ -12,8 +13,11 @@ import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.messages.Item;
+import io.minio.messages.Retention;
+import io.minio.messages.RetentionMode;
 import java.io.InputStream;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Iterator;
 import java.util.Objects;
@@ -53,6 +57,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    */
   public static final int PARALLEL_PARTS = 2;
   private static final int MAX_PARTS = 10_000;
+  /** The largest object S3 takes in one PUT. */
+  static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
   /** Listing page size: S3's maximum. */
   public static final int DEFAULT_LIST_PAGE = 1000;
   private static final long CONNECT_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
@@ -67,6 +73,10 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   private final String description;
   private final long partSize;
   private final int listPage;
+  /** Retention put on every object written, or null. */
+  private final ObjectLock objectLock;
+  /** Streamed, checksummed PUTs for {@link #putNew}; null when this store does not know the credentials. */
+  private final S3SignedPut signedPut;
   /**
    * The checksum sent with each upload: CRC32, which the JDK computes with hardware support. The
    * client's default, CRC32C, is computed one byte at a time and was the costliest part of an upload
@@ -81,7 +91,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    */
   public S3BlobStore(StoreConfig config) {
     this(config.name(), newClient(config), true, config.endpoint(), config.bucket(), config.prefix(), DEFAULT_PART_SIZE,
-        DEFAULT_LIST_PAGE);
+        DEFAULT_LIST_PAGE, config.replication().objectLock().orElse(null), config);
   }
 
   /** A store over the caller's client, which keeps its own retry and timeout settings and stays open. */
@@ -94,11 +104,21 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    * 5 MiB) and a listing page size (1 to 1000 keys per request).
    */
   public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage) {
-    this(name, client, false, null, bucket, prefix, partSize, listPage);
+    this(name, client, false, null, bucket, prefix, partSize, listPage, null, null);
+  }
+
+  /**
+   * As {@link #S3BlobStore(String, MinioClient, String, String, long, int)}, putting every object under
+   * {@code objectLock}'s retention (null: none).
+   */
+  public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage,
+      ObjectLock objectLock) {
+    this(name, client, false, null, bucket, prefix, partSize, listPage, objectLock, null);
   }
 
   private S3BlobStore(String name, MinioClient client, boolean ownsClient, String endpoint, String bucket,
-      String prefix, long partSize, int listPage) {
+      String prefix, long partSize, int listPage, ObjectLock objectLock, StoreConfig credentials) {
+    this.objectLock = objectLock;
     this.name = Objects.requireNonNull(name, "name");
     this.client = Objects.requireNonNull(client, "client");
     this.ownsClient = ownsClient;
@@ -118,6 +138,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     this.base = this.prefix.isEmpty() ? "" : this.prefix + "/";
     this.description = "s3://" + bucket + "/" + this.prefix + (endpoint == null ? "" : " at " + endpoint)
         + " (store " + name + ")";
+    this.signedPut = credentials == null ? null : new S3SignedPut(credentials.endpoint(), credentials.region(), bucket,
+        credentials.accessKey(), credentials.secretKey(), objectLock, description, java.time.Clock.systemUTC());
   }
 
   private static MinioClient newClient(StoreConfig config) {
@@ -144,11 +166,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       return false;
     }
     try {
-      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length).checksum(CHECKSUM)
-          .parallelUploads(PARALLEL_PARTS).build());
+      client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length).checksum(CHECKSUM)
+          .parallelUploads(PARALLEL_PARTS)).build());
       return true;
     } catch (Exception e) {
-      throw S3Failures.classify("put", key, description, e);
+      throw putFailure(key, e);
     }
   }
 
@@ -162,11 +184,73 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       return false;
     }
     try {
-      client.putObject(PutObjectArgs.builder().bucket(bucket).object(object(key)).checksum(CHECKSUM)
-          .stream(data, length, partSizeFor(length)).parallelUploads(PARALLEL_PARTS).build());
+      client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key)).checksum(CHECKSUM)
+          .stream(data, length, partSizeFor(length)).parallelUploads(PARALLEL_PARTS)).build());
       return true;
     } catch (Exception e) {
-      throw S3Failures.classify("put", key, description, e);
+      throw putFailure(key, e);
+    }
+  }
+
+  private RuntimeException putFailure(String key, Exception e) {
+    if (objectLock != null && "NotImplemented".equals(S3Failures.errorCode(e))) {
+      return new dev.lifeboat.retry.PermanentFailure("put " + key + " in " + description + ": the store does not implement"
+          + " S3 Object Lock, which this store's objectLockMode asks for (" + e.getMessage() + ")", e);
+    }
+    return S3Failures.classify("put", key, description, e);
+  }
+
+  /**
+   * Adds the store's Object Lock retention, if it has one: the object cannot be deleted or overwritten
+   * until {@code days} after this upload (compliance: by nobody; governance: only with the permission to
+   * bypass it).
+   */
+  private PutObjectArgs.Builder locked(PutObjectArgs.Builder put) {
+    if (objectLock == null) {
+      return put;
+    }
+    RetentionMode mode = switch (objectLock.mode()) {
+      case GOVERNANCE -> RetentionMode.GOVERNANCE;
+      case COMPLIANCE -> RetentionMode.COMPLIANCE;
+    };
+    return put.retention(new Retention(mode, ZonedDateTime.now(ZoneOffset.UTC).plusDays(objectLock.days())));
+  }
+
+  /**
+   * One streamed PUT ({@link S3SignedPut}): the object's SHA-256 goes with it for the store to check,
+   * and {@code If-None-Match: *} keeps an existing object (412 answers {@code written=false}; a store
+   * that ignores the condition replaces the object with the same bytes, since keys are
+   * content-addressed or unique). Objects larger than S3's single PUT allows, and stores built over a
+   * caller's client (whose credentials this store does not know), go through {@link #putIfAbsent}.
+   */
+  @Override
+  public Written putNew(String key, StreamSource source, long length, String sha256Hex) {
+    if (length < 0) {
+      throw new IllegalArgumentException("length of " + key + " must be known and not negative, was " + length);
+    }
+    if (signedPut == null || length > MAX_SINGLE_PUT || sha256Hex == null) {
+      return new Written(putIfAbsent(key, source, length), false);
+    }
+    InputStream data;
+    try {
+      data = source.open();
+    } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+      throw new dev.lifeboat.retry.PermanentFailure("cannot open the source of " + key + " to store it in " + description + ": " + e, e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot open the source of " + key + " to store it in " + description, e);
+    }
+    try (InputStream in = data) {
+      return signedPut.put(key, object(key), in, length, sha256Hex);
+    } catch (S3SignedPut.SendFailure e) {
+      // A store may answer before the body is sent and close the connection: 412 because the object
+      // exists, or a refusal (credentials, bucket). Asking for the object tells which: it is there,
+      // or the refusal comes back classified, or the connection itself failed.
+      if (stat(key).isPresent()) {
+        return new Written(false, false);
+      }
+      throw e;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot close the source of " + key, e);
     }
   }
 

@@ -22,7 +22,13 @@ final class S3Failures {
   private static final Set<String> RETRIABLE_CODES = Set.of(
       "SlowDown", "SlowDownRead", "SlowDownWrite", "Throttling", "ThrottlingException", "RequestThrottled",
       "RequestLimitExceeded", "TooManyRequests", "RequestTimeout", "RequestTimeoutException", "InternalError",
-      "ServiceUnavailable", "ServerError");
+      "ServiceUnavailable", "ServerError",
+      // two conditional writes of one key at once: S3 asks the loser to try again
+      "ConditionalRequestConflict",
+      // the bytes that arrived do not match the checksum sent with them: damaged on the way, send them again
+      "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch");
+  /** S3 error codes that no retry can change, whatever their HTTP status (NotImplemented comes with a 501). */
+  private static final Set<String> PERMANENT_CODES = Set.of("NotImplemented");
   private static final Pattern RESPONSE_CODE = Pattern.compile("Response code: (\\d{3})");
 
   private S3Failures() {}
@@ -60,7 +66,7 @@ final class S3Failures {
       String message = response.errorResponse() == null ? null : response.errorResponse().message();
       String text = what + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "")
           + (message == null || message.isBlank() ? "" : ": " + message);
-      return RETRIABLE_CODES.contains(code) || isRetriableStatus(status)
+      return !PERMANENT_CODES.contains(code) && (RETRIABLE_CODES.contains(code) || isRetriableStatus(status))
           ? new RetriableFailure(text, error) : new PermanentFailure(text, error);
     }
     ServerException server = find(error, ServerException.class);
@@ -92,6 +98,19 @@ final class S3Failures {
       return (RuntimeException) error;
     }
     return new PermanentFailure(what + ": " + error.getClass().getSimpleName() + ": " + error.getMessage(), error);
+  }
+
+  /**
+   * The classified failure for an S3 error answer read directly (not through the MinIO client).
+   *
+   * @param code the S3 error code from the answer's XML, or null if it had none
+   */
+  static RuntimeException classify(String op, String key, String store, int status, String code, String message) {
+    String text = op + " " + key + " in " + store + ": " + (code == null ? "HTTP " + status : code + " (HTTP " + status + ")")
+        + (message == null || message.isBlank() ? "" : ": " + message);
+    boolean retriable = code == null ? isRetriableStatus(status)
+        : !PERMANENT_CODES.contains(code) && (RETRIABLE_CODES.contains(code) || isRetriableStatus(status));
+    return retriable ? new RetriableFailure(text) : new PermanentFailure(text);
   }
 
   /** 5xx, 429 (too many requests) and 408 (request timeout) may pass; other statuses will not. */

@@ -57,6 +57,20 @@ public abstract class BlobStoreConformance {
   }
 
   @Test
+  void putNewWritesOnceAndNeverReplacesWhatIsThere() throws IOException {
+    byte[] first = random(11, 100_000);
+    byte[] second = random(12, 100_000);
+
+    assertThat(blobs.putNew("n/1", () -> new ByteArrayInputStream(first), first.length, sha256(first)).written()).isTrue();
+    assertThat(blobs.putNew("n/1", () -> new ByteArrayInputStream(second), second.length, sha256(second)).written()).isFalse();
+    assertThat(blobs.putNew("n/large", () -> new ByteArrayInputStream(random(13, LARGE)), LARGE, sha256(random(13, LARGE)))
+        .written()).isTrue();
+
+    assertThat(readAll(blobs.open("n/1"))).isEqualTo(first);
+    assertThat(readAll(blobs.open("n/large"))).isEqualTo(random(13, LARGE));
+  }
+
+  @Test
   void rangesReadPartOfABlob() {
     byte[] data = bytes("0123456789abcdef");
     assertThat(blobs.putIfAbsent("packs/01/0123", data)).isTrue();
@@ -245,6 +259,14 @@ public abstract class BlobStoreConformance {
     List<String> keys = new ArrayList<>();
     blobs.list(prefix, info -> keys.add(info.key()));
     return keys;
+  }
+
+  protected static String sha256(byte[] data) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   protected static byte[] bytes(String text) {

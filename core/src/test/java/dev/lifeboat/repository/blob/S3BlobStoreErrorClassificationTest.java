@@ -33,6 +33,12 @@ class S3BlobStoreErrorClassificationTest {
   }
 
   @Test
+  void aFeatureTheStoreDoesNotImplementIsPermanentDespiteItsServerErrorStatus() {
+    assertThat(classify(s3Error("NotImplemented", 501))).isInstanceOf(PermanentFailure.class)
+        .hasMessageContaining("NotImplemented (HTTP 501)");
+  }
+
+  @Test
   void theNetworkFailingIsRetriable() {
     assertThat(classify(new ConnectException("Connection refused"))).isInstanceOf(RetriableFailure.class)
         .hasMessageContaining("ConnectException: Connection refused");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
+import dev.lifeboat.config.ReplicationConfig;
 import dev.lifeboat.embedded.EmbeddedS3;
 import dev.lifeboat.retry.PermanentFailure;
 import dev.lifeboat.retry.RetriableFailure;
@@ -82,6 +83,58 @@ class S3BlobStoreIT extends BlobStoreConformance {
         new StoreConfig("primary", server.endpoint(), bucket, uniquePrefix(), ACCESS_KEY, secretKey, null));
     opened.add(store);
     return store;
+  }
+
+  @Test
+  void aStoreWithObjectLockAsksForRetentionOnEveryPut() throws Exception {
+    try (MinioClient traced = s3.newClient()) {
+      S3BlobStore store = new S3BlobStore("offsite", traced, BUCKET, uniquePrefix(), S3BlobStore.MIN_PART_SIZE, 1000,
+          new ReplicationConfig.ObjectLock(ReplicationConfig.LockMode.COMPLIANCE, 30));
+      ByteArrayOutputStream trace = new ByteArrayOutputStream();
+      traced.traceOn(trace);
+
+      Throwable failure = catchThrowable(() -> store.putIfAbsent("locked", new byte[] {1, 2, 3}));
+      traced.traceOff();
+
+      String requests = trace.toString(StandardCharsets.UTF_8);
+      assertThat(requests).containsIgnoringCase("x-amz-object-lock-mode: COMPLIANCE")
+          .containsIgnoringCase("x-amz-object-lock-retain-until-date: ");
+      // The embedded S3 server does not implement Object Lock (501 NotImplemented): no retry can help
+      assertThat(failure).isInstanceOf(PermanentFailure.class).hasMessageContaining("does not implement S3 Object Lock");
+    }
+  }
+
+  @Test
+  void putNewStreamsOneRequestThatTheStoreChecksAgainstTheSha256AndNeverReplacesAnObject() throws Exception {
+    S3BlobStore store = fromConfig(s3, BUCKET, SECRET_KEY);
+    byte[] data = random(21, 9 << 20);
+    byte[] other = random(22, 9 << 20);
+    String key = "manifests/etcd/a%2Fb c/20260101T000000Z-1";
+
+    BlobStore.Written written = store.putNew(key, () -> new ByteArrayInputStream(data), data.length, sha256(data));
+    BlobStore.Written again = store.putNew(key, () -> new ByteArrayInputStream(other), other.length, sha256(other));
+    Throwable refused = catchThrowable(() -> store.putNew("damaged", () -> new ByteArrayInputStream(other), other.length,
+        sha256(data)));
+
+    assertThat(written).isEqualTo(new BlobStore.Written(true, true));
+    assertThat(again.written()).isFalse();
+    assertThat(store.get(key)).hasValueSatisfying(read -> assertThat(read).isEqualTo(data));
+    assertThat(refused).as("bytes that do not hash to the given SHA-256 are refused by the store")
+        .isInstanceOf(ChecksumMismatchException.class).hasMessageContaining("damaged").hasMessageContaining(sha256(data));
+    assertThat(store.stat("damaged")).isEmpty();
+    assertThat(catchThrowable(() -> fromConfig(s3, BUCKET, "wrong-secret").putNew("x", () -> new ByteArrayInputStream(data),
+        data.length, sha256(data)))).isInstanceOf(PermanentFailure.class).hasMessageContaining("SignatureDoesNotMatch");
+  }
+
+  @Test
+  void putNewWithObjectLockAsksForRetentionAndFailsPermanentlyWhereTheStoreHasNone() {
+    S3BlobStore store = new S3BlobStore(new StoreConfig("offsite", s3.endpoint(), BUCKET, uniquePrefix(), ACCESS_KEY, SECRET_KEY,
+        null, new ReplicationConfig(4, 0, java.util.Optional.of(new ReplicationConfig.ObjectLock(ReplicationConfig.LockMode.GOVERNANCE, 7)))));
+    opened.add(store);
+    byte[] data = random(23, 1000);
+
+    assertThat(catchThrowable(() -> store.putNew("locked", () -> new ByteArrayInputStream(data), data.length, sha256(data))))
+        .isInstanceOf(PermanentFailure.class).hasMessageContaining("does not implement S3 Object Lock");
   }
 
   @Test

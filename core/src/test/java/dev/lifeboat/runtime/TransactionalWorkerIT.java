@@ -1,0 +1,156 @@
+package dev.lifeboat.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.lifeboat.events.v1.RequestReason;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotRequested;
+import dev.lifeboat.observe.Health;
+import dev.lifeboat.retry.RetryPolicy;
+import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.testing.LifeboatIntegrationTest;
+import dev.lifeboat.testing.TestStack;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Workers in transactional mode: a record's outputs and its offset are committed together, or not at all. */
+@LifeboatIntegrationTest
+class TransactionalWorkerIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.1, Duration.ofSeconds(30));
+
+  private final TestStack stack;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final Health health = new Health(Clock.systemUTC());
+  private final WorkerRuntime runtime;
+
+  TransactionalWorkerIT(TestStack stack) {
+    this.stack = stack;
+    this.runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("tx-it"), meters, health, "it-");
+  }
+
+  @AfterEach
+  void stop() {
+    runtime.close();
+  }
+
+  @Test
+  void eachRecordsOutputsAndOffsetAreCommittedTogether() throws Exception {
+    String in = stack.newTopic("tx-in", 2);
+    String out = stack.newTopic("tx-out", 1);
+    String name = "tx-echo-" + in;
+    runtime.start(definition(name, in, (record, outputs) -> outputs.send(out, record.key(), record.value())));
+
+    for (int i = 0; i < 4; i++) {
+      stack.send(in, "target-" + i, request("r" + i, "ns"));
+    }
+
+    List<SnapshotRequested> echoed = stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 4);
+    assertThat(echoed).extracting(SnapshotRequested::getRequestId).containsExactlyInAnyOrder("r0", "r1", "r2", "r3");
+    await().atMost(WAIT).until(() -> committed("it-" + name, in) == 4);
+    assertThat(health.components().get("worker:" + name).state()).isEqualTo(Health.State.UP);
+  }
+
+  @Test
+  void aFailedTransactionIsAbortedAndItsRecordProcessedAgain() throws Exception {
+    String in = stack.newTopic("tx-abort-in", 1);
+    String out = stack.newTopic("tx-abort-out", 1);
+    Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    runtime.start(definition("tx-abort-" + in, in, (record, outputs) -> {
+      int attempt = attempts.computeIfAbsent(record.value().getRequestId(), k -> new AtomicInteger()).incrementAndGet();
+      outputs.send(out, record.key(), request(record.value().getRequestId() + "-attempt-" + attempt, "ns"));
+      if (attempt == 1) {
+        // larger than the broker accepts: the send fails, so the commit fails and the transaction is aborted
+        outputs.send(out, record.key(), request("too-large", "x".repeat(2 << 20)));
+      }
+    }));
+
+    stack.send(in, "a", request("only", "ns"));
+
+    List<SnapshotRequested> committed = stack.read(out, SnapshotRequested.class, WAIT, l -> !l.isEmpty());
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+        .until(() -> stack.read(out, SnapshotRequested.class, Duration.ofMillis(500), l -> false).size() == 1);
+    assertThat(committed).extracting(SnapshotRequested::getRequestId).containsExactly("only-attempt-2");
+    assertThat(attempts.get("only")).hasValue(2);
+  }
+
+  @Test
+  void aDeadLetterIsCommittedWithTheOffsetAndTheWorkerGoesOn() throws Exception {
+    String in = stack.newTopic("tx-poison", 1);
+    String out = stack.newTopic("tx-poison-out", 1);
+    String name = "tx-poison-" + in;
+    runtime.start(definition(name, in, (record, outputs) -> outputs.send(out, record.key(), record.value())));
+
+    stack.sendRaw(in, "garbage", "not avro".getBytes(StandardCharsets.UTF_8));
+    stack.send(in, "fine", request("good", "ns"));
+
+    assertThat(stack.read(out, SnapshotRequested.class, WAIT, l -> !l.isEmpty()))
+        .singleElement().extracting(SnapshotRequested::getRequestId).isEqualTo("good");
+    List<ConsumerRecord<byte[], byte[]>> dead = stack.readRaw(Topics.DLQ, WAIT, l -> l.stream().anyMatch(r -> fromTopic(r, in)));
+    assertThat(dead.stream().filter(r -> fromTopic(r, in))).singleElement()
+        .satisfies(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not avro"));
+    await().atMost(WAIT).until(() -> committed("it-" + name, in) == 2);
+  }
+
+  @Test
+  void aRestartedWorkerTakesUpItsTransactionalIdAndGoesOnWhereItCommitted() throws Exception {
+    String in = stack.newTopic("tx-restart", 1);
+    String out = stack.newTopic("tx-restart-out", 1);
+    String name = "tx-restart-" + in;
+    RecordHandler<SnapshotRequested> echo = (record, outputs) -> outputs.send(out, record.key(), record.value());
+    try (WorkerRuntime first = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("tx-it"), meters, health, "it-")) {
+      first.start(definition(name, in, echo));
+      stack.send(in, "a", request("first", "ns"));
+      stack.read(out, SnapshotRequested.class, WAIT, l -> !l.isEmpty());
+    }
+    stack.send(in, "b", request("second", "ns"));
+    runtime.start(definition(name, in, echo));
+
+    stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 2);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
+        .until(() -> stack.read(out, SnapshotRequested.class, Duration.ofMillis(500), l -> false).size() == 2);
+    assertThat(stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 2))
+        .extracting(SnapshotRequested::getRequestId).containsExactly("first", "second");
+  }
+
+  private static WorkerDefinition<SnapshotRequested> definition(String name, String topic, RecordHandler<SnapshotRequested> handler) {
+    return new WorkerDefinition<>(name, List.of(topic), handler, FAST, true, WorkerDefinition.Exhausted.KEEP_RETRYING)
+        .inTransactions();
+  }
+
+  private long committed(String group, String topic) throws Exception {
+    try (Admin admin = stack.kafka().admin()) {
+      Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
+          .mapToLong(e -> e.getValue() == null ? 0 : e.getValue().offset()).sum();
+    }
+  }
+
+  private static boolean fromTopic(ConsumerRecord<byte[], byte[]> record, String topic) {
+    var header = record.headers().lastHeader(DeadLetterPublisher.HEADER_TOPIC);
+    return header != null && topic.equals(new String(header.value(), StandardCharsets.UTF_8));
+  }
+
+  private SnapshotRequested request(String id, String target) {
+    return SnapshotRequested.newBuilder()
+        .setHeader(stack.events("tx-it").header(id))
+        .setRequestId(id)
+        .setKind(SnapshotKind.RESOURCES)
+        .setTarget(target)
+        .setReason(RequestReason.COMMAND)
+        .build();
+  }
+}

@@ -1,0 +1,175 @@
+package dev.lifeboat.replicator;
+
+import dev.lifeboat.audit.AuditPublisher;
+import dev.lifeboat.audit.EventFactory;
+import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.events.v1.ReplicationFailed;
+import dev.lifeboat.events.v1.SnapshotCompleted;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotReplicated;
+import dev.lifeboat.retry.ErrorClassifier;
+import dev.lifeboat.retry.RetriableFailure;
+import dev.lifeboat.runtime.InboundRecord;
+import dev.lifeboat.runtime.Outputs;
+import dev.lifeboat.runtime.RecordHandler;
+import dev.lifeboat.schemas.topics.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.avro.generic.GenericRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Serves {@code lifeboat.snapshots} for one target store: copies each completed snapshot (and each
+ * archived change-log segment) and produces {@code SnapshotReplicated}, or {@code ReplicationFailed}
+ * when the event's objects cannot be copied (missing from the source, damaged, an invalid key), with an
+ * audit event; both are outputs, so they are committed with the input's offset. A store that fails or
+ * refuses (down, throttling, bad credentials) is a retriable failure: the event stays on Kafka and the
+ * runtime retries it with backoff, pausing this store's work only.
+ */
+final class ReplicationHandler implements RecordHandler<Object> {
+  private static final Logger log = LoggerFactory.getLogger(ReplicationHandler.class);
+  /** The schema name of the change-log segment event, read by field name so no generated class is needed. */
+  static final String SEGMENT_ARCHIVED = "ChangeLogSegmentArchived";
+
+  private final String store;
+  private final RepositoryCopier copier;
+  private final ReplicationStatus status;
+  private final EventFactory events;
+  private final AuditPublisher audit;
+  private final Clock clock;
+
+  ReplicationHandler(String store, RepositoryCopier copier, ReplicationStatus status, EventFactory events, AuditPublisher audit) {
+    this.store = store;
+    this.copier = copier;
+    this.status = status;
+    this.events = events;
+    this.audit = audit;
+    this.clock = events.clock();
+  }
+
+  @Override
+  public void handle(InboundRecord<Object> record, Outputs outputs) {
+    Object value = record.value();
+    if (value instanceof SnapshotCompleted completed) {
+      MDC.put("snapshotId", completed.getSnapshotId());
+      try {
+        snapshot(record.partition(), completed, outputs);
+      } finally {
+        MDC.remove("snapshotId");
+      }
+    } else if (value instanceof GenericRecord event && SEGMENT_ARCHIVED.equals(event.getSchema().getName())) {
+      segment(record.partition(), Segment.of(event), outputs);
+    }
+    // SnapshotFailed and anything newer: nothing to copy
+  }
+
+  private void snapshot(int partition, SnapshotCompleted completed, Outputs outputs) {
+    String id = completed.getSnapshotId();
+    Instant completedAt = completed.getStartedAt().plusMillis(completed.getDurationMillis());
+    String correlation = completed.getRequestId() != null ? completed.getRequestId() : id;
+    status.started(partition, completedAt);
+    Instant begin = clock.instant();
+    RepositoryCopier.Result result;
+    try {
+      result = copier.copySnapshot(completed.getManifestKey(), completed.getManifestSha256());
+    } catch (RuntimeException e) {
+      failed(partition, outputs, id, correlation, completed.getManifestKey(), e);
+      return;
+    }
+    Instant now = clock.instant();
+    long lag = Duration.between(completedAt, now).toMillis();
+    outputs.send(Topics.REPLICATIONS, id + "/" + store, SnapshotReplicated.newBuilder().setHeader(events.header(correlation))
+        .setSnapshotId(id).setKind(completed.getKind()).setTarget(completed.getTarget()).setStore(store)
+        .setManifestKey(completed.getManifestKey()).setBytesCopied(result.bytesCopied())
+        .setObjectsCopied(result.objectsCopied()).setObjectsSkipped(result.objectsSkipped())
+        .setSnapshotCompletedAt(completedAt).setLagMillis(lag).setDurationMillis(Duration.between(begin, now).toMillis())
+        .build());
+    outputs.send(Topics.AUDIT, correlation, audit.event("replication.completed", "snapshot " + id + " to " + store,
+        AuditOutcome.SUCCEEDED).correlationId(correlation).detail("snapshotId", id).detail("store", store)
+        .detail("bytesCopied", result.bytesCopied()).detail("objectsCopied", result.objectsCopied())
+        .detail("objectsSkipped", result.objectsSkipped()).detail("lagMillis", lag).build());
+    status.replicated(partition, "snapshot", id, completedAt, null);
+    log.info("Snapshot {} is in {}: {} objects ({} bytes) copied, {} already there, {} ms after completion", id, store,
+        result.objectsCopied(), result.bytesCopied(), result.objectsSkipped(), lag);
+  }
+
+  private void segment(int partition, Segment segment, Outputs outputs) {
+    status.started(partition, segment.archivedAt());
+    Instant begin = clock.instant();
+    RepositoryCopier.Result result;
+    try {
+      result = copier.copyObject(segment.key(), segment.sha256());
+    } catch (RuntimeException e) {
+      failed(partition, outputs, segment.key(), segment.key(), segment.key(), e);
+      return;
+    }
+    Instant now = clock.instant();
+    outputs.send(Topics.REPLICATIONS, segment.key() + "/" + store, SnapshotReplicated.newBuilder()
+        .setHeader(events.header(segment.key())).setSnapshotId(segment.key()).setKind(SnapshotKind.RESOURCES)
+        .setTarget(segment.cluster()).setStore(store).setManifestKey(segment.key())
+        .setBytesCopied(result.bytesCopied()).setObjectsCopied(result.objectsCopied())
+        .setObjectsSkipped(result.objectsSkipped()).setSnapshotCompletedAt(segment.archivedAt())
+        .setLagMillis(Duration.between(segment.archivedAt(), now).toMillis())
+        .setDurationMillis(Duration.between(begin, now).toMillis()).build());
+    status.replicated(partition, "segment", segment.key(), segment.archivedAt(), segment.lastChangeAt());
+  }
+
+  /**
+   * Reports what can never be copied and passes over it; rethrows store failures (retriable, or a
+   * store refusing outright, which waits until its configuration is fixed) so the event stays on Kafka.
+   */
+  private void failed(int partition, Outputs outputs, String id, String correlation, String eventKey, RuntimeException e) {
+    String objectKey;
+    String reason;
+    if (e instanceof DamagedObjectException damaged) {
+      objectKey = damaged.key();
+      reason = "damaged";
+    } else if (e instanceof MissingObjectException missing) {
+      objectKey = missing.key();
+      reason = "missing";
+    } else if (e instanceof IllegalArgumentException) {
+      objectKey = eventKey;
+      reason = "invalid";
+    } else {
+      status.waiting(partition, e);
+      if (ErrorClassifier.isRetriable(e)) {
+        throw e;
+      }
+      throw new RetriableFailure("a store refuses the copy of " + id + " to " + store + "; the events wait on Kafka until"
+          + " this is fixed: " + ErrorClassifier.describe(e), e);
+    }
+    String why = e.getMessage();
+    if (e instanceof DamagedObjectException && !objectKey.equals(eventKey)) {
+      why += "; it was not copied, nor " + eventKey + ", which may need it (everything else was copied)";
+    }
+    log.warn("{} cannot be copied to {}: {}", id, store, why);
+    outputs.send(Topics.REPLICATIONS, id + "/" + store, ReplicationFailed.newBuilder().setHeader(events.header(correlation))
+        .setSnapshotId(id).setStore(store).setReason(why).setObjectKey(objectKey).setRetriable(false).build());
+    outputs.send(Topics.AUDIT, correlation, audit.event("replication.failed", "snapshot " + id + " to " + store,
+        AuditOutcome.FAILED).correlationId(correlation).reason(why).detail("snapshotId", id).detail("store", store)
+        .detail("objectKey", objectKey).build());
+    status.failed(partition, id, reason, why);
+  }
+
+  /** The fields of a ChangeLogSegmentArchived event the replicator needs, read by name. */
+  record Segment(String key, String sha256, String cluster, Instant archivedAt, Instant lastChangeAt) {
+    static Segment of(GenericRecord event) {
+      GenericRecord header = (GenericRecord) event.get("header");
+      return new Segment(String.valueOf(event.get("segmentKey")), String.valueOf(event.get("segmentSha256")),
+          String.valueOf(event.get("cluster")), instant(header.get("time")), instant(event.get("lastChangeTime")));
+    }
+
+    private static Instant instant(Object value) {
+      if (value instanceof Instant i) {
+        return i;
+      }
+      if (value instanceof Long millis) {
+        return Instant.ofEpochMilli(millis);
+      }
+      throw new IllegalArgumentException("expected a timestamp, found " + value);
+    }
+  }
+}
