@@ -160,6 +160,13 @@ final class VolumeTracker {
     }
     if (!volumesKnown) {
       observed = observed.withReleased(before.released());
+    } else if (!observed.deleted() && awaitingVolume(uid)) {
+      // Informers deliver each kind in its own order: a pod can be seen mounting a claim before the
+      // volume the claim is bound to. The mount is published once the volume is known, with the
+      // node path that only the volume can tell; mounts already published stand.
+      Map<String, String> kept = new HashMap<>(observed.mounts());
+      kept.keySet().retainAll(before.mounts().keySet());
+      observed = observed.withMounts(kept);
     }
     List<Transition> transitions = VolumeTransitions.derive(before, observed);
     VolumeModel.Volume volume = model.describe(uid);
@@ -194,6 +201,12 @@ final class VolumeTracker {
       model.forget(uid);
       published.remove(uid);
     }
+  }
+
+  /** A bound claim whose volume has not been seen yet (a claim whose volume is gone is Lost, not Bound). */
+  private boolean awaitingVolume(String uid) {
+    VolumeModel.Volume volume = model.describe(uid);
+    return volume != null && volume.claim().bound() && volume.claim().volumeName() != null && volume.volume() == null;
   }
 
   private VolumePolicy.Method methodOf(VolumeModel.Volume volume) {

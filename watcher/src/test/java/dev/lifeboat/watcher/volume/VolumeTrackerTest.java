@@ -170,6 +170,31 @@ class VolumeTrackerTest {
   }
 
   @Test
+  void aMountSeenBeforeItsVolumeIsPublishedOnceTheVolumeIsKnownWithItsNodePath() {
+    VolumeTracker tracker = tracker(List.of(new VolumePolicy("fast", null, Mode.ON_CHANGE, null)),
+        PublishedVolumeState.empty());
+    tracker.ready(true, true);
+    tracker.claimChanged(pending);
+    tracker.claimChanged(boundClaim);
+    tracker.podChanged(pod);
+    assertThat(events()).extracting(VolumeEventObserved::getType).as("the volume is not known yet")
+        .containsExactly(CLAIMED, BOUND);
+
+    tracker.volumeChanged(pv);
+    assertThat(events()).extracting(VolumeEventObserved::getType).containsExactly(CLAIMED, BOUND, MOUNTED);
+    String path = "/var/lib/kubelet/pods/pod-uid-1/volumes/kubernetes.io~csi/pv-1/mount";
+    assertThat(events().get(2).getNodePath()).isEqualTo(path);
+    assertThat(requests()).extracting(r -> r.getParameters().get("event")).containsExactly("BOUND", "MOUNTED");
+    assertThat(requests().get(1).getNodePath()).isEqualTo(path);
+
+    // A claim whose volume is gone is Lost, not Bound: its mounts are not held back.
+    tracker.claimChanged(new PersistentVolumeClaimBuilder(boundClaim).editStatus().withPhase("Lost").endStatus().build());
+    tracker.volumeDeleted(pv);
+    tracker.podDeleted(pod);
+    assertThat(events()).extracting(VolumeEventObserved::getType).contains(UNMOUNTED);
+  }
+
+  @Test
   void onChangePolicyRequestsASnapshotOnBindMountAndResize() {
     VolumeTracker tracker = tracker(List.of(new VolumePolicy("fast", null, Mode.ON_CHANGE, null)),
         PublishedVolumeState.empty());
@@ -233,6 +258,7 @@ class VolumeTrackerTest {
     tracker.ready(true, true);
     tracker.claimChanged(boundClaim);
     tracker.claimChanged(bound(claim(NS, "other", "uid-3", "slow", "1Gi", Map.of()), "pv-3", "1Gi"));
+    tracker.volumeChanged(pv);
     tracker.podChanged(pod);
 
     assertThat(events()).hasSize(5);
