@@ -6,6 +6,10 @@ import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.changelog.ChangeLogEntry;
+import dev.lifeboat.repository.changelog.SegmentFormat;
+import dev.lifeboat.repository.changelog.SegmentRef;
+import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.restore.AuditProgress;
 import dev.lifeboat.restore.Progress;
@@ -31,7 +35,8 @@ import org.slf4j.MDC;
  * whether to prove it ({@link SamplingPolicy}), restores it from that copy into scratch targets
  * ({@link SnapshotVerifier}), and publishes a {@code SnapshotVerified} with every check, plus an
  * audit event. A failed verification is loud: a {@code FAILED} audit event, the failure counter,
- * and the verifier's health turns DEGRADED naming the snapshot and what is wrong.
+ * and the verifier's health turns DEGRADED naming the snapshot and what is wrong. A change-log
+ * segment's copy is read back and checked, not restored (see {@link #checkSegment}).
  */
 final class VerificationHandler implements RecordHandler<Object> {
   private static final Logger log = LoggerFactory.getLogger(VerificationHandler.class);
@@ -89,8 +94,69 @@ final class VerificationHandler implements RecordHandler<Object> {
               + " stores " + copies.names()).build());
       return;
     }
+    if (SegmentStore.ref(replicated.getManifestKey()).isPresent()) {
+      checkSegment(replicated, copy.get(), outputs);
+      return;
+    }
     verify(new Subject(snapshotId, replicated.getKind(), replicated.getTarget(), replicated.getStore(),
         replicated.getManifestKey(), replicated.getSnapshotCompletedAt(), snapshotId, false), copy.get(), outputs);
+  }
+
+  /**
+   * A change-log segment copied off-region is read back from the copy: fetched, authenticated,
+   * decoded, and its header and entries must be what its key names. It is not a snapshot: no
+   * {@code SnapshotVerified} is published and the proven RPO of resources still counts from the
+   * last proven resource snapshot. A failure is as loud as a failed verification: an audit event,
+   * the failure counter and a DEGRADED health until a later segment of that store reads back.
+   */
+  private void checkSegment(SnapshotReplicated replicated, RestoreSource source, Outputs outputs) {
+    String key = replicated.getManifestKey();
+    SegmentRef expected = SegmentStore.ref(key).orElseThrow();
+    String problem;
+    int entries = 0;
+    try {
+      Optional<byte[]> plaintext = source.segments().read(key);
+      if (plaintext.isEmpty()) {
+        problem = "segment " + key + " is missing from " + source.describe();
+      } else {
+        SegmentFormat.Segment segment = SegmentFormat.read(plaintext.get());
+        entries = segment.entries().size();
+        problem = mismatch(expected, segment);
+      }
+    } catch (RuntimeException e) {
+      if (ErrorClassifier.isRetriable(e)) {
+        throw e;
+      }
+      problem = "segment " + key + " cannot be read from " + source.describe() + ": " + ErrorClassifier.describe(e);
+    }
+    if (problem == null) {
+      metrics.segmentPassed(expected.cluster(), replicated.getStore());
+      log.debug("Change-log segment {} read back from store {}: {} changes", key, replicated.getStore(), entries);
+      return;
+    }
+    metrics.segmentFailed(expected.cluster(), replicated.getStore(), key, problem);
+    log.error("Change-log segment {} FAILED its check in store {}: {}", key, replicated.getStore(), problem);
+    outputs.send(Topics.AUDIT, key, audit.event("verification.failed", key, AuditOutcome.FAILED)
+        .correlationId(replicated.getSnapshotId()).detail("kind", "CHANGELOG_SEGMENT")
+        .detail("target", replicated.getTarget()).detail("store", replicated.getStore()).reason(problem).build());
+  }
+
+  /** Why a decoded segment is not the one its key names; null when it is. */
+  private static String mismatch(SegmentRef expected, SegmentFormat.Segment segment) {
+    SegmentFormat.Header h = segment.header();
+    if (!h.cluster().equals(expected.cluster()) || h.partition() != expected.partition()
+        || h.firstOffset() != expected.firstOffset() || h.lastOffset() != expected.lastOffset()) {
+      return "segment " + expected.key() + " holds cluster " + h.cluster() + " partition " + h.partition() + " offsets "
+          + h.firstOffset() + "-" + h.lastOffset();
+    }
+    long previous = -1;
+    for (ChangeLogEntry entry : segment.entries()) {
+      if (entry.offset() < h.firstOffset() || entry.offset() > h.lastOffset() || entry.offset() <= previous) {
+        return "segment " + expected.key() + " holds offset " + entry.offset() + " out of order or outside its range";
+      }
+      previous = entry.offset();
+    }
+    return null;
   }
 
   /** Proves one snapshot copy (if sampled or requested) and publishes the result to {@code outputs}. */

@@ -28,6 +28,8 @@ final class VerifierMetrics {
   private final ProofHistory history;
   private final Counter passed;
   private final Counter failed;
+  private final Counter segmentsPassed;
+  private final Counter segmentsFailed;
   private final Set<String> gauges = ConcurrentHashMap.newKeySet();
   private final Map<String, String> failing = new ConcurrentHashMap<>();
 
@@ -41,6 +43,12 @@ final class VerifierMetrics {
         .register(meters);
     this.failed = Counter.builder("lifeboat.verifier.verifications").tag("outcome", "failed")
         .description("Verifications that failed a check or could not restore").register(meters);
+    this.segmentsPassed = Counter.builder("lifeboat.verifier.segments").tag("outcome", "passed")
+        .description("Change-log segments read back from an off-region copy: authenticated, decoded, matching their key")
+        .register(meters);
+    this.segmentsFailed = Counter.builder("lifeboat.verifier.segments").tag("outcome", "failed")
+        .description("Change-log segments whose off-region copy is missing, damaged or not what its key names")
+        .register(meters);
     history.newest().keySet().forEach(this::register);
     health.set(COMPONENT, Health.State.UP, "waiting for replicated snapshots");
   }
@@ -56,6 +64,24 @@ final class VerifierMetrics {
     failed.increment();
     failing.put(target, "snapshot " + snapshotId + " of " + target + " (store " + store + ") FAILED verification: " + reason);
     updateHealth(null);
+  }
+
+  /** A change-log segment's copy read back well: clears an earlier segment failure of that cluster and store. */
+  void segmentPassed(String cluster, String store) {
+    segmentsPassed.increment();
+    if (failing.remove(segmentSubject(cluster, store)) != null) {
+      updateHealth("change-log segments of " + cluster + " in store " + store + " read back again");
+    }
+  }
+
+  void segmentFailed(String cluster, String store, String key, String reason) {
+    segmentsFailed.increment();
+    failing.put(segmentSubject(cluster, store), "change-log segment " + key + " (store " + store + ") FAILED: " + reason);
+    updateHealth(null);
+  }
+
+  private static String segmentSubject(String cluster, String store) {
+    return "changelog/" + cluster + "@" + store;
   }
 
   private void updateHealth(String whenUp) {

@@ -33,6 +33,8 @@ import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.RepositoryDamage;
 import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.changelog.SegmentRef;
+import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.restore.SourceCluster;
 import dev.lifeboat.runtime.KafkaClients;
@@ -144,6 +146,28 @@ class VerifierIT {
         .isEqualTo(proof.getDurationMillis() / 1000.0);
     assertThat(auditOf(stack, first.getSnapshotId(), "verification.passed")).isPresent();
 
+    // change-log segments copied off-region are read back, not restored: no proof of a snapshot, a counter;
+    // a damaged copy fails loudly, and a later segment that reads back clears the alarm
+    source.awaitArchived();
+    copy(source.repository().store(), offsite);
+    SegmentRef segment = source.segments().listAll(source.cluster).firstEntry().getValue().get(0);
+    replicated(stack, source, segment.key(), SnapshotKind.RESOURCES, source.cluster, segment.key(), Instant.now());
+    String damaged = SegmentStore.key(source.cluster, 0, 1_000_000, 1_000_001);
+    offsite.putIfAbsent(damaged, "not a sealed segment".getBytes(StandardCharsets.UTF_8));
+    replicated(stack, source, damaged, SnapshotKind.RESOURCES, source.cluster, damaged, Instant.now());
+    AuditEvent segmentFailed = auditOf(stack, damaged, "verification.failed").orElseThrow();
+    assertThat(segmentFailed.getOutcome()).isEqualTo(AuditOutcome.FAILED);
+    assertThat(segmentFailed.getReason()).contains(damaged, "cannot be read");
+    Awaitility.await().atMost(WAIT).until(() -> segments(meters, "passed") == 1);
+    assertThat(segments(meters, "failed")).isEqualTo(1);
+    assertThat(health.components().get("verifier").state()).isEqualTo(Health.State.DEGRADED);
+    assertThat(health.components().get("verifier").detail()).contains(damaged);
+    assertThat(stack.read(Topics.VERIFICATIONS, SnapshotVerified.class, Duration.ofSeconds(3), l -> false))
+        .extracting(SnapshotVerified::getSnapshotId).noneMatch(id -> id.startsWith("changelog/" + source.cluster));
+    replicated(stack, source, segment.key(), SnapshotKind.RESOURCES, source.cluster, segment.key(), Instant.now());
+    Awaitility.await().atMost(WAIT).until(() -> segments(meters, "passed") == 2);
+    assertThat(health.components().get("verifier").state()).isEqualTo(Health.State.UP);
+
     // VerifyNow: the commands worker asks with an audit event; the answer carries the command id
     requestVerification(stack, source, "cmd-" + first.getSnapshotId(), Map.of("snapshotId", first.getSnapshotId()));
     requestVerification(stack, source, "cmd-unknown", Map.of("snapshotId", "20200101T000000Z-000000"));
@@ -197,6 +221,10 @@ class VerifierIT {
     // the RPO still counts from the last snapshot that was proven
     assertThat(meters.get("lifeboat.verifier.rpo.seconds").tag("target", "resources/cluster").gauge().value())
         .isGreaterThanOrEqualTo(Duration.between(first.getStartedAt(), Instant.now()).toSeconds() - 1);
+  }
+
+  private static double segments(SimpleMeterRegistry meters, String outcome) {
+    return meters.get("lifeboat.verifier.segments").tag("outcome", outcome).counter().count();
   }
 
   private void startVerifier(TestStack stack, SourceCluster source, VerifierConfig settings, Health health,

@@ -50,7 +50,15 @@ public final class SegmentStore {
    * config with the master key (the repository keeps its codec to itself).
    */
   public static SegmentStore open(Repository repository, byte[] masterKey) {
-    BlobStore store = repository.store();
+    return open(repository.store(), masterKey, repository.describe());
+  }
+
+  /**
+   * The segment store of the repository in {@code store}, opened from its config alone: nothing is
+   * listed or written, so it suits a reader of a copy (an off-region store) and a process that must
+   * not touch the repository's index.
+   */
+  public static SegmentStore open(BlobStore store, byte[] masterKey, String description) {
     byte[] config = store.get("config").orElseThrow(() -> new IllegalStateException(
         "no repository config in " + store.describe()));
     JsonNode node;
@@ -60,8 +68,8 @@ public final class SegmentStore {
       throw new UncheckedIOException("the repository config in " + store.describe() + " is not JSON", e);
     }
     RepositoryKeys keys = RepositoryKeys.unwrap(masterKey, Base64.getDecoder().decode(node.path("dataKey").asText()),
-        repository.id());
-    return new SegmentStore(store, new ChunkCodec(keys, ZSTD_LEVEL), repository.describe());
+        node.path("id").asText());
+    return new SegmentStore(store, new ChunkCodec(keys, ZSTD_LEVEL), description);
   }
 
   /** Where a segment was stored and what its stored bytes hash to. */
@@ -128,6 +136,11 @@ public final class SegmentStore {
 
   public String describe() {
     return description;
+  }
+
+  /** What a key of this layout names (cluster, partition, offsets); empty for any other key. */
+  public static Optional<SegmentRef> ref(String key) {
+    return parse(key, -1);
   }
 
   /** A key of this layout as a reference; empty for anything else under the prefix. */
