@@ -91,14 +91,7 @@ final class RepositoryCopier implements AutoCloseable {
     BlobInfo manifest = source.stat(manifestKey).orElseThrow(() -> new MissingObjectException(manifestKey,
         "the manifest " + manifestKey + " is not in " + source.describe() + " (removed by retention before it was"
             + " copied, or the event names another repository)"));
-    known.refreshIfNeeded();
-    if (!known.contains(KnownObjects.CONFIG)) {
-      BlobInfo config = source.stat(KnownObjects.CONFIG).orElseThrow(() -> new MissingObjectException(KnownObjects.CONFIG,
-          source.describe() + " has no repository config"));
-      counts.add(KnownObjects.CONFIG, copier.copy(KnownObjects.CONFIG, config.size(), null));
-    } else {
-      counts.skipped(1);
-    }
+    copyConfig(counts);
     for (int pass = 1; ; pass++) {
       List<String> vanished = copyAll(missingObjects(counts, pass == 1), counts);
       if (vanished.isEmpty()) {
@@ -121,7 +114,8 @@ final class RepositoryCopier implements AutoCloseable {
   }
 
   /**
-   * Copies one object the event names with its SHA-256 (a change-log segment), unless the target has it.
+   * Copies one object the event names with its SHA-256 (a change-log segment), unless the target has it,
+   * and the repository config first if the target lacks it.
    *
    * @throws MissingObjectException the source does not have it
    * @throws DamagedObjectException its bytes in the source do not match {@code sha256}
@@ -130,12 +124,25 @@ final class RepositoryCopier implements AutoCloseable {
     Counts counts = new Counts();
     BlobInfo info = source.stat(key).orElseThrow(() -> new MissingObjectException(key, key + " is not in "
         + source.describe()));
+    copyConfig(counts); // a segment is sealed with the repository's data key, which only the config holds
     try {
       counts.add(key, copier.copy(key, info.size(), sha256));
     } catch (ObjectCopier.VanishedException e) {
       throw new MissingObjectException(key, key + " left " + source.describe() + " while it was being copied");
     }
     return counts.result();
+  }
+
+  /** The repository config, unless the target has it: first, so that what follows can be opened. */
+  private void copyConfig(Counts counts) {
+    known.refreshIfNeeded();
+    if (!known.contains(KnownObjects.CONFIG)) {
+      BlobInfo config = source.stat(KnownObjects.CONFIG).orElseThrow(() -> new MissingObjectException(KnownObjects.CONFIG,
+          source.describe() + " has no repository config"));
+      counts.add(KnownObjects.CONFIG, copier.copy(KnownObjects.CONFIG, config.size(), null));
+    } else {
+      counts.skipped(1);
+    }
   }
 
   /** Packs and index files of the source that the target lacks, in listing order. */

@@ -18,6 +18,7 @@ import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,11 +60,13 @@ class SegmentReplicationIT {
   private final EventFactory events;
   private final TargetReplication replication;
   private final List<Object[]> outputs = new ArrayList<>();
+  private final byte[] config = "{\"format\":2,\"id\":\"segments-test\"}".getBytes(StandardCharsets.UTF_8);
 
   SegmentReplicationIT(TestStack stack) {
     this.stack = stack;
     this.primary = stack.primaryStore(prefix);
     this.offsite = stack.offsiteStore(prefix);
+    primary.putIfAbsent("config", config);
     this.events = stack.events("replicator");
     this.replication = new TargetReplication("offsite", ReplicationConfig.defaults(), primary, offsite, events,
         new AuditPublisher(null, null, events), new SimpleMeterRegistry(), new Health(Clock.systemUTC()));
@@ -84,6 +87,7 @@ class SegmentReplicationIT {
     handle(archived(key, PackFormat.sha256(bytes)));
 
     assertThat(offsite.get(key)).contains(bytes);
+    assertThat(offsite.get("config")).as("a segment is unreadable without the config's data key").contains(config);
     List<SnapshotReplicated> replicated = outputs(SnapshotReplicated.class);
     assertThat(replicated).hasSize(2).allSatisfy(r -> {
       assertThat(r.getSnapshotId()).isEqualTo(key);
@@ -91,10 +95,10 @@ class SegmentReplicationIT {
       assertThat(r.getKind()).isEqualTo(SnapshotKind.RESOURCES);
       assertThat(r.getTarget()).isEqualTo("test");
     });
-    assertThat(replicated.get(0).getObjectsCopied()).isEqualTo(1);
-    assertThat(replicated.get(0).getBytesCopied()).isEqualTo(bytes.length);
-    assertThat(replicated.get(1).getObjectsCopied()).as("the second time it is there already").isZero();
-    assertThat(replicated.get(1).getObjectsSkipped()).isEqualTo(1);
+    assertThat(replicated.get(0).getObjectsCopied()).as("the config, then the segment").isEqualTo(2);
+    assertThat(replicated.get(0).getBytesCopied()).isEqualTo(bytes.length + config.length);
+    assertThat(replicated.get(1).getObjectsCopied()).as("the second time both are there already").isZero();
+    assertThat(replicated.get(1).getObjectsSkipped()).isEqualTo(2);
   }
 
   @Test
