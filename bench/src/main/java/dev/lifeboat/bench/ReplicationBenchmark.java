@@ -128,8 +128,7 @@ public final class ReplicationBenchmark {
             + " streaming one signed PUT per object (`S3SignedPut`) brought it here. A bare GET-to-PUT loop in the same"
             + " JVM, with no hashing at all, reached 0.8-0.9× rclone while this was built.\n");
       }
-      md.append("\nNot measured yet: the end-to-end RPO for resources (a change in the cluster to its change-log segment readable"
-          + " in the off-region store), which needs the change-log archiver of the resource snapshots.\n");
+      md.append("\nThe end-to-end RPO for resources is the `rpo` section below.\n");
     }
     deleteTree(dir);
     System.out.print(md);
