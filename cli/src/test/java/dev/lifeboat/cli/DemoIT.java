@@ -2,6 +2,7 @@ package dev.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.embedded.EmbeddedEtcd;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.events.v1.AuditEvent;
@@ -12,6 +13,9 @@ import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;
 import dev.lifeboat.events.v1.VolumeEventType;
+import dev.lifeboat.repository.blob.S3BlobStore;
+import dev.lifeboat.repository.changelog.SegmentFormat;
+import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
@@ -116,6 +120,27 @@ class DemoIT {
             .build()).size()).isPositive();
       }
       assertThat(get(endpoints.statusUrl() + "/").body()).contains("replication:offsite");
+
+      // the change log reaches the off-region store too, readable there with the repository's keys alone,
+      // and the verifier reads each copied segment back
+      List<SnapshotReplicated> segmentCopies = read(endpoints, Topics.REPLICATIONS, SnapshotReplicated.class,
+          l -> l.stream().anyMatch(r -> r.getStore().equals("offsite") && r.getManifestKey().startsWith("changelog/demo/")));
+      String segmentKey = segmentCopies.stream().map(SnapshotReplicated::getManifestKey)
+          .filter(k -> k.startsWith("changelog/demo/")).findFirst().orElseThrow();
+      Endpoints.Store off = endpoints.stores().get(1);
+      SegmentStore offsiteSegments = SegmentStore.open(new S3BlobStore(new StoreConfig(off.name(), off.endpoint(),
+          off.bucket(), "lifeboat", off.accessKey(), off.secretKey(), null)), DemoKeys.masterKey(dataDir), "offsite");
+      assertThat(SegmentFormat.read(offsiteSegments.read(segmentKey).orElseThrow()).entries()).isNotEmpty()
+          .allSatisfy(e -> assertThat(e.change().getHeader().getCluster()).isEqualTo("demo"));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      java.util.regex.Pattern passed = java.util.regex.Pattern.compile(
+          "lifeboat_verifier_segments_total\\{outcome=\"passed\",?} ([1-9][0-9.E]*)");
+      while (!passed.matcher(get(endpoints.statusUrl() + "/metrics").body()).find() && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+      }
+      String metrics = get(endpoints.statusUrl() + "/metrics").body();
+      assertThat(passed.matcher(metrics).find()).as("a segment read back by the verifier").isTrue();
+      assertThat(metrics).containsPattern("lifeboat_verifier_segments_total\\{outcome=\"failed\",?} 0.0");
 
       try (var s3 = demo.stack().primary().newClient()) {
         byte[] body = "kept".getBytes(StandardCharsets.UTF_8);
