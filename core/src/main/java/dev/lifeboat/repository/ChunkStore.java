@@ -12,6 +12,7 @@ import dev.lifeboat.repository.pack.PackEntry;
 import dev.lifeboat.repository.pack.PackFormat;
 import dev.lifeboat.retry.PermanentFailure;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -84,7 +85,9 @@ public final class ChunkStore {
     this.deduplicated = meters.counter("lifeboat.repository.chunks", "outcome", "deduplicated");
     this.uploadedBytes = meters.counter("lifeboat.repository.uploaded.bytes");
     this.packsUploaded = meters.counter("lifeboat.repository.packs.uploaded");
-    meters.gauge("lifeboat.repository.index.chunks", this, s -> s.index.size());
+    // one per repository copy a process opens (the snapshotter's primary, the verifier's off-region copies)
+    Gauge.builder("lifeboat.repository.index.chunks", this, s -> s.index.size()).tag("store", store.describe())
+        .description("Chunks in the loaded index of a repository").register(meters);
   }
 
   /** A chunk as a manifest names it. */
