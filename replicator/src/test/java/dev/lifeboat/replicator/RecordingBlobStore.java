@@ -1,21 +1,17 @@
 package dev.lifeboat.replicator;
 
-import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Consumer;
 
 /** A real store that also remembers, in order, every key whose put completed and wrote the object. */
-final class RecordingBlobStore implements BlobStore {
-  private final BlobStore delegate;
+final class RecordingBlobStore extends ForwardingBlobStore {
   private final List<String> written = Collections.synchronizedList(new ArrayList<>());
 
   RecordingBlobStore(BlobStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** Keys written, in the order their uploads completed. */
@@ -45,40 +41,5 @@ final class RecordingBlobStore implements BlobStore {
   @Override
   public boolean putIfAbsent(String key, StreamSource source, long length) {
     return record(key, delegate.putIfAbsent(key, source, length));
-  }
-
-  @Override
-  public Optional<byte[]> get(String key) {
-    return delegate.get(key);
-  }
-
-  @Override
-  public Optional<byte[]> getRange(String key, long offset, int length) {
-    return delegate.getRange(key, offset, length);
-  }
-
-  @Override
-  public Optional<InputStream> open(String key) {
-    return delegate.open(key);
-  }
-
-  @Override
-  public Optional<BlobInfo> stat(String key) {
-    return delegate.stat(key);
-  }
-
-  @Override
-  public void list(String prefix, Consumer<BlobInfo> each) {
-    delegate.list(prefix, each);
-  }
-
-  @Override
-  public void delete(String key) {
-    delegate.delete(key);
-  }
-
-  @Override
-  public String describe() {
-    return delegate.describe();
   }
 }
