@@ -10,7 +10,10 @@ import dev.lifeboat.runtime.Bootstrap;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.serde.AvroSerializer;
+import dev.lifeboat.observe.Health;
 import dev.lifeboat.watcher.KafkaRecordSink;
+import dev.lifeboat.watcher.PublishFailures;
+import dev.lifeboat.watcher.Republisher;
 import dev.lifeboat.watcher.PublishedState;
 import dev.lifeboat.watcher.RecordSink;
 import dev.lifeboat.watcher.ResourceChangePublisher;
@@ -20,13 +23,17 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The watcher's hot path, from the informer callback ({@link ResourceChangePublisher#upsert}, given
@@ -98,12 +105,20 @@ public final class WatcherBenchmark {
     try (KafkaRecordSink kafkaSink = new KafkaRecordSink(kafka, new AvroSerializer<>(registry), 10_000, "bench-" + compression, meters)) {
       TimingSink sink = new TimingSink(kafkaSink, perThread * 2 + pacedSeconds * 1000 + 50_000);
       String cluster = "bench-" + compression;
+      WatcherMetrics metrics = new WatcherMetrics(meters);
+      PublishFailures failures = new PublishFailures(new Health(Clock.systemUTC()), null, metrics, Clock.systemUTC());
       ResourceChangePublisher publisher = new ResourceChangePublisher(cluster, new PublishedState(), sink,
-          new EventFactory(cluster, "watcher", Clock.systemUTC()), true, List.of("Secret"), sealer, key, new WatcherMetrics(meters));
+          new EventFactory(cluster, "watcher", Clock.systemUTC()), true, List.of("Secret"), sealer, key, metrics, failures);
+      // What the informers' caches would hold: the backlog (changes beyond maxInFlight) is published from it.
+      Map<String, ObjectNode> cache = new ConcurrentHashMap<>();
+      CACHE.set(cache);
+      Republisher republisher = new Republisher(publisher, sink, failures,
+          (kind, id) -> new Republisher.Lookup(true, cache.get(id.key())));
+      republisher.start();
 
       // warm-up: JIT, producer connections, schema ids
       publish(publisher, "warm", 0, 20_000);
-      kafkaSink.flush();
+      drain(publisher, kafkaSink);
 
       long began = System.nanoTime();
       Thread[] threads = new Thread[2];
@@ -115,7 +130,7 @@ public final class WatcherBenchmark {
       for (Thread t : threads) {
         t.join();
       }
-      kafkaSink.flush();
+      drain(publisher, kafkaSink);
       double seconds = (System.nanoTime() - began) / 1e9;
       long records = (long) perThread * threads.length;
 
@@ -131,12 +146,24 @@ public final class WatcherBenchmark {
         }
         publishOne(publisher, "paced", i);
       }
-      kafkaSink.flush();
+      drain(publisher, kafkaSink);
+      republisher.close();
       long[] latencies = BenchmarkReport.sorted(sink.samples, sink.count.get());
       return new Result(records / seconds, records, BenchmarkReport.percentileMillis(latencies, 0.50),
           BenchmarkReport.percentileMillis(latencies, 0.99), latencies[latencies.length - 1] / 1e6);
     }
   }
+
+  /** Waits until the backlog is empty and every record sent is acknowledged. */
+  private static void drain(ResourceChangePublisher publisher, KafkaRecordSink sink) throws InterruptedException {
+    while (publisher.backlogSize() > 0) {
+      Thread.sleep(5);
+    }
+    sink.flush();
+  }
+
+  private static final java.util.concurrent.atomic.AtomicReference<Map<String, ObjectNode>> CACHE =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   private static void publish(ResourceChangePublisher publisher, String prefix, int from, int count) {
     for (int i = from; i < from + count; i++) {
@@ -148,7 +175,9 @@ public final class WatcherBenchmark {
     boolean secret = i % 10 == 0;
     ObjectNode object = object(secret ? "Secret" : "ConfigMap", "ns-" + (i % 50), prefix + "-" + i, i);
     TimingSink.observed.set(System.nanoTime());
-    publisher.upsert(secret ? SECRETS : CONFIGMAPS, object, Instant.now());
+    WatchedKind kind = secret ? SECRETS : CONFIGMAPS;
+    CACHE.get().put(publisher.identity(kind, object).key(), object);
+    publisher.upsert(kind, object, Instant.now());
   }
 
   private static final String FILLER = "x".repeat(900);
@@ -182,9 +211,28 @@ public final class WatcherBenchmark {
     }
 
     @Override
-    public CompletableFuture<Void> send(String topic, String key, Object value) {
+    public Optional<CompletableFuture<Void>> trySend(String topic, String key, Object value) {
       long since = observed.get();
-      return delegate.send(topic, key, value).whenComplete((ok, error) -> {
+      return delegate.trySend(topic, key, value).map(acked -> timed(acked, since));
+    }
+
+    @Override
+    public CompletableFuture<Void> send(String topic, String key, Object value) {
+      return timed(delegate.send(topic, key, value), observed.get());
+    }
+
+    @Override
+    public CompletableFuture<Void> sendRaw(ProducerRecord<byte[], byte[]> record) {
+      return delegate.sendRaw(record);
+    }
+
+    @Override
+    public boolean awaitRoom(Duration timeout) throws InterruptedException {
+      return delegate.awaitRoom(timeout);
+    }
+
+    private CompletableFuture<Void> timed(CompletableFuture<Void> acked, long since) {
+      return acked.whenComplete((ok, error) -> {
         int i = count.getAndIncrement();
         if (i < samples.length) {
           samples[i] = System.nanoTime() - since;

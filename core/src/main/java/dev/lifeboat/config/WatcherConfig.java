@@ -26,7 +26,8 @@ public record WatcherConfig(
     List<String> sensitiveKinds,
     int maxInFlight,
     String compression,
-    List<VolumePolicy> volumePolicies) {
+    List<VolumePolicy> volumePolicies,
+    Duration deliveryTimeout) {
 
   static final Field<Boolean> ENABLED = Field.bool("enabled", "Run the watcher in this process.").withDefault(true);
   static final Field<List<String>> INCLUDE_KINDS = Field.strings("includeKinds",
@@ -49,13 +50,27 @@ public record WatcherConfig(
   static final Field<List<String>> SENSITIVE = Field.strings("sensitiveKinds",
       "Kinds whose payload is encrypted before it is produced.").withDefault(List.of("Secret"));
   static final Field<Integer> MAX_IN_FLIGHT = Field.integer("maxInFlight",
-      "Records sent but not yet acknowledged before the watcher stops taking informer events (backpressure).")
+      "Records sent but not yet acknowledged; beyond it, changes wait in the backlog (identities only) until acknowledgements free room.")
       .withDefault(10_000).validate(v -> v >= 1 && v <= 1_000_000, "1 to 1000000");
+
+  static final Field<Duration> DELIVERY_TIMEOUT = Field.duration("deliveryTimeout",
+      "How long the producer retries a change before Kafka counts as refusing it. A refused change is kept (as the "
+          + "object's identity; its latest state is read again) and sent again with backoff once Kafka takes records: "
+          + "nothing is lost however long Kafka is away.")
+      .withDefault(Duration.ofMinutes(2)).validate(d -> d.toMillis() >= 1000, "at least 1s");
 
   static final Field<String> COMPRESSION = Field.string("compression",
       "Compression of lifeboat.resource-changes, the high-volume topic (kafka.compression applies to the rest). "
           + "lz4 takes a third of gzip's CPU; consumers outside Lifeboat need an lz4 codec (built into Java, Go and librdkafka clients).")
       .withDefault("lz4").validate(c -> List.of("none", "gzip", "snappy", "lz4", "zstd").contains(c), "none, gzip, snappy, lz4, zstd");
+
+  /** A configuration with the default delivery timeout. */
+  public WatcherConfig(boolean enabled, List<String> includeKinds, List<String> excludeKinds, List<String> includeNamespaces,
+      List<String> excludeNamespaces, String labelSelector, boolean ignoreStatus, Duration rediscoverEvery,
+      List<String> sensitiveKinds, int maxInFlight, String compression, List<VolumePolicy> volumePolicies) {
+    this(enabled, includeKinds, excludeKinds, includeNamespaces, excludeNamespaces, labelSelector, ignoreStatus, rediscoverEvery,
+        sensitiveKinds, maxInFlight, compression, volumePolicies, Duration.ofMinutes(2));
+  }
 
   public static WatcherConfig defaults() {
     return new WatcherConfig(true, List.of(), List.of(), List.of(), List.of(), null, true, Duration.ofMinutes(1),
@@ -65,7 +80,13 @@ public record WatcherConfig(
   /** The same configuration with other volume policies. */
   public WatcherConfig withVolumePolicies(List<VolumePolicy> policies) {
     return new WatcherConfig(enabled, includeKinds, excludeKinds, includeNamespaces, excludeNamespaces, labelSelector,
-        ignoreStatus, rediscoverEvery, sensitiveKinds, maxInFlight, compression, List.copyOf(policies));
+        ignoreStatus, rediscoverEvery, sensitiveKinds, maxInFlight, compression, List.copyOf(policies), deliveryTimeout);
+  }
+
+  /** The same configuration with another delivery timeout. */
+  public WatcherConfig withDeliveryTimeout(Duration timeout) {
+    return new WatcherConfig(enabled, includeKinds, excludeKinds, includeNamespaces, excludeNamespaces, labelSelector,
+        ignoreStatus, rediscoverEvery, sensitiveKinds, maxInFlight, compression, volumePolicies, timeout);
   }
 
   static WatcherConfig read(ConfigReader r) {
@@ -76,14 +97,14 @@ public record WatcherConfig(
     WatcherConfig c = new WatcherConfig(Boolean.TRUE.equals(r.get(ENABLED)), r.get(INCLUDE_KINDS), r.get(EXCLUDE_KINDS),
         r.get(INCLUDE_NAMESPACES), r.get(EXCLUDE_NAMESPACES), r.get(LABEL_SELECTOR), Boolean.TRUE.equals(r.get(IGNORE_STATUS)),
         r.get(REDISCOVER), r.get(SENSITIVE), r.get(MAX_IN_FLIGHT) == null ? 0 : r.get(MAX_IN_FLIGHT), r.get(COMPRESSION),
-        List.copyOf(policies));
+        List.copyOf(policies), r.get(DELIVERY_TIMEOUT));
     r.rejectUnknown(List.of());
     return c;
   }
 
   static List<Field<?>> fields() {
     return List.of(ENABLED, INCLUDE_KINDS, EXCLUDE_KINDS, INCLUDE_NAMESPACES, EXCLUDE_NAMESPACES, LABEL_SELECTOR,
-        IGNORE_STATUS, REDISCOVER, SENSITIVE, MAX_IN_FLIGHT, COMPRESSION);
+        IGNORE_STATUS, REDISCOVER, SENSITIVE, MAX_IN_FLIGHT, DELIVERY_TIMEOUT, COMPRESSION);
   }
 
   /**

@@ -23,10 +23,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the watcher has published: for every live object, the content hash and uid of its last
- * record. Loaded at start from Kafka itself, first the compacted {@code lifeboat.resource-state}
- * (the latest record of every object, kept forever), then {@code lifeboat.resource-changes} (newer
+ * record that Kafka <em>acknowledged</em>, and, beside it, the record sent for it that Kafka has not
+ * acknowledged yet, if any. A change counts as published only once it is acknowledged: a record
+ * Kafka refuses is forgotten here (its object goes back to what Kafka holds), so the next look at
+ * the object publishes it again.
+ *
+ * <p>Loaded at start from Kafka itself, first the compacted {@code lifeboat.resource-state} (the
+ * latest record of every object, kept forever), then {@code lifeboat.resource-changes} (newer
  * records; a DELETED removes the object), so a restarted watcher publishes only what really changed
  * while it was away.
+ *
+ * <p>Acknowledgements arrive on the producer's thread, in send order per object (one object, one
+ * partition); they update the maps without taking the publisher's locks.
  */
 public final class PublishedState {
   private static final Logger log = LoggerFactory.getLogger(PublishedState.class);
@@ -34,33 +42,101 @@ public final class PublishedState {
   /** The last published fact about one object. */
   public record Entry(String hash, String uid) {}
 
-  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  /**
+   * A record sent and not yet acknowledged: the entry it will make true, or a deletion ({@code
+   * entry == null}). Compared by identity, so an older send's outcome never clears a newer one.
+   */
+  public static final class Pending {
+    private final Entry entry;
 
+    Pending(Entry entry) {
+      this.entry = entry;
+    }
+
+    public Entry entry() {
+      return entry;
+    }
+
+    boolean deletion() {
+      return entry == null;
+    }
+  }
+
+  private final Map<String, Entry> acknowledged = new ConcurrentHashMap<>();
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+
+  /**
+   * What the topic will hold for {@code key} once everything sent is acknowledged: the pending
+   * record's entry (null for a pending deletion), else the acknowledged one (null if none).
+   */
   public Entry get(String key) {
-    return entries.get(key);
+    Pending p = pending.get(key);
+    if (p != null) {
+      return p.entry;
+    }
+    return acknowledged.get(key);
   }
 
-  public void put(String key, Entry entry) {
-    entries.put(key, entry);
+  /** The last entry Kafka acknowledged for {@code key}, or null. */
+  public Entry acknowledged(String key) {
+    return acknowledged.get(key);
   }
 
-  public void remove(String key) {
-    entries.remove(key);
+  /** A record that makes {@code entry} true (null: a deletion) was handed to the producer. */
+  public Pending sent(String key, Entry entry) {
+    Pending p = new Pending(entry);
+    pending.put(key, p);
+    return p;
   }
 
+  /** Kafka acknowledged the record of {@code sent}. */
+  public void acknowledged(String key, Pending sent) {
+    if (sent.deletion()) {
+      acknowledged.remove(key);
+    } else {
+      acknowledged.put(key, sent.entry);
+    }
+    pending.remove(key, sent);
+  }
+
+  /** Kafka refused the record of {@code sent}: the object is back to what Kafka holds. */
+  public void refused(String key, Pending sent) {
+    pending.remove(key, sent);
+  }
+
+  /** Records sent and not yet acknowledged. */
+  public int pendingCount() {
+    return pending.size();
+  }
+
+  /** Live objects, as the topic will hold them once everything sent is acknowledged. */
   public int size() {
-    return entries.size();
+    return keys(k -> true).size();
   }
 
-  /** Keys that satisfy {@code filter} (e.g. every object of one kind). */
+  /** Keys of live objects (acknowledged or pending, not pending deletion) that satisfy {@code filter}. */
   public List<String> keys(Predicate<String> filter) {
     List<String> keys = new ArrayList<>();
-    for (String key : entries.keySet()) {
-      if (filter.test(key)) {
+    for (String key : acknowledged.keySet()) {
+      if (filter.test(key) && get(key) != null) {
         keys.add(key);
       }
     }
+    for (Map.Entry<String, Pending> p : pending.entrySet()) {
+      if (!p.getValue().deletion() && !acknowledged.containsKey(p.getKey()) && filter.test(p.getKey())) {
+        keys.add(p.getKey());
+      }
+    }
     return keys;
+  }
+
+  /** Loading only: an entry read back from Kafka. */
+  void load(String key, Entry entry) {
+    if (entry == null) {
+      acknowledged.remove(key);
+    } else {
+      acknowledged.put(key, entry);
+    }
   }
 
   /** Reads what this cluster's watcher published before, up to the current end of both topics. */
@@ -99,16 +175,12 @@ public final class PublishedState {
             }
             read++;
             if (record.value() == null) {
-              state.remove(key); // tombstone in the state table
+              state.load(key, null); // tombstone in the state table
               continue;
             }
             try {
               ResourceChanged change = (ResourceChanged) deserializer.decode(record.topic(), record.partition(), record.offset(), record.value());
-              if (change.getType() == ChangeType.DELETED) {
-                state.remove(key);
-              } else {
-                state.put(key, new Entry(change.getContentHash(), change.getUid()));
-              }
+              state.load(key, change.getType() == ChangeType.DELETED ? null : new Entry(change.getContentHash(), change.getUid()));
             } catch (RuntimeException e) {
               skipped++;
               log.warn("Skipping a record of {} that cannot be read while loading the published state: {}", topic, e.getMessage());

@@ -11,21 +11,33 @@ import dev.lifeboat.kube.ContentHash;
 import dev.lifeboat.kube.ObjectIdentity;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.watcher.PublishedState.Entry;
+import dev.lifeboat.watcher.PublishedState.Pending;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns what informers report into {@code ResourceChanged} records, publishing only real changes:
  * an object whose content hash equals what was last published for it produces nothing, so relists,
- * resyncs and status churn cost no records. The published state is updated as records are sent, and
- * all work on one object is serialised, so its records reach Kafka in the order they were observed.
+ * resyncs and status churn cost no records.
+ *
+ * <p>Nothing is lost when Kafka refuses: a change counts as published only once Kafka acknowledged
+ * it ({@link PublishedState}). When a record is refused, or when too many records already wait for
+ * acknowledgement, the object's identity goes into the {@link Backlog} and the informer's thread
+ * moves on (it never blocks: fabric8 would queue watch events without bound behind it). The
+ * {@link Republisher} sends each object of the backlog again, in its latest state as the informer's
+ * cache holds it (or DELETED when it is gone), once Kafka takes records again. While an object waits
+ * in the backlog, its newer changes wait with it, so its records stay in order. All work on one
+ * object is serialised.
  */
 public final class ResourceChangePublisher {
   private static final Logger log = LoggerFactory.getLogger(ResourceChangePublisher.class);
@@ -41,10 +53,13 @@ public final class ResourceChangePublisher {
   private final FieldSealer sealer;
   private final byte[] hashKey;
   private final WatcherMetrics metrics;
+  private final PublishFailures failures;
+  private final Clock clock;
+  private final Backlog backlog = new Backlog();
   private final Object[] locks = new Object[STRIPES];
 
   public ResourceChangePublisher(String cluster, PublishedState state, RecordSink sink, EventFactory events, boolean ignoreStatus,
-      Collection<String> sensitiveKinds, FieldSealer sealer, byte[] hashKey, WatcherMetrics metrics) {
+      Collection<String> sensitiveKinds, FieldSealer sealer, byte[] hashKey, WatcherMetrics metrics, PublishFailures failures) {
     this.cluster = cluster;
     this.state = state;
     this.sink = sink;
@@ -55,12 +70,19 @@ public final class ResourceChangePublisher {
     this.sealer = sealer;
     this.hashKey = hashKey;
     this.metrics = metrics;
+    this.failures = failures;
+    this.clock = events.clock();
     for (int i = 0; i < STRIPES; i++) {
       locks[i] = new Object();
     }
     if (!this.sensitiveKinds.isEmpty() && sealer == null) {
       throw new IllegalArgumentException("sensitive kinds " + sensitiveKinds + " are watched but no encryption key is configured");
     }
+    metrics.backlog(backlog::size, state::pendingCount);
+  }
+
+  public String cluster() {
+    return cluster;
   }
 
   public ObjectIdentity identity(WatchedKind kind, JsonNode object) {
@@ -72,31 +94,19 @@ public final class ResourceChangePublisher {
   /** An object was added or updated (or seen again in a relist). */
   public void upsert(WatchedKind kind, JsonNode object, Instant observedAt) {
     ObjectIdentity id = identity(kind, object);
-    String key = id.key();
-    synchronized (lock(key)) {
-      boolean sensitive = isSensitive(kind);
-      String hash = sensitive ? ContentHash.keyed(object, ignoreStatus, hashKey) : ContentHash.of(object, ignoreStatus);
-      String uid = object.path("metadata").path("uid").asText("");
-      Entry previous = state.get(key);
-      if (previous != null && previous.hash().equals(hash) && previous.uid().equals(uid)) {
-        metrics.unchanged();
-        return;
+    synchronized (lock(id.key())) {
+      if (backlog.contains(id.key())) {
+        return; // it waits to be published in its latest state, after what is already on its way
       }
-      if (previous != null && !previous.uid().equals(uid) && !previous.uid().isEmpty()) {
-        // deleted and created again while we were not watching: say so, in order
-        send(kind, id, ChangeType.DELETED, null, previous.uid(), "", previous.hash(), observedAt, sensitive);
-      }
-      ChangeType type = previous == null || !previous.uid().equals(uid) ? ChangeType.ADDED : ChangeType.MODIFIED;
-      if (send(kind, id, type, object, uid, object.path("metadata").path("resourceVersion").asText(""), hash, observedAt, sensitive)) {
-        state.put(key, new Entry(hash, uid));
+      if (!publishState(kind, id, object, observedAt)) {
+        backlog.add(id.key(), kind);
       }
     }
   }
 
   /** An object was deleted; {@code lastKnown} is its final state as the informer last saw it. */
   public void delete(WatchedKind kind, JsonNode lastKnown, Instant observedAt) {
-    ObjectIdentity id = identity(kind, lastKnown);
-    deleteKey(kind, id, lastKnown, observedAt);
+    deleteKey(kind, identity(kind, lastKnown), lastKnown, observedAt);
   }
 
   /** After a (re)list: objects published before that no longer exist were deleted while unobserved. */
@@ -114,72 +124,161 @@ public final class ResourceChangePublisher {
     }
   }
 
-  private void deleteKey(WatchedKind kind, ObjectIdentity id, JsonNode lastKnown, Instant observedAt) {
-    String key = id.key();
-    synchronized (lock(key)) {
-      Entry previous = state.get(key);
-      if (previous == null) {
-        return; // never published, or its deletion already was
+  /** Objects waiting to be published again. */
+  public int backlogSize() {
+    return backlog.size();
+  }
+
+  Backlog backlog() {
+    return backlog;
+  }
+
+  /**
+   * Publishes one object of the backlog in its current state: {@code current} is the object as the
+   * informer's cache holds it now, empty if it no longer exists. False if it must wait longer.
+   */
+  boolean republish(Backlog.Item item, Optional<JsonNode> current) {
+    ObjectIdentity id = ObjectIdentity.parse(item.key());
+    synchronized (lock(item.key())) {
+      boolean done = current.isPresent()
+          ? publishState(item.kind(), id, current.get(), clock.instant())
+          : publishDeletion(item.kind(), id, null, clock.instant());
+      if (done) {
+        backlog.remove(item.key());
+      } else {
+        backlog.requeue(item.key());
       }
-      String rv = lastKnown == null ? "" : lastKnown.path("metadata").path("resourceVersion").asText("");
-      if (send(kind, id, ChangeType.DELETED, lastKnown, previous.uid(), rv, previous.hash(), observedAt, isSensitive(kind))) {
-        state.remove(key);
+      return done;
+    }
+  }
+
+  /** Drops an object from the backlog whose kind is no longer watched: its next list publishes what differs. */
+  void forget(Backlog.Item item) {
+    synchronized (lock(item.key())) {
+      backlog.remove(item.key());
+    }
+  }
+
+  private void deleteKey(WatchedKind kind, ObjectIdentity id, JsonNode lastKnown, Instant observedAt) {
+    synchronized (lock(id.key())) {
+      if (backlog.contains(id.key())) {
+        return; // the backlog finds it gone and publishes its deletion in turn
+      }
+      if (!publishDeletion(kind, id, lastKnown, observedAt)) {
+        backlog.add(id.key(), kind);
       }
     }
   }
 
-  private boolean send(WatchedKind kind, ObjectIdentity id, ChangeType type, JsonNode object, String uid, String resourceVersion,
-      String hash, Instant observedAt, boolean sensitive) {
+  /** Sends what differs between {@code object} and what the topic holds; false if there was no room. */
+  private boolean publishState(WatchedKind kind, ObjectIdentity id, JsonNode object, Instant observedAt) {
+    String key = id.key();
+    boolean sensitive = isSensitive(kind);
+    String hash;
+    try {
+      hash = sensitive ? ContentHash.keyed(object, ignoreStatus, hashKey) : ContentHash.of(object, ignoreStatus);
+    } catch (RuntimeException e) {
+      failures.unprocessable(kind, id, "hash", e);
+      return true;
+    }
+    String uid = object.path("metadata").path("uid").asText("");
+    Entry previous = state.get(key);
+    if (previous != null && previous.hash().equals(hash) && previous.uid().equals(uid)) {
+      metrics.unchanged();
+      return true;
+    }
+    if (previous != null && !previous.uid().equals(uid) && !previous.uid().isEmpty()) {
+      // deleted and created again while we were not watching: say so, in order
+      Optional<Boolean> sent = send(kind, id, ChangeType.DELETED, null, previous.uid(), "", previous.hash(), null,
+          observedAt, sensitive);
+      if (sent.isEmpty()) {
+        return false;
+      }
+    }
+    ChangeType type = previous == null || !previous.uid().equals(uid) ? ChangeType.ADDED : ChangeType.MODIFIED;
+    return send(kind, id, type, object, uid, object.path("metadata").path("resourceVersion").asText(""), hash,
+        new Entry(hash, uid), observedAt, sensitive).isPresent();
+  }
+
+  private boolean publishDeletion(WatchedKind kind, ObjectIdentity id, JsonNode lastKnown, Instant observedAt) {
+    Entry previous = state.get(id.key());
+    if (previous == null) {
+      return true; // never published, or its deletion already was
+    }
+    String rv = lastKnown == null ? "" : lastKnown.path("metadata").path("resourceVersion").asText("");
+    return send(kind, id, ChangeType.DELETED, lastKnown, previous.uid(), rv, previous.hash(), null, observedAt,
+        isSensitive(kind)).isPresent();
+  }
+
+  /**
+   * Hands one record to the sink. Empty: no room, nothing sent. True: sent (what it makes true is
+   * pending until Kafka acknowledges it). False: it can never be sent (dead-lettered by {@link PublishFailures}).
+   */
+  private Optional<Boolean> send(WatchedKind kind, ObjectIdentity id, ChangeType type, JsonNode object, String uid,
+      String resourceVersion, String hash, Entry makes, Instant observedAt, boolean sensitive) {
     ResourceChanged record;
     try {
-      ByteBuffer payload = null;
-      String keyId = null;
-      if (object != null) {
-        ObjectNode body = ((ObjectNode) object).deepCopy();
-        if (body.path("metadata").isObject()) {
-          ((ObjectNode) body.get("metadata")).remove("managedFields");
-        }
-        if (sensitive) {
-          body = sealer.seal(body, id.key());
-          keyId = sealer.activeKeyId();
-        }
-        payload = ByteBuffer.wrap(JSON.writeValueAsBytes(body));
-      }
-      record = ResourceChanged.newBuilder()
-          .setHeader(events.header(null))
-          .setType(type)
-          .setGroup(kind.group())
-          .setVersion(kind.version())
-          .setKind(kind.kind())
-          .setNamespace(id.namespace().isEmpty() ? null : id.namespace())
-          .setName(id.name())
-          .setUid(uid)
-          .setResourceVersion(resourceVersion)
-          .setObservedAt(observedAt)
-          .setContentHash(hash)
-          .setObject(payload)
-          .setEncryptionKeyId(keyId)
-          .build();
+      record = record(kind, id, type, object, uid, resourceVersion, hash, observedAt, sensitive);
     } catch (Exception e) {
-      metrics.error("unserialisable");
-      log.warn("Cannot turn {} into a record, skipped: {}", id, e.toString());
-      return false;
+      failures.unprocessable(kind, id, "record", e);
+      return Optional.of(false);
     }
+    Optional<CompletableFuture<Void>> acked;
     try {
-      sink.send(Topics.RESOURCE_CHANGES, id.key(), record).whenComplete((ok, error) -> {
-        if (error == null) {
-          metrics.acked(Duration.between(observedAt, Instant.now()));
-        } else {
-          metrics.error("not-acknowledged");
-        }
-      });
+      acked = sink.trySend(Topics.RESOURCE_CHANGES, id.key(), record);
     } catch (RuntimeException e) {
-      metrics.error("unserialisable");
-      log.warn("Cannot encode the record of {}, skipped: {}", id, e.toString());
-      return false;
+      failures.unprocessable(kind, id, "encode", e);
+      return Optional.of(false);
     }
+    if (acked.isEmpty()) {
+      return Optional.empty();
+    }
+    Pending pending = state.sent(id.key(), makes);
+    acked.get().whenComplete((ok, error) -> {
+      if (error == null) {
+        state.acknowledged(id.key(), pending);
+        metrics.acked(Duration.between(observedAt, clock.instant()));
+        failures.acknowledged(id.key());
+      } else {
+        state.refused(id.key(), pending);
+        backlog.add(id.key(), kind);
+        failures.refused(id, error);
+      }
+    });
     metrics.change(kind, type.name());
-    return true;
+    return Optional.of(true);
+  }
+
+  private ResourceChanged record(WatchedKind kind, ObjectIdentity id, ChangeType type, JsonNode object, String uid,
+      String resourceVersion, String hash, Instant observedAt, boolean sensitive) throws Exception {
+    ByteBuffer payload = null;
+    String keyId = null;
+    if (object != null) {
+      ObjectNode body = ((ObjectNode) object).deepCopy();
+      if (body.path("metadata").isObject()) {
+        ((ObjectNode) body.get("metadata")).remove("managedFields");
+      }
+      if (sensitive) {
+        body = sealer.seal(body, id.key());
+        keyId = sealer.activeKeyId();
+      }
+      payload = ByteBuffer.wrap(JSON.writeValueAsBytes(body));
+    }
+    return ResourceChanged.newBuilder()
+        .setHeader(events.header(null))
+        .setType(type)
+        .setGroup(kind.group())
+        .setVersion(kind.version())
+        .setKind(kind.kind())
+        .setNamespace(id.namespace().isEmpty() ? null : id.namespace())
+        .setName(id.name())
+        .setUid(uid)
+        .setResourceVersion(resourceVersion)
+        .setObservedAt(observedAt)
+        .setContentHash(hash)
+        .setObject(payload)
+        .setEncryptionKeyId(keyId)
+        .build();
   }
 
   private boolean isSensitive(WatchedKind kind) {

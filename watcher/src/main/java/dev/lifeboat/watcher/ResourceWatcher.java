@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.config.WatcherConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.kube.LifeboatLabels;
+import dev.lifeboat.kube.ObjectIdentity;
 import dev.lifeboat.observe.Health;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * that no longer exist are published as DELETED; later relists (after a 410 Gone or a disconnect) are
  * reconciled by the informer itself, and unchanged objects publish nothing.
  */
-public final class ResourceWatcher implements AutoCloseable {
+public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
   private static final Logger log = LoggerFactory.getLogger(ResourceWatcher.class);
   private static final String CRD_GROUP = "apiextensions.k8s.io";
 
@@ -46,6 +48,7 @@ public final class ResourceWatcher implements AutoCloseable {
   private final Clock clock;
   private final ApiDiscovery discovery;
   private final KindFilter filter;
+  private final PublishFailures failures;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   /** Kinds refused with 403, and since when: tried again after {@link #RETRY_REFUSED}, in case RBAC changed. */
   private final Map<String, Instant> refused = new ConcurrentHashMap<>();
@@ -62,7 +65,8 @@ public final class ResourceWatcher implements AutoCloseable {
   private record Running(WatchedKind kind, SharedIndexInformer<GenericKubernetesResource> informer) {}
 
   ResourceWatcher(KubernetesClient client, WatcherConfig config, ResourceChangePublisher publisher, WatcherMetrics metrics,
-      Health health, AuditPublisher audit, Clock clock) {
+      Health health, AuditPublisher audit, Clock clock, PublishFailures failures) {
+    this.failures = failures;
     this.client = client;
     this.config = config;
     this.publisher = publisher;
@@ -174,6 +178,21 @@ public final class ResourceWatcher implements AutoCloseable {
     return keys;
   }
 
+  @Override
+  public Republisher.Lookup current(WatchedKind kind, ObjectIdentity id) {
+    Running r = running.get(kind.groupKind());
+    if (r == null || !r.kind.equals(kind)) {
+      return null;
+    }
+    String storeKey = kind.namespaced() ? id.namespace() + "/" + id.name() : id.name();
+    GenericKubernetesResource resource = r.informer.getStore().getByKey(storeKey);
+    if (resource == null) {
+      return Republisher.Lookup.GONE;
+    }
+    JsonNode node = client.getKubernetesSerialization().convertValue(resource, JsonNode.class);
+    return watched(kind, node) ? new Republisher.Lookup(true, node) : Republisher.Lookup.GONE;
+  }
+
   /** The HTTP status of the API server's answer behind an informer error, or 0. */
   private static int statusCode(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -211,6 +230,9 @@ public final class ResourceWatcher implements AutoCloseable {
 
   private boolean watched(WatchedKind kind, JsonNode object) {
     JsonNode metadata = object.path("metadata");
+    if (LifeboatLabels.isScratch(metadata.path("labels"))) {
+      return false; // Lifeboat's own scratch objects (verification restores) are not backed up
+    }
     String namespace = kind.namespaced() ? metadata.path("namespace").asText("")
         : kind.group().isEmpty() && kind.kind().equals("Namespace") ? metadata.path("name").asText("") : "";
     return filter.watchesNamespace(namespace);
@@ -300,9 +322,10 @@ public final class ResourceWatcher implements AutoCloseable {
     }
 
     private void failed(GenericKubernetesResource resource, RuntimeException e) {
-      metrics.error("handler");
-      String name = resource.getMetadata() == null ? "?" : resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
-      log.warn("Could not process {} {}: {}", kind.kind(), name, e.toString());
+      var metadata = resource.getMetadata();
+      ObjectIdentity id = new ObjectIdentity(publisher.cluster(), metadata == null || !kind.namespaced() || metadata.getNamespace() == null
+          ? "" : metadata.getNamespace(), kind.group(), kind.kind(), metadata == null || metadata.getName() == null ? "?" : metadata.getName());
+      failures.unprocessable(kind, id, "process", e);
     }
   }
 }

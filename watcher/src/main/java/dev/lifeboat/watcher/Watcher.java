@@ -29,12 +29,17 @@ public final class Watcher implements AutoCloseable {
   private final KafkaRecordSink sink;
   private final ResourceWatcher resources;
   private final PublishedState state;
+  private final ResourceChangePublisher publisher;
+  private final Republisher republisher;
   private VolumeWatcher volumes;
 
-  private Watcher(KafkaRecordSink sink, ResourceWatcher resources, PublishedState state) {
+  private Watcher(KafkaRecordSink sink, ResourceWatcher resources, PublishedState state, ResourceChangePublisher publisher,
+      Republisher republisher) {
     this.sink = sink;
     this.resources = resources;
     this.state = state;
+    this.publisher = publisher;
+    this.republisher = republisher;
   }
 
   /** Everything the watcher needs from its process. */
@@ -57,13 +62,19 @@ public final class Watcher implements AutoCloseable {
     PublishedState state = PublishedState.load(services.kafka(), services.registry(), cluster);
     KafkaClients kafka = services.kafka().withProducerProperty("compression.type", config.compression());
     KafkaRecordSink sink = new KafkaRecordSink(kafka, new AvroSerializer<>(services.registry()),
-        config.maxInFlight(), "lifeboat-watcher-" + cluster, services.meters());
+        config.maxInFlight(), config.deliveryTimeout(), "lifeboat-watcher-" + cluster, services.meters());
+    PublishFailures failures = new PublishFailures(services.health(), services.audit(), metrics, services.clock());
     ResourceChangePublisher publisher = new ResourceChangePublisher(cluster, state, sink,
-        services.events().forSource("watcher"), config.ignoreStatus(), config.sensitiveKinds(), sealer, hashKey, metrics);
+        services.events().forSource("watcher"), config.ignoreStatus(), config.sensitiveKinds(), sealer, hashKey, metrics, failures);
+    failures.attach(sink, publisher::backlogSize);
     ResourceWatcher resources = new ResourceWatcher(client, config, publisher, metrics, services.health(), services.audit(),
-        services.clock());
-    Watcher watcher = new Watcher(sink, resources, state);
+        services.clock(), failures);
+    Republisher republisher = new Republisher(publisher, sink, failures, resources);
+    Watcher watcher = new Watcher(sink, resources, state, publisher, republisher);
+    services.health().set(PublishFailures.KAFKA, dev.lifeboat.observe.Health.State.UP, "publishing");
+    services.health().set(PublishFailures.CHANGES, dev.lifeboat.observe.Health.State.UP, "every change published");
     try {
+      republisher.start();
       resources.start();
       watcher.volumes = VolumeWatcher.start(client, sink, services.events().forSource("watcher"), config.volumePolicies(),
           services.meters(), services.clock(), services.kafka(), services.registry());
@@ -88,9 +99,14 @@ public final class Watcher implements AutoCloseable {
     return state;
   }
 
-  /** Waits until everything published so far is acknowledged by the broker. */
+  /** Waits until everything published so far is acknowledged (or refused) by the broker. */
   public void flush() {
     sink.flush();
+  }
+
+  /** Objects whose latest state waits to be sent again (Kafka refused it, or too much was in flight). */
+  public int backlog() {
+    return publisher.backlogSize();
   }
 
   @Override
@@ -98,6 +114,7 @@ public final class Watcher implements AutoCloseable {
     if (volumes != null) {
       volumes.close();
     }
+    republisher.close();
     resources.close();
     sink.flush();
     sink.close();

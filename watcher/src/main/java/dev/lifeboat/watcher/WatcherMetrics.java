@@ -48,6 +48,11 @@ public final class WatcherMetrics {
     meters.counter("lifeboat.watcher.errors", "reason", reason).increment();
   }
 
+  void backlog(Supplier<Number> waiting, Supplier<Number> unacknowledged) {
+    meters.gauge("lifeboat.watcher.backlog", java.util.List.of(), waiting, s -> s.get().doubleValue());
+    meters.gauge("lifeboat.watcher.unacknowledged", java.util.List.of(), unacknowledged, s -> s.get().doubleValue());
+  }
+
   void watching(Supplier<Number> objects, Supplier<Number> kinds) {
     meters.gauge("lifeboat.watcher.objects", java.util.List.of(), objects, s -> s.get().doubleValue());
     meters.gauge("lifeboat.watcher.kinds", java.util.List.of(), kinds, s -> s.get().doubleValue());
