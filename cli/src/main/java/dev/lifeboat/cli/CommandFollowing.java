@@ -19,9 +19,17 @@ final class CommandFollowing {
   @Option(names = "--wait", description = "Follow the command until it finishes (a progress bar on a terminal) and exit with its outcome.")
   boolean wait;
 
-  @Option(names = "--timeout", defaultValue = "PT1H", paramLabel = "DURATION",
-      description = "How long --wait waits, ISO-8601 (default: ${DEFAULT-VALUE}); the command itself goes on.")
+  @Option(names = "--timeout", defaultValue = "1h", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "How long --wait waits: 90s, 15m, 2h or ISO-8601 (default: ${DEFAULT-VALUE}); the command itself goes on.")
   Duration timeout;
+
+  /** Durations as the configuration writes them (30s, 5m, 1h, 7d) or ISO-8601. */
+  static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return dev.lifeboat.config.Field.parseDuration(value);
+    }
+  }
 
   @Option(names = "--requested-by", paramLabel = "WHO", description = "Who the command is recorded as coming from (default: the current user).")
   String requestedBy;

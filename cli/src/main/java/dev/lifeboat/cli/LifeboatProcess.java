@@ -78,7 +78,8 @@ public final class LifeboatProcess implements AutoCloseable {
       KafkaClients kafka = new KafkaClients(config.kafka().bootstrapServers(), config.kafka().clientProperties());
       registry = new HttpSchemaRegistryClient(config.registry().url());
       bootstrap = Retry.withDefaults().call("prepare topics and schemas",
-          () -> Bootstrap.prepare(kafka, registry, (short) config.kafka().replicationFactor()));
+          () -> Bootstrap.prepare(kafka, registry, (short) config.kafka().replicationFactor(),
+              config.kafka().minInSyncReplicas()));
       health.set("kafka", Health.State.UP, config.kafka().bootstrapServers() + ", " + bootstrap.topics().created().size()
           + " topics created, " + bootstrap.topics().differences().size() + " differ from the catalog");
       health.set("schema-registry", Health.State.UP, config.registry().url() + ", " + bootstrap.schemaIds().size() + " subjects");

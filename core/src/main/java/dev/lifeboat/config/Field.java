@@ -71,7 +71,8 @@ public final class Field<T> {
     return new Field<>(name, doc, null, true, "duration", node -> parseDuration(text(node)), v -> true, null);
   }
 
-  static java.time.Duration parseDuration(String text) {
+  /** A duration as the configuration writes it: 30s, 5m, 1h, 7d, 250ms, or ISO-8601 (PT30S). */
+  public static java.time.Duration parseDuration(String text) {
     String value = text.trim();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(value);
     if (m.matches()) {

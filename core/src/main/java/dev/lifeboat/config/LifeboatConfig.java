@@ -1,5 +1,7 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.schemas.topics.TopicCreator;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,9 +57,14 @@ public record LifeboatConfig(
     }
   }
 
-  /** Kafka: where every topic lives. */
+  /**
+   * Kafka: where every topic lives.
+   *
+   * @param minInSyncReplicas {@code min.insync.replicas} of the topics Lifeboat creates: how many
+   *     replicas hold a record before it is acknowledged (every Lifeboat producer uses acks=all)
+   */
   public record KafkaConfig(String bootstrapServers, String groupPrefix, int replicationFactor, String compression,
-      Map<String, String> properties) {
+      Map<String, String> properties, int minInSyncReplicas) {
     static final Field<String> BOOTSTRAP = Field.string("bootstrapServers", "Kafka bootstrap servers.")
         .validate(Validators::hostPorts, Validators.HOST_PORTS);
     static final Field<String> GROUP_PREFIX = Field.string("groupPrefix", "Prefix of every consumer group id; the worker name follows.")
@@ -65,10 +72,21 @@ public record LifeboatConfig(
     static final Field<Integer> REPLICATION = Field.integer("replicationFactor",
         "Replication factor of the topics Lifeboat creates (3 on a production cluster).")
         .withDefault(3).validate(v -> v >= 1 && v <= 32, "1 to 32");
+    static final Field<Integer> MIN_INSYNC = Field.integer("minInSyncReplicas",
+        "min.insync.replicas of the topics Lifeboat creates: replicas that hold a record before acks=all acknowledges it. "
+            + "Default: one fewer than replicationFactor, at least 1 (2 of 3: writes go on while one broker is down).")
+        .optional().validate(v -> v >= 1 && v <= 32, "1 to 32, at most replicationFactor");
     static final Field<String> COMPRESSION = Field.string("compression",
         "Compression of what Lifeboat produces. gzip is decoded by every Kafka client without plugins; lz4 and zstd cost less CPU.")
         .withDefault("gzip").validate(c -> List.of("none", "gzip", "snappy", "lz4", "zstd").contains(c), "none, gzip, snappy, lz4, zstd");
     static final String PROPERTIES = "properties";
+
+    /** A configuration whose topics get the default {@code min.insync.replicas} for their replication factor. */
+    public KafkaConfig(String bootstrapServers, String groupPrefix, int replicationFactor, String compression,
+        Map<String, String> properties) {
+      this(bootstrapServers, groupPrefix, replicationFactor, compression, properties,
+          TopicCreator.defaultMinInSync(replicationFactor));
+    }
 
     /** The client properties every Kafka client of the process gets: the extra properties, plus compression. */
     public Map<String, String> clientProperties() {
@@ -78,8 +96,14 @@ public record LifeboatConfig(
     }
 
     static KafkaConfig read(ConfigReader r) {
-      KafkaConfig c = new KafkaConfig(r.get(BOOTSTRAP), r.get(GROUP_PREFIX), orZero(r.get(REPLICATION)), r.get(COMPRESSION),
-          r.map(PROPERTIES));
+      int replication = orZero(r.get(REPLICATION));
+      Integer minInSync = r.get(MIN_INSYNC);
+      if (minInSync != null && minInSync > replication) {
+        r.reportProblem(MIN_INSYNC.name(), "is " + minInSync + ", more than replicationFactor " + replication
+            + ": no write could ever be acknowledged; use 1 to " + replication);
+      }
+      KafkaConfig c = new KafkaConfig(r.get(BOOTSTRAP), r.get(GROUP_PREFIX), replication, r.get(COMPRESSION),
+          r.map(PROPERTIES), minInSync == null ? TopicCreator.defaultMinInSync(replication) : minInSync);
       r.rejectUnknown(List.of());
       return c;
     }
@@ -255,7 +279,8 @@ public record LifeboatConfig(
   public static String documentation() {
     Map<String, List<Field<?>>> sections = new LinkedHashMap<>();
     sections.put("cluster", List.of(ClusterConfig.NAME));
-    sections.put("kafka", List.of(KafkaConfig.BOOTSTRAP, KafkaConfig.GROUP_PREFIX, KafkaConfig.REPLICATION, KafkaConfig.COMPRESSION));
+    sections.put("kafka", List.of(KafkaConfig.BOOTSTRAP, KafkaConfig.GROUP_PREFIX, KafkaConfig.REPLICATION, KafkaConfig.MIN_INSYNC,
+        KafkaConfig.COMPRESSION));
     sections.put("registry", List.of(RegistryConfig.URL));
     List<Field<?>> store = List.of(StoreConfig.NAME, StoreConfig.ENDPOINT, StoreConfig.BUCKET, StoreConfig.PREFIX,
         StoreConfig.ACCESS_KEY, StoreConfig.SECRET_KEY, StoreConfig.REGION);

@@ -23,11 +23,16 @@ public final class Bootstrap {
   /** What was done: the topic report and the schema id of each subject. */
   public record Result(TopicCreator.Report topics, Map<String, Integer> schemaIds) {}
 
+  /** Topics with {@code replicationFactor} replicas and the default {@code min.insync.replicas} for it. */
   public static Result prepare(KafkaClients kafka, SchemaRegistry registry, short replicationFactor) {
+    return prepare(kafka, registry, replicationFactor, TopicCreator.defaultMinInSync(replicationFactor));
+  }
+
+  public static Result prepare(KafkaClients kafka, SchemaRegistry registry, short replicationFactor, int minInSyncReplicas) {
     TopicCatalog catalog = TopicCatalog.standard();
     TopicCreator.Report report;
     try (Admin admin = kafka.admin()) {
-      report = new TopicCreator(admin, replicationFactor).ensure(catalog.all());
+      report = new TopicCreator(admin, replicationFactor, minInSyncReplicas).ensure(catalog.all());
     }
     Map<String, Integer> ids = new LinkedHashMap<>();
     for (TopicSpec spec : catalog.all()) {

@@ -1,5 +1,6 @@
 package dev.lifeboat.runtime;
 
+import dev.lifeboat.schemas.topics.TopicCatalog;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -63,6 +64,8 @@ public final class KafkaClients {
     props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, DEFAULT_COMPRESSION);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024);
+    // Every record the catalog's topics take can be sent (a whole Kubernetes object, a dead letter of one).
+    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicCatalog.MAX_RECORD_BYTES);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     return props;

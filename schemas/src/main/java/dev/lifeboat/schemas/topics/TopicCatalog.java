@@ -31,11 +31,22 @@ public final class TopicCatalog {
   private static final Duration YEAR = Duration.ofDays(365);
   private static final String IDENTITY = "resource identity cluster/namespace/group/kind/name";
 
+  /**
+   * The largest record Lifeboat produces, with room to spare: a Kubernetes object may be up to ~1.5
+   * MiB (etcd's request limit), a sealed Secret grows by a third (base64 of its ciphertext), and a
+   * record carries the object's JSON plus its envelope. The topics that carry whole objects (and the
+   * dead-letter topic, which copies any record) take records this large; every producer may send them
+   * ({@code max.request.size}); consumers fetch them whatever their fetch sizes (Kafka returns a batch
+   * larger than the fetch limit when it is the first one). See DESIGN.md.
+   */
+  public static final int MAX_RECORD_BYTES = 8 * 1024 * 1024;
+
   private static final TopicCatalog DEFAULT = new TopicCatalog(List.of(
       new TopicSpec(Topics.RESOURCE_CHANGES, IDENTITY, ResourceChanged.getClassSchema(), 6,
-          CleanupPolicy.DELETE, WEEK, "Every change of every watched Kubernetes object."),
+          CleanupPolicy.DELETE, WEEK, "Every change of every watched Kubernetes object.").withMaxMessageBytes(MAX_RECORD_BYTES),
       new TopicSpec(Topics.RESOURCE_STATE, IDENTITY, ResourceChanged.getClassSchema(), 6,
-          CleanupPolicy.COMPACT, null, "The latest state of every object; a tombstone when deleted."),
+          CleanupPolicy.COMPACT, null, "The latest state of every object; a tombstone when deleted.")
+          .withMaxMessageBytes(MAX_RECORD_BYTES),
       new TopicSpec(Topics.VOLUME_EVENTS, "PVC uid", VolumeEventObserved.getClassSchema(), 3,
           CleanupPolicy.DELETE, WEEK, "Lifecycle facts about persistent volumes."),
       new TopicSpec(Topics.SNAPSHOT_REQUESTS, "target id", SnapshotRequested.getClassSchema(), 3,
@@ -55,7 +66,8 @@ public final class TopicCatalog {
       new TopicSpec(Topics.AUDIT, "correlation id", AuditEvent.getClassSchema(), 3,
           CleanupPolicy.DELETE, YEAR, "Every command, restore, failure and proof."),
       new TopicSpec(Topics.DLQ, "original key", null, 1,
-          CleanupPolicy.DELETE, MONTH, "Records no worker could process, raw, with headers saying where they came from and why.")));
+          CleanupPolicy.DELETE, MONTH, "Records no worker could process, raw, with headers saying where they came from and why.")
+          .withMaxMessageBytes(MAX_RECORD_BYTES)));
 
   private final Map<String, TopicSpec> topics = new LinkedHashMap<>();
 

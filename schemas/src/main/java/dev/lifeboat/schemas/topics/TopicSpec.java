@@ -13,6 +13,8 @@ import org.apache.avro.Schema;
  *
  * @param retention how long records are kept; {@code null} for compacted topics (kept until
  *     superseded)
+ * @param maxMessageBytes the largest record batch the topic takes ({@code max.message.bytes}); 0
+ *     leaves the broker's default (about 1 MiB)
  */
 public record TopicSpec(
     String name,
@@ -21,7 +23,11 @@ public record TopicSpec(
     int partitions,
     CleanupPolicy cleanupPolicy,
     Duration retention,
-    String description) {
+    String description,
+    int maxMessageBytes) {
+
+  /** The setting that limits a topic's record size. */
+  public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
 
   public TopicSpec {
     Objects.requireNonNull(name, "name");
@@ -29,6 +35,20 @@ public record TopicSpec(
     if (partitions < 1) {
       throw new IllegalArgumentException("topic " + name + ": partitions must be at least 1, was " + partitions);
     }
+    if (maxMessageBytes < 0) {
+      throw new IllegalArgumentException("topic " + name + ": maxMessageBytes must not be negative, was " + maxMessageBytes);
+    }
+  }
+
+  /** A topic whose records fit the broker's default size limit. */
+  public TopicSpec(String name, String keyDescription, Schema valueSchema, int partitions, CleanupPolicy cleanupPolicy,
+      Duration retention, String description) {
+    this(name, keyDescription, valueSchema, partitions, cleanupPolicy, retention, description, 0);
+  }
+
+  /** The same topic, taking records up to {@code bytes}. */
+  public TopicSpec withMaxMessageBytes(int bytes) {
+    return new TopicSpec(name, keyDescription, valueSchema, partitions, cleanupPolicy, retention, description, bytes);
   }
 
   public Optional<Schema> schema() {
@@ -45,6 +65,9 @@ public record TopicSpec(
     configs.put("cleanup.policy", cleanupPolicy.kafkaValue());
     if (retention != null) {
       configs.put("retention.ms", Long.toString(retention.toMillis()));
+    }
+    if (maxMessageBytes > 0) {
+      configs.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
     }
     return configs;
   }

@@ -10,6 +10,7 @@ import dev.lifeboat.runtime.WorkerContext;
 import dev.lifeboat.schemas.serde.AvroSerde;
 import dev.lifeboat.schemas.topics.Topics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import dev.lifeboat.schemas.topics.TopicCatalog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.Objects;
 import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -149,6 +151,8 @@ public final class ResourceStateTable implements AutoCloseable {
     props.put(StreamsDeadLetters.CONFIG, new StreamsDeadLetters(settings.applicationId(), context.audit(), context.clock(),
         context.meters().counter("lifeboat.streams.dead.lettered", "application", settings.applicationId())));
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    // the latest state of an object is as large as the object: as large as lifeboat.resource-state takes
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicCatalog.MAX_RECORD_BYTES);
     return props;
   }
 
