@@ -45,6 +45,8 @@ class ConfigLoaderTest {
     assertThat(config.cluster().name()).isEqualTo("prod-eu1");
     assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka-0:9092,kafka-1:9092");
     assertThat(config.kafka().replicationFactor()).isEqualTo(3);
+    assertThat(config.kafka().minInSyncReplicas()).as("acks=all means two brokers hold each record").isEqualTo(2);
+    assertThat(config.watcher().deliveryTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
     assertThat(config.kafka().groupPrefix()).isEqualTo("lifeboat-");
     assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
     assertThat(config.stores().primary().name()).isEqualTo("primary");
@@ -91,6 +93,14 @@ class ConfigLoaderTest {
             .anySatisfy(p -> assertThat(p).startsWith("stores.primary.endpoint is required"))
             .anySatisfy(p -> assertThat(p).contains("status.port = 70000 is invalid: valid values are a port number"))
             .anySatisfy(p -> assertThat(p).startsWith("snapshotter.masterKey is required while the snapshotter is enabled")));
+  }
+
+  @Test
+  void aMinInSyncReplicasAboveTheReplicationFactorIsNamed() {
+    String yaml = VALID.replace("kafka:\n", "kafka:\n  minInSyncReplicas: 4\n");
+    assertThatThrownBy(() -> loader.parse(yaml, "lifeboat.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.minInSyncReplicas is 4, more than replicationFactor 3");
   }
 
   @Test

@@ -67,4 +67,48 @@ class TopicCreatorIT {
         "test.drifted: retention.ms is 1000, the catalog declares 86400000");
     assertThat(admin.describeTopics(List.of("test.drifted")).allTopicNames().get().get("test.drifted").partitions()).hasSize(2);
   }
+
+  @Test
+  void createsTopicsWithTheirMinInSyncReplicasAndRecordSizeLimitAndRaisesALowerLimitOfAnExistingTopic() throws Exception {
+    admin.createTopics(List.of(new NewTopic("test.small", 1, (short) 1).configs(Map.of("max.message.bytes", "1000")))).all().get();
+    TopicSpec small = new TopicSpec("test.small", "k", null, 1, CleanupPolicy.DELETE, null, "").withMaxMessageBytes(8 << 20);
+    TopicSpec fresh = new TopicSpec("test.fresh", "k", null, 1, CleanupPolicy.DELETE, null, "").withMaxMessageBytes(8 << 20);
+
+    TopicCreator.Report report = new TopicCreator(admin, (short) 1, 1).ensure(List.of(small, fresh));
+
+    assertThat(report.created()).containsExactly("test.fresh");
+    assertThat(report.raised()).containsExactly("test.small");
+    assertThat(report.matches()).isTrue();
+    for (String topic : List.of("test.small", "test.fresh")) {
+      var config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, topic))).all().get()
+          .values().iterator().next();
+      assertThat(config.get("max.message.bytes").value()).as(topic).isEqualTo(Integer.toString(8 << 20));
+    }
+    var fresh1 = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "test.fresh"))).all().get()
+        .values().iterator().next();
+    assertThat(fresh1.get(TopicCreator.MIN_INSYNC_REPLICAS).value()).isEqualTo("1");
+    assertThat(fresh1.get(TopicCreator.MIN_INSYNC_REPLICAS).source()).isEqualTo(
+        org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+  }
+
+  @Test
+  void reportsATopicWithFewerReplicasThanConfigured() throws Exception {
+    admin.createTopics(List.of(new NewTopic("test.thin", 1, (short) 1))).all().get();
+    TopicSpec spec = new TopicSpec("test.thin", "k", null, 1, CleanupPolicy.DELETE, null, "");
+
+    // a creator configured for 3 replicas (it creates nothing here: the topic exists)
+    TopicCreator.Report report = new TopicCreator(admin, (short) 3, 2).ensure(List.of(spec));
+
+    assertThat(report.differences()).extracting(TopicCreator.Difference::toString).contains(
+        "test.thin: replication factor is 1, the catalog declares 3",
+        "test.thin: min.insync.replicas is 1, the catalog declares 2");
+  }
+
+  @Test
+  void refusesAMinInSyncReplicasAboveTheReplicationFactor() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TopicCreator(admin, (short) 1, 2))
+        .hasMessageContaining("min.insync.replicas must be 1 to the replication factor 1, was 2");
+    assertThat(TopicCreator.defaultMinInSync(3)).isEqualTo(2);
+    assertThat(TopicCreator.defaultMinInSync(1)).isEqualTo(1);
+  }
 }
