@@ -70,6 +70,16 @@ final class Backlog {
     }
   }
 
+  /** The oldest object, left in the backlog; null if the backlog is empty. */
+  Item peekNow() {
+    try {
+      return peek(java.time.Duration.ZERO);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   /** Moves an object that could not be published yet to the back. */
   void requeue(String key) {
     lock.lock();

@@ -9,6 +9,7 @@ import dev.lifeboat.events.v1.ChangeType;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.kube.ContentHash;
 import dev.lifeboat.kube.ObjectIdentity;
+import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.watcher.PublishedState.Entry;
 import dev.lifeboat.watcher.PublishedState.Pending;
@@ -227,6 +228,10 @@ public final class ResourceChangePublisher {
     try {
       acked = sink.trySend(Topics.RESOURCE_CHANGES, id.key(), record);
     } catch (RuntimeException e) {
+      if (ErrorClassifier.isRetriable(e)) {
+        failures.refused(id, e); // the schema registry is away, say: the object waits in the backlog
+        return Optional.empty();
+      }
       failures.unprocessable(kind, id, "encode", e);
       return Optional.of(false);
     }
