@@ -3,7 +3,6 @@ package dev.lifeboat.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
-import dev.lifeboat.embedded.EmbeddedEtcd;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.ResourceChanged;
@@ -56,9 +55,8 @@ class DemoIT {
       assertThat(endpoints.stores()).extracting(Endpoints.Store::name).containsExactly("primary", "offsite");
       assertThat(endpoints.kubeconfig()).isNotNull();
       assertThat(Files.exists(Path.of(endpoints.kubeconfig()))).isTrue();
-      if (EmbeddedEtcd.isInstalled()) {
-        assertThat(endpoints.etcdEndpoints()).isNotEmpty();
-      }
+      dev.lifeboat.testing.Required.etcd();
+      assertThat(endpoints.etcdEndpoints()).as("the demo runs etcd").isNotEmpty();
 
       HttpResponse<String> health = get(endpoints.statusUrl() + "/health");
       assertThat(health.statusCode()).isEqualTo(200);
@@ -97,15 +95,12 @@ class DemoIT {
 
       // the snapshotter serves them (the volumes' files are on this machine) and takes an etcd snapshot soon after start
       List<SnapshotCompleted> snapshots = read(endpoints, Topics.SNAPSHOTS, SnapshotCompleted.class, l ->
-          l.stream().anyMatch(c -> c.getKind() == SnapshotKind.VOLUME)
-              && (endpoints.etcdEndpoints().isEmpty() || l.stream().anyMatch(c -> c.getKind() == SnapshotKind.ETCD)));
+          l.stream().anyMatch(c -> c.getKind() == SnapshotKind.VOLUME) && l.stream().anyMatch(c -> c.getKind() == SnapshotKind.ETCD));
       assertThat(snapshots).anySatisfy(c -> {
         assertThat(c.getKind()).isEqualTo(SnapshotKind.VOLUME);
         assertThat(c.getTotalBytes()).isGreaterThan(2L << 20);
       });
-      if (!endpoints.etcdEndpoints().isEmpty()) {
-        assertThat(snapshots).anyMatch(c -> c.getKind() == SnapshotKind.ETCD);
-      }
+      assertThat(snapshots).anyMatch(c -> c.getKind() == SnapshotKind.ETCD);
 
       // the replicator copies them to the off-region store, verified, the manifest last
       List<SnapshotReplicated> replicated = read(endpoints, Topics.REPLICATIONS, SnapshotReplicated.class,

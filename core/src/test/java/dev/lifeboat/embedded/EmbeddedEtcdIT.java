@@ -1,7 +1,6 @@
 package dev.lifeboat.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,9 +32,7 @@ class EmbeddedEtcdIT {
 
   @BeforeEach
   void requireEtcd() {
-    assumeThat(EmbeddedEtcd.isInstalled())
-        .as("etcd is not installed (Debian package etcd-server); skipping")
-        .isTrue();
+    dev.lifeboat.testing.Required.etcd();
   }
 
   @Test

@@ -45,4 +45,40 @@ public final class TopicEnd {
     }
     return records;
   }
+
+  /**
+   * Waits until consumer group {@code group} has committed, on every partition of {@code topic}, the
+   * topic's end offset as it is when the call begins: every record written before has been processed
+   * and its outputs committed, so nothing more will come of them.
+   */
+  public static void awaitConsumed(KafkaClients kafka, String group, String topic, Duration timeout) {
+    Map<TopicPartition, Long> end;
+    try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("test-end-" + UUID.randomUUID())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {
+      while (true) {
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        boolean done = end.entrySet().stream().allMatch(e -> e.getValue() == 0
+            || committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue());
+        if (done) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("group " + group + " did not consume " + topic + " to " + end + " within " + timeout
+              + "; committed: " + committed);
+        }
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("cannot read the offsets of group " + group, e);
+    }
+  }
 }

@@ -18,7 +18,9 @@ import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
+import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.testing.TestStack;
+import dev.lifeboat.testing.TopicEnd;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -105,7 +106,8 @@ class ReplicationOutageIT {
 
     awaitReplicated(dr, snapshots);
     await("the lag falls").atMost(WAIT).until(() -> lag(dr) == 0);
-    Thread.sleep(2000); // a duplicate, if any were produced, would be there by now
+    // every snapshot announced has been processed and committed: a duplicate, if any, is on the topic now
+    TopicEnd.awaitConsumed(stack.kafka(), "it-replicator-" + dr, topic, WAIT);
     Map<String, List<SnapshotReplicated>> bySnapshot = replicatedTo(dr).stream()
         .collect(Collectors.groupingBy(SnapshotReplicated::getSnapshotId));
     assertThat(bySnapshot.keySet()).containsExactlyInAnyOrderElementsOf(snapshots.stream().map(SnapshotCompleted::getSnapshotId).toList());
@@ -148,7 +150,10 @@ class ReplicationOutageIT {
   }
 
   private List<SnapshotReplicated> replicatedTo(String store) {
-    return stack.read(Topics.REPLICATIONS, SnapshotReplicated.class, Duration.ofSeconds(2), l -> false).stream()
-        .filter(r -> r.getStore().equals(store)).collect(Collectors.toMap(Function.identity(), r -> r)).keySet().stream().toList();
+    AvroDeserializer<Object> deserializer = new AvroDeserializer<>(stack.registry());
+    return TopicEnd.readToEnd(stack.kafka(), Topics.REPLICATIONS).stream()
+        .map(r -> deserializer.decode(r.topic(), r.partition(), r.offset(), r.value()))
+        .filter(SnapshotReplicated.class::isInstance).map(SnapshotReplicated.class::cast)
+        .filter(r -> r.getStore().equals(store)).toList();
   }
 }

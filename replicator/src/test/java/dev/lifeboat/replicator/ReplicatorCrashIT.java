@@ -15,7 +15,9 @@ import dev.lifeboat.repository.pack.PackFormat;
 import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
+import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.testing.TestStack;
+import dev.lifeboat.testing.TopicEnd;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,8 +88,12 @@ class ReplicatorCrashIT {
 
       List<SnapshotReplicated> replicated = stack.read(Topics.REPLICATIONS, SnapshotReplicated.class, Duration.ofSeconds(90),
           l -> l.stream().anyMatch(r -> r.getStore().equals(store)));
-      Thread.sleep(2000);
-      replicated = stack.read(Topics.REPLICATIONS, SnapshotReplicated.class, Duration.ofSeconds(2), l -> false).stream()
+      // the announcement has been processed and committed: a second report, if any, is on the topic now
+      TopicEnd.awaitConsumed(stack.kafka(), "it-replicator-" + store, topic, Duration.ofSeconds(90));
+      AvroDeserializer<Object> deserializer = new AvroDeserializer<>(stack.registry());
+      replicated = TopicEnd.readToEnd(stack.kafka(), Topics.REPLICATIONS).stream()
+          .map(r -> deserializer.decode(r.topic(), r.partition(), r.offset(), r.value()))
+          .filter(SnapshotReplicated.class::isInstance).map(SnapshotReplicated.class::cast)
           .filter(r -> r.getStore().equals(store)).toList();
       assertThat(replicated).as("replicated once (health %s)", health.components()).singleElement().satisfies(r -> {
         assertThat(r.getSnapshotId()).isEqualTo(snapshot.getSnapshotId());

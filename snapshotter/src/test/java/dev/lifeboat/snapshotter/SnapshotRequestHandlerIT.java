@@ -1,9 +1,7 @@
 package dev.lifeboat.snapshotter;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.lifeboat.embedded.EmbeddedEtcd;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotCompleted;
@@ -21,6 +19,7 @@ import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
+import dev.lifeboat.testing.Required;
 import dev.lifeboat.testing.TestStack;
 import io.etcd.jetcd.Client;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -41,7 +40,7 @@ class SnapshotRequestHandlerIT {
 
   @Test
   void etcdAndVolumeRequestsAreServedUnknownKindsAndMissingPathsFailWithAReasonAndStaleDuplicatesCoalesce(TestStack stack) throws Exception {
-    assumeTrue(EmbeddedEtcd.isInstalled(), "etcd is not installed");
+    Required.etcd();
     String target = "etcd-" + UUID.randomUUID().toString().substring(0, 8);
     ExecutorService uploads = Executors.newFixedThreadPool(2);
     try (Client etcd = Client.builder().endpoints(stack.stack().etcd().orElseThrow().endpoints().toArray(String[]::new)).build();

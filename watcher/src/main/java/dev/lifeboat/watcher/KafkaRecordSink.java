@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,15 +22,23 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link RecordSink} over an idempotent Kafka producer (acks=all). The producer retries a record
  * until {@code deliveryTimeout} passes; then (or at once, for an error retrying cannot cure) the
- * record's future fails and the caller decides what to send again. At most {@code maxInFlight}
- * records and half the producer's buffer in bytes wait unacknowledged, so memory stays bounded however
- * long the broker is away.
+ * record's future fails and the caller decides what to send again.
+ *
+ * <p>Callers never wait on the producer: a record is handed to a sender thread of this sink, which
+ * alone calls {@code KafkaProducer.send} (that call blocks while the producer has no metadata for the
+ * topic, which is the case soon after the broker goes away), in the order records were taken. At most
+ * {@code maxInFlight} records and 32 MiB wait for acknowledgement, queued or sent, so memory stays
+ * bounded however long the broker is away.
  */
 public final class KafkaRecordSink implements RecordSink, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaRecordSink.class);
   static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofMinutes(2);
+  /** A delivery timeout that never expires: the producer retries until the broker takes the record. */
+  public static final Duration UNTIL_DELIVERED = Duration.ofMillis(Integer.MAX_VALUE);
   private static final long LINGER_MS = 5;
   private static final long BUFFER_BYTES = 64L * 1024 * 1024;
+
+  private record Outgoing(ProducerRecord<byte[], byte[]> record, long size, CompletableFuture<Void> acked) {}
 
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaClientMetrics metrics;
@@ -37,9 +46,12 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
   private final int maxInFlight;
   private final long maxInFlightBytes = BUFFER_BYTES / 2;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition roomFreed = lock.newCondition();
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
+  private final Thread sender;
   private int records;
   private long bytes;
+  private boolean sending;
   private volatile boolean closed;
 
   public KafkaRecordSink(KafkaClients kafka, AvroSerializer<Object> serializer, int maxInFlight, String clientId,
@@ -55,27 +67,26 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, delivery));
     // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1, Math.min(30_000, delivery - LINGER_MS)));
-    // A send waits for metadata at most this long (after that its record counts as refused); records
-    // wait for room in this sink, never in the producer's buffer, which holds twice what may be in flight.
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000L);
+    // How long the sender thread waits for metadata before a record counts as refused. Records wait for
+    // room in this sink, never in the producer's buffer, which holds twice what may be in flight.
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, deliveryTimeout.equals(UNTIL_DELIVERED) ? Long.MAX_VALUE : Math.min(60_000L, delivery));
     props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, BUFFER_BYTES);
     this.producer = new KafkaProducer<>(props);
     this.metrics = new KafkaClientMetrics(producer);
     metrics.bindTo(meters);
     this.serializer = serializer;
     this.maxInFlight = maxInFlight;
-    Gauge.builder("lifeboat.watcher.in.flight", this, KafkaRecordSink::inFlight)
-        .description("Records sent and not yet acknowledged").register(meters);
+    Gauge.builder("lifeboat.watcher.in.flight", this, KafkaRecordSink::inFlight).tag("producer", clientId)
+        .description("Records taken and not yet acknowledged").register(meters);
+    this.sender = new Thread(this::sendLoop, "lifeboat-sink-" + clientId);
+    sender.setDaemon(true);
+    sender.start();
   }
 
   @Override
   public Optional<CompletableFuture<Void>> trySend(String topic, String key, Object value) {
     byte[] bytes = serializer.serialize(topic, value);
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), bytes);
-    if (!reserve(size(record))) {
-      return Optional.empty();
-    }
-    return Optional.of(produce(record));
+    return Optional.ofNullable(take(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), bytes), false));
   }
 
   @Override
@@ -86,16 +97,7 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
 
   @Override
   public CompletableFuture<Void> sendRaw(ProducerRecord<byte[], byte[]> record) {
-    long size = size(record);
-    try {
-      while (!reserve(size)) {
-        awaitRoom(Duration.ofSeconds(1));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return CompletableFuture.failedFuture(e);
-    }
-    return produce(record);
+    return take(record, true);
   }
 
   @Override
@@ -107,7 +109,7 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
         if (nanos <= 0) {
           return false;
         }
-        nanos = roomFreed.awaitNanos(nanos);
+        nanos = changed.awaitNanos(nanos);
       }
       return !closed;
     } finally {
@@ -115,34 +117,26 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
     }
   }
 
-  private CompletableFuture<Void> produce(ProducerRecord<byte[], byte[]> record) {
-    long size = size(record);
-    CompletableFuture<Void> acked = new CompletableFuture<>();
-    try {
-      producer.send(record, (metadata, error) -> {
-        release(size);
-        if (error == null) {
-          acked.complete(null);
-        } else {
-          acked.completeExceptionally(error);
-        }
-      });
-    } catch (RuntimeException e) {
-      release(size);
-      acked.completeExceptionally(e);
-    }
-    return acked;
-  }
-
-  private boolean reserve(long size) {
+  /** Queues the record for the sender thread if there is room (or, when {@code wait}, once there is); null if none. */
+  private CompletableFuture<Void> take(ProducerRecord<byte[], byte[]> record, boolean wait) {
+    long size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
     lock.lock();
     try {
-      if (closed || !hasRoom(size)) {
-        return false;
+      while (!closed && !hasRoom(size)) {
+        if (!wait) {
+          return null;
+        }
+        changed.awaitUninterruptibly();
+      }
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the record sink is closed"));
       }
       records++;
       bytes += size;
-      return true;
+      Outgoing out = new Outgoing(record, size, new CompletableFuture<>());
+      queue.addLast(out);
+      changed.signalAll();
+      return out.acked;
     } finally {
       lock.unlock();
     }
@@ -153,19 +147,49 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
     return records < maxInFlight && (bytes == 0 || bytes + size <= maxInFlightBytes);
   }
 
+  private void sendLoop() {
+    while (true) {
+      Outgoing out;
+      lock.lock();
+      try {
+        sending = false;
+        changed.signalAll();
+        while (queue.isEmpty() && !closed) {
+          changed.awaitUninterruptibly();
+        }
+        if (queue.isEmpty()) {
+          return;
+        }
+        out = queue.pollFirst();
+        sending = true;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        producer.send(out.record, (metadata, error) -> {
+          release(out.size);
+          if (error == null) {
+            out.acked.complete(null);
+          } else {
+            out.acked.completeExceptionally(error);
+          }
+        });
+      } catch (RuntimeException e) {
+        release(out.size);
+        out.acked.completeExceptionally(e);
+      }
+    }
+  }
+
   private void release(long size) {
     lock.lock();
     try {
       records--;
       bytes -= size;
-      roomFreed.signalAll();
+      changed.signalAll();
     } finally {
       lock.unlock();
     }
-  }
-
-  private static long size(ProducerRecord<byte[], byte[]> record) {
-    return (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
   }
 
   public int inFlight() {
@@ -177,8 +201,16 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
     }
   }
 
-  /** Waits until everything sent so far is acknowledged or refused. */
+  /** Waits until everything taken so far has been handed to the producer and acknowledged or refused. */
   public void flush() {
+    lock.lock();
+    try {
+      while ((!queue.isEmpty() || sending) && !closed) {
+        changed.awaitUninterruptibly();
+      }
+    } finally {
+      lock.unlock();
+    }
     producer.flush();
   }
 
@@ -187,9 +219,14 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
     lock.lock();
     try {
       closed = true;
-      roomFreed.signalAll();
+      changed.signalAll();
     } finally {
       lock.unlock();
+    }
+    try {
+      sender.join(Duration.ofSeconds(10).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     producer.close(Duration.ofSeconds(10));
     metrics.close();

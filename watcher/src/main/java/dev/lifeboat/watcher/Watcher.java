@@ -27,6 +27,7 @@ public final class Watcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Watcher.class);
 
   private final KafkaRecordSink sink;
+  private KafkaRecordSink volumeSink;
   private final ResourceWatcher resources;
   private final PublishedState state;
   private final ResourceChangePublisher publisher;
@@ -76,7 +77,11 @@ public final class Watcher implements AutoCloseable {
     try {
       republisher.start();
       resources.start();
-      watcher.volumes = VolumeWatcher.start(client, sink, services.events().forSource("watcher"), config.volumePolicies(),
+      // Volume facts are derived from what was published before, not re-read from a cache: their producer
+      // never gives up on a record (it retries until the broker is back) and blocks the volume thread meanwhile.
+      watcher.volumeSink = new KafkaRecordSink(services.kafka(), new AvroSerializer<>(services.registry()), config.maxInFlight(),
+          KafkaRecordSink.UNTIL_DELIVERED, "lifeboat-watcher-volumes-" + cluster, services.meters());
+      watcher.volumes = VolumeWatcher.start(client, watcher.volumeSink, services.events().forSource("watcher"), config.volumePolicies(),
           services.meters(), services.clock(), services.kafka(), services.registry());
     } catch (RuntimeException e) {
       watcher.close();
@@ -102,6 +107,9 @@ public final class Watcher implements AutoCloseable {
   /** Waits until everything published so far is acknowledged (or refused) by the broker. */
   public void flush() {
     sink.flush();
+    if (volumeSink != null) {
+      volumeSink.flush();
+    }
   }
 
   /** Objects whose latest state waits to be sent again (Kafka refused it, or too much was in flight). */
@@ -118,5 +126,9 @@ public final class Watcher implements AutoCloseable {
     resources.close();
     sink.flush();
     sink.close();
+    if (volumeSink != null) {
+      volumeSink.flush();
+      volumeSink.close();
+    }
   }
 }

@@ -6,7 +6,9 @@ import dev.lifeboat.config.WatcherConfig;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.testing.TestStack;
+import dev.lifeboat.testing.TopicEnd;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -70,6 +72,32 @@ final class WatcherFixture {
 
   boolean isMine(ResourceChanged r) {
     return r.getHeader().getCluster().equals(cluster);
+  }
+
+  /**
+   * Everything this fixture's watcher has published, shown complete without waiting a while: a
+   * marker object is created through each of {@code markers} (one per kind the test looks at; an
+   * informer delivers one kind's events in order), and once every marker's record is on the topic,
+   * the backlog is empty and every send is acknowledged, the topic is read up to its end offsets. The
+   * markers' own records are left out.
+   */
+  List<ResourceChanged> settle(Watcher watcher, List<java.util.function.Consumer<String>> markers) {
+    String marker = "zz-marker-" + UUID.randomUUID().toString().substring(0, 8);
+    markers.forEach(m -> m.accept(marker));
+    records(r -> r.stream().filter(c -> c.getName().equals(marker)).count() >= markers.size());
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> watcher.backlog() == 0);
+    watcher.flush();
+    AvroDeserializer<Object> deserializer = new AvroDeserializer<>(stack.registry());
+    return TopicEnd.readToEnd(stack.kafka(), Topics.RESOURCE_CHANGES).stream()
+        .map(r -> deserializer.decode(r.topic(), r.partition(), r.offset(), r.value()))
+        .filter(ResourceChanged.class::isInstance).map(ResourceChanged.class::cast)
+        .filter(this::isMine).filter(c -> !c.getName().equals(marker)).toList();
+  }
+
+  /** A marker ConfigMap in this fixture's namespace. */
+  java.util.function.Consumer<String> configMapMarker() {
+    return name -> kube().configMaps().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName(name).endMetadata().build()).create();
   }
 
   /** The change types of each object of a namespace, in the order they were published. */

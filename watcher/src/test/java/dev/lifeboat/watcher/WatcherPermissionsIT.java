@@ -35,9 +35,7 @@ class WatcherPermissionsIT {
           .withNewMetadata().withName("hidden").endMetadata().build()).create();
 
       fx.records(r -> !r.isEmpty());
-      watcher.flush();
-      Thread.sleep(1000);
-      assertThat(WatcherFixture.byObject(fx.records(r -> !r.isEmpty()), fx.namespace))
+      assertThat(WatcherFixture.byObject(fx.settle(watcher, List.of(fx.configMapMarker())), fx.namespace))
           .containsExactlyEntriesOf(Map.of("ConfigMap/" + fx.namespace + "/visible", List.of(ChangeType.ADDED)));
       assertThat(watcher.resources().kinds()).extracting(WatchedKind::groupKind).doesNotContain("ServiceAccount").contains("ConfigMap");
       assertThat(fx.meters.counter("lifeboat.watcher.errors", "reason", "permission-denied").count()).isEqualTo(1.0);

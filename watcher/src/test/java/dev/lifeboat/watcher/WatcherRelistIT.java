@@ -48,9 +48,8 @@ class WatcherRelistIT {
 
       String prefix = "ConfigMap/" + fx.namespace + "/";
       fx.records(r -> r.size() >= 6);
-      watcher.flush();
-      Thread.sleep(1500);
-      assertThat(WatcherFixture.byObject(fx.records(r -> r.size() >= 6), fx.namespace)).containsExactlyInAnyOrderEntriesOf(Map.of(
+      assertThat(WatcherFixture.byObject(fx.settle(watcher, List.of(fx.configMapMarker())), fx.namespace))
+          .containsExactlyInAnyOrderEntriesOf(Map.of(
           prefix + "a", List.of(ChangeType.ADDED, ChangeType.MODIFIED),
           prefix + "b", List.of(ChangeType.ADDED, ChangeType.DELETED),
           prefix + "c", List.of(ChangeType.ADDED),
@@ -72,10 +71,9 @@ class WatcherRelistIT {
       configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName("y").endMetadata().addToData("v", "1").build()).create();
 
       fx.records(r -> r.size() >= 3);
-      watcher.flush();
-      Thread.sleep(1500);
       String prefix = "ConfigMap/" + fx.namespace + "/";
-      assertThat(WatcherFixture.byObject(fx.records(r -> r.size() >= 3), fx.namespace)).containsExactlyInAnyOrderEntriesOf(Map.of(
+      assertThat(WatcherFixture.byObject(fx.settle(watcher, List.of(fx.configMapMarker())), fx.namespace))
+          .containsExactlyInAnyOrderEntriesOf(Map.of(
           prefix + "x", List.of(ChangeType.ADDED, ChangeType.MODIFIED),
           prefix + "y", List.of(ChangeType.ADDED)));
     }

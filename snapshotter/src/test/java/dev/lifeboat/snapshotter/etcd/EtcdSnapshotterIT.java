@@ -1,7 +1,6 @@
 package dev.lifeboat.snapshotter.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +11,7 @@ import dev.lifeboat.repository.StreamReader;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
+import dev.lifeboat.testing.Required;
 import dev.lifeboat.testing.TestStack;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -53,7 +53,7 @@ class EtcdSnapshotterIT {
 
   @Test
   void aSnapshotOfThousandsOfKeysRestoresIntoAWorkingEtcdWithTheSameKeyCount(TestStack stack) throws Exception {
-    assumeTrue(EmbeddedEtcd.isInstalled(), "etcd is not installed (apt-get install etcd-server etcd-client)");
+    Required.etcd();
     EmbeddedEtcd source = stack.stack().etcd().orElseThrow();
     String prefix = "it-" + UUID.randomUUID() + "/";
     int written = 3000;

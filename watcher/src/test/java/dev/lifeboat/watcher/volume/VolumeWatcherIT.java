@@ -217,7 +217,10 @@ class VolumeWatcherIT {
     awaitEvents(uid, CLAIMED, BOUND, MOUNTED, UNMOUNTED);
     sink.flush();
     int afterUnmount = forTarget(readToEnd(Topics.SNAPSHOT_REQUESTS, SnapshotRequested.class), uid).size();
-    Thread.sleep(2_500);
+    // a marker: another mounted claim on the same schedule gets three more requests, so the schedule
+    // ran at least twice since the unmount; the unmounted claim got none of them
+    String marker = mountedClaim("marker", "marker-0", "node-2");
+    awaitRequests(marker, l -> l.size() >= 3);
     sink.flush();
     assertThat(forTarget(readToEnd(Topics.SNAPSHOT_REQUESTS, SnapshotRequested.class), uid)).hasSize(afterUnmount);
   }
