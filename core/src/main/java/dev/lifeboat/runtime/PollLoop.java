@@ -254,6 +254,10 @@ final class PollLoop implements AutoCloseable {
   private final class Rebalances implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      log.info("Worker {} no longer reads {}{}", name, partitions, batch == null ? "" : " (the batch in hand leaves them)");
       if (batch != null) {
         batch.revoke(partitions).forEach((partition, offset) -> uncommitted.merge(partition, offset, PollLoop::later));
       }
@@ -272,6 +276,8 @@ final class PollLoop implements AutoCloseable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      log.warn("Worker {} lost {} (no longer in the group); their next owner reads them from the last commit", name,
+          partitions);
       if (batch != null) {
         batch.revoke(partitions);
       }
@@ -280,6 +286,10 @@ final class PollLoop implements AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      log.info("Worker {} now reads {}{}", name, partitions, batch == null ? "" : " (after the batch in hand)");
       if (batch != null) {
         consumer.pause(partitions); // read when the batch in hand is done
       }
