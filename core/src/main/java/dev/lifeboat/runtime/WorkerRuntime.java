@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,9 +88,11 @@ public final class WorkerRuntime implements AutoCloseable {
     }
     closed = true;
     workers.forEach(Worker::stop);
+    // a worker waits up to PollLoop.STOP_GRACE for its record in hand, then closes its clients
+    long deadline = System.nanoTime() + PollLoop.STOP_GRACE.plusSeconds(30).toNanos();
     for (Thread thread : threads) {
       try {
-        thread.join(Duration.ofSeconds(30).toMillis());
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
