@@ -112,6 +112,19 @@ final class Transactions implements AutoCloseable {
     }
   }
 
+  /**
+   * True if {@code error} says another producer with this worker's transactional id took over: this
+   * one must stop rather than be restarted, or the two would take the id from each other in turn.
+   */
+  static boolean fenced(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ProducerFencedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private void abortOrReplace() {
     try {
       producer.abortTransaction();

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param transactional true: each record's outputs (or its dead letter) and its offset are committed
  *     in one Kafka transaction, so a crash never records a result twice nor loses one (see DESIGN.md)
  * @param consumerProperties settings of this worker's consumer on top of Lifeboat's (e.g. {@code
- *     max.poll.interval.ms} for a worker whose records take long)
+ *     max.poll.records}); a worker whose records take long needs none: handlers run beside the poll
+ *     thread, which keeps polling (see DESIGN.md)
  */
 public record WorkerDefinition<V>(
     String name,

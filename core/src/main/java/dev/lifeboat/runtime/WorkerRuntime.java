@@ -3,6 +3,7 @@ package dev.lifeboat.runtime;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.observe.Health;
+import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.serde.AvroSerializer;
@@ -13,14 +14,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs a process's workers, each on its own thread, over one shared producer, registry and audit
- * publisher; stops them in order (finish the batch in hand, commit, close) on {@link #close()},
- * which the CLI calls from its SIGTERM hook.
+ * publisher, and restarts one that an unexpected error ended; stops them in order (finish the record
+ * in hand, commit, close) on {@link #close()}, which the CLI calls from its SIGTERM hook.
  */
 public final class WorkerRuntime implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerRuntime.class);
@@ -52,14 +54,20 @@ public final class WorkerRuntime implements AutoCloseable {
     return context.audit();
   }
 
-  /** Starts a worker on a thread of its own; an unexpected crash is logged, audited and shown in health. */
+  /**
+   * Starts a worker on a thread of its own. A run that an unexpected Throwable ends is counted,
+   * audited, shown in health and restarted with backoff (see {@link WorkerSupervisor}).
+   */
   public <V> Worker<V> start(WorkerDefinition<V> definition) {
     if (closed) {
       throw new IllegalStateException("runtime is closed");
     }
     Worker<V> worker = new Worker<>(definition, context);
-    Thread thread = new Thread(worker, "lifeboat-worker-" + definition.name());
-    thread.setUncaughtExceptionHandler((t, e) -> log.error("Worker thread {} ended: {}", t.getName(), e.toString()));
+    Thread thread = new Thread(new WorkerSupervisor(worker), "lifeboat-worker-" + definition.name());
+    thread.setUncaughtExceptionHandler((t, e) -> {
+      log.error("Worker thread {} ended: {}", t.getName(), ErrorClassifier.describe(e), e);
+      context.health().set(worker.component(), Health.State.DOWN, "its thread ended: " + ErrorClassifier.describe(e));
+    });
     workers.add(worker);
     threads.add(thread);
     thread.start();
@@ -80,9 +88,11 @@ public final class WorkerRuntime implements AutoCloseable {
     }
     closed = true;
     workers.forEach(Worker::stop);
+    // a worker waits up to PollLoop.STOP_GRACE for its record in hand, then closes its clients
+    long deadline = System.nanoTime() + PollLoop.STOP_GRACE.plusSeconds(30).toNanos();
     for (Thread thread : threads) {
       try {
-        thread.join(Duration.ofSeconds(30).toMillis());
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

@@ -24,12 +24,6 @@ public final class TargetReplication implements AutoCloseable {
    */
   public static final RetryPolicy RETRY = new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(30), 2.0, 0.2,
       Duration.ofMinutes(10));
-  /**
-   * A record is one whole snapshot to copy, which may take long: one record per poll, and up to an hour
-   * between polls before the group gives the store's events to another instance (which would find the
-   * objects copied so far and go on).
-   */
-  static final Duration MAX_POLL_INTERVAL = Duration.ofHours(1);
 
   private final String store;
   private final RepositoryCopier copier;
@@ -62,13 +56,16 @@ public final class TargetReplication implements AutoCloseable {
     return store;
   }
 
-  /** The worker that copies what {@code topic} announces, named {@code replicator-<store>}. */
+  /**
+   * The worker that copies what {@code topic} announces, named {@code replicator-<store>}. A record is
+   * one whole snapshot to copy, which may take long (the runtime keeps polling meanwhile): one record
+   * per poll, so a stop or a rebalance leaves no further events of the batch waiting behind a copy.
+   */
   public WorkerDefinition<Object> worker(String topic, RetryPolicy retry) {
     return new WorkerDefinition<>("replicator-" + store, List.of(topic), handler, retry, true,
         WorkerDefinition.Exhausted.KEEP_RETRYING)
         .inTransactions()
-        .withConsumerProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1)
-        .withConsumerProperty(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) MAX_POLL_INTERVAL.toMillis());
+        .withConsumerProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
   }
 
   /** What one copy did: bytes and objects uploaded (each verified), and objects the store already had. */
