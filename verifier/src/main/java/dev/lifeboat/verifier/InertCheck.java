@@ -74,8 +74,9 @@ final class InertCheck {
     checks.add(NAME, problems.isEmpty(), "every workload scaled to zero, suspended or unschedulable; no node port, load"
         + " balancer, route or acting autoscaler; a deny-all NetworkPolicy and a no-pods quota in every scratch namespace",
         changed.size() + " fields made inert in " + readBack.stream().filter(r -> r.changes().stream()
-            .anyMatch(c -> c.transform().equals(InertTransform.NAME))).count() + " objects, " + namespaces.size()
-        + " namespaces guarded, " + notRestored.size() + " bare pods not restored", evidence);
+            .anyMatch(c -> c.transform().equals(InertTransform.NAME))).count() + " objects; "
+        + report.namespacesGuarded().size() + " of " + namespaces.size() + " scratch namespaces guarded; "
+        + notRestored.size() + " bare pods not restored", evidence);
   }
 
   /** What is wrong with the guards of one scratch namespace, read back. */
