@@ -6,11 +6,9 @@ import dev.lifeboat.crypto.FieldSealer;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.restore.ResourceRestoreReport.Action;
 import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,10 +43,7 @@ final class ResourceRestorer {
   private final LabelSelector selector;
   private final RestorePriorities priorities;
   private final List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
-  private final Set<String> namespacesReady = ConcurrentHashMap.newKeySet();
-  private final List<String> namespacesCreated = new CopyOnWriteArrayList<>();
-  private final List<String> namespacesGuarded = new CopyOnWriteArrayList<>();
-  private final Map<String, ResourceDocument> sourceNamespaces = new HashMap<>();
+  private final TargetNamespaces namespaces;
   private final AtomicLong done = new AtomicLong();
   private long total;
 
@@ -62,6 +56,7 @@ final class ResourceRestorer {
     this.listener = listener;
     this.api = new TargetApi(target);
     this.writes = new TargetWrites(target, plan.conflictPolicy(), plan.dryRun());
+    this.namespaces = new TargetNamespaces(target, plan, writes);
     this.selector = new LabelSelector(plan.labelSelector());
     this.priorities = new RestorePriorities(plan.priorities());
   }
@@ -97,7 +92,7 @@ final class ResourceRestorer {
     }
     progress.report(Progress.Update.of("restoring", done.get(), total, "objects").last());
     ResourceRestoreReport report = new ResourceRestoreReport(plan.describeSource(), read.snapshotId(), read.changesApplied(),
-        read.gaps(), read.documents().size(), plan.dryRun(), namespacesCreated, namespacesGuarded, outcomes,
+        read.gaps(), read.documents().size(), plan.dryRun(), namespaces.created(), namespaces.guarded(), outcomes,
         Duration.ofNanos(System.nanoTime() - started));
     log.info("{}restore of {}: {} read, {}; {} namespaces created, in {} ms ({} objects/s)", plan.dryRun() ? "Dry-run " : "",
         report.source(), report.objectsRead(), report.counts(), report.namespacesCreated().size(),
@@ -113,7 +108,7 @@ final class ResourceRestorer {
         continue;
       }
       if (RestorePriorities.isNamespace(nz(d.group()), d.kind())) {
-        sourceNamespaces.put(d.name(), d);
+        namespaces.sourceNamespace(d);
       }
       if (selected(d)) {
         selected.add(d);
@@ -281,52 +276,19 @@ final class ResourceRestorer {
     return changes;
   }
 
-  /**
-   * Creates the target namespaces a level's objects go to, when missing (in a dry run: notes them),
-   * and, for an inert plan, the guards of every namespace before anything is written into it.
-   */
+  /** Creates (or notes) the target namespaces a level's objects go to, and guards them for an inert plan. */
   private void ensureNamespaces(List<Prepared> level) {
     Map<String, String> wanted = new LinkedHashMap<>();
+    Set<String> restoredHere = new HashSet<>();
     for (Prepared p : level) {
-      if (p.targetNamespace() != null && !namespacesReady.contains(p.targetNamespace())) {
-        wanted.put(p.targetNamespace(), p.document().namespace());
+      if (p.targetNamespace() != null) {
+        wanted.putIfAbsent(p.targetNamespace(), p.document().namespace());
       }
       if (RestorePriorities.isNamespace(nz(p.document().group()), p.document().kind())) {
-        namespacesReady.add(name(p)); // restored in this level, with its own labels (its outcome says so)
+        restoredHere.add(name(p)); // restored in this level, with its own labels (its outcome says so)
       }
     }
-    for (Map.Entry<String, String> ns : wanted.entrySet()) {
-      String name = ns.getKey();
-      if (namespacesReady.contains(name)) {
-        continue;
-      }
-      if (target.namespaces().withName(name).get() == null) {
-        if (!plan.dryRun()) {
-          Map<String, String> labels = new TreeMap<>();
-          ResourceDocument original = sourceNamespaces.get(ns.getValue());
-          if (original != null) {
-            labels.putAll(ObjectTransforms.labels(original.objectTree()));
-          }
-          labels.put("kubernetes.io/metadata.name", name);
-          labels.putAll(plan.namespaceLabels());
-          writes.createNamespace(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
-              .build());
-        }
-        namespacesCreated.add(name);
-      }
-      namespacesReady.add(name);
-    }
-    if (plan.inert() && !plan.dryRun()) {
-      for (Prepared p : level) {
-        String namespace = p.targetNamespace();
-        if (namespace != null && !namespacesGuarded.contains(namespace)) {
-          for (io.fabric8.kubernetes.api.model.HasMetadata guard : InertTransform.guards(namespace, plan.objectLabels())) {
-            writes.createGuard(guard);
-          }
-          namespacesGuarded.add(namespace);
-        }
-      }
-    }
+    namespaces.prepare(wanted, restoredHere);
   }
 
   private void record(Outcome outcome, ObjectNode sent, List<FieldChange> changes) {

@@ -1,12 +1,12 @@
 package dev.lifeboat.verifier;
 
+import dev.lifeboat.restore.PrivateFiles;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
-import dev.lifeboat.restore.PrivateFiles;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
