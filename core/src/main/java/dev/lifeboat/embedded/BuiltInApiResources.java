@@ -25,6 +25,9 @@ final class BuiltInApiResources {
           namespaced("v1", "events", "Event", "ev"),
           namespaced("v1", "endpoints", "Endpoints", "ep"),
           clusterScoped("v1", "nodes", "Node", "no"),
+          namespaced("v1", "replicationcontrollers", "ReplicationController", "rc").inCategoryAll(),
+          namespaced("v1", "resourcequotas", "ResourceQuota", "quota"),
+          namespaced("v1", "limitranges", "LimitRange", "limits"),
           // apps
           namespaced("apps/v1", "deployments", "Deployment", "deploy").inCategoryAll(),
           namespaced("apps/v1", "statefulsets", "StatefulSet", "sts").inCategoryAll(),
@@ -33,6 +36,9 @@ final class BuiltInApiResources {
           // batch
           namespaced("batch/v1", "jobs", "Job").inCategoryAll(),
           namespaced("batch/v1", "cronjobs", "CronJob", "cj").inCategoryAll(),
+          // autoscaling
+          namespaced("autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "hpa")
+              .inCategoryAll(),
           // networking
           namespaced("networking.k8s.io/v1", "ingresses", "Ingress", "ing"),
           namespaced("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy", "netpol"),

@@ -10,8 +10,11 @@ import dev.lifeboat.repository.chunk.ChunkCorruptedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -49,8 +52,9 @@ final class EtcdRestorer {
         .orElseThrow(() -> new RestoreDataException("manifest " + manifest.snapshotId(), "snapshot "
             + manifest.snapshotId() + " holds no " + STREAM + " stream", null));
     Path parent = dataDir.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path file = Files.createTempFile(parent, "etcd-" + manifest.snapshotId() + "-", ".db");
+    PrivateFiles.createDirectories(parent);
+    // the decrypted database holds every Secret of the cluster: 0600 in a 0700 directory, from creation
+    Path file = PrivateFiles.createTempFile(parent, "etcd-" + manifest.snapshotId() + "-", ".db");
     try {
       String actual = reassemble(stream, file, progress);
       if (!actual.equals(stream.sha256())) {
@@ -60,6 +64,7 @@ final class EtcdRestorer {
       progress.report(Progress.Update.of("checking", 0, 1, "databases"));
       JsonNode status = EtcdTools.status(file);
       EtcdTools.restore(file, dataDir, MEMBER);
+      DiskSync.tree(dataDir);
       EtcdRestoreReport report = new EtcdRestoreReport(manifest.snapshotId(), stream.size(), stream.sha256(), actual,
           stream.chunks().size(), status.path("revision").asLong(), status.path("totalKey").asLong(),
           Long.toHexString(status.path("hash").asLong()), dataDir, Duration.ofNanos(System.nanoTime() - started));
@@ -79,6 +84,10 @@ final class EtcdRestorer {
     long manifestKeys = Long.parseLong(manifest.details().getOrDefault("keys", "-1"));
     EtcdTools.Count count;
     String endpoint;
+    Path etcdLog = scratchDir.resolve("etcd.log"); // where EmbeddedEtcd appends: private before etcd writes to it
+    if (!Files.exists(etcdLog)) {
+      PrivateFiles.createFile(etcdLog);
+    }
     try (EmbeddedEtcd etcd = EmbeddedEtcd.start(scratchDir, 0)) {
       endpoint = etcd.endpoints().get(0);
       count = EtcdTools.count(endpoint);
@@ -106,7 +115,9 @@ final class EtcdRestorer {
     }
     long written = 0;
     long lastReport = 0;
-    try (InputStream in = new StreamReader(repository.chunks(), stream); OutputStream out = Files.newOutputStream(file)) {
+    try (InputStream in = new StreamReader(repository.chunks(), stream);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        OutputStream out = Channels.newOutputStream(channel)) {
       byte[] buffer = new byte[1 << 16];
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
         sha256.update(buffer, 0, n);
@@ -117,6 +128,7 @@ final class EtcdRestorer {
           progress.report(Progress.Update.of("reading", written, stream.size(), "bytes").withBytes(written, stream.size()));
         }
       }
+      channel.force(true);
     } catch (ChunkCorruptedException e) {
       throw new RestoreDataException("chunk " + e.chunkId(), e.getMessage(), e);
     } catch (MissingChunkException e) {

@@ -51,8 +51,8 @@ final class EtcdTools {
   private static String run(String... arguments) throws IOException {
     Path etcdctl = binary("etcdctl").orElseThrow(() -> new IOException(
         "etcdctl is not installed (on Debian: apt-get install etcd-client)"));
-    List<String> command = new ArrayList<>();
-    command.add(etcdctl.toString());
+    // umask 077: what etcdctl writes (a restored data directory: the cluster's Secrets) is private from creation
+    List<String> command = new ArrayList<>(List.of("sh", "-c", "umask 077 && exec \"$0\" \"$@\"", etcdctl.toString()));
     command.addAll(List.of(arguments));
     ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().keySet().removeIf(name -> name.startsWith("ETCD"));

@@ -27,6 +27,10 @@ import java.util.Objects;
  * @param namespaceLabels labels added to every namespace the restore creates
  * @param parallelism requests in flight at once within a priority level
  * @param crdTimeout how long to wait for a restored CRD to be established (or served)
+ * @param objectLabels labels added to every object the restore creates (the verifier marks its
+ *     scratch objects so); each is a {@link FieldChange} of {@value FieldChange#LABELS}
+ * @param inert restore nothing that can run, serve or scale ({@link InertTransform}): what a
+ *     verification restores
  */
 public record ResourceRestorePlan(
     String cluster,
@@ -42,7 +46,9 @@ public record ResourceRestorePlan(
     List<String> priorities,
     Map<String, String> namespaceLabels,
     int parallelism,
-    Duration crdTimeout) {
+    Duration crdTimeout,
+    Map<String, String> objectLabels,
+    boolean inert) {
 
   /** Which cluster-scoped objects a restore takes. */
   public enum ClusterScope {
@@ -68,6 +74,7 @@ public record ResourceRestorePlan(
     namespaceMapping = Map.copyOf(namespaceMapping);
     priorities = List.copyOf(priorities);
     namespaceLabels = Map.copyOf(namespaceLabels);
+    objectLabels = Map.copyOf(objectLabels);
     Objects.requireNonNull(conflictPolicy, "conflictPolicy");
     Objects.requireNonNull(clusterScoped, "clusterScoped");
     if (parallelism < 1) {
@@ -110,6 +117,8 @@ public record ResourceRestorePlan(
     private Map<String, String> namespaceLabels = Map.of();
     private int parallelism = DEFAULT_PARALLELISM;
     private Duration crdTimeout = DEFAULT_CRD_TIMEOUT;
+    private Map<String, String> objectLabels = Map.of();
+    private boolean inert;
 
     private Builder(String cluster, String snapshotId, Instant atTime) {
       this.cluster = cluster;
@@ -173,11 +182,22 @@ public record ResourceRestorePlan(
       return this;
     }
 
+    public Builder objectLabels(Map<String, String> value) {
+      this.objectLabels = value;
+      return this;
+    }
+
+    /** Restores nothing that can run, serve or scale: see {@link InertTransform}. */
+    public Builder inert(boolean value) {
+      this.inert = value;
+      return this;
+    }
+
     public ResourceRestorePlan build() {
       ClusterScope scope = clusterScoped != null ? clusterScoped
           : namespaces.isEmpty() ? ClusterScope.ALL : ClusterScope.DEFINITIONS;
       return new ResourceRestorePlan(cluster, snapshotId, atTime, namespaces, kinds, labelSelector, namespaceMapping,
-          conflictPolicy, dryRun, scope, priorities, namespaceLabels, parallelism, crdTimeout);
+          conflictPolicy, dryRun, scope, priorities, namespaceLabels, parallelism, crdTimeout, objectLabels, inert);
     }
   }
 }

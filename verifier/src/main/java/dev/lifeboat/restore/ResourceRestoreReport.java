@@ -18,6 +18,8 @@ import java.util.Map;
  * @param objectsRead objects read from the repository before selection
  * @param namespacesCreated target namespaces the restore created (or, in a dry run, would create)
  *     because restored objects go there and they did not exist
+ * @param namespacesGuarded target namespaces an inert restore guarded ({@link InertTransform#guards})
+ *     before writing into them
  * @param outcomes one per selected object, in the order they were restored
  */
 public record ResourceRestoreReport(
@@ -28,6 +30,7 @@ public record ResourceRestoreReport(
     long objectsRead,
     boolean dryRun,
     List<String> namespacesCreated,
+    List<String> namespacesGuarded,
     List<Outcome> outcomes,
     Duration duration) {
 
@@ -63,6 +66,7 @@ public record ResourceRestoreReport(
   public ResourceRestoreReport {
     gaps = List.copyOf(gaps);
     namespacesCreated = List.copyOf(namespacesCreated);
+    namespacesGuarded = List.copyOf(namespacesGuarded);
     outcomes = List.copyOf(outcomes);
   }
 
@@ -93,6 +97,12 @@ public record ResourceRestoreReport(
 
   public long failed() {
     return count(Action.FAIL);
+  }
+
+  /** Objects an inert restore did not create because nothing in them keeps them from running (bare Pods). */
+  public List<Outcome> notRestoredInert() {
+    return outcomes.stream().filter(o -> o.action() == Action.SKIP && o.reason() != null
+        && o.reason().startsWith(InertTransform.NOT_RESTORED)).toList();
   }
 
   public List<Outcome> failures() {

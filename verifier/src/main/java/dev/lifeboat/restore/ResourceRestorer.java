@@ -6,11 +6,9 @@ import dev.lifeboat.crypto.FieldSealer;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.restore.ResourceRestoreReport.Action;
 import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,9 +43,7 @@ final class ResourceRestorer {
   private final LabelSelector selector;
   private final RestorePriorities priorities;
   private final List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
-  private final Set<String> namespacesReady = ConcurrentHashMap.newKeySet();
-  private final List<String> namespacesCreated = new CopyOnWriteArrayList<>();
-  private final Map<String, ResourceDocument> sourceNamespaces = new HashMap<>();
+  private final TargetNamespaces namespaces;
   private final AtomicLong done = new AtomicLong();
   private long total;
 
@@ -61,12 +56,14 @@ final class ResourceRestorer {
     this.listener = listener;
     this.api = new TargetApi(target);
     this.writes = new TargetWrites(target, plan.conflictPolicy(), plan.dryRun());
+    this.namespaces = new TargetNamespaces(target, plan, writes);
     this.selector = new LabelSelector(plan.labelSelector());
     this.priorities = new RestorePriorities(plan.priorities());
   }
 
-  /** An object on its way: where it goes, at which level, and its body as it will be sent. */
-  private record Prepared(ResourceDocument document, ObjectNode body, String targetNamespace, int level) {}
+  /** An object on its way: where it goes, at which level, its body as it will be sent and what was changed on purpose. */
+  private record Prepared(ResourceDocument document, ObjectNode body, String targetNamespace, int level,
+      List<FieldChange> changes) {}
 
   ResourceRestoreReport run() throws InterruptedException {
     long started = System.nanoTime();
@@ -95,7 +92,7 @@ final class ResourceRestorer {
     }
     progress.report(Progress.Update.of("restoring", done.get(), total, "objects").last());
     ResourceRestoreReport report = new ResourceRestoreReport(plan.describeSource(), read.snapshotId(), read.changesApplied(),
-        read.gaps(), read.documents().size(), plan.dryRun(), namespacesCreated, outcomes,
+        read.gaps(), read.documents().size(), plan.dryRun(), namespaces.created(), namespaces.guarded(), outcomes,
         Duration.ofNanos(System.nanoTime() - started));
     log.info("{}restore of {}: {} read, {}; {} namespaces created, in {} ms ({} objects/s)", plan.dryRun() ? "Dry-run " : "",
         report.source(), report.objectsRead(), report.counts(), report.namespacesCreated().size(),
@@ -111,7 +108,7 @@ final class ResourceRestorer {
         continue;
       }
       if (RestorePriorities.isNamespace(nz(d.group()), d.kind())) {
-        sourceNamespaces.put(d.name(), d);
+        namespaces.sourceNamespace(d);
       }
       if (selected(d)) {
         selected.add(d);
@@ -126,27 +123,44 @@ final class ResourceRestorer {
       JsonNode tree = d.objectTree();
       String owner = controllerOwner(tree, d.namespace(), present);
       if (owner != null) {
-        record(outcome(d, targetNamespace, Action.SKIP, "owned by " + owner + ", which is restored and recreates it"), null);
+        record(outcome(d, targetNamespace, Action.SKIP, "owned by " + owner + ", which is restored and recreates it"), null,
+            List.of());
+        continue;
+      }
+      String group = nz(d.group());
+      String refusal = plan.inert() ? InertTransform.refusal(group, d.kind()) : null;
+      if (refusal != null) {
+        record(outcome(d, targetNamespace, Action.SKIP, InertTransform.NOT_RESTORED + refusal), null, List.of());
         continue;
       }
       ObjectNode object = (ObjectNode) tree;
       if (d.encryptionKeyId() != null) {
         if (sealer == null) {
           record(outcome(d, targetNamespace, Action.FAIL, "its payload is sealed with key '" + d.encryptionKeyId()
-              + "' and no encryption keys are configured"), null);
+              + "' and no encryption keys are configured"), null, List.of());
           continue;
         }
         try {
           object = sealer.unseal(object, d.key());
         } catch (RuntimeException e) {
-          record(outcome(d, targetNamespace, Action.FAIL, "its payload cannot be unsealed: " + e.getMessage()), null);
+          record(outcome(d, targetNamespace, Action.FAIL, "its payload cannot be unsealed: " + e.getMessage()), null,
+              List.of());
           continue;
         }
       }
-      String group = nz(d.group());
       String apiVersion = group.isEmpty() ? d.version() : group + "/" + d.version();
       ObjectNode body = ObjectTransforms.forRestore(object, apiVersion, group, d.kind(), targetNamespace, plan);
-      prepared.add(new Prepared(d, body, targetNamespace, priorities.level(group, d.kind(), plural(group, d.kind()))));
+      List<FieldChange> changes = new ArrayList<>(label(body, plan.objectLabels()));
+      if (plan.inert()) {
+        try {
+          changes.addAll(InertTransform.apply(body, group, d.kind()));
+        } catch (IllegalArgumentException e) {
+          record(outcome(d, targetNamespace, Action.FAIL, "it cannot be made inert: " + e.getMessage()), null, List.of());
+          continue;
+        }
+      }
+      prepared.add(new Prepared(d, body, targetNamespace, priorities.level(group, d.kind(), plural(group, d.kind())),
+          List.copyOf(changes)));
     }
     return prepared;
   }
@@ -240,50 +254,46 @@ final class ResourceRestorer {
       TargetWrites.Result result = writes.write(kind.get(), p.targetNamespace(), name(p), p.body());
       outcome = outcome(d, p.targetNamespace(), result.action(), result.reason());
     }
-    record(outcome, p.body());
+    record(outcome, p.body(), p.changes());
   }
 
   private static String name(Prepared p) {
     return p.body().path("metadata").path("name").asText();
   }
 
-  /** Creates the target namespaces a level's objects go to, when missing (in a dry run: notes them). */
-  private void ensureNamespaces(List<Prepared> level) {
-    Map<String, String> wanted = new LinkedHashMap<>();
-    for (Prepared p : level) {
-      if (p.targetNamespace() != null && !namespacesReady.contains(p.targetNamespace())) {
-        wanted.put(p.targetNamespace(), p.document().namespace());
-      }
-      if (RestorePriorities.isNamespace(nz(p.document().group()), p.document().kind())) {
-        namespacesReady.add(name(p)); // restored in this level, with its own labels (its outcome says so)
+  /** Adds the plan's object labels to {@code body}; returns each label it set. */
+  private static List<FieldChange> label(ObjectNode body, Map<String, String> labels) {
+    List<FieldChange> changes = new ArrayList<>();
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      List<String> path = List.of("metadata", "labels", label.getKey());
+      JsonNode before = FieldChange.at(body, path);
+      JsonNode after = com.fasterxml.jackson.databind.node.TextNode.valueOf(label.getValue());
+      if (!after.equals(before)) {
+        FieldChange.set(body, path, after);
+        changes.add(new FieldChange(FieldChange.LABELS, path, before.isMissingNode() ? null : before, after));
       }
     }
-    for (Map.Entry<String, String> ns : wanted.entrySet()) {
-      String name = ns.getKey();
-      if (namespacesReady.contains(name)) {
-        continue;
-      }
-      if (target.namespaces().withName(name).get() == null) {
-        if (!plan.dryRun()) {
-          Map<String, String> labels = new TreeMap<>();
-          ResourceDocument original = sourceNamespaces.get(ns.getValue());
-          if (original != null) {
-            labels.putAll(ObjectTransforms.labels(original.objectTree()));
-          }
-          labels.put("kubernetes.io/metadata.name", name);
-          labels.putAll(plan.namespaceLabels());
-          writes.createNamespace(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
-              .build());
-        }
-        namespacesCreated.add(name);
-      }
-      namespacesReady.add(name);
-    }
+    return changes;
   }
 
-  private void record(Outcome outcome, ObjectNode sent) {
+  /** Creates (or notes) the target namespaces a level's objects go to, and guards them for an inert plan. */
+  private void ensureNamespaces(List<Prepared> level) {
+    Map<String, String> wanted = new LinkedHashMap<>();
+    Set<String> restoredHere = new HashSet<>();
+    for (Prepared p : level) {
+      if (p.targetNamespace() != null) {
+        wanted.putIfAbsent(p.targetNamespace(), p.document().namespace());
+      }
+      if (RestorePriorities.isNamespace(nz(p.document().group()), p.document().kind())) {
+        restoredHere.add(name(p)); // restored in this level, with its own labels (its outcome says so)
+      }
+    }
+    namespaces.prepare(wanted, restoredHere);
+  }
+
+  private void record(Outcome outcome, ObjectNode sent, List<FieldChange> changes) {
     outcomes.add(outcome);
-    listener.handled(outcome, sent);
+    listener.handled(outcome, sent, changes);
     long n = done.incrementAndGet();
     progress.report(Progress.Update.of("restoring", n, total, "objects"));
   }

@@ -70,7 +70,8 @@ public final class RestoreEngine {
 
   /**
    * Restores a volume snapshot's files into {@code target} (absent or empty), checking every
-   * file's SHA-256; chunks are fetched ahead on two threads.
+   * file's SHA-256; chunks are fetched ahead on two threads. What was written is synced to disk
+   * ({@link DiskSync}) before the report is returned.
    */
   public VolumeRestoreReport restoreVolume(Manifest manifest, Path target, Progress progress) throws IOException {
     long started = System.nanoTime();
@@ -88,6 +89,7 @@ public final class RestoreEngine {
       FileRestorer.Report report = new FileRestorer(false, fetches, FileRestorer.DEFAULT_CHUNKS_AHEAD)
           .restore(source.repository(), manifest, target, bytes -> progress.report(Progress.Update.of("restoring",
               filesDone.incrementAndGet(), files.size(), "files").withBytes(bytesDone.addAndGet(bytes), expectedBytes)));
+      DiskSync.tree(target); // durable before it is reported restored
       progress.report(Progress.Update.of("restoring", filesDone.get(), files.size(), "files")
           .withBytes(bytesDone.get(), expectedBytes).last());
       return new VolumeRestoreReport(manifest.snapshotId(), target, files.size(), expectedBytes, report,

@@ -73,6 +73,30 @@ final class TargetWrites {
     });
   }
 
+  /**
+   * Creates an object an inert restore puts in a namespace before anything else (one that exists is
+   * kept). A refusal is not one object's failure: nothing may be written into a namespace that is
+   * not guarded, so it ends the restore.
+   */
+  void createGuard(io.fabric8.kubernetes.api.model.HasMetadata guard) {
+    String what = guard.getKind() + " " + guard.getMetadata().getNamespace() + "/" + guard.getMetadata().getName();
+    withRetries(what, () -> {
+      try {
+        client.resource(guard).create();
+      } catch (KubernetesClientException e) {
+        if (transient_(e)) {
+          throw e;
+        }
+        if (e.getCode() != 409) {
+          throw new dev.lifeboat.retry.PermanentFailure("namespace " + guard.getMetadata().getNamespace()
+              + " cannot be made inert, so nothing is restored into it: the target refused " + what + " (" + reason(e)
+              + ")", e);
+        }
+      }
+      return null;
+    });
+  }
+
   private Result create(TargetApi.Kind kind, String namespace, String name, ObjectNode body) {
     GenericKubernetesResource object = serialization.convertValue(body, GenericKubernetesResource.class);
     try {

@@ -3,6 +3,7 @@ package dev.lifeboat.verifier;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
+import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
@@ -94,8 +95,8 @@ final class ProofHistory {
     if (published) {
       verified.add(key(v.getSnapshotId(), v.getStore()));
     }
-    if (!v.getPassed()) {
-      return;
+    if (outcome(v) != VerificationOutcome.PASSED) {
+      return; // failed, or nothing restored: neither proves the target nor its namespaces
     }
     Instant when = v.getHeader().getTime();
     if (v.getKind() == SnapshotKind.RESOURCES) {
@@ -112,6 +113,17 @@ final class ProofHistory {
         v.getStore());
     newest.merge(target(v.getKind(), v.getTarget()), proof,
         (a, b) -> b.snapshotCompletedAt().isAfter(a.snapshotCompletedAt()) ? b : a);
+  }
+
+  /**
+   * A verification's outcome; one written before the field existed says it with {@code passed}
+   * alone. An outcome PASSED without {@code passed} is no pass.
+   */
+  static VerificationOutcome outcome(SnapshotVerified v) {
+    if (v.getOutcome() == null) {
+      return v.getPassed() ? VerificationOutcome.PASSED : VerificationOutcome.FAILED;
+    }
+    return v.getOutcome() == VerificationOutcome.PASSED && !v.getPassed() ? VerificationOutcome.FAILED : v.getOutcome();
   }
 
   boolean verified(String snapshotId, String store) {

@@ -1,5 +1,6 @@
 package dev.lifeboat.verifier;
 
+import dev.lifeboat.restore.PrivateFiles;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Where verifications restore to, and cleaning up after them. Scratch namespaces are named {@code
  * <prefix>-<verification id>-<namespace>} and labelled {@value #LABEL}{@code =<verification id>};
- * scratch directories are {@code <scratch dir>/<verification id>}. What a verification creates is
+ * scratch directories are {@code <scratch dir>/<verification id>}, 0700. What a verification creates is
  * removed when it ends, and what a crashed one left behind is found by name and label (never
  * anything else) and removed by {@link #sweep}.
  */
@@ -81,8 +83,31 @@ final class ScratchTargets {
     return description;
   }
 
-  Path directory(String id) {
+  /** Where the scratch directory of verification {@code id} is (or will be), for evidence; nothing is created. */
+  Path path(String id) {
     return dir.resolve(id);
+  }
+
+  /**
+   * The scratch directory of verification {@code id}, created on first use 0700 (and the scratch
+   * root with it, 0700): what is restored there, a decrypted etcd database above all, is readable
+   * by this process's user alone from the moment it is written. Removed by {@link #end}.
+   */
+  Path directory(String id) {
+    Path own = dir.resolve(id);
+    try {
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        PrivateFiles.createDirectories(dir);
+      } else if (PrivateFiles.restrict(dir)) {
+        log.warn("Scratch directory {} could be read by other users: made private (0700)", dir);
+      }
+      if (!Files.isDirectory(own, LinkOption.NOFOLLOW_LINKS)) {
+        PrivateFiles.createDirectory(own);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the private scratch directory " + own, e);
+    }
+    return own;
   }
 
   /** {@code <prefix>-<id>-<namespace>}, shortened with a hash of the namespace when it would pass 63 characters. */

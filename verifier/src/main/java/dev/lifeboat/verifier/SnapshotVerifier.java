@@ -1,8 +1,11 @@
 package dev.lifeboat.verifier;
 
 import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.events.v1.VerificationCheck;
+import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
+import dev.lifeboat.repository.restore.FileRestorer;
 import dev.lifeboat.restore.EtcdVerification;
 import dev.lifeboat.restore.Progress;
 import dev.lifeboat.restore.ResourceRestorePlan;
@@ -13,14 +16,14 @@ import dev.lifeboat.restore.RestoreDataException;
 import dev.lifeboat.restore.RestoreEngine;
 import dev.lifeboat.restore.RestoreSource;
 import dev.lifeboat.restore.VolumeRestoreReport;
-import dev.lifeboat.repository.restore.FileRestorer;
 import dev.lifeboat.retry.ErrorClassifier;
-import dev.lifeboat.events.v1.VerificationCheck;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,16 +41,30 @@ final class SnapshotVerifier {
 
   private final ScratchTargets scratch;
   private final VerifierConfig config;
+  private final CsiSnapshotChecks csi;
 
-  SnapshotVerifier(ScratchTargets scratch, VerifierConfig config) {
+  /** @param protectedCluster the cluster whose snapshots these are: CSI snapshots are checked there */
+  SnapshotVerifier(ScratchTargets scratch, VerifierConfig config, Supplier<KubernetesClient> protectedCluster) {
     this.scratch = scratch;
     this.config = config;
+    this.csi = new CsiSnapshotChecks(protectedCluster);
   }
 
-  /** What a verification found: its checks, where it restored to, and how long the restore took. */
-  record Result(Checks checks, String scratchTarget, Duration duration) {
-    boolean passed() {
-      return checks.passed();
+  /**
+   * What a verification found: its checks, where it restored to, how long the restore took, and,
+   * when it restored nothing (no object, file or key), why.
+   */
+  record Result(Checks checks, String scratchTarget, Duration duration, String notRestored) {
+    Result(Checks checks, String scratchTarget, Duration duration) {
+      this(checks, scratchTarget, duration, null);
+    }
+
+    /** PASSED only when something was restored and every check passed: an empty restore is never a pass. */
+    VerificationOutcome outcome() {
+      if (!checks.passed()) {
+        return VerificationOutcome.FAILED;
+      }
+      return notRestored == null ? VerificationOutcome.PASSED : VerificationOutcome.CHECKED_NOT_RESTORED;
     }
 
     List<VerificationCheck> list() {
@@ -65,8 +82,10 @@ final class SnapshotVerifier {
     String where = namespaces.isEmpty() ? "nothing restored (no namespaces in the snapshot): streams read in a dry run on "
         + scratch.describeCluster() : "namespaces " + String.join(",", mapping.values()) + " on " + scratch.describeCluster();
     try {
+      // inert, and every scratch object labelled as the namespaces are: the watcher skips them by that label
       ResourceRestorePlan.Builder plan = ResourceRestorePlan.fromSnapshot(manifest.cluster(), manifest.snapshotId())
-          .parallelism(config.parallelism()).namespaceLabels(Map.of(ScratchTargets.LABEL, id));
+          .parallelism(config.parallelism()).namespaceLabels(Map.of(ScratchTargets.LABEL, id))
+          .objectLabels(Map.of(ScratchTargets.LABEL, id)).inert(true);
       if (namespaces.isEmpty()) {
         plan.clusterScoped(ClusterScope.ALL).dryRun(true);
       } else {
@@ -78,11 +97,14 @@ final class SnapshotVerifier {
           restored);
       Duration duration = Duration.ofNanos(System.nanoTime() - started);
       checkRead(checks, manifest, namespaces, report);
-      if (!namespaces.isEmpty()) {
-        checkAccepted(checks, namespaces, report);
-        restored.compare(scratch.cluster(), checks);
+      if (namespaces.isEmpty()) {
+        return new Result(checks, where, duration, "the snapshot holds no namespaced objects to restore");
       }
-      return new Result(checks, where, duration);
+      checkAccepted(checks, namespaces, report);
+      List<RestoredObjects.ReadBack> readBack = restored.compare(scratch.cluster(), checks);
+      InertCheck.add(checks, scratch.cluster(), report, readBack);
+      return new Result(checks, where, duration, readBack.isEmpty() ? "no object of namespaces "
+          + String.join(",", namespaces) + " was created (" + report.counts() + ")" : null);
     } catch (RuntimeException e) {
       failed(checks, e);
       return new Result(checks, where, Duration.ofNanos(System.nanoTime() - started));
@@ -95,7 +117,7 @@ final class SnapshotVerifier {
     String id = scratch.begin();
     long started = System.nanoTime();
     Checks checks = new Checks();
-    String where = "scratch etcd in " + scratch.directory(id);
+    String where = "scratch etcd in " + scratch.path(id);
     try {
       if (!RestoreEngine.etcdToolsInstalled()) {
         checks.add("etcd-tools", false, "etcd and etcdctl", "not installed", Map.of("reason",
@@ -112,7 +134,8 @@ final class SnapshotVerifier {
           Map.of("endpoint", v.endpoint()));
       checks.add("etcd-key-count", v.keysMatch(), v.manifestKeys(), v.restoredKeys(), Map.of(
           "revisionsBetween", Math.max(0, v.restoredRevision() - v.manifestRevision()), "endpoint", v.endpoint()));
-      return new Result(checks, where + " (" + v.endpoint() + ", stopped)", v.duration());
+      return new Result(checks, where + " (" + v.endpoint() + ", stopped)", v.duration(),
+          v.restoredKeys() == 0 ? "the restored etcd holds no keys" : null);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e); // a local disk or etcd start problem: retried
     } catch (RuntimeException e) {
@@ -124,10 +147,17 @@ final class SnapshotVerifier {
   }
 
   Result volume(RestoreSource source, Manifest manifest, Progress progress) {
+    if (CsiSnapshotChecks.applies(manifest)) {
+      long started = System.nanoTime();
+      Checks checks = new Checks();
+      csi.check(manifest, checks);
+      return new Result(checks, CsiSnapshotChecks.where(manifest), Duration.ofNanos(System.nanoTime() - started),
+          "a CSI snapshot's data stays with the storage; it is not restored yet, only checked where it lives");
+    }
     String id = scratch.begin();
     long started = System.nanoTime();
     Checks checks = new Checks();
-    String where = "scratch directory " + scratch.directory(id);
+    String where = "scratch directory " + scratch.path(id);
     try {
       VolumeRestoreReport r = new RestoreEngine(source).restoreVolume(manifest, scratch.directory(id).resolve("volume"),
           progress);
@@ -157,7 +187,7 @@ final class SnapshotVerifier {
             Map.of("chunkIds", String.join(",", r.chunksAtFault()), "reason", "chunk " + r.chunksAtFault().get(0)
                 + " is damaged or missing"));
       }
-      return new Result(checks, where, r.duration());
+      return new Result(checks, where, r.duration(), files.files() == 0 ? "the volume snapshot holds no files" : null);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (RuntimeException e) {
@@ -197,7 +227,8 @@ final class SnapshotVerifier {
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put(ProofHistory.NAMESPACES, String.join(",", namespaces));
     evidence.put("created", report.created());
-    evidence.put("skippedOwnedByController", report.skipped());
+    evidence.put("skippedOwnedByController", report.skipped() - report.notRestoredInert().size());
+    evidence.put("notRestoredInert", report.notRestoredInert().size());
     evidence.put("refused", refused.size());
     evidence.put("objectsPerSecond", Math.round(report.objectsPerSecond()));
     if (!notServedHere.isEmpty()) {

@@ -5,6 +5,7 @@ import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
+import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.changelog.ChangeLogEntry;
 import dev.lifeboat.repository.changelog.SegmentFormat;
@@ -231,37 +232,63 @@ final class VerificationHandler implements RecordHandler<Object> {
     started.publish(); // at once, not with the outputs: it says the work began
   }
 
-  /** Publishes a proof (with the subject's correlation id) and its audit event; metrics and health follow it. */
+  /**
+   * Publishes a verification (with the subject's correlation id) and its audit event; metrics and
+   * health follow it. Only a PASSED one advances the target's restore-proven RPO; one that
+   * restored nothing (CHECKED_NOT_RESTORED) is published and audited as such, and neither counts
+   * as a pass nor as a failure.
+   */
   void publish(Subject subject, SnapshotVerifier.Result result, String target, Outputs outputs) {
     String snapshotId = subject.snapshotId();
-    boolean passed = result.passed();
+    VerificationOutcome outcome = result.outcome();
+    boolean passed = outcome == VerificationOutcome.PASSED;
     SnapshotVerified verified = SnapshotVerified.newBuilder().setHeader(events.header(subject.correlationId()))
         .setSnapshotId(snapshotId).setKind(subject.kind()).setTarget(subject.target()).setPassed(passed)
-        .setStore(subject.store()).setScratchTarget(result.scratchTarget()).setChecks(result.list())
-        .setSnapshotCompletedAt(subject.completedAt()).setDurationMillis(result.duration().toMillis()).build();
+        .setOutcome(outcome).setStore(subject.store()).setScratchTarget(result.scratchTarget())
+        .setChecks(result.list()).setSnapshotCompletedAt(subject.completedAt())
+        .setDurationMillis(result.duration().toMillis()).build();
     outputs.send(Topics.VERIFICATIONS, snapshotId, verified);
-    AuditPublisher.Builder event = audit.event(passed ? "verification.passed" : "verification.failed", snapshotId,
-        passed ? AuditOutcome.SUCCEEDED : AuditOutcome.FAILED).correlationId(subject.correlationId())
-        .detail("kind", subject.kind()).detail("target", subject.target()).detail("store", subject.store())
+    AuditPublisher.Builder event = audit.event(ACTIONS.get(outcome), snapshotId, AUDIT_OUTCOMES.get(outcome))
+        .correlationId(subject.correlationId()).detail("kind", subject.kind()).detail("target", subject.target())
+        .detail("store", subject.store()).detail("outcome", outcome)
         .detail("scratchTarget", result.scratchTarget()).detail("durationMillis", result.duration().toMillis())
         .detail("checks", result.list().stream().map(c -> c.getName() + "=" + (c.getPassed() ? "passed" : "FAILED"))
             .reduce((a, b) -> a + "," + b).orElse(""));
-    if (!passed) {
+    if (outcome == VerificationOutcome.FAILED) {
       event.reason(result.checks().failureSummary());
+    } else if (outcome == VerificationOutcome.CHECKED_NOT_RESTORED) {
+      event.reason("nothing was restored: " + result.notRestored() + "; " + result.list().size() + " checks passed; the"
+          + " restore-proven RPO of " + target + " does not advance");
     }
     outputs.send(Topics.AUDIT, subject.correlationId(), event.build());
     if (subject.store().isEmpty()) {
       return; // nothing was found to restore: no target was proven or failed
     }
     history.record(verified, false);
-    if (passed) {
-      metrics.passed(target, snapshotId);
-      log.info("Snapshot {} of {} proven from store {} in {} ms", snapshotId, target, subject.store(),
-          result.duration().toMillis());
-    } else {
-      metrics.failed(target, snapshotId, subject.store(), result.checks().failureSummary());
-      log.error("Snapshot {} of {} FAILED verification from store {}: {}", snapshotId, target, subject.store(),
-          result.checks().failureSummary());
+    switch (outcome) {
+      case PASSED -> {
+        metrics.passed(target, snapshotId);
+        log.info("Snapshot {} of {} proven from store {} in {} ms", snapshotId, target, subject.store(),
+            result.duration().toMillis());
+      }
+      case CHECKED_NOT_RESTORED -> {
+        metrics.checkedNotRestored(target, snapshotId);
+        log.warn("Snapshot {} of {} checked but NOT restored ({}): it proves no restore", snapshotId, target,
+            result.notRestored());
+      }
+      default -> {
+        metrics.failed(target, snapshotId, subject.store(), result.checks().failureSummary());
+        log.error("Snapshot {} of {} FAILED verification from store {}: {}", snapshotId, target, subject.store(),
+            result.checks().failureSummary());
+      }
     }
   }
+
+  /** The audit action of each outcome. */
+  static final Map<VerificationOutcome, String> ACTIONS = Map.of(VerificationOutcome.PASSED, "verification.passed",
+      VerificationOutcome.FAILED, "verification.failed", VerificationOutcome.CHECKED_NOT_RESTORED,
+      "verification.not-restored");
+  private static final Map<VerificationOutcome, AuditOutcome> AUDIT_OUTCOMES = Map.of(VerificationOutcome.PASSED,
+      AuditOutcome.SUCCEEDED, VerificationOutcome.FAILED, AuditOutcome.FAILED, VerificationOutcome.CHECKED_NOT_RESTORED,
+      AuditOutcome.INFO);
 }

@@ -12,7 +12,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The verifier's metrics and health: {@code lifeboat_verifier_verifications_total{outcome}}, and per
+ * The verifier's metrics and health: {@code lifeboat_verifier_verifications_total{outcome}} (passed,
+ * failed, checked_not_restored), and per
  * target {@code lifeboat_verifier_rpo_seconds{target}} (age of the newest snapshot proven by a
  * restore from an off-region copy, growing until the next proof) and {@code
  * lifeboat_verifier_rto_seconds{target}} (how long that proving restore took). A failed
@@ -28,6 +29,7 @@ final class VerifierMetrics {
   private final ProofHistory history;
   private final Counter passed;
   private final Counter failed;
+  private final Counter checkedNotRestored;
   private final Counter segmentsPassed;
   private final Counter segmentsFailed;
   private final Set<String> gauges = ConcurrentHashMap.newKeySet();
@@ -43,6 +45,9 @@ final class VerifierMetrics {
         .register(meters);
     this.failed = Counter.builder("lifeboat.verifier.verifications").tag("outcome", "failed")
         .description("Verifications that failed a check or could not restore").register(meters);
+    this.checkedNotRestored = Counter.builder("lifeboat.verifier.verifications").tag("outcome", "checked_not_restored")
+        .description("Verifications that restored nothing (CSI snapshots, empty snapshots): checked, proving no restore")
+        .register(meters);
     this.segmentsPassed = Counter.builder("lifeboat.verifier.segments").tag("outcome", "passed")
         .description("Change-log segments read back from an off-region copy: authenticated, decoded, matching their key")
         .register(meters);
@@ -58,6 +63,17 @@ final class VerifierMetrics {
     register(target);
     failing.remove(target);
     updateHealth("last proof: " + target + " snapshot " + snapshotId);
+  }
+
+  /**
+   * A verification that restored nothing but whose checks passed: counted apart; the RPO gauge is
+   * not touched (no restore proved anything), and an earlier failure of the target's checks clears.
+   */
+  void checkedNotRestored(String target, String snapshotId) {
+    checkedNotRestored.increment();
+    if (failing.remove(target) != null) {
+      updateHealth("snapshot " + snapshotId + " of " + target + " checked again (not restored)");
+    }
   }
 
   void failed(String target, String snapshotId, String store, String reason) {

@@ -69,7 +69,7 @@ public final class VerifierPlugin implements WorkerPlugin {
     VerifierMetrics metrics = new VerifierMetrics(context.meters(), context.health(), events.clock(), history);
     OffsiteCopies copies = new OffsiteCopies(stores, config.snapshotter().masterKey(), keys, context.meters());
     VerificationHandler handler = new VerificationHandler(events.cluster(), copies, new SamplingPolicy(settings, history,
-        events.clock()), new SnapshotVerifier(scratch, settings), scratch, history, metrics, runtime.audit(), events);
+        events.clock()), new SnapshotVerifier(scratch, settings, context.kubernetes()), scratch, history, metrics, runtime.audit(), events);
     Thread sweep = new Thread(scratch::sweep, "lifeboat-verifier-sweep"); // leftovers of a crash; may wait on the API
     sweep.setDaemon(true);
     sweep.start();

@@ -1,7 +1,12 @@
 package dev.lifeboat.verifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.lifeboat.verifier.VerifierFixture.auditOf;
+import static dev.lifeboat.verifier.VerifierFixture.awaitVerification;
+import static dev.lifeboat.verifier.VerifierFixture.check;
+import static dev.lifeboat.verifier.VerifierFixture.copy;
+import static dev.lifeboat.verifier.VerifierFixture.replicated;
+import static dev.lifeboat.verifier.VerifierFixture.startVerifier;
 
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.LifeboatConfig;
@@ -27,6 +32,7 @@ import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
+import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -78,7 +84,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @LifeboatIntegrationTest
 class VerifierIT {
-  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final Duration WAIT = VerifierFixture.WAIT;
 
   @TempDir
   Path dir;
@@ -121,14 +127,18 @@ class VerifierIT {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     VerifierConfig settings = new VerifierConfig(true, 1.0, 10, Duration.ofDays(1), LocalKubernetes.CONTEXT,
         kubeconfig.toString(), "", "lifeboat-verify", scratchDir, 8);
-    startVerifier(stack, source, settings, health, meters);
+    startVerifier(stack, source, settings, health, meters, () -> {
+      throw new AssertionError("a scratch cluster is configured and no CSI snapshot is verified: the protected cluster is not"
+          + " touched");
+    }, closing);
 
     SnapshotVerified proof = awaitVerification(stack, first.getSnapshotId());
     assertThat(proof.getPassed()).as("%s", proof.getChecks()).isTrue();
     assertThat(proof.getStore()).isEqualTo("offsite");
     assertThat(proof.getScratchTarget()).contains("lifeboat-verify-").contains("scratch cluster context lifeboat-local");
     assertThat(proof.getChecks()).extracting(VerificationCheck::getName)
-        .containsExactly("objects-read", "objects-accepted", "objects-equal");
+        .containsExactly("objects-read", "objects-accepted", "objects-equal", "scratch-inert");
+    assertThat(proof.getOutcome()).isEqualTo(VerificationOutcome.PASSED);
     VerificationCheck accepted = check(proof, "objects-accepted");
     assertThat(accepted.getEvidence()).containsEntry("namespaces", "cache,shop").containsEntry("refused", "0")
         .containsEntry("skippedOwnedByController", "0");
@@ -227,52 +237,6 @@ class VerifierIT {
     return meters.get("lifeboat.verifier.segments").tag("outcome", outcome).counter().count();
   }
 
-  private void startVerifier(TestStack stack, SourceCluster source, VerifierConfig settings, Health health,
-      SimpleMeterRegistry meters) throws Exception {
-    EmbeddedStack s = stack.stack();
-    StoreConfig primary = new StoreConfig("primary", s.primary().endpoint(), EmbeddedStack.PRIMARY_BUCKET, source.prefix,
-        s.primary().accessKey(), s.primary().secretKey(), null);
-    StoreConfig offsite = new StoreConfig("offsite", s.offsite().endpoint(), EmbeddedStack.OFFSITE_BUCKET, source.prefix,
-        s.offsite().accessKey(), s.offsite().secretKey(), null);
-    LifeboatConfig config = new LifeboatConfig(new ClusterConfig(source.cluster),
-        new KafkaConfig(stack.kafka().bootstrapServers(), "it-", 1, KafkaClients.DEFAULT_COMPRESSION, Map.of()),
-        new RegistryConfig(s.registryUrl()), new StoresConfig(primary, List.of(offsite)), new KubernetesConfig(null, null),
-        Optional.empty(), new StatusConfig("127.0.0.1", 0), WatcherConfig.defaults(), Optional.of(source.encryption()),
-        new SnapshotterConfig(false, source.masterKey, Duration.ZERO, "", 2), RetentionConfig.defaults(), settings);
-    EventFactory events = new EventFactory(source.cluster, "it", Clock.systemUTC());
-    WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), events, meters, health,
-        "it-verifier-" + source.cluster + "-");
-    closing.add(runtime);
-    AutoCloseable plugin = new VerifierPlugin().start(new ProcessContext(config, runtime, events, meters, health,
-        () -> {
-          throw new AssertionError("a scratch cluster is configured: the protected cluster is not touched");
-        }));
-    closing.add(plugin);
-  }
-
-  /** Copies a repository as the replicator does: every object the target lacks, manifests last. */
-  private static void copy(BlobStore from, BlobStore to) {
-    List<BlobInfo> objects = new ArrayList<>();
-    from.list("", objects::add);
-    List<BlobInfo> ordered = new ArrayList<>(objects.stream().filter(o -> !o.key().startsWith("manifests/")).toList());
-    ordered.addAll(objects.stream().filter(o -> o.key().startsWith("manifests/")).toList());
-    for (BlobInfo object : ordered) {
-      if (to.stat(object.key()).isEmpty()) {
-        to.putIfAbsent(object.key(), from.get(object.key()).orElseThrow());
-      }
-    }
-  }
-
-  private static void replicated(TestStack stack, SourceCluster source, String snapshotId, SnapshotKind kind, String target,
-      String manifestKey, Instant completedAt) {
-    stack.send(Topics.REPLICATIONS, snapshotId + "/offsite", SnapshotReplicated.newBuilder()
-        .setHeader(Header.newBuilder().setEventId(UUID.randomUUID().toString()).setTime(Instant.now())
-            .setCluster(source.cluster).setSource("replicator").setCorrelationId(snapshotId).build())
-        .setSnapshotId(snapshotId).setKind(kind).setTarget(target).setStore("offsite").setManifestKey(manifestKey)
-        .setBytesCopied(1).setObjectsCopied(1).setObjectsSkipped(0).setSnapshotCompletedAt(completedAt)
-        .setLagMillis(1).setDurationMillis(1).build());
-  }
-
   /** What the commands worker writes for a VerifyNow command. */
   private static void requestVerification(TestStack stack, SourceCluster source, String commandId,
       Map<String, String> details) {
@@ -288,24 +252,6 @@ class VerifierIT {
             l -> l.stream().anyMatch(v -> commandId.equals(v.getHeader().getCorrelationId())))
         .stream().filter(v -> commandId.equals(v.getHeader().getCorrelationId())).findFirst()
         .orElseThrow(() -> new AssertionError("no answer to " + commandId));
-  }
-
-  private static SnapshotVerified awaitVerification(TestStack stack, String snapshotId) {
-    return stack.read(Topics.VERIFICATIONS, SnapshotVerified.class, WAIT,
-            l -> l.stream().anyMatch(v -> v.getSnapshotId().equals(snapshotId)))
-        .stream().filter(v -> v.getSnapshotId().equals(snapshotId)).findFirst()
-        .orElseThrow(() -> new AssertionError("no verification of " + snapshotId));
-  }
-
-  private static Optional<AuditEvent> auditOf(TestStack stack, String snapshotId, String action) {
-    return stack.read(Topics.AUDIT, AuditEvent.class, Duration.ofSeconds(30),
-            l -> l.stream().anyMatch(e -> e.getSubject().equals(snapshotId) && e.getAction().equals(action)))
-        .stream().filter(e -> e.getSubject().equals(snapshotId) && e.getAction().equals(action)).findFirst();
-  }
-
-  private static VerificationCheck check(SnapshotVerified v, String name) {
-    return v.getChecks().stream().filter(c -> c.getName().equals(name)).findFirst()
-        .orElseThrow(() -> new AssertionError("no check " + name + " in " + v.getChecks()));
   }
 
   private static Manifest etcdSnapshot(TestStack stack, SourceCluster source) throws Exception {

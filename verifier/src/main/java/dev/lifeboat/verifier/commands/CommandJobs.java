@@ -12,6 +12,7 @@ import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
+import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.runtime.WorkerContext;
 import dev.lifeboat.verifier.commands.CancellationToken.CancelledException;
 import java.nio.charset.StandardCharsets;
@@ -173,7 +174,12 @@ final class CommandJobs {
     long failed = v.getChecks().stream().filter(c -> !c.getPassed()).count();
     details.put("failedChecks", Long.toString(failed));
     details.put("durationMillis", Long.toString(v.getDurationMillis()));
-    if (v.getPassed()) {
+    if (v.getOutcome() == VerificationOutcome.CHECKED_NOT_RESTORED && failed == 0) {
+      details.put("outcome", v.getOutcome().name());
+      return CommandOutcome.partiallyFailed("snapshot " + v.getSnapshotId() + " passed " + v.getChecks().size()
+          + " checks but was not restored (" + v.getScratchTarget() + "): nothing is proven by a restore", details);
+    }
+    if (v.getPassed() && v.getOutcome() != VerificationOutcome.FAILED) {
       return CommandOutcome.succeeded("snapshot " + v.getSnapshotId() + " restored from " + v.getStore() + " and passed "
           + v.getChecks().size() + " checks", details);
     }

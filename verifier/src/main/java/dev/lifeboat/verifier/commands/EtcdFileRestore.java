@@ -4,11 +4,16 @@ import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.StreamReader;
+import dev.lifeboat.restore.DiskSync;
+import dev.lifeboat.restore.PrivateFiles;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -17,7 +22,8 @@ import java.util.Map;
 /**
  * Restores an etcd snapshot as the file {@code etcdctl snapshot restore} takes: the {@code etcd.db}
  * stream reassembled into {@code targetPath} (which must not exist), every chunk authenticated on the
- * way and the whole checked against the manifest's SHA-256; a mismatch leaves no file behind.
+ * way and the whole checked against the manifest's SHA-256; a mismatch leaves no file behind. The
+ * file is created 0600 and synced to disk, with its directory entry, before success is reported.
  */
 final class EtcdFileRestore implements RestoreService {
   static final String STREAM = "etcd.db";
@@ -53,12 +59,15 @@ final class EtcdFileRestore implements RestoreService {
     Repository repository = data.require();
     repository.chunks().refresh();
     Path parent = target.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path partial = Files.createTempFile(parent, target.getFileName().toString(), ".partial");
+    // every Secret of the cluster: 0600 (and missing parents 0700) from creation
+    PrivateFiles.createDirectories(parent);
+    Path partial = PrivateFiles.createTempFile(parent, target.getFileName().toString(), ".partial");
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     long written = 0;
     try {
-      try (InputStream in = new StreamReader(repository.chunks(), stream); OutputStream out = Files.newOutputStream(partial)) {
+      try (InputStream in = new StreamReader(repository.chunks(), stream);
+          FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+          OutputStream out = Channels.newOutputStream(channel)) {
         byte[] buffer = new byte[1 << 16];
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
           cancellation.throwIfCancelled();
@@ -67,6 +76,7 @@ final class EtcdFileRestore implements RestoreService {
           written += n;
           progress.report(written, stream.size(), "bytes");
         }
+        channel.force(true); // the database is on disk before it takes the target's name
       }
       String actual = HexFormat.of().formatHex(sha256.digest());
       if (!actual.equals(stream.sha256())) {
@@ -74,6 +84,7 @@ final class EtcdFileRestore implements RestoreService {
             + stream.sha256() + ": nothing was restored", Map.of("bytes", written), details);
       }
       Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+      DiskSync.file(target); // and so is its name, before the command reports success
     } finally {
       Files.deleteIfExists(partial);
     }

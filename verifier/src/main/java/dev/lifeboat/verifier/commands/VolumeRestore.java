@@ -5,6 +5,7 @@ import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.restore.FileRestorer;
+import dev.lifeboat.restore.DiskSync;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -64,6 +65,7 @@ final class VolumeRestore implements RestoreService {
     } finally {
       fetches.shutdownNow();
     }
+    DiskSync.tree(target); // on disk before the command reports what it restored
     progress.report(report.files(), files, "files");
     Map<String, Long> counts = new LinkedHashMap<>();
     counts.put("files", report.files());
