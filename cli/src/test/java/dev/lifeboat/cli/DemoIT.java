@@ -9,6 +9,7 @@ import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
+import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;
 import dev.lifeboat.events.v1.VolumeEventType;
@@ -136,6 +137,29 @@ class DemoIT {
       String metrics = get(endpoints.statusUrl() + "/metrics").body();
       assertThat(passed.matcher(metrics).find()).as("a segment read back by the verifier").isTrue();
       assertThat(metrics).containsPattern("lifeboat_verifier_segments_total\\{outcome=\"failed\",?} 0.0");
+
+      // a resource snapshot is proven by a restore into inert scratch namespaces, and none of them is backed up
+      List<SnapshotVerified> proofs = read(endpoints, Topics.VERIFICATIONS, SnapshotVerified.class,
+          l -> l.stream().anyMatch(v -> v.getKind() == SnapshotKind.RESOURCES));
+      SnapshotVerified proof = proofs.stream().filter(v -> v.getKind() == SnapshotKind.RESOURCES).findFirst().orElseThrow();
+      assertThat(proof.getPassed()).as("%s", proof.getChecks()).isTrue();
+      assertThat(proof.getChecks()).extracting(dev.lifeboat.events.v1.VerificationCheck::getName).contains("scratch-inert");
+      String marker = "zz-marker-" + UUID.randomUUID().toString().substring(0, 8);
+      kube.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(marker)
+          .endMetadata().build()).create();
+      kube.configMaps().inNamespace(marker).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+          .withName(marker).endMetadata().build()).create();
+      kube.apps().deployments().inNamespace(marker).resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+          .withNewMetadata().withName(marker).endMetadata().build()).create();
+      read(endpoints, Topics.RESOURCE_CHANGES, ResourceChanged.class,
+          l -> l.stream().filter(c -> c.getName().equals(marker)).count() >= 3);
+      KafkaClients kafka = new KafkaClients(endpoints.kafkaBootstrapServers());
+      AvroDeserializer<Object> deserializer = new AvroDeserializer<>(new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl()));
+      List<ResourceChanged> all = dev.lifeboat.testing.TopicEnd.readToEnd(kafka, Topics.RESOURCE_CHANGES).stream()
+          .map(r -> (ResourceChanged) deserializer.decode(r.topic(), r.partition(), r.offset(), r.value())).toList();
+      assertThat(all).as("no scratch object of a verification reached the topic").noneMatch(c ->
+          (c.getNamespace() != null && c.getNamespace().startsWith("lifeboat-verify"))
+              || (c.getKind().equals("Namespace") && c.getName().startsWith("lifeboat-verify")));
 
       try (var s3 = demo.stack().primary().newClient()) {
         byte[] body = "kept".getBytes(StandardCharsets.UTF_8);

@@ -2,7 +2,6 @@ package dev.lifeboat.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lifeboat.embedded.EmbeddedEtcd;
 import dev.lifeboat.repository.Manifest;
@@ -54,7 +53,7 @@ class EtcdAndVolumeRestoreIT {
 
   @Test
   void anEtcdSnapshotRestoresIntoAScratchEtcdWithTheRecordedKeysAndADamagedChunkIsNamed(TestStack stack) throws Exception {
-    assumeTrue(EmbeddedEtcd.isInstalled() && RestoreEngine.etcdToolsInstalled(), "etcd and etcdctl are not installed");
+    dev.lifeboat.testing.Required.etcd();
     EmbeddedEtcd source = stack.stack().etcd().orElseThrow();
     Repository repository = repository(stack);
     Manifest manifest;

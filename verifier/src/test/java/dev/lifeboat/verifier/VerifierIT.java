@@ -190,17 +190,16 @@ class VerifierIT {
     assertThat(check(unknown, "snapshot-found").getEvidence().get("reason")).contains("20200101T000000Z-000000");
 
     // every etcd snapshot is proven too, in a scratch etcd
-    if (EmbeddedEtcd.isInstalled()) {
-      Manifest etcd = etcdSnapshot(stack, source);
-      copy(source.repository().store(), offsite);
-      replicated(stack, source, etcd.snapshotId(), SnapshotKind.ETCD, "etcd",
-          dev.lifeboat.repository.ManifestStore.key("ETCD", "etcd", etcd.snapshotId()), etcd.createdAt());
-      SnapshotVerified etcdProof = awaitVerification(stack, etcd.snapshotId());
-      assertThat(etcdProof.getPassed()).as("%s", etcdProof.getChecks()).isTrue();
-      assertThat(etcdProof.getChecks()).extracting(VerificationCheck::getName)
-          .containsExactly("etcd-sha256", "etcd-snapshot-status", "etcd-revision", "etcd-key-count");
-      assertThat(meters.find("lifeboat.verifier.rpo.seconds").tag("target", "etcd/etcd").gauge()).isNotNull();
-    }
+    dev.lifeboat.testing.Required.etcd();
+    Manifest etcd = etcdSnapshot(stack, source);
+    copy(source.repository().store(), offsite);
+    replicated(stack, source, etcd.snapshotId(), SnapshotKind.ETCD, "etcd",
+        dev.lifeboat.repository.ManifestStore.key("ETCD", "etcd", etcd.snapshotId()), etcd.createdAt());
+    SnapshotVerified etcdProof = awaitVerification(stack, etcd.snapshotId());
+    assertThat(etcdProof.getPassed()).as("%s", etcdProof.getChecks()).isTrue();
+    assertThat(etcdProof.getChecks()).extracting(VerificationCheck::getName)
+        .containsExactly("etcd-sha256", "etcd-snapshot-status", "etcd-revision", "etcd-key-count");
+    assertThat(meters.find("lifeboat.verifier.rpo.seconds").tag("target", "etcd/etcd").gauge()).isNotNull();
 
     // a second snapshot, copied, and one chunk of it damaged in the off-region store
     source.kube().configMaps().inNamespace("shop").withName("settings")

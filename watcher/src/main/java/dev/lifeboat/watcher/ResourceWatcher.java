@@ -233,9 +233,23 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
     if (LifeboatLabels.isScratch(metadata.path("labels"))) {
       return false; // Lifeboat's own scratch objects (verification restores) are not backed up
     }
+    if (kind.namespaced() && inScratchNamespace(metadata.path("namespace").asText(""))) {
+      return false; // what the cluster itself puts into a scratch namespace (its root CA, its default account)
+    }
     String namespace = kind.namespaced() ? metadata.path("namespace").asText("")
         : kind.group().isEmpty() && kind.kind().equals("Namespace") ? metadata.path("name").asText("") : "";
     return filter.watchesNamespace(namespace);
+  }
+
+  /** Whether the namespace, as the Namespace informer's cache holds it, is one of Lifeboat's scratch namespaces. */
+  private boolean inScratchNamespace(String namespace) {
+    Running namespaces = running.get("Namespace");
+    if (namespace.isEmpty() || namespaces == null) {
+      return false;
+    }
+    GenericKubernetesResource ns = namespaces.informer.getStore().getByKey(namespace);
+    return ns != null && ns.getMetadata() != null && ns.getMetadata().getLabels() != null
+        && ns.getMetadata().getLabels().containsKey(LifeboatLabels.SCRATCH);
   }
 
   private int objectCount() {

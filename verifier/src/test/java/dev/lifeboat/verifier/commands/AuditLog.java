@@ -17,10 +17,13 @@ import org.apache.kafka.common.TopicPartition;
 /** Follows lifeboat.audit from the moment it is made, in the background, for assertions. */
 final class AuditLog implements AutoCloseable {
   private final List<AuditEvent> events = new ArrayList<>();
+  private final java.util.Map<TopicPartition, Long> positions = new java.util.concurrent.ConcurrentHashMap<>();
+  private final TestStack stack;
   private final Thread thread;
   private volatile boolean running = true;
 
   AuditLog(TestStack stack) {
+    this.stack = stack;
     AvroDeserializer<Object> deserializer = new AvroDeserializer<>(stack.registry());
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(stack.kafka().consumerProperties("it-audit-" + UUID.randomUUID()));
     List<TopicPartition> partitions = consumer.partitionsFor(Topics.AUDIT).stream()
@@ -38,6 +41,7 @@ final class AuditLog implements AutoCloseable {
               }
             }
           }
+          partitions.forEach(tp -> positions.put(tp, consumer.position(tp)));
         }
       }
     }, "it-audit-log");
@@ -66,6 +70,25 @@ final class AuditLog implements AutoCloseable {
       Thread.sleep(50);
     }
     throw new AssertionError("timed out after " + timeout + "; audit events seen: " + all().size());
+  }
+
+  /**
+   * Waits until everything on lifeboat.audit when the call begins has been seen: after it, an event
+   * that is not in {@link #all()} was not written before the call.
+   */
+  void awaitCaughtUp(Duration timeout) throws InterruptedException {
+    java.util.Map<TopicPartition, Long> end;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(stack.kafka().consumerProperties("it-audit-end-" + UUID.randomUUID()))) {
+      end = consumer.endOffsets(consumer.partitionsFor(Topics.AUDIT).stream()
+          .map(p -> new TopicPartition(Topics.AUDIT, p.partition())).toList());
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!end.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the audit log did not reach " + end + " within " + timeout + "; at " + positions);
+      }
+      Thread.sleep(50);
+    }
   }
 
   /** Waits for the command's terminal event (REJECTED, SUCCEEDED, PARTIALLY_FAILED or FAILED) and returns it. */
