@@ -10,7 +10,9 @@ import dev.lifeboat.observe.Health;
 import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
+import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.testing.TestStack;
+import dev.lifeboat.testing.TopicEnd;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -69,21 +71,25 @@ class TransactionalWorkerIT {
     String in = stack.newTopic("tx-abort-in", 1);
     String out = stack.newTopic("tx-abort-out", 1);
     Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
-    runtime.start(definition("tx-abort-" + in, in, (record, outputs) -> {
+    String name = "tx-abort-" + in;
+    runtime.start(definition(name, in, (record, outputs) -> {
       int attempt = attempts.computeIfAbsent(record.value().getRequestId(), k -> new AtomicInteger()).incrementAndGet();
       outputs.send(out, record.key(), request(record.value().getRequestId() + "-attempt-" + attempt, "ns"));
       if (attempt == 1) {
-        // larger than the broker accepts: the send fails, so the commit fails and the transaction is aborted
-        outputs.send(out, record.key(), request("too-large", "x".repeat(2 << 20)));
+        // larger than any record Lifeboat's producers may send (TopicCatalog.MAX_RECORD_BYTES): the send
+        // fails, so the commit fails and the transaction is aborted
+        outputs.send(out, record.key(), request("too-large", "x".repeat(9 << 20)));
       }
     }));
 
     stack.send(in, "a", request("only", "ns"));
 
-    List<SnapshotRequested> committed = stack.read(out, SnapshotRequested.class, WAIT, l -> !l.isEmpty());
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
-        .until(() -> stack.read(out, SnapshotRequested.class, Duration.ofMillis(500), l -> false).size() == 1);
-    assertThat(committed).extracting(SnapshotRequested::getRequestId).containsExactly("only-attempt-2");
+    // the input's offset is committed in the same transaction as the outputs: once it is, the output is final
+    await().atMost(WAIT).until(() -> committed("it-" + name, in) == 1);
+    AvroDeserializer<Object> deserializer = new AvroDeserializer<>(stack.registry());
+    List<Object> committed = TopicEnd.readToEnd(stack.kafka(), out).stream()
+        .map(r -> deserializer.decode(r.topic(), r.partition(), r.offset(), r.value())).toList();
+    assertThat(committed).extracting(r -> ((SnapshotRequested) r).getRequestId()).containsExactly("only-attempt-2");
     assertThat(attempts.get("only")).hasValue(2);
   }
 
