@@ -30,8 +30,6 @@ import dev.lifeboat.verifier.commands.TargetClusters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -120,19 +118,8 @@ class ClientCommandsIT {
     return id;
   }
 
-  private record Run(int exit, String out, String err) {}
 
-  private Run lifeboat(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = LifeboatCli.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
-
-  private static String commandId(Run run) {
+  private static String commandId(CliRun run) {
     String marker = "Command ";
     int at = run.out().indexOf(marker);
     return run.out().substring(at + marker.length(), at + marker.length() + 36);
@@ -140,7 +127,7 @@ class ClientCommandsIT {
 
   @Test
   void aDryRunRestoreIsFollowedToItsEndAndItsAuditTrailReadsBack() {
-    Run restore = lifeboat("restore", "--data-dir", dataDir.toString(), "-n", "shop", "--map", "shop=shop-copy", "--dry-run",
+    CliRun restore = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "-n", "shop", "--map", "shop=shop-copy", "--dry-run",
         "--wait", "--timeout", "PT60S");
 
     assertThat(restore.exit()).as(restore.toString()).isEqualTo(ExitCodes.OK);
@@ -148,26 +135,26 @@ class ClientCommandsIT {
         "namespaces=shop->shop-copy:2", "targetCluster=" + CLUSTER);
 
     String id = commandId(restore);
-    Run tail = lifeboat("audit", "tail", "--data-dir", dataDir.toString(), "--since", "10m", "--correlation-id", id);
+    CliRun tail = CliRun.lifeboat("audit", "tail", "--data-dir", dataDir.toString(), "--since", "10m", "--correlation-id", id);
     assertThat(tail.exit()).isZero();
     List<String> lines = tail.out().lines().toList();
     assertThat(lines).hasSizeGreaterThanOrEqualTo(3).allMatch(l -> l.contains("command.restore"));
     assertThat(lines.get(0)).contains("ACCEPTED");
     assertThat(lines.get(lines.size() - 1)).contains("SUCCEEDED");
 
-    Run commandsOnly = lifeboat("audit", "tail", "--data-dir", dataDir.toString(), "--since", "10m", "--action", "command.");
+    CliRun commandsOnly = CliRun.lifeboat("audit", "tail", "--data-dir", dataDir.toString(), "--since", "10m", "--action", "command.");
     assertThat(commandsOnly.out().lines()).isNotEmpty().allMatch(l -> l.contains(" command."));
     assertThat(commandsOnly.out()).contains("[" + id + "]");
   }
 
   @Test
   void aRejectedRestoreExitsWithThreeAndSaysWhy() {
-    Run restore = lifeboat("restore", "--data-dir", dataDir.toString(), "--snapshot", "20200101T000000Z-000000", "--wait",
+    CliRun restore = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "--snapshot", "20200101T000000Z-000000", "--wait",
         "--timeout", "PT60S");
     assertThat(restore.exit()).as(restore.toString()).isEqualTo(ExitCodes.REJECTED);
     assertThat(restore.out()).contains("REJECTED", "unknown snapshot 20200101T000000Z-000000");
 
-    Run sent = lifeboat("restore", "--data-dir", dataDir.toString(), "--snapshot", resourceSnapshot, "--dry-run");
+    CliRun sent = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "--snapshot", resourceSnapshot, "--dry-run");
     assertThat(sent.exit()).isZero();
     assertThat(sent.out()).contains("sent", "lifeboat audit tail --follow --correlation-id");
   }
@@ -186,7 +173,7 @@ class ClientCommandsIT {
           .setStartedAt(Instant.parse("2026-03-01T10:00:00Z")).setDurationMillis(120).build());
     });
     snapshotter.start();
-    Run now = lifeboat("snapshots", "now", "--data-dir", dataDir.toString(), "--kind", "etcd", "--wait", "--timeout", "PT60S");
+    CliRun now = CliRun.lifeboat("snapshots", "now", "--data-dir", dataDir.toString(), "--kind", "etcd", "--wait", "--timeout", "PT60S");
     snapshotter.join(60_000);
     assertThat(now.exit()).as(now.toString()).isEqualTo(ExitCodes.OK);
     assertThat(now.out()).contains("command.snapshot-now", "snapshot 20260301T100000Z-e7cd00 of ETCD/etcd completed");
@@ -195,7 +182,7 @@ class ClientCommandsIT {
         .setHeader(stack.events("snapshotter").header("r")).setSnapshotId("20260301T110000Z-fa11ed").setKind(SnapshotKind.VOLUME)
         .setTarget("pvc-1").setReason("the volume's files are not there").setRetriable(false)
         .setStartedAt(Instant.parse("2026-03-01T11:00:00Z")).setDurationMillis(5).build());
-    Run list = lifeboat("snapshots", "list", "--data-dir", dataDir.toString());
+    CliRun list = CliRun.lifeboat("snapshots", "list", "--data-dir", dataDir.toString());
     assertThat(list.exit()).as(list.toString()).isZero();
     List<String> lines = list.out().lines().toList();
     assertThat(lines.get(0)).startsWith("ID").contains("KIND", "TARGET", "PHASE", "TIME (UTC)", "SIZE");
@@ -203,16 +190,16 @@ class ClientCommandsIT {
         "2026-03-01 10:00:00", "3.0 MiB"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("20260301T110000Z-fa11ed", "volume", "pvc-1", "FAILED",
         "the volume's files are not there"));
-    Run etcdOnly = lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--kind", "etcd");
+    CliRun etcdOnly = CliRun.lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--kind", "etcd");
     assertThat(etcdOnly.out()).contains("20260301T100000Z-e7cd00").doesNotContain("20260301T110000Z-fa11ed");
   }
 
   @Test
   void theManifestsOfAStoreAreListedWithPhaseAndSize() {
-    Run list = lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--store", "primary");
+    CliRun list = CliRun.lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--store", "primary");
     assertThat(list.exit()).as(list.toString()).isZero();
     assertThat(list.out()).contains(resourceSnapshot, "resources", "cluster", "COMPLETED", "in store primary");
-    Run unknown = lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--store", "nowhere");
+    CliRun unknown = CliRun.lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--store", "nowhere");
     assertThat(unknown.exit()).isEqualTo(ExitCodes.ERROR);
     assertThat(unknown.err()).contains("no store named 'nowhere'", "primary", "offsite");
   }

@@ -17,8 +17,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,24 +59,24 @@ class LargeObjectsIT {
       assertThat(mine).extracting(c -> c.value().getKind()).as("both large objects reached the topic")
           .containsExactlyInAnyOrder("ConfigMap", "Secret");
 
-      Run snapshot = lifeboat("snapshots", "now", "--data-dir", dataDir.toString(), "--kind", "resources", "--target", ns,
+      CliRun snapshot = CliRun.lifeboat("snapshots", "now", "--data-dir", dataDir.toString(), "--kind", "resources", "--target", ns,
           "--wait", "--timeout", "120s");
-      assertThat(snapshot.exit).as(snapshot.toString()).isZero();
+      assertThat(snapshot.exit()).as(snapshot.toString()).isZero();
       String id = read(endpoints, Topics.SNAPSHOTS, SnapshotCompleted.class, l -> l.stream().anyMatch(s -> isOf(s.value(), ns)))
           .stream().map(Positioned::value).filter(s -> isOf(s, ns)).reduce((a, b) -> b).orElseThrow().getSnapshotId();
 
-      Run fromSnapshot = lifeboat("restore", "--data-dir", dataDir.toString(), "--snapshot", id, "-n", ns,
+      CliRun fromSnapshot = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "--snapshot", id, "-n", ns,
           "--map", ns + "=" + ns + "-snap", "--wait", "--timeout", "120s");
-      assertThat(fromSnapshot.exit).as(fromSnapshot.toString()).isZero();
+      assertThat(fromSnapshot.exit()).as(fromSnapshot.toString()).isZero();
       assertRestored(kube, ns + "-snap", text, secret);
 
       // the latest state: the newest whole-cluster snapshot and the change log after it, once the log holds both changes
       read(endpoints, Topics.SNAPSHOTS, ChangeLogSegmentArchived.class, segments -> mine.stream().allMatch(change ->
           segments.stream().map(Positioned::value).anyMatch(s -> s.getPartition() == change.partition()
               && s.getFirstOffset() <= change.offset() && change.offset() <= s.getLastOffset())));
-      Run latest = lifeboat("restore", "--data-dir", dataDir.toString(), "-n", ns, "--map", ns + "=" + ns + "-latest",
+      CliRun latest = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "-n", ns, "--map", ns + "=" + ns + "-latest",
           "--wait", "--timeout", "120s");
-      assertThat(latest.exit).as(latest.toString()).isZero();
+      assertThat(latest.exit()).as(latest.toString()).isZero();
       assertRestored(kube, ns + "-latest", text, secret);
     }
   }
@@ -102,17 +100,6 @@ class LargeObjectsIT {
     return bytes;
   }
 
-  private record Run(int exit, String out, String err) {}
-
-  private static Run lifeboat(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = LifeboatCli.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
 
   /** A record's value and where it is on its topic. */
   private record Positioned<T>(int partition, long offset, T value) {}
