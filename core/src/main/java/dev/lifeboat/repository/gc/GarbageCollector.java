@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GarbageCollector {
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
-  static final String LOCK = "gc/lock";
+  static final String LOCK = GcLock.KEY;
   static final Duration LOCK_LEASE = Duration.ofHours(2);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,11 +82,32 @@ public final class GarbageCollector {
     long started = System.nanoTime();
     BlobStore store = repository.store();
     Instant now = clock.instant();
-    if (!lock(store, now)) {
+    GcLock lock = new GcLock(store, repository.describe(), LOCK_LEASE, clock);
+    if (!lock.acquire(now)) {
       return new Report(0, 0, 0, 0, 0, 0, 0, 0, 0, true, "another garbage collection holds " + LOCK, 0);
     }
     try {
       int[] retained = applyRetention(progress);
+      Instant ripe = now.minus(config.gcSafetyDelay());
+      List<DeletionPlan> plans = new ArrayList<>();
+      List<DeletionPlan> due = new ArrayList<>();
+      List<DeletionPlan> obsolete = new ArrayList<>();
+      for (DeletionPlan plan : readPlans(store)) {
+        if (!plan.locatesCopies()) {
+          obsolete.add(plan); // names chunks without their packs: planned again below, with them
+        } else {
+          plans.add(plan);
+          if (!plan.created().isAfter(ripe)) {
+            due.add(plan);
+          }
+        }
+      }
+      // Announced before marking: a writer whose manifest the marking below misses sees the announcement
+      // after writing it, and withdraws the manifest if it names a chunk only these plans' copies hold.
+      for (DeletionPlan plan : due) {
+        store.putIfAbsent(plan.sweepKey(), new byte[0]);
+      }
+
       ChunkStore chunks = repository.chunks();
       chunks.reload();
       ChunkIndex index = chunks.index();
@@ -98,24 +119,12 @@ public final class GarbageCollector {
 
       Map<String, Instant> packTimes = new HashMap<>();
       store.list(Pack.PREFIX, info -> packTimes.put(Pack.nameOf(info.key()), info.lastModified()));
-      Instant ripe = now.minus(config.gcSafetyDelay());
 
-      List<DeletionPlan> plans = readPlans(store);
-      Set<String> planned = new HashSet<>();
-      Set<String> deletable = new HashSet<>();
-      List<DeletionPlan> due = new ArrayList<>();
-      for (DeletionPlan plan : plans) {
-        planned.addAll(plan.chunks());
-        if (!plan.created().isAfter(ripe)) {
-          due.add(plan);
-          deletable.addAll(plan.chunks());
-        }
-      }
-
-      // first pass: which packs lose chunks, and what to plan; nothing held per chunk but the plan
+      // first pass, over every copy of every chunk: which packs lose chunks, and what to plan
       Map<String, Long> freed = new HashMap<>();
       Map<String, Long> goneCount = new HashMap<>();
-      Set<String> newlyPlanned = new HashSet<>();
+      Map<String, Set<String>> newlyPlanned = new HashMap<>();
+      long[] plannedCount = {0};
       Set<String> stale = new HashSet<>();
       index.forEach((number, pack, entry) -> {
         Instant packTime = packTimes.get(pack);
@@ -124,17 +133,18 @@ public final class GarbageCollector {
           return;
         }
         boolean needed = live.get(number);
-        if (!needed && deletable.contains(entry.id())) {
+        if (!needed && names(due, pack, entry.id())) {
           freed.merge(pack, (long) entry.length(), Long::sum);
           goneCount.merge(pack, 1L, Long::sum);
-        } else if (!needed && !planned.contains(entry.id()) && !packTime.isAfter(ripe)) {
-          newlyPlanned.add(entry.id());
+        } else if (!needed && !names(plans, pack, entry.id()) && !packTime.isAfter(ripe)) {
+          newlyPlanned.computeIfAbsent(pack, p -> new HashSet<>()).add(entry.id());
+          plannedCount[0]++;
         }
       });
       // second pass: the chunks that stay in the packs that lose some
       Map<String, List<PackEntry>> keep = new HashMap<>();
       index.forEach((number, pack, entry) -> {
-        if (freed.containsKey(pack) && (live.get(number) || !deletable.contains(entry.id()))) {
+        if (freed.containsKey(pack) && (live.get(number) || !names(due, pack, entry.id()))) {
           keep.computeIfAbsent(pack, p -> new ArrayList<>()).add(entry);
         }
       });
@@ -142,9 +152,10 @@ public final class GarbageCollector {
       if (!newlyPlanned.isEmpty()) {
         DeletionPlan plan = DeletionPlan.create(now, newlyPlanned);
         store.putIfAbsent(plan.key(), plan.encode(repository.chunks().codec()));
-        progress.accept("planned " + newlyPlanned.size() + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
+        progress.accept("planned " + plannedCount[0] + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
       }
 
+      lock.confirm();
       Set<String> dropped = new HashSet<>(freed.keySet());
       dropped.addAll(stale);
       int rewritten = 0;
@@ -181,16 +192,43 @@ public final class GarbageCollector {
       for (DeletionPlan plan : due) {
         store.delete(plan.key());
       }
+      for (DeletionPlan plan : obsolete) {
+        store.delete(plan.key());
+      }
+      forgetSweeps(store, plans, due);
       if (!dropped.isEmpty()) {
         chunks.reload();
       }
-      Report report = new Report(retained[0], retained[1], liveCount, missing[0], newlyPlanned.size(), chunksDeleted,
+      Report report = new Report(retained[0], retained[1], liveCount, missing[0], plannedCount[0], chunksDeleted,
           freed.size(), rewritten, bytesFreed, false, null, (System.nanoTime() - started) / 1_000_000);
       log.info("Garbage collection of {}: {}", repository.describe(), report);
       return report;
     } finally {
-      store.delete(LOCK);
+      lock.release();
     }
+  }
+
+  private static boolean names(List<DeletionPlan> plans, String pack, String id) {
+    for (DeletionPlan plan : plans) {
+      if (plan.names(pack, id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Deletes the sweep announcements of every plan but those still waiting (a crashed run's too). */
+  private static void forgetSweeps(BlobStore store, List<DeletionPlan> plans, List<DeletionPlan> due) {
+    Set<String> waiting = new HashSet<>();
+    plans.forEach(p -> waiting.add(p.sweepKey()));
+    due.forEach(p -> waiting.remove(p.sweepKey()));
+    List<String> done = new ArrayList<>();
+    store.list(DeletionPlan.SWEEPS, info -> {
+      if (!waiting.contains(info.key())) {
+        done.add(info.key());
+      }
+    });
+    done.forEach(store::delete);
   }
 
   /** Deletes the manifests retention does not keep; returns {kept, deleted}. */
@@ -260,34 +298,6 @@ public final class GarbageCollector {
       store.get(key).ifPresent(bytes -> plans.add(DeletionPlan.decode(key, bytes, repository.chunks().codec())));
     }
     return plans;
-  }
-
-  private boolean lock(BlobStore store, Instant now) {
-    byte[] body;
-    try {
-      body = JSON.writeValueAsBytes(Map.of("started", now.toString(), "host", hostName()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (store.putIfAbsent(LOCK, body)) {
-      return true;
-    }
-    Optional<BlobInfo> held = store.stat(LOCK);
-    if (held.isPresent() && held.get().lastModified().isBefore(now.minus(LOCK_LEASE))) {
-      log.warn("Taking over the garbage collection lock of {}, held since {} (longer than {})", repository.describe(),
-          held.get().lastModified(), LOCK_LEASE);
-      store.delete(LOCK);
-      return store.putIfAbsent(LOCK, body);
-    }
-    return false;
-  }
-
-  private static String hostName() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   /** For tests and tools: the index files of the repository's store. */
