@@ -162,12 +162,16 @@ public final class ChunkStore {
     Set<String> files = new HashSet<>();
     plans.refresh();
     List<String> keys = new ArrayList<>();
-    store.list(IndexFile.PREFIX, info -> keys.add(info.key()));
+    store.list(IndexFile.PREFIX, info -> {
+      if (IndexFile.isKey(info.key())) {
+        keys.add(info.key());
+      }
+    });
     readIndexFiles(fresh, keys, files);
     Map<String, List<PackEntry>> recovered = new LinkedHashMap<>();
     store.list(Pack.PREFIX, info -> {
       String name = Pack.nameOf(info.key());
-      if (!fresh.hasPack(name)) {
+      if (Pack.isKey(info.key()) && !fresh.hasPack(name)) {
         try {
           recovered.put(name, readHeader(info));
         } catch (RuntimeException e) {
@@ -221,7 +225,7 @@ public final class ChunkStore {
     List<String> fresh = new ArrayList<>();
     store.list(IndexFile.PREFIX, info -> {
       listed.add(info.key());
-      if (!loadedIndexFiles.contains(info.key())) {
+      if (IndexFile.isKey(info.key()) && !loadedIndexFiles.contains(info.key())) {
         fresh.add(info.key());
       }
     });

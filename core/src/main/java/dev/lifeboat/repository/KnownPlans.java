@@ -31,7 +31,7 @@ final class KnownPlans {
     Set<String> current = new HashSet<>();
     store.list(DeletionPlan.PREFIX, info -> {
       current.add(info.key());
-      if (!plans.containsKey(info.key())) {
+      if (DeletionPlan.isKey(info.key()) && !plans.containsKey(info.key())) {
         read(info.key());
       }
     });
@@ -62,6 +62,9 @@ final class KnownPlans {
     List<DeletionPlan> found = new ArrayList<>();
     for (String name : names) {
       String key = DeletionPlan.PREFIX + name;
+      if (!DeletionPlan.isKey(key)) {
+        continue;
+      }
       DeletionPlan plan = plans.get(key);
       if (plan == null) {
         plan = read(key).orElse(null);

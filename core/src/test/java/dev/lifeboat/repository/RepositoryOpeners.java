@@ -40,7 +40,7 @@ final class RepositoryOpeners {
         int opener = i;
         running.add(pool.submit(() -> {
           start.await();
-          Repository repository = Repository.openOrCreate(stores.get(opener), MASTER, PARAMS, 16 * 1024,
+          Repository repository = Repository.openOrCreate(stores.get(opener), MASTER, PARAMS, 8 * 1024,
               new SimpleMeterRegistry());
           return snapshot(repository, opener);
         }));
@@ -59,7 +59,7 @@ final class RepositoryOpeners {
     Random random = new Random(opener);
     List<ChunkRef> refs = new ArrayList<>();
     List<byte[]> content = new ArrayList<>();
-    for (int c = 0; c < 40; c++) {
+    for (int c = 0; c < 16; c++) {
       byte[] chunk = new byte[1000 + random.nextInt(2000)];
       random.nextBytes(chunk);
       refs.add(repository.chunks().put(chunk).ref());

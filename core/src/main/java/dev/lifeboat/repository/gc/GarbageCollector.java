@@ -118,7 +118,11 @@ public final class GarbageCollector {
       long liveCount = mark(index, live, missing);
 
       Map<String, Instant> packTimes = new HashMap<>();
-      store.list(Pack.PREFIX, info -> packTimes.put(Pack.nameOf(info.key()), info.lastModified()));
+      store.list(Pack.PREFIX, info -> {
+        if (Pack.isKey(info.key())) {
+          packTimes.put(Pack.nameOf(info.key()), info.lastModified());
+        }
+      });
 
       // first pass, over every copy of every chunk: which packs lose chunks, and what to plan
       Map<String, Long> freed = new HashMap<>();
@@ -292,7 +296,11 @@ public final class GarbageCollector {
 
   private List<DeletionPlan> readPlans(BlobStore store) {
     List<String> keys = new ArrayList<>();
-    store.list(DeletionPlan.PREFIX, info -> keys.add(info.key()));
+    store.list(DeletionPlan.PREFIX, info -> {
+      if (DeletionPlan.isKey(info.key())) {
+        keys.add(info.key());
+      }
+    });
     List<DeletionPlan> plans = new ArrayList<>();
     for (String key : keys) {
       store.get(key).ifPresent(bytes -> plans.add(DeletionPlan.decode(key, bytes, repository.chunks().codec())));

@@ -57,6 +57,14 @@ public final class DeletionPlan {
     this.chunks = Collections.unmodifiableSet(all);
   }
 
+  private static final java.util.regex.Pattern KEY =
+      java.util.regex.Pattern.compile("gc/plans/[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+  /** Whether a listed key is a plan's (see {@link Pack#isKey}). */
+  public static boolean isKey(String key) {
+    return KEY.matcher(key).matches();
+  }
+
   /** A new plan for {@code packs} (pack → its chunks to delete). */
   public static DeletionPlan create(Instant now, Map<String, Set<String>> packs) {
     Map<String, Set<String>> copy = new HashMap<>();
