@@ -59,6 +59,7 @@ public final class ChunkStore {
   private final Set<String> loadedIndexFiles = ConcurrentHashMap.newKeySet();
   /** Deletion plans read: the chunks they plan to delete are not reused (a fresh copy is stored). */
   private final KnownPlans plans;
+  private final IndexReader reader;
   /** Guards replacing {@link #index} against packs being added to the one replaced. */
   private final Object indexSwap = new Object();
   /** While the index is read afresh: the packs uploaded meanwhile, added to the new one. Guarded by indexSwap. */
@@ -86,6 +87,7 @@ public final class ChunkStore {
     this.codec = codec;
     this.packSize = packSize;
     this.plans = new KnownPlans(store, codec);
+    this.reader = new IndexReader(store, codec, gonePacks);
     this.uploaded = meters.counter("lifeboat.repository.chunks", "outcome", "uploaded");
     this.deduplicated = meters.counter("lifeboat.repository.chunks", "outcome", "deduplicated");
     this.uploadedBytes = meters.counter("lifeboat.repository.uploaded.bytes");
@@ -161,25 +163,8 @@ public final class ChunkStore {
     ChunkIndex fresh = new ChunkIndex();
     Set<String> files = new HashSet<>();
     plans.refresh();
-    List<String> keys = new ArrayList<>();
-    store.list(IndexFile.PREFIX, info -> {
-      if (IndexFile.isKey(info.key())) {
-        keys.add(info.key());
-      }
-    });
-    readIndexFiles(fresh, keys, files);
-    Map<String, List<PackEntry>> recovered = new LinkedHashMap<>();
-    store.list(Pack.PREFIX, info -> {
-      String name = Pack.nameOf(info.key());
-      if (Pack.isKey(info.key()) && !fresh.hasPack(name)) {
-        try {
-          recovered.put(name, readHeader(info));
-        } catch (RuntimeException e) {
-          log.warn("Pack {} in {} is listed in no index and its header cannot be read, so its chunks are not reused: {}",
-              name, store.describe(), e.toString());
-        }
-      }
-    });
+    reader.read(fresh, reader.indexFiles(), files);
+    Map<String, List<PackEntry>> recovered = reader.unlistedPacks(fresh);
     recovered.forEach((name, entries) -> fresh.addPack(name, entries, false));
     synchronized (indexSwap) {
       for (Pack pack : uploadedWhileLoading) {
@@ -221,41 +206,15 @@ public final class ChunkStore {
   public synchronized int refresh() {
     plans.refresh();
     Set<String> known = Set.copyOf(loadedIndexFiles);
-    Set<String> listed = new HashSet<>();
-    List<String> fresh = new ArrayList<>();
-    store.list(IndexFile.PREFIX, info -> {
-      listed.add(info.key());
-      if (IndexFile.isKey(info.key()) && !loadedIndexFiles.contains(info.key())) {
-        fresh.add(info.key());
-      }
-    });
-    if (!listed.containsAll(known)) {
+    List<String> listed = reader.indexFiles();
+    List<String> fresh = listed.stream().filter(key -> !known.contains(key)).toList();
+    if (!new HashSet<>(listed).containsAll(known)) {
       log.info("Index files of {} were replaced by a garbage collection: reading the index again", store.describe());
       load();
       return fresh.size();
     }
-    readIndexFiles(index, fresh, loadedIndexFiles);
+    reader.read(index, fresh, loadedIndexFiles);
     return fresh.size();
-  }
-
-  /** Reads index files into {@code into}, adding each one read to {@code read}. */
-  private void readIndexFiles(ChunkIndex into, List<String> keys, Set<String> read) {
-    for (String key : keys) {
-      Optional<byte[]> bytes = store.get(key);
-      if (bytes.isEmpty()) {
-        continue; // replaced by garbage collection since the listing
-      }
-      IndexFile.decode(key, bytes.get(), codec).forEach((pack, entries) -> {
-        if (!gonePacks.contains(pack)) {
-          into.addPack(pack, entries, false);
-        }
-      });
-      read.add(key);
-    }
-  }
-
-  private boolean planned(String id) {
-    return plans.planned(id);
   }
 
   /** The deletion plans this store has read. */
@@ -265,16 +224,7 @@ public final class ChunkStore {
 
   /** The chunks of a pack, from its own header. */
   public List<PackEntry> readHeader(BlobInfo pack) {
-    String name = Pack.nameOf(pack.key());
-    if (pack.size() < PackFormat.TRAILER) {
-      throw new dev.lifeboat.repository.pack.PackCorruptedException("pack " + name, "it has only " + pack.size() + " bytes", null);
-    }
-    byte[] trailer = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER, PackFormat.TRAILER)
-        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
-    int headerLength = PackFormat.headerLength(name, trailer);
-    byte[] header = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER - headerLength, headerLength)
-        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
-    return PackFormat.readHeader(name, header, codec);
+    return reader.readHeader(pack);
   }
 
   /**
@@ -284,7 +234,7 @@ public final class ChunkStore {
   public Put put(byte[] plaintext) {
     String id = codec.id(plaintext);
     ChunkRef ref = new ChunkRef(id, plaintext.length);
-    if ((index.contains(id) && !planned(id)) || !pending.add(id)) {
+    if ((index.contains(id) && !plans.planned(id)) || !pending.add(id)) {
       deduplicated.increment();
       return new Put(ref, false, 0);
     }

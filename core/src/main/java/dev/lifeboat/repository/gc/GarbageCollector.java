@@ -1,20 +1,14 @@
 package dev.lifeboat.repository.gc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.repository.ChunkStore;
-import dev.lifeboat.repository.ChunkStore.ChunkRef;
-import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
-import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.pack.ChunkIndex;
 import dev.lifeboat.repository.pack.DeletionPlan;
 import dev.lifeboat.repository.pack.IndexFile;
 import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.repository.pack.PackEntry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,20 +28,18 @@ import org.slf4j.LoggerFactory;
  * Retention, then garbage collection, of one repository; see {@code DESIGN.md} beside this class.
  *
  * <p>Retention deletes the manifests no rule keeps. Collection marks every chunk the remaining
- * manifests name in a bit set over the in-memory chunk index (one bit per chunk: memory is the index
- * itself, ~60 bytes a chunk, plus an eighth of a byte), then works in two phases a safety delay apart:
- * unreferenced chunks in packs older than the delay are written to a {@link DeletionPlan}, which
- * writers read and then store fresh copies instead of reusing those chunks; a later run carries out
- * the plans older than the delay, deleting only the chunks still unreferenced. Packs left with no
- * needed chunk are deleted; packs with some are rewritten with those alone. A new index replaces the
- * old index files before any pack is deleted. One collection at a time: a lock object ({@code
- * gc/lock}) that expires after {@link #LOCK_LEASE}.
+ * manifests name ({@link Marking}), then works in two phases a safety delay apart: unreferenced copies
+ * of chunks in packs older than the delay are written to a {@link DeletionPlan}, which writers read
+ * and then store fresh copies instead of reusing those chunks; a later run announces the plans older
+ * than the delay ({@link DeletionPlan#SWEEPS}), marks, and carries them out, deleting only the copies
+ * they name of chunks still unreferenced. Packs left with no needed chunk are deleted; packs with some
+ * are rewritten with those alone. A new index replaces the old index files before any pack is deleted.
+ * One collection at a time: {@link GcLock}, which expires after {@link #LOCK_LEASE}.
  */
 public final class GarbageCollector {
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
   static final String LOCK = GcLock.KEY;
   static final Duration LOCK_LEASE = Duration.ofHours(2);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Repository repository;
   private final RetentionConfig config;
@@ -113,9 +104,8 @@ public final class GarbageCollector {
       ChunkIndex index = chunks.index();
       Set<String> oldIndexFiles = new HashSet<>(chunks.indexFiles());
       progress.accept("marking the chunks of " + retained[0] + " manifests among " + index.size() + " indexed chunks");
-      BitSet live = new BitSet(index.size());
-      long[] missing = {0};
-      long liveCount = mark(index, live, missing);
+      Marking marking = Marking.of(repository, index);
+      BitSet live = marking.live();
 
       Map<String, Instant> packTimes = new HashMap<>();
       store.list(Pack.PREFIX, info -> {
@@ -203,7 +193,7 @@ public final class GarbageCollector {
       if (!dropped.isEmpty()) {
         chunks.reload();
       }
-      Report report = new Report(retained[0], retained[1], liveCount, missing[0], plannedCount[0], chunksDeleted,
+      Report report = new Report(retained[0], retained[1], marking.count(), marking.missing(), plannedCount[0], chunksDeleted,
           freed.size(), rewritten, bytesFreed, false, null, (System.nanoTime() - started) / 1_000_000);
       log.info("Garbage collection of {}: {}", repository.describe(), report);
       return report;
@@ -259,40 +249,7 @@ public final class GarbageCollector {
     return new int[] {kept, deleted};
   }
 
-  private long mark(ChunkIndex index, BitSet live, long[] missing) {
-    long[] count = {0};
-    List<String> keys = new ArrayList<>();
-    repository.manifests().listAll(keys::add);
-    for (String key : keys) {
-      Optional<Manifest> manifest = repository.manifests().read(key);
-      if (manifest.isEmpty()) {
-        continue; // deleted since the listing
-      }
-      Consumer<List<ChunkRef>> markAll = refs -> {
-        for (ChunkRef ref : refs) {
-          int number = index.numberOf(ref.id());
-          if (number < 0) {
-            missing[0]++;
-          } else if (!live.get(number)) {
-            live.set(number);
-            count[0]++;
-          }
-        }
-      };
-      Manifest m = manifest.get();
-      if (m.streams() != null) {
-        m.streams().forEach(s -> markAll.accept(s.chunks()));
-      }
-      if (m.files() != null) {
-        m.files().stream().filter(f -> f.chunks() != null).forEach(f -> markAll.accept(f.chunks()));
-      }
-    }
-    if (missing[0] > 0) {
-      log.warn("{} chunks named by manifests in {} are in no pack: those snapshots are damaged", missing[0],
-          repository.describe());
-    }
-    return count[0];
-  }
+
 
   private List<DeletionPlan> readPlans(BlobStore store) {
     List<String> keys = new ArrayList<>();
