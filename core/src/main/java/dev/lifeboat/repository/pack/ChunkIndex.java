@@ -127,17 +127,18 @@ public final class ChunkIndex {
   }
 
   private void addCopy(int entry, Copy copy, boolean replace) {
-    List<Copy> others = copies.get(entry);
-    if (packs[entry] == copy.pack() || others != null && others.stream().anyMatch(c -> c.pack() == copy.pack())) {
-      return; // this copy is known
+    if (packs[entry] == copy.pack()) {
+      return; // this copy is the one read from
     }
+    List<Copy> others = copies.computeIfAbsent(entry, n -> new ArrayList<>(1));
+    boolean known = others.removeIf(c -> c.pack() == copy.pack());
     if (!replace) {
-      copies.computeIfAbsent(entry, n -> new ArrayList<>(1)).add(copy);
-      copyCount++;
+      others.add(copy);
+      copyCount += known ? 0 : 1;
       return;
     }
-    copies.computeIfAbsent(entry, n -> new ArrayList<>(1)).add(new Copy(packs[entry], offsets[entry], lengths[entry], sizes[entry]));
-    copyCount++;
+    others.add(new Copy(packs[entry], offsets[entry], lengths[entry], sizes[entry]));
+    copyCount += known ? 0 : 1;
     packs[entry] = copy.pack();
     offsets[entry] = copy.offset();
     lengths[entry] = copy.length();
