@@ -32,11 +32,12 @@ import org.slf4j.LoggerFactory;
  * A {@link BlobStore} in an S3 bucket, through the MinIO client. Blob {@code k} is the object
  * {@code prefix/k}.
  *
- * <p>{@link #putIfAbsent} asks whether the object exists, then uploads it; a blob given as bytes goes
- * in one PUT with {@code If-None-Match: *}, so of writers racing past the check one writes and the
- * others are answered false. Streams are uploaded without the condition: two writers racing past the
- * check both upload, which is harmless where keys are content-addressed or unique (both write the
- * same bytes), and S3 replaces an object atomically, so no reader ever sees a partial or mixed blob.
+ * <p>{@link #putIfAbsent} asks whether the object exists, then uploads it; a small blob given as bytes
+ * goes in one PUT with {@code If-None-Match: *}, so of writers racing past the check one writes and the
+ * others are answered false. Streams and large blobs are uploaded without the condition: two writers
+ * racing past the check both upload, which is harmless where keys are content-addressed or unique
+ * (both write the same bytes), and S3 replaces an object atomically, so no reader ever sees a partial
+ * or mixed blob.
  *
  * <p>Every failure leaves as a {@link dev.lifeboat.retry.RetriableFailure} or a
  * {@link dev.lifeboat.retry.PermanentFailure} (see {@link S3Failures}); a missing object is an empty
@@ -162,12 +163,10 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   }
 
   /**
-   * Asks whether the object exists (HEAD), and if not sends it in one PUT with {@code If-None-Match: *}
-   * ({@link S3SignedPut}), so that of writers racing past the check exactly one writes: the others are
-   * refused (412) and answered false. A store that ignores the condition lets the last writer's bytes
-   * stay; callers for whom that matters (a repository's config, the garbage collection lock) read back
-   * what is there. A store over a caller's client (whose credentials it does not know) sends an
-   * unconditional PUT after the check.
+   * Asks whether the object exists (HEAD), and if not sends it ({@link #putUnlessExists}): a blob under
+   * 5 MiB in one PUT with {@code If-None-Match: *}, so that of writers racing past the check exactly
+   * one writes and the others are answered false. Larger blobs are content-addressed (packs, index
+   * files) and go without the condition, since the client may upload them in parts.
    */
   @Override
   public boolean putIfAbsent(String key, byte[] data) {
@@ -175,21 +174,29 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     if (stat(key).isPresent()) {
       return false;
     }
-    if (signedPut != null) {
-      try {
-        return signedPut.put(key, object(key), new java.io.ByteArrayInputStream(data), data.length, sha256(data)).written();
-      } catch (S3SignedPut.SendFailure e) {
-        if (stat(key).isPresent()) {
-          return false; // refused before the body was sent: another writer's object is there
-        }
-        throw e;
-      }
+    return putUnlessExists(key, data);
+  }
+
+  /**
+   * The PUT of {@link #putIfAbsent(String, byte[])}, without the HEAD before it. A store that honours
+   * {@code If-None-Match: *} (S3 since 2024, MinIO, S3Proxy 4.1) refuses it with 412 when the object
+   * exists, answered here with false; a store that ignores the condition replaces the object, and
+   * callers for whom that matters (a repository's config, the garbage collection lock) settle the race
+   * with {@link SettledPut}.
+   */
+  boolean putUnlessExists(String key, byte[] data) {
+    PutObjectArgs.Builder put = PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length)
+        .checksum(CHECKSUM).parallelUploads(PARALLEL_PARTS);
+    if (data.length < MIN_PART_SIZE) {
+      put.headers(java.util.Map.of("If-None-Match", "*")); // one PUT: the condition applies to it
     }
     try {
-      client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length).checksum(CHECKSUM)
-          .parallelUploads(PARALLEL_PARTS)).build());
+      client.putObject(locked(put).build());
       return true;
     } catch (Exception e) {
+      if ("PreconditionFailed".equals(S3Failures.errorCode(e))) {
+        return false;
+      }
       throw putFailure(key, e);
     }
   }
@@ -413,14 +420,6 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   @Override
   public String toString() {
     return "S3BlobStore[" + description + "]";
-  }
-
-  private static String sha256(byte[] data) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private String object(String key) {

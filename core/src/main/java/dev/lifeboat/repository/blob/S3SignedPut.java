@@ -34,8 +34,7 @@ import javax.crypto.spec.SecretKeySpec;
  * protects the bytes.
  *
  * <p>The MinIO client cannot send a checksum the caller already knows, and over plain HTTP it hashes
- * every byte for the signature and buffers every part; this is what the replicator's copies, and every
- * put of a blob given as bytes, go through.
+ * every byte for the signature and buffers every part; this is what the replicator's copies go through.
  * {@link HttpURLConnection} in fixed-length streaming mode writes the body straight to the socket
  * (the JDK's asynchronous {@code HttpClient} cost 10-15% more CPU per byte here) and reuses
  * connections once an answer is read to its end.
