@@ -5,7 +5,6 @@ import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkCodec;
 import dev.lifeboat.repository.chunk.ChunkCorruptedException;
 import dev.lifeboat.repository.pack.ChunkIndex;
-import dev.lifeboat.repository.pack.DeletionPlan;
 import dev.lifeboat.repository.pack.IndexFile;
 import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.repository.pack.PackEntry;
@@ -15,6 +14,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +57,13 @@ public final class ChunkStore {
   private final int packSize;
   private volatile ChunkIndex index = new ChunkIndex();
   private final Set<String> loadedIndexFiles = ConcurrentHashMap.newKeySet();
-  /** Deletion plans read, and the chunks they plan to delete (not reused: a fresh copy is stored). */
-  private final Map<String, Set<String>> plans = new ConcurrentHashMap<>();
+  /** Deletion plans read: the chunks they plan to delete are not reused (a fresh copy is stored). */
+  private final KnownPlans plans;
+  private final IndexReader reader;
+  /** Guards replacing {@link #index} against packs being added to the one replaced. */
+  private final Object indexSwap = new Object();
+  /** While the index is read afresh: the packs uploaded meanwhile, added to the new one. Guarded by indexSwap. */
+  private List<Pack> uploadedWhileLoading;
   /** Packs found missing on a read: index entries naming them are ignored, so another copy is used. */
   private final Set<String> gonePacks = ConcurrentHashMap.newKeySet();
   /** Chunks accepted whose pack is not uploaded yet. */
@@ -81,6 +86,8 @@ public final class ChunkStore {
     this.store = store;
     this.codec = codec;
     this.packSize = packSize;
+    this.plans = new KnownPlans(store, codec);
+    this.reader = new IndexReader(store, codec, gonePacks);
     this.uploaded = meters.counter("lifeboat.repository.chunks", "outcome", "uploaded");
     this.deduplicated = meters.counter("lifeboat.repository.chunks", "outcome", "deduplicated");
     this.uploadedBytes = meters.counter("lifeboat.repository.uploaded.bytes");
@@ -135,24 +142,39 @@ public final class ChunkStore {
 
   /**
    * Reads every index file, then indexes the packs none of them lists (uploaded by a writer that
-   * stopped before writing their index) from the packs' headers, and writes an index for those.
+   * stopped before writing their index) from the packs' headers, and writes an index for those. The
+   * index is built aside and replaces the one in use when complete, so readers and writers meanwhile
+   * use the old one; packs this store uploads meanwhile are added to the new one.
    */
-  void load() {
-    refresh();
-    Map<String, List<PackEntry>> recovered = new LinkedHashMap<>();
-    store.list(Pack.PREFIX, info -> {
-      String name = Pack.nameOf(info.key());
-      if (!index.hasPack(name)) {
-        try {
-          recovered.put(name, readHeader(info));
-        } catch (RuntimeException e) {
-          log.warn("Pack {} in {} is listed in no index and its header cannot be read, so its chunks are not reused: {}",
-              name, store.describe(), e.toString());
-        }
+  synchronized void load() {
+    synchronized (indexSwap) {
+      uploadedWhileLoading = new ArrayList<>();
+    }
+    try {
+      loadAside();
+    } finally {
+      synchronized (indexSwap) {
+        uploadedWhileLoading = null;
       }
-    });
+    }
+  }
+
+  private void loadAside() {
+    ChunkIndex fresh = new ChunkIndex();
+    Set<String> files = new HashSet<>();
+    plans.refresh();
+    reader.read(fresh, reader.indexFiles(), files);
+    Map<String, List<PackEntry>> recovered = reader.unlistedPacks(fresh);
+    recovered.forEach((name, entries) -> fresh.addPack(name, entries, false));
+    synchronized (indexSwap) {
+      for (Pack pack : uploadedWhileLoading) {
+        fresh.addPack(pack.name(), pack.entries(), true);
+      }
+      index = fresh;
+      loadedIndexFiles.clear();
+      loadedIndexFiles.addAll(files);
+    }
     if (!recovered.isEmpty()) {
-      recovered.forEach((name, entries) -> index.addPack(name, entries, false));
       synchronized (unindexed) {
         unindexed.putAll(recovered);
       }
@@ -167,72 +189,42 @@ public final class ChunkStore {
   }
 
   /**
-   * Forgets the index and reads it again from the store (after garbage collection moved chunks to
-   * other packs), recovering unindexed packs as {@link #load} does.
+   * Reads the index again from the store (after garbage collection moved chunks to other packs or
+   * deleted them), recovering unindexed packs as {@link #load} does.
    */
   public synchronized void reload() {
-    index = new ChunkIndex();
-    loadedIndexFiles.clear();
     plans.clear();
     load();
   }
 
   /**
    * Reads index files and deletion plans written since the last look (by other writers and by
-   * garbage collection); returns how many index files were new. Snapshots call it when they start.
+   * garbage collection); returns how many index files were new. If an index file read before is gone,
+   * a garbage collection has replaced the index and may have deleted chunks this index still holds:
+   * the whole index is read again. Snapshots call it when they start.
    */
-  public int refresh() {
-    Set<String> current = new java.util.HashSet<>();
-    store.list(DeletionPlan.PREFIX, info -> {
-      current.add(info.key());
-      if (!plans.containsKey(info.key())) {
-        store.get(info.key()).ifPresent(bytes -> plans.put(info.key(),
-            DeletionPlan.decode(info.key(), bytes, codec).chunks()));
-      }
-    });
-    plans.keySet().retainAll(current);
-    List<String> fresh = new ArrayList<>();
-    store.list(IndexFile.PREFIX, info -> {
-      if (!loadedIndexFiles.contains(info.key())) {
-        fresh.add(info.key());
-      }
-    });
-    for (String key : fresh) {
-      Optional<byte[]> bytes = store.get(key);
-      if (bytes.isEmpty()) {
-        continue; // replaced by garbage collection since the listing
-      }
-      IndexFile.decode(key, bytes.get(), codec).forEach((pack, entries) -> {
-        if (!gonePacks.contains(pack)) {
-          index.addPack(pack, entries, false);
-        }
-      });
-      loadedIndexFiles.add(key);
+  public synchronized int refresh() {
+    plans.refresh();
+    Set<String> known = Set.copyOf(loadedIndexFiles);
+    List<String> listed = reader.indexFiles();
+    List<String> fresh = listed.stream().filter(key -> !known.contains(key)).toList();
+    if (!new HashSet<>(listed).containsAll(known)) {
+      log.info("Index files of {} were replaced by a garbage collection: reading the index again", store.describe());
+      load();
+      return fresh.size();
     }
+    reader.read(index, fresh, loadedIndexFiles);
     return fresh.size();
   }
 
-  private boolean planned(String id) {
-    for (Set<String> planned : plans.values()) {
-      if (planned.contains(id)) {
-        return true;
-      }
-    }
-    return false;
+  /** The deletion plans this store has read. */
+  KnownPlans plans() {
+    return plans;
   }
 
   /** The chunks of a pack, from its own header. */
   public List<PackEntry> readHeader(BlobInfo pack) {
-    String name = Pack.nameOf(pack.key());
-    if (pack.size() < PackFormat.TRAILER) {
-      throw new dev.lifeboat.repository.pack.PackCorruptedException("pack " + name, "it has only " + pack.size() + " bytes", null);
-    }
-    byte[] trailer = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER, PackFormat.TRAILER)
-        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
-    int headerLength = PackFormat.headerLength(name, trailer);
-    byte[] header = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER - headerLength, headerLength)
-        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
-    return PackFormat.readHeader(name, header, codec);
+    return reader.readHeader(pack);
   }
 
   /**
@@ -242,7 +234,7 @@ public final class ChunkStore {
   public Put put(byte[] plaintext) {
     String id = codec.id(plaintext);
     ChunkRef ref = new ChunkRef(id, plaintext.length);
-    if ((index.contains(id) && !planned(id)) || !pending.add(id)) {
+    if ((index.contains(id) && !plans.planned(id)) || !pending.add(id)) {
       deduplicated.increment();
       return new Put(ref, false, 0);
     }
@@ -392,7 +384,12 @@ public final class ChunkStore {
     try {
       store.putIfAbsent(pack.key(), pack.bytes());
       packsUploaded.increment();
-      index.addPack(pack.name(), pack.entries(), true);
+      synchronized (indexSwap) {
+        index.addPack(pack.name(), pack.entries(), true);
+        if (uploadedWhileLoading != null) {
+          uploadedWhileLoading.add(pack);
+        }
+      }
       for (PackEntry e : pack.entries()) {
         pending.remove(e.id());
       }

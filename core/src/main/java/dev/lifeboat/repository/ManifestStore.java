@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Manifests at {@code manifests/<kind>/<target>/<snapshot id>}, sealed like chunks (zstd +
@@ -23,6 +25,7 @@ import java.util.Optional;
  * copy can be verified without the repository's keys.
  */
 public final class ManifestStore {
+  private static final Logger log = LoggerFactory.getLogger(ManifestStore.class);
   static final String PREFIX = "manifests/";
   private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -30,11 +33,13 @@ public final class ManifestStore {
   private final BlobStore store;
   private final ChunkCodec codec;
   private final ChunkStore chunks;
+  private final ReferenceCheck references;
 
   ManifestStore(BlobStore store, ChunkCodec codec, ChunkStore chunks) {
     this.store = store;
     this.codec = codec;
     this.chunks = chunks;
+    this.references = new ReferenceCheck(store, chunks);
   }
 
   /** Where a manifest was written, and the SHA-256 of its stored bytes. */
@@ -46,7 +51,9 @@ public final class ManifestStore {
 
   /**
    * Writes a manifest, after flushing the chunk store: every chunk accepted before this call is then
-   * stored and indexed, those the manifest names among them.
+   * stored and indexed, those the manifest names among them. A manifest is kept only if no garbage
+   * collection deleted, or is deleting, a chunk it names ({@link ReferenceCheck}); otherwise this
+   * throws {@link CollectedChunkException} and no manifest is left under the key.
    */
   public Written write(Manifest manifest) {
     chunks.flush();
@@ -58,8 +65,21 @@ public final class ManifestStore {
       throw new UncheckedIOException(e);
     }
     byte[] sealed = codec.seal(sealId(key), plain);
+    ReferenceCheck.Seen seen = references.before(key, manifest);
     if (!store.putIfAbsent(key, sealed)) {
       throw new IllegalStateException("manifest " + key + " already exists: snapshot ids must be unique");
+    }
+    try {
+      references.after(key, manifest, seen);
+    } catch (RuntimeException e) {
+      // unchecked, the manifest might name a chunk a collection that missed it is deleting: withdraw it
+      try {
+        store.delete(key);
+      } catch (RuntimeException deleting) {
+        e.addSuppressed(deleting);
+      }
+      log.warn("Manifest {} in {} withdrawn: {}", key, store.describe(), e.getMessage());
+      throw e;
     }
     return new Written(key, sha256(sealed), sealed.length);
   }

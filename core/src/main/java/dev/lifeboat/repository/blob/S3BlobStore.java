@@ -32,9 +32,12 @@ import org.slf4j.LoggerFactory;
  * A {@link BlobStore} in an S3 bucket, through the MinIO client. Blob {@code k} is the object
  * {@code prefix/k}.
  *
- * <p>{@link #putIfAbsent} asks whether the object exists, then uploads it. Two writers racing past the
- * check both upload, which is harmless: keys are content-addressed or unique, so both write the same
- * bytes, and S3 replaces an object atomically, so no reader ever sees a partial or mixed blob.
+ * <p>{@link #putIfAbsent} asks whether the object exists, then uploads it; a small blob given as bytes
+ * goes in one PUT with {@code If-None-Match: *}, so of writers racing past the check one writes and the
+ * others are answered false. Streams and large blobs are uploaded without the condition: two writers
+ * racing past the check both upload, which is harmless where keys are content-addressed or unique
+ * (both write the same bytes), and S3 replaces an object atomically, so no reader ever sees a partial
+ * or mixed blob.
  *
  * <p>Every failure leaves as a {@link dev.lifeboat.retry.RetriableFailure} or a
  * {@link dev.lifeboat.retry.PermanentFailure} (see {@link S3Failures}); a missing object is an empty
@@ -159,17 +162,41 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     return name;
   }
 
+  /**
+   * Asks whether the object exists (HEAD), and if not sends it ({@link #putUnlessExists}): a blob under
+   * 5 MiB in one PUT with {@code If-None-Match: *}, so that of writers racing past the check exactly
+   * one writes and the others are answered false. Larger blobs are content-addressed (packs, index
+   * files) and go without the condition, since the client may upload them in parts.
+   */
   @Override
   public boolean putIfAbsent(String key, byte[] data) {
     Objects.requireNonNull(data, "data");
     if (stat(key).isPresent()) {
       return false;
     }
+    return putUnlessExists(key, data);
+  }
+
+  /**
+   * The PUT of {@link #putIfAbsent(String, byte[])}, without the HEAD before it. A store that honours
+   * {@code If-None-Match: *} (S3 since 2024, MinIO, S3Proxy 4.1) refuses it with 412 when the object
+   * exists, answered here with false; a store that ignores the condition replaces the object, and
+   * callers for whom that matters (a repository's config, the garbage collection lock) settle the race
+   * with {@link SettledPut}.
+   */
+  boolean putUnlessExists(String key, byte[] data) {
+    PutObjectArgs.Builder put = PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length)
+        .checksum(CHECKSUM).parallelUploads(PARALLEL_PARTS);
+    if (data.length < MIN_PART_SIZE) {
+      put.headers(java.util.Map.of("If-None-Match", "*")); // one PUT: the condition applies to it
+    }
     try {
-      client.putObject(locked(PutObjectArgs.builder().bucket(bucket).object(object(key)).data(data, data.length).checksum(CHECKSUM)
-          .parallelUploads(PARALLEL_PARTS)).build());
+      client.putObject(locked(put).build());
       return true;
     } catch (Exception e) {
+      if ("PreconditionFailed".equals(S3Failures.errorCode(e))) {
+        return false;
+      }
       throw putFailure(key, e);
     }
   }

@@ -1,20 +1,14 @@
 package dev.lifeboat.repository.gc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.repository.ChunkStore;
-import dev.lifeboat.repository.ChunkStore.ChunkRef;
-import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
-import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.pack.ChunkIndex;
 import dev.lifeboat.repository.pack.DeletionPlan;
 import dev.lifeboat.repository.pack.IndexFile;
 import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.repository.pack.PackEntry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,20 +28,18 @@ import org.slf4j.LoggerFactory;
  * Retention, then garbage collection, of one repository; see {@code DESIGN.md} beside this class.
  *
  * <p>Retention deletes the manifests no rule keeps. Collection marks every chunk the remaining
- * manifests name in a bit set over the in-memory chunk index (one bit per chunk: memory is the index
- * itself, ~60 bytes a chunk, plus an eighth of a byte), then works in two phases a safety delay apart:
- * unreferenced chunks in packs older than the delay are written to a {@link DeletionPlan}, which
- * writers read and then store fresh copies instead of reusing those chunks; a later run carries out
- * the plans older than the delay, deleting only the chunks still unreferenced. Packs left with no
- * needed chunk are deleted; packs with some are rewritten with those alone. A new index replaces the
- * old index files before any pack is deleted. One collection at a time: a lock object ({@code
- * gc/lock}) that expires after {@link #LOCK_LEASE}.
+ * manifests name ({@link Marking}), then works in two phases a safety delay apart: unreferenced copies
+ * of chunks in packs older than the delay are written to a {@link DeletionPlan}, which writers read
+ * and then store fresh copies instead of reusing those chunks; a later run announces the plans older
+ * than the delay ({@link DeletionPlan#SWEEPS}), marks, and carries them out, deleting only the copies
+ * they name of chunks still unreferenced. Packs left with no needed chunk are deleted; packs with some
+ * are rewritten with those alone. A new index replaces the old index files before any pack is deleted.
+ * One collection at a time: {@link GcLock}, which expires after {@link #LOCK_LEASE}.
  */
 public final class GarbageCollector {
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
-  static final String LOCK = "gc/lock";
+  static final String LOCK = GcLock.KEY;
   static final Duration LOCK_LEASE = Duration.ofHours(2);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Repository repository;
   private final RetentionConfig config;
@@ -82,40 +73,52 @@ public final class GarbageCollector {
     long started = System.nanoTime();
     BlobStore store = repository.store();
     Instant now = clock.instant();
-    if (!lock(store, now)) {
+    GcLock lock = new GcLock(store, repository.describe(), LOCK_LEASE, clock);
+    if (!lock.acquire(now)) {
       return new Report(0, 0, 0, 0, 0, 0, 0, 0, 0, true, "another garbage collection holds " + LOCK, 0);
     }
     try {
       int[] retained = applyRetention(progress);
+      Instant ripe = now.minus(config.gcSafetyDelay());
+      List<DeletionPlan> plans = new ArrayList<>();
+      List<DeletionPlan> due = new ArrayList<>();
+      List<DeletionPlan> obsolete = new ArrayList<>();
+      for (DeletionPlan plan : readPlans(store)) {
+        if (!plan.locatesCopies()) {
+          obsolete.add(plan); // names chunks without their packs: planned again below, with them
+        } else {
+          plans.add(plan);
+          if (!plan.created().isAfter(ripe)) {
+            due.add(plan);
+          }
+        }
+      }
+      // Announced before marking: a writer whose manifest the marking below misses sees the announcement
+      // after writing it, and withdraws the manifest if it names a chunk only these plans' copies hold.
+      for (DeletionPlan plan : due) {
+        store.putIfAbsent(plan.sweepKey(), new byte[0]);
+      }
+
       ChunkStore chunks = repository.chunks();
       chunks.reload();
       ChunkIndex index = chunks.index();
       Set<String> oldIndexFiles = new HashSet<>(chunks.indexFiles());
       progress.accept("marking the chunks of " + retained[0] + " manifests among " + index.size() + " indexed chunks");
-      BitSet live = new BitSet(index.size());
-      long[] missing = {0};
-      long liveCount = mark(index, live, missing);
+      Marking marking = Marking.of(repository, index);
+      BitSet live = marking.live();
 
       Map<String, Instant> packTimes = new HashMap<>();
-      store.list(Pack.PREFIX, info -> packTimes.put(Pack.nameOf(info.key()), info.lastModified()));
-      Instant ripe = now.minus(config.gcSafetyDelay());
-
-      List<DeletionPlan> plans = readPlans(store);
-      Set<String> planned = new HashSet<>();
-      Set<String> deletable = new HashSet<>();
-      List<DeletionPlan> due = new ArrayList<>();
-      for (DeletionPlan plan : plans) {
-        planned.addAll(plan.chunks());
-        if (!plan.created().isAfter(ripe)) {
-          due.add(plan);
-          deletable.addAll(plan.chunks());
+      store.list(Pack.PREFIX, info -> {
+        if (Pack.isKey(info.key())) {
+          packTimes.put(Pack.nameOf(info.key()), info.lastModified());
         }
-      }
+      });
 
-      // first pass: which packs lose chunks, and what to plan; nothing held per chunk but the plan
+      // first pass, over every copy of every chunk: which packs lose chunks, and what to plan
       Map<String, Long> freed = new HashMap<>();
       Map<String, Long> goneCount = new HashMap<>();
-      Set<String> newlyPlanned = new HashSet<>();
+      Map<String, Set<String>> newlyPlanned = new HashMap<>();
+      long[] plannedCount = {0};
       Set<String> stale = new HashSet<>();
       index.forEach((number, pack, entry) -> {
         Instant packTime = packTimes.get(pack);
@@ -124,17 +127,18 @@ public final class GarbageCollector {
           return;
         }
         boolean needed = live.get(number);
-        if (!needed && deletable.contains(entry.id())) {
+        if (!needed && names(due, pack, entry.id())) {
           freed.merge(pack, (long) entry.length(), Long::sum);
           goneCount.merge(pack, 1L, Long::sum);
-        } else if (!needed && !planned.contains(entry.id()) && !packTime.isAfter(ripe)) {
-          newlyPlanned.add(entry.id());
+        } else if (!needed && !names(plans, pack, entry.id()) && !packTime.isAfter(ripe)) {
+          newlyPlanned.computeIfAbsent(pack, p -> new HashSet<>()).add(entry.id());
+          plannedCount[0]++;
         }
       });
       // second pass: the chunks that stay in the packs that lose some
       Map<String, List<PackEntry>> keep = new HashMap<>();
       index.forEach((number, pack, entry) -> {
-        if (freed.containsKey(pack) && (live.get(number) || !deletable.contains(entry.id()))) {
+        if (freed.containsKey(pack) && (live.get(number) || !names(due, pack, entry.id()))) {
           keep.computeIfAbsent(pack, p -> new ArrayList<>()).add(entry);
         }
       });
@@ -142,9 +146,10 @@ public final class GarbageCollector {
       if (!newlyPlanned.isEmpty()) {
         DeletionPlan plan = DeletionPlan.create(now, newlyPlanned);
         store.putIfAbsent(plan.key(), plan.encode(repository.chunks().codec()));
-        progress.accept("planned " + newlyPlanned.size() + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
+        progress.accept("planned " + plannedCount[0] + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
       }
 
+      lock.confirm();
       Set<String> dropped = new HashSet<>(freed.keySet());
       dropped.addAll(stale);
       int rewritten = 0;
@@ -181,16 +186,43 @@ public final class GarbageCollector {
       for (DeletionPlan plan : due) {
         store.delete(plan.key());
       }
+      for (DeletionPlan plan : obsolete) {
+        store.delete(plan.key());
+      }
+      forgetSweeps(store, plans, due);
       if (!dropped.isEmpty()) {
         chunks.reload();
       }
-      Report report = new Report(retained[0], retained[1], liveCount, missing[0], newlyPlanned.size(), chunksDeleted,
+      Report report = new Report(retained[0], retained[1], marking.count(), marking.missing(), plannedCount[0], chunksDeleted,
           freed.size(), rewritten, bytesFreed, false, null, (System.nanoTime() - started) / 1_000_000);
       log.info("Garbage collection of {}: {}", repository.describe(), report);
       return report;
     } finally {
-      store.delete(LOCK);
+      lock.release();
     }
+  }
+
+  private static boolean names(List<DeletionPlan> plans, String pack, String id) {
+    for (DeletionPlan plan : plans) {
+      if (plan.names(pack, id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Deletes the sweep announcements of every plan but those still waiting (a crashed run's too). */
+  private static void forgetSweeps(BlobStore store, List<DeletionPlan> plans, List<DeletionPlan> due) {
+    Set<String> waiting = new HashSet<>();
+    plans.forEach(p -> waiting.add(p.sweepKey()));
+    due.forEach(p -> waiting.remove(p.sweepKey()));
+    List<String> done = new ArrayList<>();
+    store.list(DeletionPlan.SWEEPS, info -> {
+      if (!waiting.contains(info.key())) {
+        done.add(info.key());
+      }
+    });
+    done.forEach(store::delete);
   }
 
   /** Deletes the manifests retention does not keep; returns {kept, deleted}. */
@@ -217,77 +249,20 @@ public final class GarbageCollector {
     return new int[] {kept, deleted};
   }
 
-  private long mark(ChunkIndex index, BitSet live, long[] missing) {
-    long[] count = {0};
-    List<String> keys = new ArrayList<>();
-    repository.manifests().listAll(keys::add);
-    for (String key : keys) {
-      Optional<Manifest> manifest = repository.manifests().read(key);
-      if (manifest.isEmpty()) {
-        continue; // deleted since the listing
-      }
-      Consumer<List<ChunkRef>> markAll = refs -> {
-        for (ChunkRef ref : refs) {
-          int number = index.numberOf(ref.id());
-          if (number < 0) {
-            missing[0]++;
-          } else if (!live.get(number)) {
-            live.set(number);
-            count[0]++;
-          }
-        }
-      };
-      Manifest m = manifest.get();
-      if (m.streams() != null) {
-        m.streams().forEach(s -> markAll.accept(s.chunks()));
-      }
-      if (m.files() != null) {
-        m.files().stream().filter(f -> f.chunks() != null).forEach(f -> markAll.accept(f.chunks()));
-      }
-    }
-    if (missing[0] > 0) {
-      log.warn("{} chunks named by manifests in {} are in no pack: those snapshots are damaged", missing[0],
-          repository.describe());
-    }
-    return count[0];
-  }
+
 
   private List<DeletionPlan> readPlans(BlobStore store) {
     List<String> keys = new ArrayList<>();
-    store.list(DeletionPlan.PREFIX, info -> keys.add(info.key()));
+    store.list(DeletionPlan.PREFIX, info -> {
+      if (DeletionPlan.isKey(info.key())) {
+        keys.add(info.key());
+      }
+    });
     List<DeletionPlan> plans = new ArrayList<>();
     for (String key : keys) {
       store.get(key).ifPresent(bytes -> plans.add(DeletionPlan.decode(key, bytes, repository.chunks().codec())));
     }
     return plans;
-  }
-
-  private boolean lock(BlobStore store, Instant now) {
-    byte[] body;
-    try {
-      body = JSON.writeValueAsBytes(Map.of("started", now.toString(), "host", hostName()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (store.putIfAbsent(LOCK, body)) {
-      return true;
-    }
-    Optional<BlobInfo> held = store.stat(LOCK);
-    if (held.isPresent() && held.get().lastModified().isBefore(now.minus(LOCK_LEASE))) {
-      log.warn("Taking over the garbage collection lock of {}, held since {} (longer than {})", repository.describe(),
-          held.get().lastModified(), LOCK_LEASE);
-      store.delete(LOCK);
-      return store.putIfAbsent(LOCK, body);
-    }
-    return false;
-  }
-
-  private static String hostName() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   /** For tests and tools: the index files of the repository's store. */

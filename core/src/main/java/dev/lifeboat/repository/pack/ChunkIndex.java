@@ -13,7 +13,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Which pack holds each chunk, in compact arrays rather than one object per chunk: about 60 bytes
  * per chunk (a repository of a million chunks, about 1 TiB at the default chunk size, indexes in
  * ~60 MiB). Open addressing on the id's first eight bytes; the first location added for a chunk
- * wins (a chunk stored twice by two writers is read from either). Thread-safe.
+ * is where it is read from (a chunk stored twice by two writers is read from either). Other copies of
+ * a chunk (two writers at once, or a fresh copy of a chunk planned for deletion) are kept on the side,
+ * so that garbage collection sees, keeps and re-indexes every copy, not only the first. Thread-safe.
  */
 public final class ChunkIndex {
   private static final int ID_BYTES = 32;
@@ -31,6 +33,11 @@ public final class ChunkIndex {
   private int[] sizes = new int[1024];
   private int[] slots = new int[2048]; // entry number + 1; 0 is free
   private int count;
+  /** Entry number → the chunk's other copies (rare: only chunks stored more than once). */
+  private final Map<Integer, List<Copy>> copies = new HashMap<>();
+  private int copyCount;
+
+  private record Copy(int pack, int offset, int length, int size) {}
 
   public int size() {
     lock.readLock().lock();
@@ -64,11 +71,22 @@ public final class ChunkIndex {
     }
   }
 
+  /** Chunks and other copies of chunks, as {@link #forEach} visits them. */
+  public int locations() {
+    lock.readLock().lock();
+    try {
+      return count + copyCount;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /**
-   * Indexes every chunk of a pack.
+   * Indexes every chunk of a pack. A chunk indexed in another pack already keeps both copies; the
+   * one read from is the first, unless {@code replace}.
    *
-   * @param replace whether a chunk already indexed moves to this pack (a writer that has just stored
-   *     it knows this copy exists) or keeps its first location (loading index files)
+   * @param replace whether a chunk already indexed is read from this pack from now on (a writer that
+   *     has just stored it knows this copy exists) or keeps its first location (loading index files)
    */
   public void addPack(String pack, List<PackEntry> entries, boolean replace) {
     lock.writeLock().lock();
@@ -81,12 +99,7 @@ public final class ChunkIndex {
         byte[] raw = HexFormat.of().parseHex(e.id());
         int existing = find(raw);
         if (existing >= 0) {
-          if (replace) {
-            packs[existing] = number;
-            offsets[existing] = e.offset();
-            lengths[existing] = e.length();
-            sizes[existing] = e.size();
-          }
+          addCopy(existing, new Copy(number, e.offset(), e.length(), e.size()), replace);
           continue;
         }
         if ((count + 1) * 4L > slots.length * 3L) {
@@ -113,6 +126,45 @@ public final class ChunkIndex {
     }
   }
 
+  private void addCopy(int entry, Copy copy, boolean replace) {
+    if (packs[entry] == copy.pack()) {
+      return; // this copy is the one read from
+    }
+    List<Copy> others = copies.computeIfAbsent(entry, n -> new ArrayList<>(1));
+    boolean known = others.removeIf(c -> c.pack() == copy.pack());
+    if (!replace) {
+      others.add(copy);
+      copyCount += known ? 0 : 1;
+      return;
+    }
+    others.add(new Copy(packs[entry], offsets[entry], lengths[entry], sizes[entry]));
+    copyCount += known ? 0 : 1;
+    packs[entry] = copy.pack();
+    offsets[entry] = copy.offset();
+    lengths[entry] = copy.length();
+    sizes[entry] = copy.size();
+  }
+
+  /** The packs holding a copy of a chunk, the one it is read from first; empty if none. */
+  public List<String> packsOf(String id) {
+    byte[] raw = HexFormat.of().parseHex(id);
+    lock.readLock().lock();
+    try {
+      int entry = find(raw);
+      if (entry < 0) {
+        return List.of();
+      }
+      List<String> found = new ArrayList<>(2);
+      found.add(packNames.get(packs[entry]));
+      for (Copy c : copies.getOrDefault(entry, List.of())) {
+        found.add(packNames.get(c.pack()));
+      }
+      return found;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   public boolean hasPack(String pack) {
     lock.readLock().lock();
     try {
@@ -122,7 +174,10 @@ public final class ChunkIndex {
     }
   }
 
-  /** Visits every indexed chunk with its number ({@code 0..size-1}, stable while nothing is added) and location. */
+  /**
+   * Visits every indexed chunk with its number ({@code 0..size-1}, stable while nothing is added) and
+   * location, then every other copy of a chunk, with the number of its chunk.
+   */
   public void forEach(Visitor visitor) {
     lock.readLock().lock();
     try {
@@ -130,6 +185,13 @@ public final class ChunkIndex {
       for (int i = 0; i < count; i++) {
         visitor.visit(i, packNames.get(packs[i]), new PackEntry(hex.formatHex(ids, i * ID_BYTES, (i + 1) * ID_BYTES),
             offsets[i], lengths[i], sizes[i]));
+      }
+      for (Map.Entry<Integer, List<Copy>> other : copies.entrySet()) {
+        int i = other.getKey();
+        String id = hex.formatHex(ids, i * ID_BYTES, (i + 1) * ID_BYTES);
+        for (Copy c : other.getValue()) {
+          visitor.visit(i, packNames.get(c.pack()), new PackEntry(id, c.offset(), c.length(), c.size()));
+        }
       }
     } finally {
       lock.readLock().unlock();

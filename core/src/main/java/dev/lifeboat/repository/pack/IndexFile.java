@@ -24,6 +24,13 @@ public final class IndexFile {
 
   private IndexFile() {}
 
+  private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("index/[0-9a-f]{64}");
+
+  /** Whether a listed key is an index file's (see {@link Pack#isKey}). */
+  public static boolean isKey(String key) {
+    return KEY.matcher(key).matches();
+  }
+
   public static String key(String name) {
     return PREFIX + name;
   }

@@ -13,6 +13,16 @@ public record Pack(String name, byte[] bytes, List<PackEntry> entries) {
     return PREFIX + name.substring(0, 2) + "/" + name;
   }
 
+  private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("packs/[0-9a-f]{2}/[0-9a-f]{64}");
+
+  /**
+   * Whether a listed key is a pack's: a store may list other objects under {@link #PREFIX} (the
+   * embedded S3 server lists an object being uploaded under a temporary name next to it).
+   */
+  public static boolean isKey(String key) {
+    return KEY.matcher(key).matches();
+  }
+
   /** The pack name in a {@code packs/..} key. */
   public static String nameOf(String key) {
     return key.substring(key.lastIndexOf('/') + 1);

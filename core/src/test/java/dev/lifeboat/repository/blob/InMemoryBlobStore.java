@@ -63,6 +63,12 @@ public class InMemoryBlobStore implements BlobStore {
     return blobs.putIfAbsent(key, new Blob(bytes, clock.instant())) == null;
   }
 
+  /** Writes {@code data} under {@code key}, replacing what is there: what a store that ignores a put's condition does. */
+  protected void replace(String key, byte[] data) {
+    BlobKeys.requireValid(key);
+    blobs.put(key, new Blob(data.clone(), clock.instant()));
+  }
+
   @Override
   public Optional<byte[]> get(String key) {
     BlobKeys.requireValid(key);

@@ -126,6 +126,41 @@ class S3BlobStoreIT extends BlobStoreConformance {
         data.length, sha256(data)))).isInstanceOf(PermanentFailure.class).hasMessageContaining("SignatureDoesNotMatch");
   }
 
+  /**
+   * S3Proxy honours {@code If-None-Match: *} on a PUT: of conditional PUTs of one key sent at once (no
+   * HEAD before them), exactly one writes and the others are refused, so the object is the winner's
+   * and no later writer replaces it. {@link S3BlobStore#putIfAbsent} of small blobs relies on this.
+   */
+  @Test
+  void ofConditionalPutsOfOneKeySentAtOnceExactlyOneWritesAndItsObjectStays() throws Exception {
+    int writers = 8;
+    String prefix = uniquePrefix();
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+    try {
+      List<java.util.concurrent.Future<Boolean>> puts = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        S3BlobStore store = new S3BlobStore("primary", client, BUCKET, prefix);
+        byte[] data = random(30 + i, 1024);
+        puts.add(pool.submit(() -> {
+          start.await(1, java.util.concurrent.TimeUnit.MINUTES);
+          return store.putUnlessExists("config", data);
+        }));
+      }
+      List<Integer> won = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        if (puts.get(i).get(1, java.util.concurrent.TimeUnit.MINUTES)) {
+          won.add(i);
+        }
+      }
+      assertThat(won).as("conditional PUTs that wrote").hasSize(1);
+      assertThat(new S3BlobStore("primary", client, BUCKET, prefix).get("config"))
+          .hasValueSatisfying(read -> assertThat(read).isEqualTo(random(30 + won.get(0), 1024)));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void putNewWithObjectLockAsksForRetentionAndFailsPermanentlyWhereTheStoreHasNone() {
     S3BlobStore store = new S3BlobStore(new StoreConfig("offsite", s3.endpoint(), BUCKET, uniquePrefix(), ACCESS_KEY, SECRET_KEY,

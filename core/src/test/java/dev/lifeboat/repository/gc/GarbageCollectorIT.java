@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
+import dev.lifeboat.repository.CollectedChunkException;
 import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
@@ -77,6 +79,52 @@ class GarbageCollectorIT {
       assertThat(reader.chunks().get(kept.get(i).id())).isEqualTo(keptContent.get(i));
     }
     assertThatThrownBy(() -> reader.chunks().get(garbage.iterator().next())).isInstanceOf(ChunkStore.MissingChunkException.class);
+  }
+
+  @Test
+  void aSnapshotHeldOpenAcrossACollectionThatDeletesChunksItReusedWritesNoManifest() {
+    String prefix = "gc-" + UUID.randomUUID();
+    ChunkerParams params = new ChunkerParams(64, 1024, 4096);
+    Repository collector = Repository.openOrCreate(stack.primaryStore(prefix), new byte[32], params, 64 * 1024,
+        new SimpleMeterRegistry());
+    Repository agent = Repository.open(stack.primaryStore(prefix), new byte[32], 64 * 1024, new SimpleMeterRegistry());
+    Random random = new Random(11);
+    List<byte[]> content = new ArrayList<>();
+    List<ChunkRef> old = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      byte[] chunk = new byte[1000 + random.nextInt(3000)];
+      random.nextBytes(chunk);
+      content.add(chunk);
+      old.add(collector.chunks().put(chunk).ref());
+    }
+    collector.manifests().write(manifest("20260101T000000Z-000001", old));
+    collector.manifests().write(manifest("20260101T010000Z-000002", List.of()));
+    agent.chunks().refresh(); // a snapshot starts and reuses the chunks of the snapshot retention is about to forget
+    List<ChunkRef> reused = new ArrayList<>();
+    for (byte[] chunk : content) {
+      ChunkStore.Put put = agent.chunks().put(chunk);
+      assertThat(put.uploaded()).isFalse();
+      reused.add(put.ref());
+    }
+    RetentionConfig keepOne = new RetentionConfig(1, 0, 0, 0, 0, Duration.ofHours(1), Duration.ZERO);
+
+    GarbageCollector.Report plan = new GarbageCollector(collector, keepOne, Clock.systemUTC()).run(step -> {});
+    GarbageCollector.Report sweep = new GarbageCollector(collector, keepOne, Clock.systemUTC()).run(step -> {});
+    assertThat(plan.chunksPlanned()).isEqualTo(content.size());
+    assertThat(sweep.chunksDeleted()).isEqualTo(content.size());
+
+    assertThatThrownBy(() -> agent.manifests().write(manifest("20260101T020000Z-000003", reused)))
+        .isInstanceOf(CollectedChunkException.class).hasMessageContaining("in no pack of the repository");
+    assertThat(agent.store().stat(ManifestStore.key("ETCD", "etcd", "20260101T020000Z-000003"))).isEmpty();
+
+    agent.chunks().refresh(); // taken again, the snapshot stores the chunks afresh
+    List<ChunkRef> again = new ArrayList<>();
+    content.forEach(chunk -> again.add(agent.chunks().put(chunk).ref()));
+    agent.manifests().write(manifest("20260101T030000Z-000004", again));
+    Repository reader = Repository.open(stack.primaryStore(prefix), new byte[32], new SimpleMeterRegistry());
+    for (int i = 0; i < content.size(); i++) {
+      assertThat(reader.chunks().get(again.get(i).id())).isEqualTo(content.get(i));
+    }
   }
 
   private static Manifest manifest(String id, List<ChunkRef> refs) {

@@ -8,6 +8,7 @@ import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.blob.ConditionIgnoringBlobStore;
 import dev.lifeboat.repository.blob.InMemoryBlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.pack.Pack;
@@ -21,6 +22,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -127,6 +132,32 @@ class GarbageCollectorTest {
     now.set(T0.plus(GarbageCollector.LOCK_LEASE).plusSeconds(1));
     assertThat(new GarbageCollector(repository, keepOne, clock).run(step -> {}).skipped())
         .as("a lock older than its lease is taken over").isFalse();
+  }
+
+  @Test
+  void ofCollectionsStartingTogetherOnAStoreThatIgnoresThePutsConditionExactlyOneRuns() throws Exception {
+    ConditionIgnoringBlobStore ignoring = new ConditionIgnoringBlobStore("ignores-if-none-match", clock);
+    Repository.openOrCreate(ignoring, new byte[32], new ChunkerParams(64, 1024, 4096), new SimpleMeterRegistry());
+    int collections = 4;
+    // all find no lock, then each writes its own after the one before has read its own back
+    ignoring.interleaveWritersOf(GarbageCollector.LOCK, collections);
+    ExecutorService pool = Executors.newFixedThreadPool(collections);
+    try {
+      List<Future<GarbageCollector.Report>> runs = new ArrayList<>();
+      for (int i = 0; i < collections; i++) {
+        Repository own = Repository.open(ignoring, new byte[32], new SimpleMeterRegistry()); // a process each
+        runs.add(pool.submit(() -> new GarbageCollector(own, keepOne, clock).run(step -> {})));
+      }
+      List<GarbageCollector.Report> reports = new ArrayList<>();
+      for (Future<GarbageCollector.Report> run : runs) {
+        reports.add(run.get(1, TimeUnit.MINUTES));
+      }
+      assertThat(ignoring.writes()).as("every collection wrote a lock of its own").isEqualTo(collections);
+      assertThat(reports).filteredOn(r -> !r.skipped()).as("collections that ran").hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(ignoring.stat(GarbageCollector.LOCK)).as("released").isEmpty();
   }
 
   @SafeVarargs

@@ -1,0 +1,49 @@
+package dev.lifeboat.repository.pack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.repository.chunk.ChunkCodec;
+import dev.lifeboat.repository.chunk.RepositoryKeys;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DeletionPlanTest {
+  private static final String A = "a".repeat(64);
+  private static final String B = "b".repeat(64);
+  private static final String PACK_1 = "1".repeat(64);
+  private static final String PACK_2 = "2".repeat(64);
+  private final ChunkCodec codec = new ChunkCodec(RepositoryKeys.create(new byte[32], "repo").keys(), 1);
+
+  @Test
+  void aPlanNamesCopiesInTheirPacksAndNotOtherCopiesOfTheSameChunks() {
+    DeletionPlan plan = DeletionPlan.create(Instant.parse("2026-03-01T00:00:00Z"), Map.of(PACK_1, Set.of(A, B)));
+
+    DeletionPlan read = DeletionPlan.decode(plan.key(), plan.encode(codec), codec);
+
+    assertThat(read.created()).isEqualTo(plan.created());
+    assertThat(read.chunks()).containsExactlyInAnyOrder(A, B);
+    assertThat(read.names(PACK_1, A)).isTrue();
+    assertThat(read.names(PACK_2, A)).as("a copy stored elsewhere after the plan").isFalse();
+    assertThat(read.locatesCopies()).isTrue();
+    assertThat(DeletionPlan.isKey(plan.key())).isTrue();
+    assertThat(DeletionPlan.isKey(plan.key() + "-" + "0".repeat(8))).isFalse();
+    assertThat(read.sweepKey()).isEqualTo(DeletionPlan.SWEEPS + plan.name());
+  }
+
+  @Test
+  void aPlanOfTheFirstFormatNamesEveryCopyOfItsChunks() {
+    ByteBuffer plain = ByteBuffer.allocate(12 + 32).putLong(Instant.parse("2026-03-01T00:00:00Z").toEpochMilli()).putInt(1)
+        .put(HexFormat.of().parseHex(A));
+
+    DeletionPlan read = DeletionPlan.decode("gc/plans/old", codec.seal("gc-plan", plain.array()), codec);
+
+    assertThat(read.locatesCopies()).isFalse();
+    assertThat(read.names(PACK_1, A)).isTrue();
+    assertThat(read.names(PACK_2, A)).isTrue();
+    assertThat(read.names(PACK_1, B)).isFalse();
+  }
+}
