@@ -11,7 +11,8 @@ import java.util.List;
  *
  * @param gcEvery time between retention and garbage collection runs; zero: never
  * @param gcSafetyDelay how long a chunk planned for deletion stays before it is deleted; a snapshot
- *     that reused it meanwhile keeps it. Must be longer than the longest snapshot takes.
+ *     that reused it meanwhile keeps it. A snapshot that outlives it and reused a chunk the collection
+ *     deletes withdraws its manifest and is retried: the delay makes that rare, it does not make it safe.
  */
 public record RetentionConfig(int keepLast, int hourly, int daily, int weekly, int monthly, Duration gcEvery,
     Duration gcSafetyDelay) {
@@ -29,7 +30,8 @@ public record RetentionConfig(int keepLast, int hourly, int daily, int weekly, i
       "Time between retention and garbage collection runs (by the cluster-wide snapshotter); 0s: never.")
       .withDefault(Duration.ofHours(6));
   static final Field<Duration> GC_SAFETY_DELAY = Field.duration("gcSafetyDelay",
-      "How long chunks stay planned for deletion before they are deleted; longer than any snapshot takes.")
+      "How long chunks stay planned for deletion before they are deleted. A snapshot that outlives it and reused a "
+          + "chunk the collection deletes withdraws its manifest and is retried; most snapshots should take less.")
       .withDefault(Duration.ofHours(2)).validate(d -> !d.isNegative(), "0s or more");
 
   public static RetentionConfig defaults() {
