@@ -6,7 +6,7 @@ import dev.lifeboat.cli.client.CommandSender;
 import dev.lifeboat.cli.client.Connection;
 import dev.lifeboat.cli.client.ExitCodes;
 import dev.lifeboat.events.v1.AuditOutcome;
-import dev.lifeboat.verifier.commands.CommandAudit;
+import dev.lifeboat.schemas.audit.AuditActions;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +55,7 @@ final class CommandFollowing {
         }
         answered[0] = true;
         progress.show(event);
-        if (CommandAudit.isCommandEvent(event) && CommandAudit.isTerminal(event.getOutcome())) {
+        if (AuditActions.isCommandEvent(event) && AuditActions.isTerminal(event.getOutcome())) {
           terminal[0] = event.getOutcome();
           return false;
         }

@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
 import dev.lifeboat.config.LifeboatConfig.EtcdConfig;
@@ -131,16 +132,16 @@ final class Demo implements AutoCloseable {
   private static void auditStackStarted(LifeboatProcess process, EmbeddedStack stack) {
     Endpoints e = stack.endpoints();
     var audit = process.runtime().audit();
-    audit.component("start", "kafka", AuditOutcome.INFO).detail("bootstrapServers", e.kafkaBootstrapServers())
+    audit.component(AuditActions.START, "kafka", AuditOutcome.INFO).detail("bootstrapServers", e.kafkaBootstrapServers())
         .detail("startupMillis", stack.startupTime().toMillis()).publish();
-    audit.component("start", "schema-registry", AuditOutcome.INFO).detail("url", e.schemaRegistryUrl()).publish();
+    audit.component(AuditActions.START, "schema-registry", AuditOutcome.INFO).detail("url", e.schemaRegistryUrl()).publish();
     for (Endpoints.Store s : e.stores()) {
-      audit.component("start", "s3:" + s.name(), AuditOutcome.INFO).detail("endpoint", s.endpoint()).detail("bucket", s.bucket()).publish();
+      audit.component(AuditActions.START, "s3:" + s.name(), AuditOutcome.INFO).detail("endpoint", s.endpoint()).detail("bucket", s.bucket()).publish();
     }
     if (!e.etcdEndpoints().isEmpty()) {
-      audit.component("start", "etcd", AuditOutcome.INFO).detail("endpoints", e.etcdEndpoints()).publish();
+      audit.component(AuditActions.START, "etcd", AuditOutcome.INFO).detail("endpoints", e.etcdEndpoints()).publish();
     }
-    audit.component("start", "kubernetes", AuditOutcome.INFO).detail("url", e.kubernetesApiUrl()).publish();
+    audit.component(AuditActions.START, "kubernetes", AuditOutcome.INFO).detail("url", e.kubernetesApiUrl()).publish();
   }
 
   Endpoints endpoints() {
@@ -168,7 +169,7 @@ final class Demo implements AutoCloseable {
       var audit = process.runtime() == null ? null : process.runtime().audit();
       if (audit != null) {
         for (String component : List.of("kubernetes", "etcd", "s3:offsite", "s3:primary", "schema-registry", "kafka")) {
-          audit.component("stop", component, AuditOutcome.INFO).publish();
+          audit.component(AuditActions.STOP, component, AuditOutcome.INFO).publish();
         }
       }
     } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -91,7 +92,7 @@ public final class LifeboatProcess implements AutoCloseable {
       facts.put("offsiteStores", config.stores().offsite().stream().map(s -> s.name() + "=" + s.endpoint() + "/" + s.bucket()).toList());
       facts.put("workers", pluginNames);
       status = StatusServer.start(config.status().host(), config.status().port(), health, meters, () -> facts);
-      runtime.audit().component("start", "process:" + events.source(), AuditOutcome.INFO)
+      runtime.audit().component(AuditActions.START, "process:" + events.source(), AuditOutcome.INFO)
           .detail("cluster", config.cluster().name()).detail("status", status.url()).publish();
       startPlugins();
       return this;
@@ -114,7 +115,7 @@ public final class LifeboatProcess implements AutoCloseable {
       } catch (Exception e) {
         log.error("{} could not start: {}", plugin.name(), ErrorClassifier.describe(e), e);
         health.set("plugin:" + plugin.name(), Health.State.DOWN, ErrorClassifier.describe(e));
-        runtime.audit().component("start", plugin.name(), AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
+        runtime.audit().component(AuditActions.START, plugin.name(), AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
       }
     }
     if (pluginNames.isEmpty()) {
@@ -185,7 +186,7 @@ public final class LifeboatProcess implements AutoCloseable {
     }
     if (runtime != null) {
       try {
-        runtime.audit().component("stop", "process:" + events.source(), AuditOutcome.INFO).publish();
+        runtime.audit().component(AuditActions.STOP, "process:" + events.source(), AuditOutcome.INFO).publish();
       } catch (RuntimeException e) {
         log.warn("Could not audit the stop: {}", e.toString());
       }

@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.cli.client.ExitCodes;
@@ -21,12 +22,12 @@ import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.ResourceChanges;
 import dev.lifeboat.testing.TestStack;
-import dev.lifeboat.verifier.commands.CommandsSettings;
-import dev.lifeboat.verifier.commands.CommandsWorker;
-import dev.lifeboat.verifier.commands.RepositoryRestoreService;
-import dev.lifeboat.verifier.commands.ResourceRestoreAdapter;
-import dev.lifeboat.verifier.commands.RestoreData;
-import dev.lifeboat.verifier.commands.TargetClusters;
+import dev.lifeboat.commands.CommandsSettings;
+import dev.lifeboat.commands.CommandsWorker;
+import dev.lifeboat.commands.RepositoryRestoreService;
+import dev.lifeboat.commands.ResourceRestoreAdapter;
+import dev.lifeboat.commands.RestoreData;
+import dev.lifeboat.commands.TargetClusters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -76,7 +77,7 @@ class ClientCommandsIT {
     new SecureRandom().nextBytes(masterKey);
     Files.createDirectories(dataDir.resolve("keys"));
     Files.writeString(dataDir.resolve("keys/repository-master.key"), Base64.getEncoder().encodeToString(masterKey) + "\n");
-    Repository repository = Repository.openOrCreate(stack.primaryStore("lifeboat"), masterKey, ChunkerParams.DEFAULT,
+    Repository repository = Repository.openOrCreate(TestStores.primary(stack, "lifeboat"), masterKey, ChunkerParams.DEFAULT,
         new SimpleMeterRegistry());
     resourceSnapshot = resourceSnapshot(repository, Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS));
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.runtime;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.observe.Health;
@@ -143,7 +144,7 @@ final class RecordProcessor<V> {
       String position = position(record);
       context.health().set(component, Health.State.DEGRADED,
           position + " still failing after " + attempt.number() + " attempts: " + ErrorClassifier.describe(error));
-      context.audit().event("record.retrying", position, AuditOutcome.FAILED)
+      context.audit().event(AuditActions.RECORD_RETRYING, position, AuditOutcome.FAILED)
           .correlationId(component)
           .reason("still failing after " + attempt.number() + " attempts, the record stays on Kafka and is retried: "
               + ErrorClassifier.describe(error))
@@ -174,7 +175,7 @@ final class RecordProcessor<V> {
     }
     List<Future<RecordMetadata>> sends = new ArrayList<>();
     sends.add(deadLetters.publish(record, definition.name(), result.error()));
-    sends.add(audit.event("record.dead-lettered", position(record), AuditOutcome.FAILED)
+    sends.add(audit.event(AuditActions.RECORD_DEAD_LETTERED, position(record), AuditOutcome.FAILED)
         .correlationId(component)
         .reason(result.why() + ": " + ErrorClassifier.describe(result.error()))
         .detail("worker", definition.name())

@@ -1,5 +1,6 @@
 package dev.lifeboat.runtime;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.observe.Health;
 import java.time.Duration;
@@ -65,7 +66,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     try {
       loop = new PollLoop(definition, context, processor, retries, this::running);
       context.health().set(component, Health.State.UP, "reading " + definition.inputTopics() + restarts);
-      context.audit().component("start", component, AuditOutcome.INFO)
+      context.audit().component(AuditActions.START, component, AuditOutcome.INFO)
           .detail("topics", definition.inputTopics()).publish();
       loop.run();
       stopped = true;
@@ -126,7 +127,7 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     if (now == null || now.state() != Health.State.DOWN) {
       context.health().set(component, Health.State.DOWN, "stopped");
     }
-    context.audit().component("stop", component, AuditOutcome.INFO).publish();
+    context.audit().component(AuditActions.STOP, component, AuditOutcome.INFO).publish();
   }
 
   WorkerContext context() {

@@ -1,5 +1,6 @@
 package dev.lifeboat.runtime;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.retry.ErrorClassifier;
@@ -73,7 +74,7 @@ final class WorkerSupervisor implements Runnable {
     if (Transactions.fenced(error)) {
       log.error("Worker {} stopped: {}", worker.name(), why, t);
       context.health().set(component, Health.State.DOWN, why);
-      context.audit().component("crash", component, AuditOutcome.FAILED).reason(why)
+      context.audit().component(AuditActions.CRASH, component, AuditOutcome.FAILED).reason(why)
           .detail("errorClass", error.getClass().getName()).publish();
       return null;
     }
@@ -93,7 +94,7 @@ final class WorkerSupervisor implements Runnable {
         : "; restarting in " + wait.toMillis() + " ms";
     context.health().set(component, inARow >= DOWN_AFTER ? Health.State.DOWN : Health.State.DEGRADED,
         "crashed (restart " + restartCount + ", " + inARow + " in a row): " + why + next);
-    var event = context.audit().component("restart", component, AuditOutcome.FAILED)
+    var event = context.audit().component(AuditActions.RESTART, component, AuditOutcome.FAILED)
         .reason("ended by " + why + next)
         .detail("errorClass", error.getClass().getName())
         .detail("restarts", restartCount)

@@ -76,21 +76,6 @@ public final class TestStack implements ExtensionContext.Store.CloseableResource
     return new EventFactory("test", source, Clock.systemUTC());
   }
 
-  /** The primary S3 store under {@code prefix} (use a unique prefix per test). */
-  public dev.lifeboat.repository.blob.BlobStore primaryStore(String prefix) {
-    return s3Store(stack.primary(), EmbeddedStack.PRIMARY_BUCKET, prefix);
-  }
-
-  /** The off-region S3 store under {@code prefix}. */
-  public dev.lifeboat.repository.blob.BlobStore offsiteStore(String prefix) {
-    return s3Store(stack.offsite(), EmbeddedStack.OFFSITE_BUCKET, prefix);
-  }
-
-  private static dev.lifeboat.repository.blob.BlobStore s3Store(dev.lifeboat.embedded.EmbeddedS3 s3, String bucket, String prefix) {
-    return new dev.lifeboat.repository.blob.S3BlobStore(new dev.lifeboat.config.LifeboatConfig.StoreConfig(s3.name(),
-        s3.endpoint(), bucket, prefix, s3.accessKey(), s3.secretKey(), null));
-  }
-
   /** A new topic with a unique name, so tests sharing the stack never see each other's records. */
   public String newTopic(String prefix, int partitions) {
     String name = "test." + prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

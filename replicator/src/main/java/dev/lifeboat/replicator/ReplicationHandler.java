@@ -1,5 +1,6 @@
 package dev.lifeboat.replicator;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -87,7 +88,7 @@ final class ReplicationHandler implements RecordHandler<Object> {
         .setObjectsCopied(result.objectsCopied()).setObjectsSkipped(result.objectsSkipped())
         .setSnapshotCompletedAt(completedAt).setLagMillis(lag).setDurationMillis(Duration.between(begin, now).toMillis())
         .build());
-    outputs.send(Topics.AUDIT, correlation, audit.event("replication.completed", "snapshot " + id + " to " + store,
+    outputs.send(Topics.AUDIT, correlation, audit.event(AuditActions.REPLICATION_COMPLETED, "snapshot " + id + " to " + store,
         AuditOutcome.SUCCEEDED).correlationId(correlation).detail("snapshotId", id).detail("store", store)
         .detail("bytesCopied", result.bytesCopied()).detail("objectsCopied", result.objectsCopied())
         .detail("objectsSkipped", result.objectsSkipped()).detail("lagMillis", lag).build());
@@ -148,7 +149,7 @@ final class ReplicationHandler implements RecordHandler<Object> {
     log.warn("{} cannot be copied to {}: {}", id, store, why);
     outputs.send(Topics.REPLICATIONS, id + "/" + store, ReplicationFailed.newBuilder().setHeader(events.header(correlation))
         .setSnapshotId(id).setStore(store).setReason(why).setObjectKey(objectKey).setRetriable(false).build());
-    outputs.send(Topics.AUDIT, correlation, audit.event("replication.failed", "snapshot " + id + " to " + store,
+    outputs.send(Topics.AUDIT, correlation, audit.event(AuditActions.REPLICATION_FAILED, "snapshot " + id + " to " + store,
         AuditOutcome.FAILED).correlationId(correlation).reason(why).detail("snapshotId", id).detail("store", store)
         .detail("objectKey", objectKey).build());
     status.failed(partition, id, reason, why);

@@ -1,5 +1,6 @@
 package dev.lifeboat.replicator;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.repository.blob.BlobStore;
@@ -72,7 +73,7 @@ public final class ReplicatorPlugin implements WorkerPlugin {
       return t;
     });
     statusUpdates.scheduleWithFixedDelay(() -> targets.forEach(TargetReplication::refreshStatus), 5, 5, TimeUnit.SECONDS);
-    runtime.audit().component("start", "replicator", AuditOutcome.INFO).detail("source", source.describe())
+    runtime.audit().component(AuditActions.START, "replicator", AuditOutcome.INFO).detail("source", source.describe())
         .detail("stores", offsite.stream().map(StoreConfig::name).toList()).publish();
     log.info("Replicator copying {} to {}", source.describe(), offsite.stream().map(StoreConfig::name).toList());
     return () -> {
@@ -83,7 +84,7 @@ public final class ReplicatorPlugin implements WorkerPlugin {
       for (AutoCloseable c : closing) {
         c.close();
       }
-      runtime.audit().component("stop", "replicator", AuditOutcome.INFO).publish();
+      runtime.audit().component(AuditActions.STOP, "replicator", AuditOutcome.INFO).publish();
     };
   }
 

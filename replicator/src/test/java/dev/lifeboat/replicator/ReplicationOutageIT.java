@@ -1,5 +1,6 @@
 package dev.lifeboat.replicator;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -74,9 +75,9 @@ class ReplicationOutageIT {
     S3BlobStore drStore = new S3BlobStore(new StoreConfig("dr-" + suffix, drServer.endpoint(), BUCKET, prefix, "dr-key",
         "dr-secret", null));
     closing.add(drStore);
-    TestRepository primary = new TestRepository(stack.primaryStore(prefix));
+    TestRepository primary = new TestRepository(TestStores.primary(stack, prefix));
     closing.add(primary);
-    BlobStore offsite = stack.offsiteStore(prefix);
+    BlobStore offsite = TestStores.offsite(stack, prefix);
     String topic = stack.newTopic("snapshots", 3);
     String dr = "dr-" + suffix;
     String near = "offsite-" + suffix;
@@ -125,7 +126,7 @@ class ReplicationOutageIT {
   private void start(String store, String topic, BlobStore target) {
     Retry retry = new Retry(STORE_CALLS, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
     TargetReplication replication = new TargetReplication(store, ReplicationConfig.defaults(),
-        new RetryingBlobStore(stack.primaryStore(prefix), retry), new RetryingBlobStore(target, retry), events, runtime.audit(),
+        new RetryingBlobStore(TestStores.primary(stack, prefix), retry), new RetryingBlobStore(target, retry), events, runtime.audit(),
         meters, health);
     closing.add(replication);
     runtime.start(replication.worker(topic, ReplicatorIT.FAST));

@@ -1,5 +1,6 @@
 package dev.lifeboat.replicator;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.config.ReplicationConfig;
@@ -39,12 +40,12 @@ class ReplicatorCrashIT {
   void aReplicatorKilledMidCopyResumesWithNoPartialObjectAndNothingCopiedTwice(TestStack stack) throws Exception {
     String prefix = "crash-" + UUID.randomUUID();
     String store = "offsite-" + UUID.randomUUID().toString().substring(0, 8);
-    BlobStore offsite = stack.offsiteStore(prefix);
+    BlobStore offsite = TestStores.offsite(stack, prefix);
     SnapshotCompleted snapshot;
-    try (TestRepository primary = new TestRepository(stack.primaryStore(prefix))) {
+    try (TestRepository primary = new TestRepository(TestStores.primary(stack, prefix))) {
       snapshot = primary.snapshot("etcd", 24 << 20, 5);
     }
-    BlobStore primary = stack.primaryStore(prefix);
+    BlobStore primary = TestStores.primary(stack, prefix);
     Map<String, Long> source = TestRepository.objects(primary);
     String topic = stack.newTopic("snapshots", 1);
     stack.send(topic, snapshot.getSnapshotId(), snapshot);

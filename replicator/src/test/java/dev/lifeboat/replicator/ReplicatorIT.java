@@ -1,5 +1,6 @@
 package dev.lifeboat.replicator;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.audit.EventFactory;
@@ -64,7 +65,7 @@ class ReplicatorIT {
   @Test
   void aSnapshotAppearsInTheOffRegionStoreByteIdenticalWithItsManifestLast() throws Exception {
     TestRepository primary = repository();
-    RecordingBlobStore offsite = new RecordingBlobStore(stack.offsiteStore(prefix));
+    RecordingBlobStore offsite = new RecordingBlobStore(TestStores.offsite(stack, prefix));
     String topic = stack.newTopic("snapshots", 3);
     start(topic, offsite);
 
@@ -110,7 +111,7 @@ class ReplicatorIT {
   @Test
   void aBitFlippedInAPrimaryPackIsNotCopiedAndReplicationFailedNamesThePackAndTheSnapshot() throws Exception {
     TestRepository primary = repository();
-    BlobStore offsite = stack.offsiteStore(prefix);
+    BlobStore offsite = TestStores.offsite(stack, prefix);
     String topic = stack.newTopic("snapshots", 1);
     SnapshotCompleted snapshot = primary.snapshot("etcd", 4 << 20, 2);
     List<String> packs = new ArrayList<>();
@@ -145,7 +146,7 @@ class ReplicatorIT {
   @Test
   void aCopyDamagedOnTheWayIsRefusedByTheStoresChecksumAndSentAgain() throws Exception {
     TestRepository primary = repository();
-    CorruptingBlobStore offsite = new CorruptingBlobStore(stack.offsiteStore(prefix), Pack.PREFIX);
+    CorruptingBlobStore offsite = new CorruptingBlobStore(TestStores.offsite(stack, prefix), Pack.PREFIX);
     String topic = stack.newTopic("snapshots", 1);
     start(topic, offsite);
     SnapshotCompleted snapshot = primary.snapshot("etcd", 3 << 20, 4);
@@ -166,7 +167,7 @@ class ReplicatorIT {
   @Test
   void aMissingManifestOrABadRecordIsReportedAndTheReplicatorGoesOn() throws Exception {
     TestRepository primary = repository();
-    BlobStore offsite = stack.offsiteStore(prefix);
+    BlobStore offsite = TestStores.offsite(stack, prefix);
     String topic = stack.newTopic("snapshots", 1);
     start(topic, offsite);
     SnapshotCompleted real = primary.snapshot("etcd", 1 << 20, 3);
@@ -188,13 +189,13 @@ class ReplicatorIT {
   }
 
   private TestRepository repository() {
-    TestRepository repository = new TestRepository(stack.primaryStore(prefix));
+    TestRepository repository = new TestRepository(TestStores.primary(stack, prefix));
     closing.add(repository);
     return repository;
   }
 
   private void start(String topic, BlobStore offsite) {
-    TargetReplication target = new TargetReplication(store, ReplicationConfig.defaults(), retrying(stack.primaryStore(prefix)),
+    TargetReplication target = new TargetReplication(store, ReplicationConfig.defaults(), retrying(TestStores.primary(stack, prefix)),
         retrying(offsite), events, runtime.audit(), meters, health);
     closing.add(target);
     runtime.start(target.worker(topic, FAST));

@@ -1,5 +1,6 @@
 package dev.lifeboat.replicator;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.audit.AuditPublisher;
@@ -64,8 +65,8 @@ class SegmentReplicationIT {
 
   SegmentReplicationIT(TestStack stack) {
     this.stack = stack;
-    this.primary = stack.primaryStore(prefix);
-    this.offsite = stack.offsiteStore(prefix);
+    this.primary = TestStores.primary(stack, prefix);
+    this.offsite = TestStores.offsite(stack, prefix);
     primary.putIfAbsent("config", config);
     this.events = stack.events("replicator");
     this.replication = new TargetReplication("offsite", ReplicationConfig.defaults(), primary, offsite, events,

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -51,7 +52,7 @@ final class RepositoryMaintenance {
       succeeded.increment();
       freedBytes.increment(r.bytesFreed());
       deletedManifests.increment(r.manifestsDeleted());
-      audit.event("repository.gc", repository.describe(), r.chunksMissing() > 0 ? AuditOutcome.PARTIALLY_FAILED : AuditOutcome.SUCCEEDED)
+      audit.event(AuditActions.REPOSITORY_GC, repository.describe(), r.chunksMissing() > 0 ? AuditOutcome.PARTIALLY_FAILED : AuditOutcome.SUCCEEDED)
           .detail("snapshotsKept", r.manifestsKept()).detail("snapshotsDeleted", r.manifestsDeleted())
           .detail("chunksLive", r.chunksLive()).detail("chunksMissing", r.chunksMissing())
           .detail("chunksPlanned", r.chunksPlanned()).detail("chunksDeleted", r.chunksDeleted())
@@ -62,7 +63,7 @@ final class RepositoryMaintenance {
       log.warn("Garbage collection of {} failed (tried again in {}): {}", repository.describe(), config.gcEvery(),
           ErrorClassifier.describe(e));
       try {
-        audit.event("repository.gc", repository.describe(), AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
+        audit.event(AuditActions.REPOSITORY_GC, repository.describe(), AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
       } catch (RuntimeException auditFailure) {
         log.warn("Could not audit the failed garbage collection: {}", auditFailure.toString());
       }

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -90,7 +91,7 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
     String target = request.getKind() + "/" + request.getTarget();
     Instant started = lastStarted.get(target);
     if (started != null && request.getHeader().getTime().isBefore(started)) {
-      audit.event("snapshot.coalesced", target, AuditOutcome.INFO).correlationId(request.getRequestId())
+      audit.event(AuditActions.SNAPSHOT_COALESCED, target, AuditOutcome.INFO).correlationId(request.getRequestId())
           .reason("a snapshot of " + target + " that started after this request already covers it").publish();
       return;
     }
@@ -102,7 +103,7 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
           + "(kinds it takes: " + sources.keySet() + ")", false);
       return;
     }
-    audit.event("snapshot.start", target, AuditOutcome.STARTED).correlationId(request.getRequestId())
+    audit.event(AuditActions.SNAPSHOT_START, target, AuditOutcome.STARTED).correlationId(request.getRequestId())
         .detail("snapshotId", snapshotId).publish();
     Taken taken;
     try {
@@ -154,7 +155,7 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
         .setStartedAt(begin).setDurationMillis(Duration.between(begin, clock.instant()).toMillis()).setDetails(details)
         .build();
     outputs.send(Topics.SNAPSHOTS, snapshotId, completed);
-    audit.event("snapshot.completed", target, failed > 0 ? AuditOutcome.PARTIALLY_FAILED : AuditOutcome.SUCCEEDED)
+    audit.event(AuditActions.SNAPSHOT_COMPLETED, target, failed > 0 ? AuditOutcome.PARTIALLY_FAILED : AuditOutcome.SUCCEEDED)
         .correlationId(request.getRequestId()).detail("snapshotId", snapshotId).detail("bytes", total)
         .detail("newBytes", taken.newBytes()).detail("failedItems", failed).publish();
   }
@@ -166,7 +167,7 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
         .setSnapshotId(snapshotId).setRequestId(request.getRequestId()).setKind(request.getKind()).setTarget(request.getTarget())
         .setReason(reason).setRetriable(retriable).setStartedAt(begin)
         .setDurationMillis(Duration.between(begin, clock.instant()).toMillis()).build());
-    audit.event("snapshot.failed", request.getKind() + "/" + request.getTarget(), AuditOutcome.FAILED)
+    audit.event(AuditActions.SNAPSHOT_FAILED, request.getKind() + "/" + request.getTarget(), AuditOutcome.FAILED)
         .correlationId(request.getRequestId()).reason(reason).detail("snapshotId", snapshotId).publish();
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.config.SnapshotterConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -119,7 +120,7 @@ public final class SnapshotterPlugin implements WorkerPlugin {
     if (resources != null) {
       resources.schedule(schedule, config.resourcesEvery(), runtime.context(), events);
     }
-    runtime.audit().component("start", "snapshotter", AuditOutcome.INFO).detail("repository", repository.describe())
+    runtime.audit().component(AuditActions.START, "snapshotter", AuditOutcome.INFO).detail("repository", repository.describe())
         .detail("kinds", sources.keySet()).publish();
     log.info("Snapshotter serving {} into {}", sources.keySet(), repository.describe());
     return () -> {
@@ -131,7 +132,7 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       if (etcd != null) {
         etcd.close();
       }
-      runtime.audit().component("stop", "snapshotter", AuditOutcome.INFO).publish();
+      runtime.audit().component(AuditActions.STOP, "snapshotter", AuditOutcome.INFO).publish();
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.events.v1.AuditEvent;
@@ -47,7 +48,7 @@ class SnapshotRequestHandlerIT {
         WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("snapshotter"),
             new SimpleMeterRegistry(), new Health(Clock.systemUTC()), "it-")) {
       Repository repository = Repository.openOrCreate(
-          stack.primaryStore("handler-" + UUID.randomUUID()), new byte[32],
+          TestStores.primary(stack, "handler-" + UUID.randomUUID()), new byte[32],
           ChunkerParams.DEFAULT, new SimpleMeterRegistry());
       EtcdSnapshotter snapshotter = new EtcdSnapshotter(etcd, repository, uploads, Clock.systemUTC());
       Map<SnapshotKind, Source> sources = new EnumMap<>(SnapshotKind.class);
@@ -122,7 +123,7 @@ class SnapshotRequestHandlerIT {
   void whileTheStoreIsDownTheRequestWaitsOnKafkaAndIsServedWhenItReturns(TestStack stack) throws Exception {
     ExecutorService uploads = Executors.newFixedThreadPool(2);
     dev.lifeboat.repository.blob.FaultInjectingBlobStore store =
-        new dev.lifeboat.repository.blob.FaultInjectingBlobStore(stack.primaryStore("outage-" + UUID.randomUUID()));
+        new dev.lifeboat.repository.blob.FaultInjectingBlobStore(TestStores.primary(stack, "outage-" + UUID.randomUUID()));
     try (WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("snapshotter"),
         new SimpleMeterRegistry(), new Health(Clock.systemUTC()), "it-")) {
       Repository repository = Repository.openOrCreate(store, new byte[32], ChunkerParams.DEFAULT, new SimpleMeterRegistry());

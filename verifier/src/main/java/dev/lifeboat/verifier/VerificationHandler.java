@@ -1,5 +1,6 @@
 package dev.lifeboat.verifier;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.SnapshotKind;
@@ -90,7 +91,7 @@ final class VerificationHandler implements RecordHandler<Object> {
     }
     Optional<RestoreSource> copy = copies.source(replicated.getStore());
     if (copy.isEmpty()) {
-      outputs.send(Topics.AUDIT, snapshotId, audit.event("verification.skipped", snapshotId, AuditOutcome.INFO)
+      outputs.send(Topics.AUDIT, snapshotId, audit.event(AuditActions.VERIFICATION_SKIPPED, snapshotId, AuditOutcome.INFO)
           .correlationId(snapshotId).reason("store " + replicated.getStore() + " is not among the configured off-region"
               + " stores " + copies.names()).build());
       return;
@@ -137,7 +138,7 @@ final class VerificationHandler implements RecordHandler<Object> {
     }
     metrics.segmentFailed(expected.cluster(), replicated.getStore(), key, problem);
     log.error("Change-log segment {} FAILED its check in store {}: {}", key, replicated.getStore(), problem);
-    outputs.send(Topics.AUDIT, key, audit.event("verification.failed", key, AuditOutcome.FAILED)
+    outputs.send(Topics.AUDIT, key, audit.event(AuditActions.VERIFICATION_FAILED, key, AuditOutcome.FAILED)
         .correlationId(replicated.getSnapshotId()).detail("kind", "CHANGELOG_SEGMENT")
         .detail("target", replicated.getTarget()).detail("store", replicated.getStore()).reason(problem).build());
   }
@@ -223,7 +224,7 @@ final class VerificationHandler implements RecordHandler<Object> {
 
   private void begin(Subject subject, List<String> namespaces) {
     scratch.sweep();
-    AuditPublisher.Builder started = audit.event("verification.started", subject.snapshotId(), AuditOutcome.STARTED)
+    AuditPublisher.Builder started = audit.event(AuditActions.VERIFICATION_STARTED, subject.snapshotId(), AuditOutcome.STARTED)
         .correlationId(subject.correlationId()).detail("kind", subject.kind()).detail("target", subject.target())
         .detail("store", subject.store());
     if (namespaces != null) {
@@ -285,9 +286,9 @@ final class VerificationHandler implements RecordHandler<Object> {
   }
 
   /** The audit action of each outcome. */
-  static final Map<VerificationOutcome, String> ACTIONS = Map.of(VerificationOutcome.PASSED, "verification.passed",
-      VerificationOutcome.FAILED, "verification.failed", VerificationOutcome.CHECKED_NOT_RESTORED,
-      "verification.not-restored");
+  static final Map<VerificationOutcome, String> ACTIONS = Map.of(VerificationOutcome.PASSED, AuditActions.VERIFICATION_PASSED,
+      VerificationOutcome.FAILED, AuditActions.VERIFICATION_FAILED, VerificationOutcome.CHECKED_NOT_RESTORED,
+      AuditActions.VERIFICATION_NOT_RESTORED);
   private static final Map<VerificationOutcome, AuditOutcome> AUDIT_OUTCOMES = Map.of(VerificationOutcome.PASSED,
       AuditOutcome.SUCCEEDED, VerificationOutcome.FAILED, AuditOutcome.FAILED, VerificationOutcome.CHECKED_NOT_RESTORED,
       AuditOutcome.INFO);

@@ -1,5 +1,6 @@
 package dev.lifeboat.verifier;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.VerifierConfig;
@@ -77,13 +78,13 @@ public final class VerifierPlugin implements WorkerPlugin {
     // VerifyNow: the commands worker asks with an audit event (see VerifyRequestHandler)
     runtime.start(WorkerDefinition.of("verifier-requests", Topics.AUDIT,
         new VerifyRequestHandler(events.cluster(), copies, handler, events.clock())));
-    runtime.audit().component("start", "verifier", AuditOutcome.INFO).detail("stores", stores.keySet())
+    runtime.audit().component(AuditActions.START, "verifier", AuditOutcome.INFO).detail("stores", stores.keySet())
         .detail("scratchCluster", scratch.describeCluster()).detail("scratchDir", settings.scratchDir())
         .detail("volumeFraction", settings.volumeFraction())
         .detail("namespacesPerSnapshot", settings.namespacesPerSnapshot()).publish();
     log.info("Verifier proving copies in {} by restores into {} and {}", stores.keySet(), scratch.describeCluster(),
         settings.scratchDir());
-    return () -> runtime.audit().component("stop", "verifier", AuditOutcome.INFO).publish();
+    return () -> runtime.audit().component(AuditActions.STOP, "verifier", AuditOutcome.INFO).publish();
   }
 
   /** The scratch cluster, or the designated one, and the scratch directory. */

@@ -1,5 +1,6 @@
 package dev.lifeboat.verifier;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.Manifest;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 final class VerifyRequestHandler implements RecordHandler<Object> {
   private static final Logger log = LoggerFactory.getLogger(VerifyRequestHandler.class);
-  static final String REQUESTED = "verification.requested";
+  static final String REQUESTED = AuditActions.VERIFICATION_REQUESTED;
   static final String SNAPSHOT_ID = "snapshotId";
   static final String TARGET = "target";
   /** As long as a VerifyNow command waits for its answer by default. */

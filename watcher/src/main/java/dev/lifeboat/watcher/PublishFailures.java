@@ -1,5 +1,6 @@
 package dev.lifeboat.watcher;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.kube.ObjectIdentity;
@@ -80,7 +81,7 @@ public final class PublishFailures {
           log.error("Kafka refused the record of {} ({}): it and every change after it wait in the backlog and are sent "
               + "again when Kafka takes them", id, lastRefusal);
           if (audit != null) {
-            audit.event("watcher.publish-refused", Topics.RESOURCE_CHANGES, AuditOutcome.FAILED)
+            audit.event(AuditActions.WATCHER_PUBLISH_REFUSED, Topics.RESOURCE_CHANGES, AuditOutcome.FAILED)
                 .correlationId("watcher").reason("Kafka refused changes, they are kept and sent again: " + lastRefusal).publish();
           }
         }
@@ -119,7 +120,7 @@ public final class PublishFailures {
         log.info("Every change Kafka refused has been delivered ({} refusals over {} s)", refusedTotal.get(), outage.toSeconds());
         health.set(KAFKA, Health.State.UP, "every change delivered; " + refusedTotal.get() + " refusals were sent again");
         if (audit != null) {
-          audit.event("watcher.publish-recovered", Topics.RESOURCE_CHANGES, AuditOutcome.SUCCEEDED)
+          audit.event(AuditActions.WATCHER_PUBLISH_RECOVERED, Topics.RESOURCE_CHANGES, AuditOutcome.SUCCEEDED)
               .correlationId("watcher")
               .reason("every change Kafka refused was delivered after " + outage.toSeconds() + " s")
               .detail("refusals", refusedTotal.get()).publish();
@@ -144,7 +145,7 @@ public final class PublishFailures {
           id == null ? null : id.key().getBytes(StandardCharsets.UTF_8), null, null, "watcher", error, clock.instant()));
     }
     if (audit != null) {
-      audit.event("watcher.change-failed", id == null ? "?" : id.key(), AuditOutcome.FAILED)
+      audit.event(AuditActions.WATCHER_CHANGE_FAILED, id == null ? "?" : id.key(), AuditOutcome.FAILED)
           .correlationId("watcher").reason("the change could not be published (" + stage + "): " + why)
           .detail("kind", kind == null ? "?" : kind.toString()).publish();
     }

@@ -1,5 +1,6 @@
 package dev.lifeboat.watcher;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.config.WatcherConfig;
@@ -215,7 +216,7 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
       metrics.error("permission-denied");
       health.set("watcher:" + kind.groupKind(), Health.State.DEGRADED, "permission denied; needs " + kind.rbacRule());
       if (audit != null) {
-        audit.event("watcher.permission-denied", kind.toString(), AuditOutcome.FAILED)
+        audit.event(AuditActions.WATCHER_PERMISSION_DENIED, kind.toString(), AuditOutcome.FAILED)
             .reason("the watcher may not list and watch " + kind.resourceName() + "; grant " + kind.rbacRule())
             .correlationId("watcher").publish();
       }

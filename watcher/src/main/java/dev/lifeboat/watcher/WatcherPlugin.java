@@ -1,5 +1,6 @@
 package dev.lifeboat.watcher;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerPlugin;
@@ -21,11 +22,11 @@ public final class WatcherPlugin implements WorkerPlugin {
     Watcher watcher = Watcher.start(context.kubernetes().get(), context.config().watcher(), context.config().encryption(),
         new Watcher.Services(runtime.context().kafka(), runtime.context().registry(), context.events(), context.meters(),
             context.health(), runtime.audit(), context.events().clock()));
-    runtime.audit().component("start", "watcher", AuditOutcome.INFO)
+    runtime.audit().component(AuditActions.START, "watcher", AuditOutcome.INFO)
         .detail("kinds", watcher.resources().kinds().size()).publish();
     return () -> {
       watcher.close();
-      runtime.audit().component("stop", "watcher", AuditOutcome.INFO).publish();
+      runtime.audit().component(AuditActions.STOP, "watcher", AuditOutcome.INFO).publish();
     };
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.resources;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
@@ -150,7 +151,7 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
   public void run() {
     MDC.put("worker", component);
     context.health().set(component, Health.State.UP, "archiving " + settings.topic() + " every " + settings.every());
-    context.audit().component("start", component, AuditOutcome.INFO).detail("topic", settings.topic())
+    context.audit().component(AuditActions.START, component, AuditOutcome.INFO).detail("topic", settings.topic())
         .detail("every", settings.every()).publish();
     lastFlush = context.clock().instant();
     try {
@@ -180,12 +181,12 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
       log.error("The change-log archiver of {} stopped on an unexpected error: {}", settings.cluster(),
           ErrorClassifier.describe(e), e);
       context.health().set(component, Health.State.DOWN, ErrorClassifier.describe(e));
-      context.audit().component("crash", component, AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
+      context.audit().component(AuditActions.CRASH, component, AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
       throw e;
     } finally {
       consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
       context.health().set(component, Health.State.DOWN, "stopped");
-      context.audit().component("stop", component, AuditOutcome.INFO).publish();
+      context.audit().component(AuditActions.STOP, component, AuditOutcome.INFO).publish();
       MDC.remove("worker");
     }
   }
@@ -242,7 +243,7 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
     deadLettered.increment();
     try {
       context.deadLetters().publish(record, component, error).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      context.audit().event("record.dead-lettered", position, AuditOutcome.FAILED).correlationId(component)
+      context.audit().event(AuditActions.RECORD_DEAD_LETTERED, position, AuditOutcome.FAILED).correlationId(component)
           .reason("permanent failure: " + ErrorClassifier.describe(error)).detail("worker", component)
           .detail("errorClass", error.getClass().getName()).publish();
     } catch (InterruptedException e) {

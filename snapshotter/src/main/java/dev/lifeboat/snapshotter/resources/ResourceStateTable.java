@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.resources;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.ChangeType;
 import dev.lifeboat.events.v1.ResourceChanged;
@@ -107,7 +108,7 @@ public final class ResourceStateTable implements AutoCloseable {
     });
     streams.setUncaughtExceptionHandler(error -> {
       log.error("A stream thread of {} failed, replacing it: {}", settings.applicationId(), ErrorClassifier.describe(error), error);
-      context.audit().component("thread-replaced", component, AuditOutcome.FAILED)
+      context.audit().component(AuditActions.THREAD_REPLACED, component, AuditOutcome.FAILED)
           .reason(ErrorClassifier.describe(error)).publish();
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
@@ -160,7 +161,7 @@ public final class ResourceStateTable implements AutoCloseable {
     metrics.bindTo(context.meters());
     context.health().set(component, Health.State.UP, "starting");
     streams.start();
-    context.audit().component("start", component, AuditOutcome.INFO).detail("input", settings.inputTopic())
+    context.audit().component(AuditActions.START, component, AuditOutcome.INFO).detail("input", settings.inputTopic())
         .detail("output", settings.outputTopic()).publish();
     log.info("Started the resource state table {} ({} -> {})", settings.applicationId(), settings.inputTopic(),
         settings.outputTopic());
@@ -179,7 +180,7 @@ public final class ResourceStateTable implements AutoCloseable {
     streams.close(Duration.ofSeconds(30));
     metrics.close();
     context.health().set(component, Health.State.DOWN, "stopped");
-    context.audit().component("stop", component, AuditOutcome.INFO).publish();
+    context.audit().component(AuditActions.STOP, component, AuditOutcome.INFO).publish();
     if (ownStateDir) {
       deleteQuietly(stateDir);
     }

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.resources;
 
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.retry.ErrorClassifier;
@@ -47,7 +48,7 @@ final class StreamsDeadLetters {
     deadLettered.increment();
     ProducerRecord<byte[], byte[]> deadLetter = DeadLetterPublisher.deadLetter(context.topic(), context.partition(),
         context.offset(), key, value, headers, worker, error, clock.instant());
-    ProducerRecord<byte[], byte[]> event = audit.record(audit.event("record.dead-lettered", position, AuditOutcome.FAILED)
+    ProducerRecord<byte[], byte[]> event = audit.record(audit.event(AuditActions.RECORD_DEAD_LETTERED, position, AuditOutcome.FAILED)
         .correlationId("worker:" + worker)
         .reason(why + ": " + ErrorClassifier.describe(error))
         .detail("worker", worker)

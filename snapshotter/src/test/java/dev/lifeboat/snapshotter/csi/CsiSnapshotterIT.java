@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.csi;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -69,7 +70,7 @@ class CsiSnapshotterIT {
   CsiSnapshotterIT(TestStack stack) {
     this.stack = stack;
     this.client = stack.stack().kubernetes().orElseThrow().client();
-    this.repository = Repository.openOrCreate(stack.primaryStore("csi-" + UUID.randomUUID()), new byte[32],
+    this.repository = Repository.openOrCreate(TestStores.primary(stack, "csi-" + UUID.randomUUID()), new byte[32],
         ChunkerParams.DEFAULT, new SimpleMeterRegistry());
     TestSnapshotController.installCrds(client);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();

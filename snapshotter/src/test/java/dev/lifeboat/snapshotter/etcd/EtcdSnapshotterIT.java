@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.etcd;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,7 +67,7 @@ class EtcdSnapshotterIT {
       long keysBefore = client.getKVClient().get(bytes("\0"), GetOption.builder().withRange(bytes("\0")).withCountOnly(true).build())
           .get().getCount();
 
-      BlobStore store = stack.primaryStore("etcd-" + UUID.randomUUID());
+      BlobStore store = TestStores.primary(stack, "etcd-" + UUID.randomUUID());
       Repository repository = Repository.openOrCreate(store, new byte[32], new ChunkerParams(64 << 10, 256 << 10, 1 << 20),
           new SimpleMeterRegistry());
       EtcdSnapshotter snapshotter = new EtcdSnapshotter(client, repository, uploads, Clock.systemUTC());

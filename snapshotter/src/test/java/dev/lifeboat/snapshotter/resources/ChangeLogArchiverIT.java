@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.resources;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
@@ -37,7 +38,7 @@ class ChangeLogArchiverIT {
     String cluster = "arch-" + UUID.randomUUID().toString().substring(0, 8);
     String changes = stack.newTopic("resource-changes", 2);
     byte[] masterKey = new byte[32];
-    Repository repository = Repository.openOrCreate(stack.primaryStore("changelog-" + cluster), masterKey,
+    Repository repository = Repository.openOrCreate(TestStores.primary(stack, "changelog-" + cluster), masterKey,
         ChunkerParams.DEFAULT, new SimpleMeterRegistry());
     SegmentStore segments = SegmentStore.open(repository, masterKey);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.resources;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
@@ -93,7 +94,7 @@ class ResourceSnapshotIT {
     String changes = stack.newTopic("resource-changes", 3);
     String state = compactedTopic(stack, "resource-state", 3);
     String requests = stack.newTopic("snapshot-requests", 1);
-    Repository repository = Repository.openOrCreate(stack.primaryStore("resources-" + cluster), masterKey,
+    Repository repository = Repository.openOrCreate(TestStores.primary(stack, "resources-" + cluster), masterKey,
         ChunkerParams.DEFAULT, new SimpleMeterRegistry());
     SegmentStore segments = SegmentStore.open(repository, masterKey);
     WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("snapshotter"),

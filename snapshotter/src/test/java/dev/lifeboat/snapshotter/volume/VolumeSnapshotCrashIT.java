@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshotter.volume;
 
+import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.embedded.EmbeddedS3;
@@ -46,7 +47,7 @@ class VolumeSnapshotCrashIT {
     }
     String prefix = "crash-" + UUID.randomUUID();
     EmbeddedS3 s3 = stack.stack().primary();
-    BlobStore store = stack.primaryStore(prefix);
+    BlobStore store = TestStores.primary(stack, prefix);
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), SnapshotInAnotherProcess.class.getName(),
         s3.endpoint(), EmbeddedStack.PRIMARY_BUCKET, prefix, s3.accessKey(), s3.secretKey(), volume.toString())

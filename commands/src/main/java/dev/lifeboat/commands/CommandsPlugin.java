@@ -1,0 +1,45 @@
+package dev.lifeboat.commands;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.blob.BlobStores;
+import dev.lifeboat.runtime.ProcessContext;
+import dev.lifeboat.runtime.WorkerPlugin;
+import java.util.Optional;
+
+/**
+ * Joins the commands worker to a Lifeboat process: Restore, SnapshotNow, VerifyNow and Cancel from
+ * {@code lifeboat.commands}, answered on {@code lifeboat.audit}. Restores read the primary store's
+ * repository with {@code snapshotter.masterKey}; they go to the protected cluster, or to another
+ * context of the configured kubeconfig.
+ */
+public final class CommandsPlugin implements WorkerPlugin {
+
+  @Override
+  public String name() {
+    return CommandsWorker.NAME;
+  }
+
+  @Override
+  public AutoCloseable start(ProcessContext context) {
+    LifeboatConfig config = context.config();
+    String cluster = config.cluster().name();
+    byte[] masterKey = config.snapshotter().masterKey();
+    RestoreData data = null;
+    if (masterKey != null) {
+      BlobStore store = BlobStores.open(config.stores().primary(), context.meters());
+      data = new RestoreData(cluster, () -> store.get("config").isEmpty()
+          ? Optional.empty()
+          : Optional.of(Repository.open(store, masterKey, context.meters())), masterKey);
+    }
+    TargetClusters targets = new TargetClusters(cluster, context.kubernetes(),
+        TargetClusters.kubeconfigOf(config.kubernetes().kubeconfig()), config.kubernetes().context());
+    // resource restores and their dry runs go through the restore engine (see DESIGN.md in this package)
+    RestoreService resources = data == null ? ResourceRestoreAdapter.notInstalled()
+        : new EngineResourceRestore(data, targets, config.encryption().map(dev.lifeboat.crypto.KeyRing::from).orElse(null));
+    RestoreService restores = data == null ? ResourceRestoreAdapter.notInstalled()
+        : new RepositoryRestoreService(data, resources, resources);
+    return CommandsWorker.start(context.runtime(), context.events(), CommandsSettings.defaults(), data, targets, restores);
+  }
+}

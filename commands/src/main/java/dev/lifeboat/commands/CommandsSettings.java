@@ -1,0 +1,47 @@
+package dev.lifeboat.commands;
+
+import dev.lifeboat.schemas.topics.Topics;
+import java.time.Duration;
+
+/**
+ * How the commands worker runs.
+ *
+ * @param commandsTopic where commands arrive
+ * @param snapshotRequestsTopic where SnapshotNow puts its request
+ * @param snapshotsTopic where the snapshot's outcome appears
+ * @param verificationsTopic where a VerifyNow's proof appears
+ * @param restoreThreads restores that run at once; more wait their turn (SnapshotNow and VerifyNow
+ *     take no thread while they wait)
+ * @param snapshotTimeout how long a SnapshotNow waits for its snapshot before it fails
+ * @param verifyTimeout how long a VerifyNow waits for its verification before it fails
+ * @param progressEvery at most one PROGRESSING audit event per command this often
+ * @param dataTimeout how long validation may retry reaching the repository or a target cluster
+ *     before it rejects the command (the commands partition must not stall: Cancel comes through it)
+ */
+public record CommandsSettings(
+    String commandsTopic,
+    String snapshotRequestsTopic,
+    String snapshotsTopic,
+    String verificationsTopic,
+    int restoreThreads,
+    Duration snapshotTimeout,
+    Duration verifyTimeout,
+    Duration progressEvery,
+    Duration dataTimeout) {
+
+  public static CommandsSettings defaults() {
+    return new CommandsSettings(Topics.COMMANDS, Topics.SNAPSHOT_REQUESTS, Topics.SNAPSHOTS, Topics.VERIFICATIONS, 2,
+        Duration.ofHours(6), Duration.ofHours(6), Duration.ofSeconds(1), Duration.ofSeconds(10));
+  }
+
+  /** The same settings reading and writing other topics (tests use topics of their own). */
+  public CommandsSettings withTopics(String commands, String snapshotRequests, String snapshots, String verifications) {
+    return new CommandsSettings(commands, snapshotRequests, snapshots, verifications, restoreThreads, snapshotTimeout,
+        verifyTimeout, progressEvery, dataTimeout);
+  }
+
+  public CommandsSettings withTimeouts(Duration snapshot, Duration verify) {
+    return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic, restoreThreads,
+        snapshot, verify, progressEvery, dataTimeout);
+  }
+}

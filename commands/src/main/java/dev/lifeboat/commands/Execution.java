@@ -1,0 +1,88 @@
+package dev.lifeboat.commands;
+
+import dev.lifeboat.audit.AuditPublisher;
+import dev.lifeboat.events.v1.AuditOutcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.MDC;
+
+/**
+ * What a running command is given: its id, its cancellation token, a progress reporter that writes
+ * PROGRESSING audit events (at most one per {@code progressEvery}), the STARTED event, and the
+ * executor for blocking work.
+ */
+final class Execution implements Progress {
+  private final AcceptedCommand command;
+  private final CancellationToken token;
+  private final AuditPublisher audit;
+  private final ExecutorService work;
+  private final Clock clock;
+  private final Duration progressEvery;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private Instant lastProgress = Instant.EPOCH;
+
+  Execution(AcceptedCommand command, CancellationToken token, AuditPublisher audit, ExecutorService work, Clock clock,
+      Duration progressEvery) {
+    this.command = command;
+    this.token = token;
+    this.audit = audit;
+    this.work = work;
+    this.clock = clock;
+    this.progressEvery = progressEvery;
+  }
+
+  String commandId() {
+    return command.commandId();
+  }
+
+  CancellationToken token() {
+    return token;
+  }
+
+  /** Writes the STARTED event (once). */
+  void started(Map<String, String> details) {
+    if (started.compareAndSet(false, true)) {
+      AuditPublisher.Builder event = command.event(audit, AuditOutcome.STARTED);
+      details.forEach(event::detail);
+      event.publish();
+    }
+  }
+
+  /**
+   * Runs blocking work on the command executor: when a thread takes it, a command cancelled while it
+   * waited ends there; otherwise STARTED is written and the work runs.
+   */
+  CompletableFuture<CommandOutcome> runBlocking(Map<String, String> startDetails, Callable<CommandOutcome> body) {
+    return CompletableFuture.supplyAsync(() -> {
+      MDC.put("commandId", command.commandId());
+      try {
+        token.throwIfCancelled();
+        started(startDetails);
+        return body.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      } finally {
+        MDC.remove("commandId");
+      }
+    }, work);
+  }
+
+  @Override
+  public synchronized void report(long done, Long total, String unit) {
+    Instant now = clock.instant();
+    if (Duration.between(lastProgress, now).compareTo(progressEvery) < 0) {
+      return;
+    }
+    lastProgress = now;
+    command.event(audit, AuditOutcome.PROGRESSING).progress(done, total, unit).publish();
+  }
+}

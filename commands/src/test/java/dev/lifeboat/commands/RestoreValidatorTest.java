@@ -1,0 +1,98 @@
+package dev.lifeboat.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.commands.v1.Restore;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.schemas.serde.TrustedContract;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A Restore whose fields contradict themselves is rejected before anything is looked up, with every problem named. */
+class RestoreValidatorTest {
+  static {
+    TrustedContract.ensure();
+  }
+
+  private static List<String> problems(Restore.Builder restore) {
+    return RestoreValidator.fieldProblems(restore.build());
+  }
+
+  @Test
+  void aPlainRestoreOfTheLatestDataHasNoProblem() {
+    assertThat(problems(Restore.newBuilder())).isEmpty();
+    assertThat(problems(Restore.newBuilder().setNamespaces(List.of("shop")).setNamespaceMapping(Map.of("shop", "shop-copy"))
+        .setLabelSelector("app=web,tier in (front,back),!legacy"))).isEmpty();
+  }
+
+  @Test
+  void mappingsThatCannotBeCarriedOutAreNamed() {
+    assertThat(problems(Restore.newBuilder().setNamespaceMapping(Map.of("shop", "shop"))))
+        .containsExactly("mapping shop=shop maps a namespace onto itself");
+    assertThat(problems(Restore.newBuilder().setNamespaces(List.of("blog")).setNamespaceMapping(Map.of("shop", "copy"))))
+        .containsExactly("mapping shop=copy maps a namespace that is not restored (restored: [blog])");
+    assertThat(problems(Restore.newBuilder().setNamespaceMapping(Map.of("a", "c", "b", "c"))))
+        .containsExactly("two namespaces are mapped onto c");
+    assertThat(problems(Restore.newBuilder().setNamespaceMapping(Map.of("a", "b", "b", "c"))))
+        .containsExactly("namespace b is both mapped onto and mapped elsewhere");
+    assertThat(problems(Restore.newBuilder().setNamespaceMapping(Map.of("a", "Not_Valid"))))
+        .containsExactly("mapping a=Not_Valid names an invalid namespace");
+  }
+
+  @Test
+  void sourcesKindsAndPathsMustFitTogether() {
+    assertThat(problems(Restore.newBuilder().setSnapshotId("20260101T000000Z-abcdef").setAtTime(Instant.EPOCH)))
+        .containsExactly("name a snapshot or an instant, not both");
+    assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.VOLUME)))
+        .contains("a volume restore names its snapshot (the volume is the snapshot's)",
+            "a VOLUME restore needs targetPath: where to write it");
+    assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.ETCD).setTargetPath("etcd.db")))
+        .containsExactly("targetPath 'etcd.db' is not absolute");
+    assertThat(problems(Restore.newBuilder().setTargetPath("/tmp/x")))
+        .containsExactly("a resource restore goes to a cluster, not a path: targetPath is for volumes and etcd");
+    assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.ETCD).setTargetPath("/tmp/e.db").setKinds(List.of("Pod"))))
+        .containsExactly("namespace mapping, kinds and label selectors apply to resource restores only");
+    assertThat(problems(Restore.newBuilder().setLabelSelector("=web")))
+        .singleElement().asString().startsWith("label selector: '=web' is not a label selector requirement");
+  }
+
+  @Test
+  void labelSelectorsMatchAsKubectlDoes() {
+    LabelSelector selector = LabelSelector.parse("app=web, tier in (front,back), !legacy, owner, env!=prod");
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x", "env", "dev"))).isTrue();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x"))).isTrue();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "db", "owner", "x"))).isFalse();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x", "legacy", "1"))).isFalse();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front"))).isFalse();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x", "env", "prod"))).isFalse();
+    assertThat(LabelSelector.parse("tier notin (db)").matches(Map.of())).isTrue();
+  }
+
+  @Test
+  void kindsAreMatchedByTheirKubectlNames() {
+    assertThat(ObjectFilter.kindMatches("Deployment", "apps", "Deployment")).isTrue();
+    assertThat(ObjectFilter.kindMatches("deployments", "apps", "Deployment")).isTrue();
+    assertThat(ObjectFilter.kindMatches("deployments.apps", "apps", "Deployment")).isTrue();
+    assertThat(ObjectFilter.kindMatches("deployments.batch", "apps", "Deployment")).isFalse();
+    assertThat(ObjectFilter.kindMatches("networkpolicies", "networking.k8s.io", "NetworkPolicy")).isTrue();
+    assertThat(ObjectFilter.kindMatches("ingresses", "networking.k8s.io", "Ingress")).isTrue();
+    assertThat(ObjectFilter.kindMatches("configmaps", "", "ConfigMap")).isTrue();
+    assertThat(ObjectFilter.kindMatches("secrets", "", "ConfigMap")).isFalse();
+  }
+
+  @Test
+  void aCancelledTokenWakesWhatWaitsOnItOnceAndKeepsTheFirstReason() {
+    CancellationToken token = new CancellationToken();
+    int[] woken = {0};
+    token.onCancel(() -> woken[0]++);
+    token.cancel("first");
+    token.cancel("second");
+    token.onCancel(() -> woken[0]++);
+    assertThat(woken[0]).isEqualTo(2);
+    assertThat(token.reason()).isEqualTo("first");
+    org.assertj.core.api.Assertions.assertThatThrownBy(token::throwIfCancelled)
+        .isInstanceOf(CancellationToken.CancelledException.class).hasMessage("first");
+  }
+}
