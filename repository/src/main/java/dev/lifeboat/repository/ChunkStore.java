@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * accepted meanwhile, so a retried snapshot does not seal them again. A process killed between a
  * pack's upload and its index loses nothing: {@link #load} indexes packs no index file lists, from
  * their own headers, and a restarted snapshot reuses their chunks.
+ *
+ * <p>Why this class is longer than most: the open pack, the uploads in flight, the unindexed packs
+ * and the index are one piece of state under one lock (packLock); split across classes, the order
+ * "uploaded, then indexed, then visible to manifests" would be enforced by convention only.
  */
 public final class ChunkStore {
   private static final Logger log = LoggerFactory.getLogger(ChunkStore.class);

@@ -1,21 +1,15 @@
 package dev.lifeboat.watcher;
 
-import dev.lifeboat.schemas.audit.AuditActions;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.config.WatcherConfig;
-import dev.lifeboat.events.v1.AuditOutcome;
-import dev.lifeboat.kube.LifeboatLabels;
 import dev.lifeboat.kube.ObjectIdentity;
 import dev.lifeboat.observe.Health;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -51,10 +45,8 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
   private final KindFilter filter;
   private final PublishFailures failures;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
-  /** Kinds refused with 403, and since when: tried again after {@link #RETRY_REFUSED}, in case RBAC changed. */
-  private final Map<String, Instant> refused = new ConcurrentHashMap<>();
-  private final Set<String> reported = ConcurrentHashMap.newKeySet();
-  private static final Duration RETRY_REFUSED = Duration.ofMinutes(10);
+  private final KindPermissions permissions;
+  private final WatchScope scope;
   private final Set<String> definitionsDeleted = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "lifeboat-watcher-discovery");
@@ -77,6 +69,11 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
     this.clock = clock;
     this.discovery = new ApiDiscovery(client);
     this.filter = new KindFilter(config);
+    this.permissions = new KindPermissions(metrics, health, audit, clock);
+    this.scope = new WatchScope(filter, name -> {
+      Running namespaces = running.get("Namespace");
+      return namespaces == null ? null : namespaces.informer.getStore().getByKey(name);
+    });
     metrics.watching(this::objectCount, running::size);
   }
 
@@ -112,9 +109,8 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
       return;
     }
     Map<String, WatchedKind> found = discovery.discover();
-    Instant now = clock.instant();
-    refused.values().removeIf(since -> since.plus(RETRY_REFUSED).isBefore(now));
-    found.values().removeIf(k -> !filter.watches(k) || refused.containsKey(k.groupKind()));
+    permissions.expire();
+    found.values().removeIf(k -> !filter.watches(k) || permissions.isRefused(k));
     for (WatchedKind kind : found.values()) {
       Running current = running.get(kind.groupKind());
       if (current != null && !current.kind.version().equals(kind.version())) {
@@ -126,7 +122,7 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
       }
     }
     for (Running r : running.values()) {
-      if (!found.containsKey(r.kind.groupKind()) && !refused.containsKey(r.kind.groupKind())) {
+      if (!found.containsKey(r.kind.groupKind()) && !permissions.isRefused(r.kind)) {
         stop(r, "it is no longer served");
         if (definitionsDeleted.remove(r.kind.groupKind())) {
           publisher.reconcile(r.kind, Set.of(), clock.instant()); // its definition was deleted: so were its objects
@@ -144,9 +140,13 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
         : scoped.withLabelSelector(config.labelSelector()).runnableInformer(0);
     informer.addEventHandler(new Handler(kind));
     informer.exceptionHandler((started, error) -> {
-      int code = statusCode(error);
-      if (code == 403 || code == 401) {
-        refuse(kind, code);
+      int code = KindPermissions.statusCode(error);
+      if (KindPermissions.isDenial(code)) {
+        permissions.refuse(kind, code);
+        Running r = running.remove(kind.groupKind());
+        if (r != null) {
+          scheduler.execute(r.informer::stop);
+        }
         return false;
       }
       if (code == 404) {
@@ -162,7 +162,7 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
       if (error == null) {
         publisher.reconcile(kind, liveKeys(kind, informer), clock.instant());
         log.debug("Watching {}: {} objects", kind, informer.getStore().listKeys().size());
-      } else if (!refused.containsKey(kind.groupKind())) {
+      } else if (!permissions.isRefused(kind)) {
         log.warn("Cannot watch {}: {}", kind, error.toString());
       }
     });
@@ -194,35 +194,6 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
     return watched(kind, node) ? new Republisher.Lookup(true, node) : Republisher.Lookup.GONE;
   }
 
-  /** The HTTP status of the API server's answer behind an informer error, or 0. */
-  private static int statusCode(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof KubernetesClientException e && e.getCode() > 0) {
-        return e.getCode();
-      }
-    }
-    return 0;
-  }
-
-  private void refuse(WatchedKind kind, int code) {
-    refused.put(kind.groupKind(), clock.instant());
-    Running r = running.remove(kind.groupKind());
-    if (r != null) {
-      scheduler.execute(r.informer::stop);
-    }
-    if (reported.add(kind.groupKind())) {
-      log.warn("Permission denied to list and watch {} (HTTP {}): it is skipped. Grant the watcher's service account {}",
-          kind, code, kind.rbacRule());
-      metrics.error("permission-denied");
-      health.set("watcher:" + kind.groupKind(), Health.State.DEGRADED, "permission denied; needs " + kind.rbacRule());
-      if (audit != null) {
-        audit.event(AuditActions.WATCHER_PERMISSION_DENIED, kind.toString(), AuditOutcome.FAILED)
-            .reason("the watcher may not list and watch " + kind.resourceName() + "; grant " + kind.rbacRule())
-            .correlationId("watcher").publish();
-      }
-    }
-  }
-
   private void stop(Running r, String why) {
     running.remove(r.kind.groupKind());
     r.informer.stop();
@@ -230,27 +201,7 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
   }
 
   private boolean watched(WatchedKind kind, JsonNode object) {
-    JsonNode metadata = object.path("metadata");
-    if (LifeboatLabels.isScratch(metadata.path("labels"))) {
-      return false; // Lifeboat's own scratch objects (verification restores) are not backed up
-    }
-    if (kind.namespaced() && inScratchNamespace(metadata.path("namespace").asText(""))) {
-      return false; // what the cluster itself puts into a scratch namespace (its root CA, its default account)
-    }
-    String namespace = kind.namespaced() ? metadata.path("namespace").asText("")
-        : kind.group().isEmpty() && kind.kind().equals("Namespace") ? metadata.path("name").asText("") : "";
-    return filter.watchesNamespace(namespace);
-  }
-
-  /** Whether the namespace, as the Namespace informer's cache holds it, is one of Lifeboat's scratch namespaces. */
-  private boolean inScratchNamespace(String namespace) {
-    Running namespaces = running.get("Namespace");
-    if (namespace.isEmpty() || namespaces == null) {
-      return false;
-    }
-    GenericKubernetesResource ns = namespaces.informer.getStore().getByKey(namespace);
-    return ns != null && ns.getMetadata() != null && ns.getMetadata().getLabels() != null
-        && ns.getMetadata().getLabels().containsKey(LifeboatLabels.SCRATCH);
+    return scope.watched(kind, object);
   }
 
   private int objectCount() {

@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every failure leaves as a {@link dev.lifeboat.retry.RetriableFailure} or a
  * {@link dev.lifeboat.retry.PermanentFailure} (see {@link S3Failures}); a missing object is an empty
  * answer. This class does not retry: wrap it in a {@link RetryingBlobStore}. Thread-safe.
+ *
+ * <p>Why this class is longer than most: it is the one place that maps the BlobStore contract onto
+ * S3 (conditional and multipart puts, ranged gets, listing, and the classification of every S3 error
+ * as retriable or permanent); the signed streaming PUT lives apart in {@link S3SignedPut}.
  */
 public final class S3BlobStore implements BlobStore, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(S3BlobStore.class);
