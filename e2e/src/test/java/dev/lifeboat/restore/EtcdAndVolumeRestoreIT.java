@@ -84,7 +84,8 @@ class EtcdAndVolumeRestoreIT {
     assertThat(updates).last().satisfies(u -> assertThat(u.finished()).isTrue());
 
     // one flipped bit in one chunk: the restore stops and names it
-    String chunk = manifest.streams().get(0).chunks().get(1).id();
+    var chunks = manifest.streams().get(0).chunks();
+    String chunk = chunks.get(chunks.size() - 1).id(); // how many there are depends on the database's content
     RepositoryDamage.corruptChunk(repository, chunk);
     assertThatThrownBy(() -> engine.restoreEtcd(manifest, dir.resolve("again"), Progress.NONE))
         .isInstanceOfSatisfying(RestoreDataException.class, e -> assertThat(e.chunkId()).isEqualTo(chunk))
