@@ -1,5 +1,6 @@
 package dev.lifeboat.replicator;
 
+import dev.lifeboat.repository.blob.ForwardingBlobStore;
 import dev.lifeboat.repository.blob.BlobStore;
 import java.io.FilterInputStream;
 import java.io.IOException;

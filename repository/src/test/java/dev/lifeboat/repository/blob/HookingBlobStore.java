@@ -2,22 +2,19 @@ package dev.lifeboat.repository.blob;
 
 import java.io.InputStream;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 
 /**
  * Forwards to another store, running a test's code just before chosen writes and deletes reach it:
  * how a test puts another process's work at an exact point between two steps of this one.
  */
-public final class HookingBlobStore implements BlobStore {
+public final class HookingBlobStore extends ForwardingBlobStore {
   private record Hook(String operation, String prefix, Runnable action, boolean once) {}
 
-  private final BlobStore delegate;
   private final List<Hook> hooks = new CopyOnWriteArrayList<>();
 
   public HookingBlobStore(BlobStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** Runs {@code action} before the first put of a key starting with {@code prefix}. */
@@ -53,38 +50,8 @@ public final class HookingBlobStore implements BlobStore {
   }
 
   @Override
-  public Optional<byte[]> get(String key) {
-    return delegate.get(key);
-  }
-
-  @Override
-  public Optional<byte[]> getRange(String key, long offset, int length) {
-    return delegate.getRange(key, offset, length);
-  }
-
-  @Override
-  public Optional<InputStream> open(String key) {
-    return delegate.open(key);
-  }
-
-  @Override
-  public Optional<BlobInfo> stat(String key) {
-    return delegate.stat(key);
-  }
-
-  @Override
-  public void list(String prefix, Consumer<BlobInfo> each) {
-    delegate.list(prefix, each);
-  }
-
-  @Override
   public void delete(String key) {
     run("delete", key);
     delegate.delete(key);
-  }
-
-  @Override
-  public String describe() {
-    return delegate.describe();
   }
 }

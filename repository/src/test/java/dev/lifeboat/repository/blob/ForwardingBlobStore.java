@@ -1,7 +1,5 @@
-package dev.lifeboat.replicator;
+package dev.lifeboat.repository.blob;
 
-import dev.lifeboat.repository.blob.BlobInfo;
-import dev.lifeboat.repository.blob.BlobStore;
 import java.io.InputStream;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -10,10 +8,10 @@ import java.util.function.Consumer;
  * A store that hands every operation the interface requires to {@code delegate}; the interface's
  * default methods stay defaults, so they go through these. Test doubles override what they change.
  */
-abstract class ForwardingBlobStore implements BlobStore {
+public abstract class ForwardingBlobStore implements BlobStore {
   protected final BlobStore delegate;
 
-  ForwardingBlobStore(BlobStore delegate) {
+  protected ForwardingBlobStore(BlobStore delegate) {
     this.delegate = delegate;
   }
 
