@@ -10,11 +10,10 @@ import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StatusConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
-import dev.lifeboat.config.ReplicatorConfig;
+import dev.lifeboat.config.RepositoryConfig;
 import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.config.SnapshotterConfig;
-import dev.lifeboat.config.VerifierConfig;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.snapshotter.SnapshotterConfig;
+import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.embedded.Ports;
@@ -269,12 +268,11 @@ public final class RpoBenchmark {
         new KubernetesConfig(e.kubeconfig(), null),
         Optional.empty(),
         new StatusConfig("127.0.0.1", Ports.preferredOrFree("status", 0)),
-        WatcherConfig.defaults(),
         Optional.of(new EncryptionConfig("bench-1", Map.of("bench-1", randomKey()))),
-        snapshotter,
-        RetentionConfig.defaults(),
-        VerifierConfig.defaults().withScratchDir(stack.dataDir().resolve("verify")),
-        ReplicatorConfig.defaults());
+        new RepositoryConfig(masterKey),
+        RetentionConfig.defaults())
+        .with(SnapshotterConfig.SECTION, snapshotter)
+        .with(VerifierConfig.SECTION, VerifierConfig.defaults().withScratchDir(stack.dataDir().resolve("verify")));
   }
 
   private static S3BlobStore store(Endpoints.Store s) {

@@ -10,10 +10,11 @@ import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StatusConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
+import dev.lifeboat.config.RepositoryConfig;
 import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.config.SnapshotterConfig;
-import dev.lifeboat.config.VerifierConfig;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.snapshotter.SnapshotterConfig;
+import dev.lifeboat.verifier.VerifierConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.embedded.Ports;
@@ -114,13 +115,14 @@ final class Demo implements AutoCloseable {
         new KubernetesConfig(e.kubeconfig(), null),
         etcd,
         new StatusConfig("127.0.0.1", statusPort),
-        demoWatcher(),
         Optional.of(DemoKeys.load(stack.dataDir())),
-        new SnapshotterConfig(true, DemoKeys.masterKey(stack.dataDir()), Duration.ofMinutes(5), "", 2),
+        new RepositoryConfig(DemoKeys.masterKey(stack.dataDir())),
         // the demo snapshots often: collect garbage every 15 minutes, deleting what was planned 5 minutes before
-        new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(15), Duration.ofMinutes(5)),
+        new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(15), Duration.ofMinutes(5)))
+        .with(WatcherConfig.SECTION, demoWatcher())
+        .with(SnapshotterConfig.SECTION, new SnapshotterConfig(true, DemoKeys.masterKey(stack.dataDir()), Duration.ofMinutes(5), "", 2))
         // restores into scratch namespaces of the local API, scratch etcd and volumes under the data directory
-        VerifierConfig.defaults().withScratchDir(stack.dataDir().resolve("verify")));
+        .with(VerifierConfig.SECTION, VerifierConfig.defaults().withScratchDir(stack.dataDir().resolve("verify")));
   }
 
   /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */

@@ -25,7 +25,7 @@ public final class CommandsPlugin implements WorkerPlugin {
   public AutoCloseable start(ProcessContext context) {
     LifeboatConfig config = context.config();
     String cluster = config.cluster().name();
-    byte[] masterKey = config.snapshotter().masterKey();
+    byte[] masterKey = config.masterKey();
     RestoreData data = null;
     if (masterKey != null) {
       BlobStore store = BlobStores.open(config.stores().primary(), context.meters());

@@ -25,13 +25,33 @@ public final class ConfigLoader {
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
   private final Map<String, String> environment;
+  private final List<ConfigSection<?>> sections;
 
-  public ConfigLoader(Map<String, String> environment) {
+  /**
+   * @param sections the worker sections a file may have, besides the shared ones (what the plugins on
+   *     the class path contribute: {@link #pluginSections()})
+   */
+  public ConfigLoader(Map<String, String> environment, List<ConfigSection<?>> sections) {
     this.environment = environment;
+    this.sections = List.copyOf(sections);
+  }
+
+  /** With the sections of every worker plugin on the class path. */
+  public ConfigLoader(Map<String, String> environment) {
+    this(environment, pluginSections());
   }
 
   public ConfigLoader() {
     this(System.getenv());
+  }
+
+  /** The configuration sections of every worker plugin on the class path. */
+  public static List<ConfigSection<?>> pluginSections() {
+    List<ConfigSection<?>> found = new ArrayList<>();
+    for (dev.lifeboat.runtime.WorkerPlugin plugin : java.util.ServiceLoader.load(dev.lifeboat.runtime.WorkerPlugin.class)) {
+      found.addAll(plugin.configSections());
+    }
+    return found;
   }
 
   public LifeboatConfig load(Path file) {
@@ -62,7 +82,7 @@ public final class ConfigLoader {
     }
     List<String> errors = new ArrayList<>();
     substitute((ObjectNode) root, "", errors);
-    LifeboatConfig config = LifeboatConfig.read(new ConfigReader(root, "", errors));
+    LifeboatConfig config = LifeboatConfig.read(new ConfigReader(root, "", errors), sections);
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }

@@ -9,9 +9,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything a Lifeboat process needs to know, one immutable record per concern. Read with {@link
- * ConfigLoader}; every key is declared once below with its default, documentation and validation, and
- * {@link #documentation()} prints them all.
+ * Everything a Lifeboat process needs to know, one immutable record per concern. Core declares the
+ * sections every worker shares (cluster, kafka, registry, stores, kubernetes, etcd, status,
+ * encryption, repository, retention); each worker module declares its own section ({@link
+ * ConfigSection}), read with the rest and found with {@link #section}. Read with {@link
+ * ConfigLoader}; every key is declared once with its default, documentation and validation, and
+ * {@link #documentation} prints them all.
+ *
+ * @param repository the repository's master key, shared by everything that reads or writes it
+ * @param sections the worker sections read, by name; a section the file lacks has its defaults
  */
 public record LifeboatConfig(
     ClusterConfig cluster,
@@ -21,28 +27,43 @@ public record LifeboatConfig(
     KubernetesConfig kubernetes,
     Optional<EtcdConfig> etcd,
     StatusConfig status,
-    WatcherConfig watcher,
     Optional<EncryptionConfig> encryption,
-    SnapshotterConfig snapshotter,
+    RepositoryConfig repository,
     RetentionConfig retention,
-    VerifierConfig verifier,
-    ReplicatorConfig replicator) {
+    Map<String, Object> sections) {
 
-  /** Everything but the verifier and the replicator, which run with their defaults. */
-  public LifeboatConfig(ClusterConfig cluster, KafkaConfig kafka, RegistryConfig registry, StoresConfig stores,
-      KubernetesConfig kubernetes, Optional<EtcdConfig> etcd, StatusConfig status, WatcherConfig watcher,
-      Optional<EncryptionConfig> encryption, SnapshotterConfig snapshotter, RetentionConfig retention) {
-    this(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter, retention,
-        VerifierConfig.defaults(), ReplicatorConfig.defaults());
+  public LifeboatConfig {
+    sections = Map.copyOf(sections);
   }
 
-  /** Everything but the replicator, which runs with its defaults. */
+  /** The shared sections alone; worker sections at their defaults until {@link #with} sets them. */
   public LifeboatConfig(ClusterConfig cluster, KafkaConfig kafka, RegistryConfig registry, StoresConfig stores,
-      KubernetesConfig kubernetes, Optional<EtcdConfig> etcd, StatusConfig status, WatcherConfig watcher,
-      Optional<EncryptionConfig> encryption, SnapshotterConfig snapshotter, RetentionConfig retention,
-      VerifierConfig verifier) {
-    this(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter, retention,
-        verifier, ReplicatorConfig.defaults());
+      KubernetesConfig kubernetes, Optional<EtcdConfig> etcd, StatusConfig status, Optional<EncryptionConfig> encryption,
+      RepositoryConfig repository, RetentionConfig retention) {
+    this(cluster, kafka, registry, stores, kubernetes, etcd, status, encryption, repository, retention, Map.of());
+  }
+
+  /** A worker's section: as the file gave it, else its defaults. */
+  public <T> T section(ConfigSection<T> section) {
+    Object value = sections.get(section.name());
+    return value == null ? section.defaults() : cast(value);
+  }
+
+  /** The same configuration with {@code value} as the worker section {@code section}. */
+  public <T> LifeboatConfig with(ConfigSection<T> section, T value) {
+    Map<String, Object> more = new LinkedHashMap<>(sections);
+    more.put(section.name(), value);
+    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, encryption, repository, retention, more);
+  }
+
+  /** The repository's master key, or null when none is configured. */
+  public byte[] masterKey() {
+    return repository.masterKey();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T cast(Object value) {
+    return (T) value;
   }
 
   /** The protected cluster. */
@@ -242,7 +263,7 @@ public record LifeboatConfig(
     return value == null ? 0 : value;
   }
 
-  static LifeboatConfig read(ConfigReader root) {
+  static LifeboatConfig read(ConfigReader root, List<ConfigSection<?>> workerSections) {
     ClusterConfig cluster = ClusterConfig.read(root.section("cluster"));
     KafkaConfig kafka = KafkaConfig.read(root.section("kafka"));
     RegistryConfig registry = RegistryConfig.read(root.section("registry"));
@@ -252,31 +273,29 @@ public record LifeboatConfig(
     ConfigReader etcdSection = root.section("etcd");
     Optional<EtcdConfig> etcd = hasEtcd ? Optional.of(EtcdConfig.read(etcdSection)) : Optional.empty();
     StatusConfig status = StatusConfig.read(root.section("status"));
-    WatcherConfig watcher = WatcherConfig.read(root.section("watcher"));
     boolean hasEncryption = root.has("encryption");
     ConfigReader encryptionSection = root.section("encryption");
     Optional<EncryptionConfig> encryption = hasEncryption ? Optional.of(EncryptionConfig.read(encryptionSection)) : Optional.empty();
-    SnapshotterConfig snapshotter = SnapshotterConfig.read(root.section("snapshotter"));
+    RepositoryConfig repository = RepositoryConfig.read(root);
     RetentionConfig retention = RetentionConfig.read(root.section("retention"));
-    ConfigReader verifierSection = root.section("verifier");
-    VerifierConfig verifier = VerifierConfig.read(verifierSection);
-    if (verifierSection.has("enabled") && verifier.enabled()) {
-      if (snapshotter.masterKey() == null && !root.section("snapshotter").has("masterKey")) {
-        verifierSection.reportProblem("enabled", "= true needs snapshotter.masterKey (restores open the repository with it)");
-      }
-      if (stores.offsite().isEmpty()) {
-        verifierSection.reportProblem("enabled", "= true needs an off-region store under stores.offsite: the verifier"
-            + " proves the copies there");
-      }
+    LifeboatConfig shared = new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, encryption, repository,
+        retention);
+    Map<String, Object> sections = new LinkedHashMap<>();
+    for (ConfigSection<?> section : workerSections) {
+      // read even when absent: its defaults are checked against the shared sections too
+      sections.put(section.name(), section.read(root.section(section.name()), shared));
     }
-    ReplicatorConfig replicator = ReplicatorConfig.read(root.section("replicator"));
     root.rejectUnknown(List.of());
-    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, watcher, encryption, snapshotter,
-        retention, verifier, replicator);
+    return new LifeboatConfig(cluster, kafka, registry, stores, kubernetes, etcd, status, encryption, repository, retention,
+        sections);
   }
 
   /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
   public static String documentation() {
+    return documentation(ConfigLoader.pluginSections());
+  }
+
+  public static String documentation(List<ConfigSection<?>> workerSections) {
     Map<String, List<Field<?>>> sections = new LinkedHashMap<>();
     sections.put("cluster", List.of(ClusterConfig.NAME));
     sections.put("kafka", List.of(KafkaConfig.BOOTSTRAP, KafkaConfig.GROUP_PREFIX, KafkaConfig.REPLICATION, KafkaConfig.MIN_INSYNC,
@@ -291,13 +310,12 @@ public record LifeboatConfig(
     sections.put("kubernetes", List.of(KubernetesConfig.KUBECONFIG, KubernetesConfig.CONTEXT));
     sections.put("etcd (optional section)", List.of(EtcdConfig.ENDPOINTS, EtcdConfig.CA, EtcdConfig.CERT, EtcdConfig.KEY));
     sections.put("status", List.of(StatusConfig.HOST, StatusConfig.PORT));
-    sections.put("watcher", WatcherConfig.fields());
-    sections.put("watcher.volumePolicies[]", WatcherConfig.VolumePolicy.fields());
     sections.put("encryption (activeKey, keys[]: id, key)", EncryptionConfig.fields());
-    sections.put("snapshotter", SnapshotterConfig.fields());
+    sections.put("repository", RepositoryConfig.fields());
     sections.put("retention", RetentionConfig.fields());
-    sections.put("verifier", VerifierConfig.fields());
-    sections.put("replicator", ReplicatorConfig.fields());
+    for (ConfigSection<?> section : workerSections) {
+      sections.putAll(section.documentation());
+    }
     StringBuilder out = new StringBuilder();
     sections.forEach((name, fields) -> {
       out.append(name).append(":\n");

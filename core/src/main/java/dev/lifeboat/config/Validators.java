@@ -6,20 +6,20 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /** Checks shared by several configuration keys. */
-final class Validators {
+public final class Validators {
   private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9._\\-\\[\\]:]+:\\d{1,5}");
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9\\-]{0,61}[a-z0-9])?");
   private static final Pattern SUBDOMAIN = Pattern.compile("[a-z0-9]([a-z0-9.\\-]*[a-z0-9])?");
 
   private Validators() {}
 
-  static final String HOST_PORTS = "host:port[,host:port...], e.g. kafka-0:9092,kafka-1:9092";
-  static final String HTTP_URL = "an http:// or https:// URL, e.g. http://registry:8081";
-  static final String PORT = "a port number from 0 (any free port) to 65535";
-  static final String DNS_NAME = "lower-case letters, digits and '-', at most 63 characters (a DNS label)";
-  static final String DNS_SUBDOMAIN = "a Kubernetes object name: lower-case letters, digits, '-' and '.', at most 253 characters";
+  public static final String HOST_PORTS = "host:port[,host:port...], e.g. kafka-0:9092,kafka-1:9092";
+  public static final String HTTP_URL = "an http:// or https:// URL, e.g. http://registry:8081";
+  public static final String PORT = "a port number from 0 (any free port) to 65535";
+  public static final String DNS_NAME = "lower-case letters, digits and '-', at most 63 characters (a DNS label)";
+  public static final String DNS_SUBDOMAIN = "a Kubernetes object name: lower-case letters, digits, '-' and '.', at most 253 characters";
 
-  static boolean hostPorts(String value) {
+  public static boolean hostPorts(String value) {
     for (String part : value.split(",")) {
       if (!HOST_PORT.matcher(part.trim()).matches()) {
         return false;
@@ -28,7 +28,7 @@ final class Validators {
     return !value.isBlank();
   }
 
-  static boolean httpUrl(String value) {
+  public static boolean httpUrl(String value) {
     try {
       URI uri = URI.create(value);
       return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
@@ -37,19 +37,19 @@ final class Validators {
     }
   }
 
-  static boolean port(Integer value) {
+  public static boolean port(Integer value) {
     return value >= 0 && value <= 65535;
   }
 
-  static boolean dnsName(String value) {
+  public static boolean dnsName(String value) {
     return NAME.matcher(value).matches();
   }
 
-  static boolean dnsSubdomain(String value) {
+  public static boolean dnsSubdomain(String value) {
     return value.length() <= 253 && SUBDOMAIN.matcher(value).matches();
   }
 
-  static Predicate<List<String>> allHttpUrls() {
+  public static Predicate<List<String>> allHttpUrls() {
     return list -> !list.isEmpty() && list.stream().allMatch(Validators::httpUrl);
   }
 }

@@ -8,8 +8,16 @@ package dev.lifeboat.runtime;
  */
 public interface WorkerPlugin {
 
-  /** Short name: watcher, snapshotter, replicator, verifier. */
+  /** Short name: watcher, snapshotter, replicator, verifier, commands. */
   String name();
+
+  /**
+   * The configuration sections this worker owns, read and validated with the shared ones and listed by
+   * {@code lifeboat config docs}; none by default.
+   */
+  default java.util.List<dev.lifeboat.config.ConfigSection<?>> configSections() {
+    return java.util.List.of();
+  }
 
   /**
    * Starts this plugin's workers and background tasks in the process.

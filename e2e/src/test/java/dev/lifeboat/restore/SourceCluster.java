@@ -3,7 +3,7 @@ package dev.lifeboat.restore;
 import dev.lifeboat.repository.testing.TestStores;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.EncryptionConfig;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.ChangeLogSegmentArchived;

@@ -9,7 +9,7 @@ import static dev.lifeboat.verifier.VerifierFixture.replicated;
 import static dev.lifeboat.verifier.VerifierFixture.startVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.AuditOutcome;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.VerificationCheck;

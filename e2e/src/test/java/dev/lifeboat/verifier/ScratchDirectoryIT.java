@@ -3,7 +3,7 @@ package dev.lifeboat.verifier;
 import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.embedded.EmbeddedEtcd;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.VerificationOutcome;

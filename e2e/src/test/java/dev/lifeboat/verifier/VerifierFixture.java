@@ -9,10 +9,11 @@ import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StatusConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
+import dev.lifeboat.config.RepositoryConfig;
 import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.config.SnapshotterConfig;
-import dev.lifeboat.config.VerifierConfig;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.snapshotter.SnapshotterConfig;
+import dev.lifeboat.verifier.VerifierConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.Header;
@@ -66,8 +67,9 @@ final class VerifierFixture {
     LifeboatConfig config = new LifeboatConfig(new ClusterConfig(source.cluster),
         new KafkaConfig(stack.kafka().bootstrapServers(), "it-", 1, KafkaClients.DEFAULT_COMPRESSION, Map.of()),
         new RegistryConfig(s.registryUrl()), new StoresConfig(primary, List.of(offsite)), new KubernetesConfig(null, null),
-        Optional.empty(), new StatusConfig("127.0.0.1", 0), WatcherConfig.defaults(), Optional.of(source.encryption()),
-        new SnapshotterConfig(false, source.masterKey, Duration.ZERO, "", 2), RetentionConfig.defaults(), settings);
+        Optional.empty(), new StatusConfig("127.0.0.1", 0), Optional.of(source.encryption()),
+        new RepositoryConfig(source.masterKey), RetentionConfig.defaults())
+        .with(VerifierConfig.SECTION, settings);
     EventFactory events = new EventFactory(source.cluster, "it", Clock.systemUTC());
     WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), events, meters, health,
         "it-verifier-" + source.cluster + "-");

@@ -44,9 +44,14 @@ public final class ReplicatorPlugin implements WorkerPlugin {
   }
 
   @Override
+  public java.util.List<dev.lifeboat.config.ConfigSection<?>> configSections() {
+    return java.util.List.of(ReplicatorConfig.SECTION);
+  }
+
+  @Override
   public AutoCloseable start(ProcessContext context) {
     List<StoreConfig> offsite = context.config().stores().offsite();
-    if (!context.config().replicator().enabled() || offsite.isEmpty()) {
+    if (!context.config().section(ReplicatorConfig.SECTION).enabled() || offsite.isEmpty()) {
       log.info("Replicator not started: {}", offsite.isEmpty() ? "no off-region store is configured (stores.offsite)"
           : "replicator.enabled is false");
       return () -> {};

@@ -2,7 +2,7 @@ package dev.lifeboat.snapshotter;
 
 import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.config.SnapshotterConfig;
+import dev.lifeboat.snapshotter.SnapshotterConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotKind;
@@ -55,15 +55,20 @@ public final class SnapshotterPlugin implements WorkerPlugin {
   }
 
   @Override
+  public java.util.List<dev.lifeboat.config.ConfigSection<?>> configSections() {
+    return java.util.List.of(SnapshotterConfig.SECTION);
+  }
+
+  @Override
   public AutoCloseable start(ProcessContext context) {
-    SnapshotterConfig config = context.config().snapshotter();
+    SnapshotterConfig config = context.config().section(SnapshotterConfig.SECTION);
     if (!config.enabled()) {
       return () -> {};
     }
     var runtime = context.runtime();
     BlobStore store = BlobStores.open(context.config().stores().primary(), context.meters());
     Repository repository = Retry.withDefaults().call("open the repository in " + store.describe(),
-        () -> Repository.openOrCreate(store, config.masterKey(), ChunkerParams.DEFAULT, context.meters()));
+        () -> Repository.openOrCreate(store, context.config().masterKey(), ChunkerParams.DEFAULT, context.meters()));
     ExecutorService uploads = Executors.newFixedThreadPool(config.uploadThreads(), r -> {
       Thread t = new Thread(r, "lifeboat-snapshot-upload");
       t.setDaemon(true);

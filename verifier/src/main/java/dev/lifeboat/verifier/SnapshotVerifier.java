@@ -1,6 +1,6 @@
 package dev.lifeboat.verifier;
 
-import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.events.v1.VerificationCheck;
 import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.repository.Manifest;

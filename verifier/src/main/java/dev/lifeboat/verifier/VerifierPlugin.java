@@ -3,7 +3,7 @@ package dev.lifeboat.verifier;
 import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
-import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.observe.Health;
@@ -44,13 +44,18 @@ public final class VerifierPlugin implements WorkerPlugin {
   }
 
   @Override
+  public java.util.List<dev.lifeboat.config.ConfigSection<?>> configSections() {
+    return java.util.List.of(VerifierConfig.SECTION);
+  }
+
+  @Override
   public AutoCloseable start(ProcessContext context) {
     LifeboatConfig config = context.config();
-    VerifierConfig settings = config.verifier();
+    VerifierConfig settings = config.section(VerifierConfig.SECTION);
     if (!settings.enabled()) {
       return () -> {};
     }
-    String missing = config.snapshotter().masterKey() == null ? "snapshotter.masterKey is not set"
+    String missing = config.masterKey() == null ? "repository.masterKey is not set"
         : config.stores().offsite().isEmpty() ? "no off-region store is configured (stores.offsite)" : null;
     if (missing != null) {
       log.warn("The verifier does not run: {}", missing);
@@ -68,7 +73,7 @@ public final class VerifierPlugin implements WorkerPlugin {
     ScratchTargets scratch = scratchTargets(context, settings);
     ProofHistory history = loadHistory(context, events.cluster());
     VerifierMetrics metrics = new VerifierMetrics(context.meters(), context.health(), events.clock(), history);
-    OffsiteCopies copies = new OffsiteCopies(stores, config.snapshotter().masterKey(), keys, context.meters());
+    OffsiteCopies copies = new OffsiteCopies(stores, config.masterKey(), keys, context.meters());
     VerificationHandler handler = new VerificationHandler(events.cluster(), copies, new SamplingPolicy(settings, history,
         events.clock()), new SnapshotVerifier(scratch, settings, context.kubernetes()), scratch, history, metrics, runtime.audit(), events);
     Thread sweep = new Thread(scratch::sweep, "lifeboat-verifier-sweep"); // leftovers of a crash; may wait on the API

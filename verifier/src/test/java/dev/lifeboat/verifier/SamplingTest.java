@@ -2,7 +2,7 @@ package dev.lifeboat.verifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.config.VerifierConfig;
+import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.events.v1.Header;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotVerified;

@@ -1,6 +1,6 @@
 package dev.lifeboat.watcher;
 
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;

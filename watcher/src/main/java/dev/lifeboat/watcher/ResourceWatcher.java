@@ -2,7 +2,7 @@ package dev.lifeboat.watcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.audit.AuditPublisher;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.kube.ObjectIdentity;
 import dev.lifeboat.observe.Health;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -3,7 +3,7 @@ package dev.lifeboat.watcher;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.EncryptionConfig;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.crypto.FieldSealer;
 import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.observe.Health;

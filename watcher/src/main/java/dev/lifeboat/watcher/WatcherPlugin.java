@@ -14,12 +14,17 @@ public final class WatcherPlugin implements WorkerPlugin {
   }
 
   @Override
+  public java.util.List<dev.lifeboat.config.ConfigSection<?>> configSections() {
+    return java.util.List.of(WatcherConfig.SECTION);
+  }
+
+  @Override
   public AutoCloseable start(ProcessContext context) {
-    if (!context.config().watcher().enabled()) {
+    if (!context.config().section(WatcherConfig.SECTION).enabled()) {
       return () -> {};
     }
     var runtime = context.runtime();
-    Watcher watcher = Watcher.start(context.kubernetes().get(), context.config().watcher(), context.config().encryption(),
+    Watcher watcher = Watcher.start(context.kubernetes().get(), context.config().section(WatcherConfig.SECTION), context.config().encryption(),
         new Watcher.Services(runtime.context().kafka(), runtime.context().registry(), context.events(), context.meters(),
             context.health(), runtime.audit(), context.events().clock()));
     runtime.audit().component(AuditActions.START, "watcher", AuditOutcome.INFO)

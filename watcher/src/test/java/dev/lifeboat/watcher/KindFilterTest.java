@@ -2,7 +2,7 @@ package dev.lifeboat.watcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

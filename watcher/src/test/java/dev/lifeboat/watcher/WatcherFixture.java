@@ -2,7 +2,7 @@ package dev.lifeboat.watcher;
 
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.EncryptionConfig;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.schemas.topics.Topics;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.EncryptionConfig;
-import dev.lifeboat.config.WatcherConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedKafka;
 import dev.lifeboat.embedded.Ports;
 import dev.lifeboat.events.v1.ChangeType;

@@ -58,7 +58,7 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
     stores.add(c.stores().primary());
     stores.addAll(c.stores().offsite());
     return new Connection(c.cluster().name(), c.kafka().bootstrapServers(), c.kafka().properties(), c.registry().url(),
-        stores, c.snapshotter().masterKey());
+        stores, c.masterKey());
   }
 
   /** The master key the demo keeps in {@code DIR/keys}; null when there is none (never made here). */

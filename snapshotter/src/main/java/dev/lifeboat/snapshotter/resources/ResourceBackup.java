@@ -1,7 +1,7 @@
 package dev.lifeboat.snapshotter.resources;
 
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.config.SnapshotterConfig;
+import dev.lifeboat.snapshotter.SnapshotterConfig;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
@@ -48,7 +48,7 @@ public final class ResourceBackup implements AutoCloseable {
   /** Starts the table and the archiver of the process's cluster, with the production topics. */
   public static ResourceBackup start(ProcessContext context, Repository repository, ExecutorService uploads,
       EventFactory events) {
-    SnapshotterConfig config = context.config().snapshotter();
+    SnapshotterConfig config = context.config().section(SnapshotterConfig.SECTION);
     WorkerContext worker = context.runtime().context();
     String cluster = events.cluster();
     ResourceStateTable.Settings tableSettings = ResourceStateTable.Settings.of(cluster,
@@ -57,7 +57,7 @@ public final class ResourceBackup implements AutoCloseable {
         : ChangeLogArchiver.Settings.of(cluster, context.config().kafka().groupPrefix(), config.changelogEvery(),
             repository.describe());
     return start(tableSettings, archiverSettings, worker, events, repository,
-        archiverSettings == null ? null : SegmentStore.open(repository, config.masterKey()), uploads);
+        archiverSettings == null ? null : SegmentStore.open(repository, context.config().masterKey()), uploads);
   }
 
   /** Starts the given table and (when {@code archiverSettings} is not null) archiver. */

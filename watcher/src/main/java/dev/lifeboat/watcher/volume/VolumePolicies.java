@@ -1,6 +1,6 @@
 package dev.lifeboat.watcher.volume;
 
-import dev.lifeboat.config.WatcherConfig.VolumePolicy;
+import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.lifeboat.watcher.volume;
 
-import dev.lifeboat.config.WatcherConfig.VolumePolicy;
+import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;

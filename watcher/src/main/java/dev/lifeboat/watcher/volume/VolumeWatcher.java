@@ -1,7 +1,7 @@
 package dev.lifeboat.watcher.volume;
 
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.config.WatcherConfig.VolumePolicy;
+import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.watcher.RecordSink;

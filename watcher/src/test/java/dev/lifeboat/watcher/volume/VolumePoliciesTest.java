@@ -2,8 +2,8 @@ package dev.lifeboat.watcher.volume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.config.WatcherConfig.VolumePolicy;
-import dev.lifeboat.config.WatcherConfig.VolumePolicy.Mode;
+import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
+import dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Mode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -19,8 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.config.WatcherConfig.VolumePolicy;
-import dev.lifeboat.config.WatcherConfig.VolumePolicy.Mode;
+import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
+import dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Mode;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;

@@ -3,6 +3,10 @@ package dev.lifeboat.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeboat.replicator.ReplicatorConfig;
+import dev.lifeboat.snapshotter.SnapshotterConfig;
+import dev.lifeboat.verifier.VerifierConfig;
+import dev.lifeboat.watcher.WatcherConfig;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +50,7 @@ class ConfigLoaderTest {
     assertThat(config.kafka().bootstrapServers()).isEqualTo("kafka-0:9092,kafka-1:9092");
     assertThat(config.kafka().replicationFactor()).isEqualTo(3);
     assertThat(config.kafka().minInSyncReplicas()).as("acks=all means two brokers hold each record").isEqualTo(2);
-    assertThat(config.watcher().deliveryTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
+    assertThat(config.section(WatcherConfig.SECTION).deliveryTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
     assertThat(config.kafka().groupPrefix()).isEqualTo("lifeboat-");
     assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
     assertThat(config.stores().primary().name()).isEqualTo("primary");
@@ -92,7 +96,7 @@ class ConfigLoaderTest {
             .anySatisfy(p -> assertThat(p).contains("REGISTRY_URL, which is not set"))
             .anySatisfy(p -> assertThat(p).startsWith("stores.primary.endpoint is required"))
             .anySatisfy(p -> assertThat(p).contains("status.port = 70000 is invalid: valid values are a port number"))
-            .anySatisfy(p -> assertThat(p).startsWith("snapshotter.masterKey is required while the snapshotter is enabled")));
+            .anySatisfy(p -> assertThat(p).startsWith("snapshotter.enabled = true needs repository.masterKey")));
   }
 
   @Test
@@ -119,8 +123,8 @@ class ConfigLoaderTest {
     assertThat(config.stores().offsite()).hasSize(1);
     assertThat(config.kafka().replicationFactor()).isEqualTo(1);
     assertThat(config.encryption()).hasValueSatisfying(e -> assertThat(e.active()).hasSize(32));
-    assertThat(config.watcher().volumePolicies()).singleElement()
-        .satisfies(p -> assertThat(p.mode()).isEqualTo(dev.lifeboat.config.WatcherConfig.VolumePolicy.Mode.ON_CHANGE));
+    assertThat(config.section(WatcherConfig.SECTION).volumePolicies()).singleElement()
+        .satisfies(p -> assertThat(p.mode()).isEqualTo(dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Mode.ON_CHANGE));
   }
 
   @Test
@@ -148,8 +152,8 @@ class ConfigLoaderTest {
   @Test
   void csiSnapshotsAreChosenPerVolumePolicyAndTheirTimeoutAndClassAreConfigured() {
     LifeboatConfig defaults = loader.parse(VALID, "lifeboat.yaml");
-    assertThat(defaults.snapshotter().csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(10));
-    assertThat(defaults.snapshotter().csiSnapshotClass()).isEmpty();
+    assertThat(defaults.section(SnapshotterConfig.SECTION).csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(defaults.section(SnapshotterConfig.SECTION).csiSnapshotClass()).isEmpty();
 
     String yaml = VALID.replace("snapshotter:\n  masterKey:", """
         watcher:
@@ -164,10 +168,10 @@ class ConfigLoaderTest {
           csiSnapshotClass: ebs.snapclass-v1
           masterKey:""");
     LifeboatConfig config = loader.parse(yaml, "lifeboat.yaml");
-    assertThat(config.watcher().volumePolicies()).extracting(WatcherConfig.VolumePolicy::method)
+    assertThat(config.section(WatcherConfig.SECTION).volumePolicies()).extracting(WatcherConfig.VolumePolicy::method)
         .containsExactly(WatcherConfig.VolumePolicy.Method.CSI, WatcherConfig.VolumePolicy.Method.FILE);
-    assertThat(config.snapshotter().csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(3));
-    assertThat(config.snapshotter().csiSnapshotClass()).isEqualTo("ebs.snapclass-v1");
+    assertThat(config.section(SnapshotterConfig.SECTION).csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(3));
+    assertThat(config.section(SnapshotterConfig.SECTION).csiSnapshotClass()).isEqualTo("ebs.snapclass-v1");
   }
 
   @Test
@@ -191,12 +195,12 @@ class ConfigLoaderTest {
 
   @Test
   void resourceBackupRunsHourlyWithTheChangeLogArchivedEveryFiveSecondsUnlessConfigured() {
-    SnapshotterConfig defaults = loader.parse(VALID, "lifeboat.yaml").snapshotter();
+    SnapshotterConfig defaults = loader.parse(VALID, "lifeboat.yaml").section(SnapshotterConfig.SECTION);
     assertThat(defaults.resourcesEvery()).isEqualTo(java.time.Duration.ofHours(1));
     assertThat(defaults.changelogEvery()).isEqualTo(java.time.Duration.ofSeconds(5));
 
     SnapshotterConfig set = loader.parse(VALID.replace("snapshotter:\n",
-        "snapshotter:\n  resourcesEvery: 0s\n  changelogEvery: 2s\n"), "lifeboat.yaml").snapshotter();
+        "snapshotter:\n  resourcesEvery: 0s\n  changelogEvery: 2s\n"), "lifeboat.yaml").section(SnapshotterConfig.SECTION);
     assertThat(set.resourcesEvery()).isZero();
     assertThat(set.changelogEvery()).isEqualTo(java.time.Duration.ofSeconds(2));
 
@@ -207,7 +211,7 @@ class ConfigLoaderTest {
 
   @Test
   void theVerifierSamplesAndRestoresIntoScratchTargetsAsConfigured() {
-    VerifierConfig defaults = loader.parse(VALID, "lifeboat.yaml").verifier();
+    VerifierConfig defaults = loader.parse(VALID, "lifeboat.yaml").section(VerifierConfig.SECTION);
     assertThat(defaults.enabled()).isTrue();
     assertThat(defaults.volumeFraction()).isEqualTo(0.1);
     assertThat(defaults.namespacesPerSnapshot()).isEqualTo(3);
@@ -222,7 +226,7 @@ class ConfigLoaderTest {
           rotationPeriod: 12h
           scratchContext: dr-scratch
           scratchDir: /var/lib/lifeboat/verify
-        """, "lifeboat.yaml").verifier();
+        """, "lifeboat.yaml").section(VerifierConfig.SECTION);
     assertThat(set.volumeFraction()).isEqualTo(0.25);
     assertThat(set.namespacesPerSnapshot()).isEqualTo(5);
     assertThat(set.rotationPeriod()).isEqualTo(java.time.Duration.ofHours(12));
@@ -242,9 +246,9 @@ class ConfigLoaderTest {
         .hasMessageContaining("verifier.designatedContext is used only without a scratch cluster");
     String withoutKey = VALID.replace("snapshotter:\n  masterKey: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
         "snapshotter:\n  enabled: false\n");
-    assertThat(loader.parse(withoutKey, "lifeboat.yaml").verifier().enabled()).isTrue(); // the plugin says why it waits
+    assertThat(loader.parse(withoutKey, "lifeboat.yaml").section(VerifierConfig.SECTION).enabled()).isTrue(); // the plugin says why it waits
     assertThatThrownBy(() -> loader.parse(withoutKey + "verifier:\n  enabled: true\n", "lifeboat.yaml"))
-        .hasMessageContaining("verifier.enabled = true needs snapshotter.masterKey");
+        .hasMessageContaining("verifier.enabled = true needs repository.masterKey");
   }
 
   @Test
@@ -260,7 +264,7 @@ class ConfigLoaderTest {
   void eachOffsiteStoreHasItsOwnParallelismBandwidthAndObjectLock() {
     LifeboatConfig defaults = loader.parse(VALID, "lifeboat.yaml");
     assertThat(defaults.stores().offsite().get(0).replication()).isEqualTo(ReplicationConfig.defaults());
-    assertThat(defaults.replicator().enabled()).isTrue();
+    assertThat(defaults.section(ReplicatorConfig.SECTION).enabled()).isTrue();
 
     String yaml = VALID.replace("      region: us-east-1\n", """
                   region: us-east-1
@@ -288,7 +292,7 @@ class ConfigLoaderTest {
     assertThat(euNorth.parallelism()).isEqualTo(ReplicationConfig.DEFAULT_PARALLELISM);
     assertThat(euNorth.bandwidthBytesPerSecond()).isEqualTo(512 * 1024L);
     assertThat(euNorth.objectLock()).isEmpty();
-    assertThat(config.replicator().enabled()).isFalse();
+    assertThat(config.section(ReplicatorConfig.SECTION).enabled()).isFalse();
   }
 
   @Test
@@ -314,5 +318,22 @@ class ConfigLoaderTest {
         .hasMessageContaining("stores.offsite[1].objectLockMode is required with objectLockDays")
         .hasMessageContaining("stores.offsite[1].name = us-east is the name of another store")
         .hasMessageContaining("stores.primary.parallelism is not a known key");
+  }
+
+  @Test
+  void theMasterKeyLivesInTheRepositorySectionAndIsStillReadFromItsFormerPlace() {
+    String key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    LifeboatConfig legacy = loader.parse(VALID, "lifeboat.yaml");
+    assertThat(legacy.masterKey()).as("snapshotter.masterKey, as files written before the repository section have it").hasSize(32);
+    LifeboatConfig current = loader.parse(VALID.replace("snapshotter:\n  masterKey: " + key + "\n", "repository:\n  masterKey: " + key + "\n"),
+        "lifeboat.yaml");
+    assertThat(current.masterKey()).hasSize(32);
+    assertThat(current.section(SnapshotterConfig.SECTION).masterKey()).isEqualTo(current.masterKey());
+  }
+
+  @Test
+  void everyWorkerSectionIsInTheDocsThroughItsPlugin() {
+    assertThat(LifeboatConfig.documentation()).contains("watcher:", "watcher.volumePolicies[]:", "snapshotter:", "verifier:",
+        "replicator:", "repository:", "deliveryTimeout", "minInSyncReplicas");
   }
 }

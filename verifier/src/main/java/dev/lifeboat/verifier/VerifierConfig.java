@@ -1,4 +1,10 @@
-package dev.lifeboat.config;
+package dev.lifeboat.verifier;
+
+import dev.lifeboat.config.ConfigReader;
+import dev.lifeboat.config.ConfigSection;
+import dev.lifeboat.config.Field;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Validators;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +35,7 @@ public record VerifierConfig(boolean enabled, double volumeFraction, int namespa
     int parallelism) {
 
   static final Field<Boolean> ENABLED = Field.bool("enabled",
-      "Run the verifier in this process (needs snapshotter.masterKey and an off-region store).").withDefault(true);
+      "Run the verifier in this process (needs repository.masterKey and an off-region store).").withDefault(true);
   static final Field<Double> VOLUME_FRACTION = Field.number("volumeFraction",
       "Share of volume snapshots restored and checked (every etcd snapshot always is).").withDefault(0.1)
       .validate(f -> f >= 0 && f <= 1, "a number from 0 to 1, e.g. 0.25");
@@ -77,6 +83,39 @@ public record VerifierConfig(boolean enabled, double volumeFraction, int namespa
   private static Path defaultScratchDir() {
     return Path.of(System.getProperty("java.io.tmpdir"), "lifeboat-verify");
   }
+
+  /** The {@code verifier} section, contributed by the verifier's plugin. */
+  public static final ConfigSection<VerifierConfig> SECTION = new ConfigSection<>() {
+    @Override
+    public String name() {
+      return "verifier";
+    }
+
+    @Override
+    public VerifierConfig defaults() {
+      return VerifierConfig.defaults();
+    }
+
+    @Override
+    public VerifierConfig read(ConfigReader reader, LifeboatConfig shared) {
+      VerifierConfig verifier = VerifierConfig.read(reader);
+      if (reader.has("enabled") && verifier.enabled()) {
+        if (shared.masterKey() == null) {
+          reader.reportProblem("enabled", "= true needs repository.masterKey (restores open the repository with it)");
+        }
+        if (shared.stores().offsite().isEmpty()) {
+          reader.reportProblem("enabled", "= true needs an off-region store under stores.offsite: the verifier"
+              + " proves the copies there");
+        }
+      }
+      return verifier;
+    }
+
+    @Override
+    public List<Field<?>> fields() {
+      return VerifierConfig.fields();
+    }
+  };
 
   static VerifierConfig read(ConfigReader r) {
     VerifierConfig d = defaults();

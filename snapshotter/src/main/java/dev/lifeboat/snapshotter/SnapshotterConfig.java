@@ -1,13 +1,20 @@
-package dev.lifeboat.config;
+package dev.lifeboat.snapshotter;
+
+import dev.lifeboat.config.ConfigReader;
+import dev.lifeboat.config.ConfigSection;
+import dev.lifeboat.config.Field;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Validators;
 
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 
 /**
  * The repository's master key and what the snapshotter does.
  *
- * @param masterKey wraps the repository's data key (32 bytes); required by the snapshotter and by
+ * @param masterKey the repository's master key as the section was read with it ({@code
+ *     repository.masterKey}); the plugin uses the shared one. Wraps the repository's data key (32
+ *     bytes); required by the snapshotter and by
  *     restores, never by the replicator (which copies sealed bytes)
  * @param etcdEvery time between scheduled etcd snapshots; zero: on request only
  * @param nodeName the node this snapshotter's volume agent runs on; it serves only volume requests
@@ -27,9 +34,7 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   public static final Duration DEFAULT_CSI_TIMEOUT = Duration.ofMinutes(10);
 
   static final Field<Boolean> ENABLED = Field.bool("enabled", "Run the snapshotter in this process.").withDefault(true);
-  static final Field<String> MASTER_KEY = Field.string("masterKey",
-      "Master key of the repository: base64 of 32 random bytes; use ${ENV_VAR}. Losing it loses every backup.").optional()
-      .validate(k -> decodes(k), "base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)");
+  static final Field<String> MASTER_KEY = dev.lifeboat.config.RepositoryConfig.legacyMasterKey();
   static final Field<Duration> ETCD_EVERY = Field.duration("etcdEvery", "Time between scheduled etcd snapshots; 0s: on request only.")
       .withDefault(Duration.ofMinutes(15));
   static final Field<String> NODE_NAME = Field.string("nodeName",
@@ -57,17 +62,42 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
     return new SnapshotterConfig(false, null, Duration.ZERO, "", 2, DEFAULT_CSI_TIMEOUT, "", Duration.ZERO, Duration.ZERO);
   }
 
-  static SnapshotterConfig read(ConfigReader r) {
+  /** The {@code snapshotter} section, contributed by the snapshotter's plugin. */
+  public static final ConfigSection<SnapshotterConfig> SECTION = new ConfigSection<>() {
+    @Override
+    public String name() {
+      return "snapshotter";
+    }
+
+    @Override
+    public SnapshotterConfig defaults() {
+      return new SnapshotterConfig(true, null, Duration.ofMinutes(15), "", 2);
+    }
+
+    @Override
+    public SnapshotterConfig read(ConfigReader reader, LifeboatConfig shared) {
+      return SnapshotterConfig.read(reader, shared.masterKey());
+    }
+
+    @Override
+    public List<Field<?>> fields() {
+      return SnapshotterConfig.fields();
+    }
+  };
+
+  /** @param masterKey the repository's ({@code repository.masterKey}) */
+  static SnapshotterConfig read(ConfigReader r, byte[] masterKey) {
     Boolean enabled = r.get(ENABLED);
-    String key = r.get(MASTER_KEY);
+    r.get(MASTER_KEY); // its former place: the shared repository section reads it from here when it has none
     Duration csiTimeout = r.get(CSI_TIMEOUT);
     String csiSnapshotClass = r.get(CSI_SNAPSHOT_CLASS);
-    SnapshotterConfig c = new SnapshotterConfig(Boolean.TRUE.equals(enabled), key == null ? null : Base64.getDecoder().decode(key.trim()),
+    SnapshotterConfig c = new SnapshotterConfig(Boolean.TRUE.equals(enabled), masterKey,
         r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS),
         csiTimeout == null ? DEFAULT_CSI_TIMEOUT : csiTimeout, csiSnapshotClass == null ? "" : csiSnapshotClass,
         r.get(RESOURCES_EVERY), r.get(CHANGELOG_EVERY));
-    if (c.enabled() && key == null && !r.has("masterKey")) {
-      r.reportProblem("masterKey", "is required while the snapshotter is enabled (or set snapshotter.enabled: false)");
+    if (c.enabled() && masterKey == null) {
+      r.reportProblem("enabled", "= true needs repository.masterKey (base64 of 32 random bytes): the snapshotter writes the"
+          + " repository with it (or set snapshotter.enabled: false)");
     }
     r.rejectUnknown(List.of());
     return c;
@@ -76,14 +106,6 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   static List<Field<?>> fields() {
     return List.of(ENABLED, MASTER_KEY, ETCD_EVERY, NODE_NAME, UPLOAD_THREADS, CSI_TIMEOUT, CSI_SNAPSHOT_CLASS, RESOURCES_EVERY,
         CHANGELOG_EVERY);
-  }
-
-  private static boolean decodes(String value) {
-    try {
-      return Base64.getDecoder().decode(value.trim()).length == 32;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 
   @Override

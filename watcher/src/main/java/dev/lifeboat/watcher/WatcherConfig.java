@@ -1,4 +1,10 @@
-package dev.lifeboat.config;
+package dev.lifeboat.watcher;
+
+import dev.lifeboat.config.ConfigReader;
+import dev.lifeboat.config.ConfigSection;
+import dev.lifeboat.config.Field;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Validators;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,6 +94,37 @@ public record WatcherConfig(
     return new WatcherConfig(enabled, includeKinds, excludeKinds, includeNamespaces, excludeNamespaces, labelSelector,
         ignoreStatus, rediscoverEvery, sensitiveKinds, maxInFlight, compression, volumePolicies, timeout);
   }
+
+  /** The {@code watcher} section, contributed by the watcher's plugin. */
+  public static final ConfigSection<WatcherConfig> SECTION = new ConfigSection<>() {
+    @Override
+    public String name() {
+      return "watcher";
+    }
+
+    @Override
+    public WatcherConfig defaults() {
+      return WatcherConfig.defaults();
+    }
+
+    @Override
+    public WatcherConfig read(ConfigReader reader, LifeboatConfig shared) {
+      return WatcherConfig.read(reader);
+    }
+
+    @Override
+    public List<Field<?>> fields() {
+      return WatcherConfig.fields();
+    }
+
+    @Override
+    public java.util.Map<String, List<Field<?>>> documentation() {
+      java.util.Map<String, List<Field<?>>> docs = new java.util.LinkedHashMap<>();
+      docs.put("watcher", WatcherConfig.fields());
+      docs.put("watcher.volumePolicies[]", VolumePolicy.fields());
+      return docs;
+    }
+  };
 
   static WatcherConfig read(ConfigReader r) {
     List<VolumePolicy> policies = new ArrayList<>();
