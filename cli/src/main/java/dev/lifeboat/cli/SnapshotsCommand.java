@@ -24,7 +24,7 @@ final class SnapshotsCommand {
 
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = {"Lists snapshots: as lifeboat.snapshots reports them (from its beginning), or, with --store, the",
-          "manifests in that store's repository (phase and size need the master key: the demo's, or snapshotter.masterKey)."})
+          "manifests in that store's repository (phase and size need the master key: the demo's, or repository.masterKey)."})
   static final class ListSnapshots implements Callable<Integer> {
     @Spec
     CommandSpec spec;
