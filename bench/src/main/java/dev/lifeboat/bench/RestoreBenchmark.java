@@ -7,6 +7,7 @@ import dev.lifeboat.crypto.FieldSealer;
 import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.embedded.EmbeddedS3;
 import dev.lifeboat.embedded.LocalKubernetes;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.kube.ObjectIdentity;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -181,7 +182,7 @@ public final class RestoreBenchmark {
     details.put(ResourceSnapshots.CHANGES_OFFSETS, "0:0");
     String id = "20260101T000000Z-" + UUID.randomUUID().toString().substring(0, 6);
     repository.manifests().write(new Manifest(Manifest.FORMAT, id, ResourceSnapshots.KIND, ResourceSnapshots.WHOLE_CLUSTER,
-        CLUSTER, now, null, "COMPLETED", written, null, details));
+        CLUSTER, now, null, SnapshotPhase.COMPLETED, written, null, details));
     return new Snapshot(id, objects, bytes);
   }
 

@@ -24,8 +24,6 @@ import dev.lifeboat.testing.ResourceChanges;
 import dev.lifeboat.testing.TestStack;
 import dev.lifeboat.commands.CommandsSettings;
 import dev.lifeboat.commands.CommandsWorker;
-import dev.lifeboat.commands.RepositoryRestoreService;
-import dev.lifeboat.commands.ResourceRestoreAdapter;
 import dev.lifeboat.commands.RestoreData;
 import dev.lifeboat.commands.TargetClusters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -86,8 +84,7 @@ class ClientCommandsIT {
     var kube = stack.stack().kubernetes().orElseThrow();
     RestoreData data = new RestoreData(CLUSTER, () -> Optional.of(repository), masterKey);
     worker = CommandsWorker.start(runtime, stack.events("it"), CommandsSettings.defaults(), data,
-        new TargetClusters(CLUSTER, kube::client, Path.of(stack.stack().endpoints().kubeconfig()), null),
-        new RepositoryRestoreService(data, ResourceRestoreAdapter.notInstalled()));
+        new TargetClusters(CLUSTER, kube::client, Path.of(stack.stack().endpoints().kubeconfig()), null), null);
   }
 
   @AfterAll
@@ -114,7 +111,7 @@ class ClientCommandsIT {
     String id = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
         .format(cut) + "-c11c11";
     repository.manifests().write(new Manifest(Manifest.FORMAT, id, ResourceSnapshots.KIND, ResourceSnapshots.WHOLE_CLUSTER,
-        CLUSTER, cut, null, "COMPLETED", streams, null, Map.of(ResourceSnapshots.CUT_TIME, cut.toString(),
+        CLUSTER, cut, null, SnapshotPhase.COMPLETED, streams, null, Map.of(ResourceSnapshots.CUT_TIME, cut.toString(),
         ResourceSnapshots.CHANGES_OFFSETS, "0:0")));
     return id;
   }

@@ -8,6 +8,7 @@ import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.SnapshotRequested;
@@ -119,10 +120,11 @@ class DemoIT {
 
       // the change log reaches the off-region store too, readable there with the repository's keys alone,
       // and the verifier reads each copied segment back
-      List<SnapshotReplicated> segmentCopies = read(endpoints, Topics.REPLICATIONS, SnapshotReplicated.class,
-          l -> l.stream().anyMatch(r -> r.getStore().equals("offsite") && r.getManifestKey().startsWith("changelog/demo/")));
-      String segmentKey = segmentCopies.stream().map(SnapshotReplicated::getManifestKey)
-          .filter(k -> k.startsWith("changelog/demo/")).findFirst().orElseThrow();
+      List<ChangeLogSegmentReplicated> segmentCopies = read(endpoints, Topics.REPLICATIONS,
+          ChangeLogSegmentReplicated.class, l -> l.stream().anyMatch(r -> r.getStore().equals("offsite")
+              && r.getCluster().equals("demo")));
+      String segmentKey = segmentCopies.stream().filter(r -> r.getStore().equals("offsite") && r.getCluster().equals("demo"))
+          .map(ChangeLogSegmentReplicated::getSegmentKey).findFirst().orElseThrow();
       Endpoints.Store off = endpoints.stores().get(1);
       SegmentStore offsiteSegments = SegmentStore.open(new S3BlobStore(new StoreConfig(off.name(), off.endpoint(),
           off.bucket(), "lifeboat", off.accessKey(), off.secretKey(), null)), DemoKeys.masterKey(dataDir), "offsite");

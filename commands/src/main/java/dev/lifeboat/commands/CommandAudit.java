@@ -25,9 +25,6 @@ public final class CommandAudit {
   /** A command whose action could not be told (it never is, for a record that decodes). */
   public static final String UNKNOWN = AuditActions.COMMAND_UNKNOWN;
 
-  /** The request the verifier serves for a VerifyNow (see DESIGN.md): an INFO event with these details. */
-  public static final String VERIFICATION_REQUESTED = AuditActions.VERIFICATION_REQUESTED;
-
   /** The source (header) of every event the commands worker writes; the ledger reads only these. */
   public static final String SOURCE = AuditActions.COMMANDS_SOURCE;
 

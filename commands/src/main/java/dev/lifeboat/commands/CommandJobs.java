@@ -1,9 +1,7 @@
 package dev.lifeboat.commands;
 
-import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.events.v1.AuditEvent;
-import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotFailed;
@@ -13,6 +11,7 @@ import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
 import dev.lifeboat.events.v1.VerificationOutcome;
+import dev.lifeboat.events.v1.VerificationRequested;
 import dev.lifeboat.runtime.WorkerContext;
 import dev.lifeboat.commands.CancellationToken.CancelledException;
 import java.nio.charset.StandardCharsets;
@@ -31,16 +30,14 @@ final class CommandJobs {
 
   private final WorkerContext worker;
   private final EventFactory events;
-  private final AuditPublisher audit;
   private final OutcomeTracker tracker;
   private final RestoreService restores;
   private final CommandsSettings settings;
 
-  CommandJobs(WorkerContext worker, EventFactory events, AuditPublisher audit, OutcomeTracker tracker,
+  CommandJobs(WorkerContext worker, EventFactory events, OutcomeTracker tracker,
       RestoreService restores, CommandsSettings settings) {
     this.worker = worker;
     this.events = events;
-    this.audit = audit;
     this.tracker = tracker;
     this.restores = restores;
     this.settings = settings;
@@ -63,13 +60,7 @@ final class CommandJobs {
       CompletableFuture<Object> answer = tracker.await(id);
       SnapshotRequested request = SnapshotRequested.newBuilder().setHeader(events.header(id)).setRequestId(id)
           .setKind(kind).setTarget(target).setReason(RequestReason.COMMAND).build();
-      try {
-        worker.producer().send(new ProducerRecord<>(settings.snapshotRequestsTopic(), target.getBytes(StandardCharsets.UTF_8),
-            worker.serializer().serialize(settings.snapshotRequestsTopic(), request))).get(SEND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      } catch (Exception e) {
-        tracker.forget(id);
-        throw e;
-      }
+      send(id, settings.snapshotRequestsTopic(), target, request);
       execution.started(Map.of("requestId", id, CommandAudit.DETAIL_KIND, kind.name(), CommandAudit.DETAIL_TARGET, target));
       return waitFor(answer, execution, settings.snapshotTimeout(), "no snapshot of " + kind + "/" + target
           + " was reported within " + settings.snapshotTimeout() + " (is a snapshotter serving "
@@ -79,31 +70,31 @@ final class CommandJobs {
   }
 
   /**
-   * Asks the verifier with a {@code verification.requested} audit event (see DESIGN.md) and waits
-   * for a SnapshotVerified correlated with the command.
+   * Asks the verifier with a {@code VerificationRequested} (request id = command id; see DESIGN.md)
+   * and waits for a SnapshotVerified correlated with the command.
    */
-  CommandJob verifyNow(String snapshotId, String target) {
+  CommandJob verifyNow(String snapshotId, String target, String requestedBy) {
     return execution -> {
       String id = execution.commandId();
       CompletableFuture<Object> answer = tracker.await(id);
-      AuditPublisher.Builder request = audit.event(CommandAudit.VERIFICATION_REQUESTED,
-          snapshotId != null ? snapshotId : target, AuditOutcome.INFO).correlationId(id);
-      if (snapshotId != null) {
-        request.detail(CommandAudit.DETAIL_SNAPSHOT_ID, snapshotId);
-      }
-      if (target != null) {
-        request.detail(CommandAudit.DETAIL_TARGET, target);
-      }
-      try {
-        request.publish().get(SEND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      } catch (Exception e) {
-        tracker.forget(id);
-        throw e;
-      }
-      execution.started(Map.of());
+      VerificationRequested request = VerificationRequested.newBuilder().setHeader(events.header(id)).setRequestId(id)
+          .setRequestedBy(requestedBy).setSnapshotId(snapshotId).setTarget(target).build();
+      send(id, settings.verificationRequestsTopic(), id, request);
+      execution.started(Map.of("requestId", id));
       return waitFor(answer, execution, settings.verifyTimeout(), "no verification was reported within "
           + settings.verifyTimeout() + " (is a verifier running?)").thenApply(CommandJobs::verificationOutcome);
     };
+  }
+
+  /** Sends a command's request and waits for the broker's acknowledgement; on failure the command stops waiting. */
+  private void send(String commandId, String topic, String key, Object request) throws Exception {
+    try {
+      worker.producer().send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+          worker.serializer().serialize(topic, request))).get(SEND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      tracker.forget(commandId);
+      throw e;
+    }
   }
 
   /** Cancels a running command and waits until it stopped. */

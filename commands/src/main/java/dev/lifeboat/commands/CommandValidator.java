@@ -116,7 +116,7 @@ final class CommandValidator implements AutoCloseable {
           s.getTarget()), jobs.snapshotNow(s.getKind(), s.getTarget()));
     }
     if (action instanceof VerifyNow v) {
-      return verifyNow(subject, v);
+      return verifyNow(subject, v, command.getRequestedBy());
     }
     if (action instanceof Cancel c) {
       return cancel(command, subject, c);
@@ -124,7 +124,7 @@ final class CommandValidator implements AutoCloseable {
     return new Rejected(subject, "unknown action " + action);
   }
 
-  private Decision verifyNow(String subject, VerifyNow v) {
+  private Decision verifyNow(String subject, VerifyNow v, String requestedBy) {
     if (v.getSnapshotId() == null && (v.getTarget() == null || v.getTarget().isBlank())) {
       return new Rejected(subject, "name the snapshot to verify, or a target whose latest snapshot to verify");
     }
@@ -134,12 +134,12 @@ final class CommandValidator implements AutoCloseable {
     if (v.getSnapshotId() != null && restores.data() != null) {
       return withData(subject, () -> restores.data().snapshot(v.getSnapshotId()).isEmpty()
           ? new Rejected(subject, "unknown snapshot " + v.getSnapshotId() + ": the repository has no manifest of that id")
-          : accepted(subject, v));
+          : accepted(subject, v, requestedBy));
     }
-    return accepted(subject, v);
+    return accepted(subject, v, requestedBy);
   }
 
-  private Accepted accepted(String subject, VerifyNow v) {
+  private Accepted accepted(String subject, VerifyNow v, String requestedBy) {
     Map<String, String> details = new LinkedHashMap<>();
     if (v.getSnapshotId() != null) {
       details.put(CommandAudit.DETAIL_SNAPSHOT_ID, v.getSnapshotId());
@@ -147,7 +147,7 @@ final class CommandValidator implements AutoCloseable {
     if (v.getTarget() != null) {
       details.put(CommandAudit.DETAIL_TARGET, v.getTarget());
     }
-    return new Accepted(subject, details, jobs.verifyNow(v.getSnapshotId(), v.getTarget()));
+    return new Accepted(subject, details, jobs.verifyNow(v.getSnapshotId(), v.getTarget(), requestedBy));
   }
 
   private Decision cancel(Command command, String subject, Cancel c) {

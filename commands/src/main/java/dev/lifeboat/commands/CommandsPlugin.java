@@ -1,6 +1,7 @@
 package dev.lifeboat.commands;
 
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.BlobStores;
@@ -35,11 +36,8 @@ public final class CommandsPlugin implements WorkerPlugin {
     }
     TargetClusters targets = new TargetClusters(cluster, context.kubernetes(),
         TargetClusters.kubeconfigOf(config.kubernetes().kubeconfig()), config.kubernetes().context());
-    // resource restores and their dry runs go through the restore engine (see DESIGN.md in this package)
-    RestoreService resources = data == null ? ResourceRestoreAdapter.notInstalled()
-        : new EngineResourceRestore(data, targets, config.encryption().map(dev.lifeboat.crypto.KeyRing::from).orElse(null));
-    RestoreService restores = data == null ? ResourceRestoreAdapter.notInstalled()
-        : new RepositoryRestoreService(data, resources, resources);
-    return CommandsWorker.start(context.runtime(), context.events(), CommandsSettings.defaults(), data, targets, restores);
+    // every restore, of every kind and dry runs included, goes through the restore engine (RestoreService)
+    return CommandsWorker.start(context.runtime(), context.events(), CommandsSettings.defaults(), data, targets,
+        config.encryption().map(KeyRing::from).orElse(null));
   }
 }

@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param snapshotRequestsTopic where SnapshotNow puts its request
  * @param snapshotsTopic where the snapshot's outcome appears
  * @param verificationsTopic where a VerifyNow's proof appears
+ * @param verificationRequestsTopic where a VerifyNow puts its {@code VerificationRequested}: the
+ *     verifier's input, {@code lifeboat.replications}
  * @param restoreThreads restores that run at once; more wait their turn (SnapshotNow and VerifyNow
  *     take no thread while they wait)
  * @param snapshotTimeout how long a SnapshotNow waits for its snapshot before it fails
@@ -23,6 +25,7 @@ public record CommandsSettings(
     String snapshotRequestsTopic,
     String snapshotsTopic,
     String verificationsTopic,
+    String verificationRequestsTopic,
     int restoreThreads,
     Duration snapshotTimeout,
     Duration verifyTimeout,
@@ -30,18 +33,20 @@ public record CommandsSettings(
     Duration dataTimeout) {
 
   public static CommandsSettings defaults() {
-    return new CommandsSettings(Topics.COMMANDS, Topics.SNAPSHOT_REQUESTS, Topics.SNAPSHOTS, Topics.VERIFICATIONS, 2,
+    return new CommandsSettings(Topics.COMMANDS, Topics.SNAPSHOT_REQUESTS, Topics.SNAPSHOTS, Topics.VERIFICATIONS,
+        Topics.REPLICATIONS, 2,
         Duration.ofHours(6), Duration.ofHours(6), Duration.ofSeconds(1), Duration.ofSeconds(10));
   }
 
   /** The same settings reading and writing other topics (tests use topics of their own). */
-  public CommandsSettings withTopics(String commands, String snapshotRequests, String snapshots, String verifications) {
-    return new CommandsSettings(commands, snapshotRequests, snapshots, verifications, restoreThreads, snapshotTimeout,
-        verifyTimeout, progressEvery, dataTimeout);
+  public CommandsSettings withTopics(String commands, String snapshotRequests, String snapshots, String verifications,
+      String verificationRequests) {
+    return new CommandsSettings(commands, snapshotRequests, snapshots, verifications, verificationRequests, restoreThreads,
+        snapshotTimeout, verifyTimeout, progressEvery, dataTimeout);
   }
 
   public CommandsSettings withTimeouts(Duration snapshot, Duration verify) {
-    return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic, restoreThreads,
-        snapshot, verify, progressEvery, dataTimeout);
+    return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic,
+        verificationRequestsTopic, restoreThreads, snapshot, verify, progressEvery, dataTimeout);
   }
 }

@@ -3,6 +3,7 @@ package dev.lifeboat.commands;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.commands.v1.Command;
+import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.runtime.Worker;
 import dev.lifeboat.runtime.WorkerContext;
@@ -49,10 +50,11 @@ public final class CommandsWorker implements AutoCloseable {
   /**
    * @param data the repository's contents; null when this process has no master key (restores are
    *     then rejected)
-   * @param restores carries out validated restores
+   * @param keys the data keys that unseal Secrets a resource restore writes; null when the
+   *     configuration has none (such Secrets then fail, and say why)
    */
   public static CommandsWorker start(WorkerRuntime runtime, EventFactory processEvents, CommandsSettings settings,
-      RestoreData data, TargetClusters targets, RestoreService restores) {
+      RestoreData data, TargetClusters targets, KeyRing keys) {
     WorkerContext context = runtime.context();
     EventFactory events = processEvents.forSource(CommandAudit.SOURCE);
     AuditPublisher audit = new AuditPublisher(context.producer(), context.serializer(), events);
@@ -75,7 +77,7 @@ public final class CommandsWorker implements AutoCloseable {
     CommandRunner runner = new CommandRunner(audit, ledger, settings.restoreThreads(), settings.progressEvery(), events.clock());
     CommandMetrics metrics = new CommandMetrics(context.meters(), runner::runningCount);
     runner.metrics(metrics);
-    CommandJobs jobs = new CommandJobs(context, events, audit, tracker, restores, settings);
+    CommandJobs jobs = new CommandJobs(context, events, tracker, new RestoreService(data, targets, keys), settings);
     CommandValidator validator = new CommandValidator(data, targets, ledger, runner, jobs, settings.dataTimeout(),
         events.clock());
     Worker<Command> worker = runtime.start(WorkerDefinition.of(NAME, settings.commandsTopic(),

@@ -2,6 +2,7 @@ package dev.lifeboat.commands;
 
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.restore.Progress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,8 +16,8 @@ import org.slf4j.MDC;
 
 /**
  * What a running command is given: its id, its cancellation token, a progress reporter that writes
- * PROGRESSING audit events (at most one per {@code progressEvery}), the STARTED event, and the
- * executor for blocking work.
+ * PROGRESSING audit events (at most one per {@code progressEvery}, and the last of a restore; the
+ * restore engine's {@link Progress}), the STARTED event, and the executor for blocking work.
  */
 final class Execution implements Progress {
   private final AcceptedCommand command;
@@ -77,12 +78,14 @@ final class Execution implements Progress {
   }
 
   @Override
-  public synchronized void report(long done, Long total, String unit) {
+  public synchronized void report(Progress.Update update) {
     Instant now = clock.instant();
-    if (Duration.between(lastProgress, now).compareTo(progressEvery) < 0) {
+    if (!update.finished() && Duration.between(lastProgress, now).compareTo(progressEvery) < 0) {
       return;
     }
     lastProgress = now;
-    command.event(audit, AuditOutcome.PROGRESSING).progress(done, total, unit).publish();
+    command.event(audit, AuditOutcome.PROGRESSING)
+        .progress(update.done(), update.total() < 0 ? null : update.total(), update.unit())
+        .detail("stage", update.stage()).publish();
   }
 }

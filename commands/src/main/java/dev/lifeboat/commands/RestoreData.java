@@ -1,6 +1,8 @@
 package dev.lifeboat.commands;
 
+import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.changelog.ChangeLogEntry;
 import dev.lifeboat.repository.changelog.SegmentFormat;
@@ -11,7 +13,6 @@ import dev.lifeboat.repository.resources.ResourceSnapshots;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -144,19 +145,12 @@ public final class RestoreData {
    * The newest snapshot of {@code kind} of this cluster (any target) taken at or before {@code at};
    * ids start with their time, so the listing is searched from its end.
    */
-  public Optional<Found> newestAtOrBefore(String kind, Instant at) throws Exception {
+  public Optional<Found> newestAtOrBefore(SnapshotKind kind, Instant at) throws Exception {
     Optional<Repository> repo = repository();
     if (repo.isEmpty()) {
       return Optional.empty();
     }
-    String prefix = "manifests/" + kind.toLowerCase(Locale.ROOT) + "/";
-    List<String> keys = new ArrayList<>();
-    repo.get().manifests().listAll(key -> {
-      if (key.startsWith(prefix)) {
-        keys.add(key);
-      }
-    });
-    keys.sort((a, b) -> a.substring(a.lastIndexOf('/') + 1).compareTo(b.substring(b.lastIndexOf('/') + 1)));
+    List<String> keys = keysByTime(repo.get(), kind);
     for (int i = keys.size() - 1; i >= 0; i--) {
       Optional<Manifest> m = repo.get().manifests().read(keys.get(i));
       if (m.isPresent() && cluster.equals(m.get().cluster()) && !m.get().createdAt().isAfter(at)) {
@@ -167,25 +161,30 @@ public final class RestoreData {
   }
 
   /** The oldest snapshot of {@code kind} of this cluster, for messages. */
-  public Optional<Instant> oldestOf(String kind) throws Exception {
+  public Optional<Instant> oldestOf(SnapshotKind kind) throws Exception {
     Optional<Repository> repo = repository();
     if (repo.isEmpty()) {
       return Optional.empty();
     }
-    String prefix = "manifests/" + kind.toLowerCase(Locale.ROOT) + "/";
-    List<String> keys = new ArrayList<>();
-    repo.get().manifests().listAll(key -> {
-      if (key.startsWith(prefix)) {
-        keys.add(key);
-      }
-    });
-    keys.sort((a, b) -> a.substring(a.lastIndexOf('/') + 1).compareTo(b.substring(b.lastIndexOf('/') + 1)));
-    for (String key : keys) {
+    for (String key : keysByTime(repo.get(), kind)) {
       Optional<Manifest> m = repo.get().manifests().read(key);
       if (m.isPresent() && cluster.equals(m.get().cluster())) {
         return Optional.of(m.get().createdAt());
       }
     }
     return Optional.empty();
+  }
+
+  /** The manifest keys of every snapshot of {@code kind}, any target, oldest first (ids start with their time). */
+  private static List<String> keysByTime(Repository repository, SnapshotKind kind) {
+    String prefix = ManifestStore.prefix(kind);
+    List<String> keys = new ArrayList<>();
+    repository.manifests().listAll(key -> {
+      if (key.startsWith(prefix)) {
+        keys.add(key);
+      }
+    });
+    keys.sort((a, b) -> a.substring(a.lastIndexOf('/') + 1).compareTo(b.substring(b.lastIndexOf('/') + 1)));
+    return keys;
   }
 }

@@ -5,6 +5,7 @@ import dev.lifeboat.commands.v1.Restore;
 import dev.lifeboat.events.v1.ConflictPolicy;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
+import dev.lifeboat.restore.LabelSelector;
 import dev.lifeboat.commands.RestoreData.Found;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -92,9 +93,11 @@ final class RestoreValidator {
         problems.add("'" + kind + "' is not a kind name");
       }
     }
-    if (r.getLabelSelector() != null) {
+    if (r.getLabelSelector() != null && r.getLabelSelector().isBlank()) {
+      problems.add("label selector: the label selector is empty (leave it out to restore every object)");
+    } else if (r.getLabelSelector() != null) {
       try {
-        LabelSelector.parse(r.getLabelSelector());
+        new LabelSelector(r.getLabelSelector()); // the restore engine's grammar: what it accepts, it can carry out
       } catch (IllegalArgumentException e) {
         problems.add("label selector: " + e.getMessage());
       }
@@ -152,8 +155,8 @@ final class RestoreValidator {
       if (found.isEmpty()) {
         return Checked.rejected("unknown snapshot " + r.getSnapshotId() + ": the repository has no manifest of that id");
       }
-      String kind = found.get().manifest().kind();
-      if (!r.getKind().name().equals(kind)) {
+      SnapshotKind kind = found.get().manifest().kind();
+      if (r.getKind() != kind) {
         return Checked.rejected("snapshot " + r.getSnapshotId() + " is a " + kind + " snapshot, not " + r.getKind());
       }
       if (!data.cluster().equals(found.get().manifest().cluster())) {
@@ -171,9 +174,9 @@ final class RestoreValidator {
         return missing;
       }
       if (r.getKind() == SnapshotKind.ETCD) {
-        Optional<Found> found = data.newestAtOrBefore(SnapshotKind.ETCD.name(), at);
+        Optional<Found> found = data.newestAtOrBefore(SnapshotKind.ETCD, at);
         if (found.isEmpty()) {
-          Optional<Instant> oldest = data.oldestOf(SnapshotKind.ETCD.name());
+          Optional<Instant> oldest = data.oldestOf(SnapshotKind.ETCD);
           return Checked.rejected(oldest.isPresent()
               ? "the instant " + at + " is before the oldest retained data: the oldest etcd snapshot is from " + oldest.get()
               : "there is no etcd snapshot of cluster " + data.cluster() + " yet");

@@ -16,6 +16,10 @@ import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.events.v1.SnapshotRequested;
+import dev.lifeboat.events.v1.SnapshotVerified;
+import dev.lifeboat.events.v1.VerificationCheck;
+import dev.lifeboat.events.v1.VerificationOutcome;
+import dev.lifeboat.events.v1.VerificationRequested;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.runtime.DeadLetterPublisher;
 import dev.lifeboat.runtime.WorkerRuntime;
@@ -52,7 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The commands worker on the real embedded stack: malformed commands never stop it, every command is
  * validated against the repository and the target cluster, a command delivered twice runs once (also
- * after a restart), a running command can be cancelled, and restores write real files.
+ * after a restart), a running command can be cancelled, restores of every kind (dry runs too) go
+ * through the restore engine and write real files and objects, and VerifyNow asks the verifier with a
+ * typed request.
  */
 @LifeboatIntegrationTest
 class CommandsIT {
@@ -76,7 +82,7 @@ class CommandsIT {
   void start(TestStack testStack) throws Exception {
     stack = testStack;
     settings = CommandsSettings.defaults().withTopics(stack.newTopic("commands", 1), stack.newTopic("snapshot-requests", 1),
-        stack.newTopic("snapshots", 1), stack.newTopic("verifications", 1));
+        stack.newTopic("snapshots", 1), stack.newTopic("verifications", 1), stack.newTopic("replications", 1));
     repository = new RepositoryFixture(stack, cluster);
     closing.add(repository);
     resourceSnapshot = repository.resources(CUT, List.of(
@@ -109,8 +115,7 @@ class CommandsIT {
     var kube = stack.stack().kubernetes().orElseThrow();
     TargetClusters targets = new TargetClusters(cluster, kube::client, Path.of(stack.stack().endpoints().kubeconfig()), null);
     RestoreData data = repository.data();
-    CommandsWorker worker = CommandsWorker.start(runtime, stack.events("it"), settings, data, targets,
-        new RepositoryRestoreService(data, ResourceRestoreAdapter.notInstalled()));
+    CommandsWorker worker = CommandsWorker.start(runtime, stack.events("it"), settings, data, targets, null);
     closing.add(worker);
     this.worker = worker;
     return worker;
@@ -369,14 +374,83 @@ class CommandsIT {
     assertThat(e.getDetails()).containsEntry("snapshotId", etcd).containsEntry("bytes", Integer.toString(database.length));
     assertThat(Files.readAllBytes(etcdTarget)).isEqualTo(database);
 
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(etcdTarget)))
+        .as("the database holds every Secret").isEqualTo("rw-------");
+
     String again = send(restore().setKind(SnapshotKind.VOLUME).setSnapshotId(volume).setTargetPath(volumeTarget.toString()).build());
     AuditEvent notEmpty = audit.finished(again, WAIT);
     assertThat(notEmpty.getOutcome()).isEqualTo(AuditOutcome.FAILED);
     assertThat(notEmpty.getReason()).contains("is not an empty directory");
+    String etcdAgain = send(restore().setKind(SnapshotKind.ETCD).setTargetPath(etcdTarget.toString()).build());
+    AuditEvent exists = audit.finished(etcdAgain, WAIT);
+    assertThat(exists.getOutcome()).isEqualTo(AuditOutcome.FAILED);
+    assertThat(exists.getReason()).contains("exists");
+    assertThat(Files.readAllBytes(etcdTarget)).isEqualTo(database);
 
-    String resources = send(restore().setNamespaces(List.of("shop")).build());
-    AuditEvent noEngine = audit.finished(resources, WAIT);
-    assertThat(noEngine.getOutcome()).isEqualTo(AuditOutcome.FAILED);
-    assertThat(noEngine.getReason()).contains("no resource restore engine");
+    // dry runs check the target as the restore does, count, and write nothing
+    Path untouched = dir.resolve("dry");
+    String volumeDry = send(restore().setKind(SnapshotKind.VOLUME).setSnapshotId(volume).setTargetPath(untouched.toString())
+        .setDryRun(true).build());
+    String etcdDry = send(restore().setKind(SnapshotKind.ETCD).setTargetPath(untouched.resolve("etcd.db").toString())
+        .setDryRun(true).build());
+    AuditEvent vd = audit.finished(volumeDry, WAIT);
+    assertThat(vd.getOutcome()).as(vd.toString()).isEqualTo(AuditOutcome.SUCCEEDED);
+    assertThat(vd.getDetails()).containsEntry("files", "2").containsEntry("bytes", Integer.toString(big.length + 5))
+        .containsEntry("dryRun", "true");
+    AuditEvent ed = audit.finished(etcdDry, WAIT);
+    assertThat(ed.getOutcome()).as(ed.toString()).isEqualTo(AuditOutcome.SUCCEEDED);
+    assertThat(ed.getDetails()).containsEntry("bytes", Integer.toString(database.length)).containsEntry("dryRun", "true");
+    assertThat(Files.exists(untouched)).isFalse();
+  }
+
+  @Test
+  void aResourceRestoreGoesThroughTheEngineIntoTheTargetCluster() throws Exception {
+    String copy = "shop-" + UUID.randomUUID().toString().substring(0, 8);
+    String restored = send(restore().setSnapshotId(resourceSnapshot).setNamespaces(List.of("shop"))
+        .setNamespaceMapping(Map.of("shop", copy)).build());
+
+    AuditEvent finished = audit.finished(restored, WAIT);
+    assertThat(finished.getOutcome()).as(finished.toString()).isEqualTo(AuditOutcome.SUCCEEDED);
+    assertThat(finished.getDetails()).containsEntry("objects", "2").containsEntry("create", "2")
+        .containsEntry("namespaces", "shop->" + copy + ":2").containsEntry("namespacesCreated", copy);
+    var kube = stack.stack().kubernetes().orElseThrow().client();
+    assertThat(kube.configMaps().inNamespace(copy).list().getItems()).extracting(c -> c.getMetadata().getName())
+        .containsExactlyInAnyOrder("web", "db");
+
+    // the same restore again: its dry run reads the target and tells what would now be skipped
+    String again = send(restore().setSnapshotId(resourceSnapshot).setNamespaces(List.of("shop"))
+        .setNamespaceMapping(Map.of("shop", copy)).setConflictPolicy(ConflictPolicy.UPDATE).setDryRun(true).build());
+    AuditEvent dryRun = audit.finished(again, WAIT);
+    assertThat(dryRun.getOutcome()).as(dryRun.toString()).isEqualTo(AuditOutcome.SUCCEEDED);
+    assertThat(dryRun.getDetails()).containsEntry("objects", "2").containsEntry("unchanged", "2")
+        .containsEntry("create", "0").containsEntry("dryRun", "true");
+  }
+
+  @Test
+  void verifyNowAsksTheVerifierWithATypedRequestAndFinishesWithItsAnswer() throws Exception {
+    String id = send(VerifyNow.newBuilder().setSnapshotId(resourceSnapshot).build());
+
+    List<VerificationRequested> requests = stack.read(settings.verificationRequestsTopic(), VerificationRequested.class,
+        WAIT, l -> l.stream().anyMatch(r -> r.getRequestId().equals(id)));
+    VerificationRequested request = requests.stream().filter(r -> r.getRequestId().equals(id)).findFirst().orElseThrow();
+    assertThat(request.getHeader().getCorrelationId()).isEqualTo(id);
+    assertThat(request.getSnapshotId()).isEqualTo(resourceSnapshot);
+    assertThat(request.getTarget()).isNull();
+    assertThat(request.getRequestedBy()).isEqualTo("it-operator");
+    audit.awaitOutcome(id, AuditOutcome.STARTED, WAIT);
+    stack.send(settings.verificationsTopic(), resourceSnapshot, SnapshotVerified.newBuilder()
+        .setHeader(stack.events("verifier").header(id)).setSnapshotId(resourceSnapshot).setKind(SnapshotKind.RESOURCES)
+        .setTarget("cluster").setPassed(true).setOutcome(VerificationOutcome.PASSED).setStore("offsite")
+        .setScratchTarget("lifeboat-verify-x").setChecks(List.of(VerificationCheck.newBuilder().setName("objects-read")
+            .setPassed(true).setExpected("3").setActual("3").build()))
+        .setSnapshotCompletedAt(CUT).setDurationMillis(7).build());
+
+    AuditEvent done = audit.finished(id, WAIT);
+    assertThat(done.getOutcome()).as(done.toString()).isEqualTo(AuditOutcome.SUCCEEDED);
+    assertThat(done.getDetails()).containsEntry("store", "offsite").containsEntry("checks", "1");
+    // the request is a record of its own, not an audit event: what is on lifeboat.audit is the command's own story
+    workerRuntime.context().producer().flush();
+    audit.awaitCaughtUp(WAIT);
+    assertThat(audit.of(id)).allSatisfy(e -> assertThat(e.getAction()).isEqualTo(CommandAudit.VERIFY_NOW));
   }
 }

@@ -1,5 +1,7 @@
 package dev.lifeboat.commands;
 
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.testing.TestStores;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -34,6 +36,9 @@ import java.util.concurrent.Executors;
  */
 final class RepositoryFixture implements AutoCloseable {
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  /** The stream of an etcd snapshot that holds its database, as the snapshotter names it. */
+  static final String ETCD_STREAM = "etcd.db";
 
   final String cluster;
   final byte[] masterKey = new byte[32];
@@ -70,7 +75,7 @@ final class RepositoryFixture implements AutoCloseable {
     }
     String id = snapshotId(cut);
     repository.manifests().write(new Manifest(Manifest.FORMAT, id, ResourceSnapshots.KIND, ResourceSnapshots.WHOLE_CLUSTER,
-        cluster, cut, null, "COMPLETED", streams, null, Map.of(ResourceSnapshots.CUT_TIME, cut.toString(),
+        cluster, cut, null, SnapshotPhase.COMPLETED, streams, null, Map.of(ResourceSnapshots.CUT_TIME, cut.toString(),
         ResourceSnapshots.CHANGES_OFFSETS, ResourceSnapshots.formatOffsets(Map.of(0, 0L)),
         ResourceSnapshots.OBJECTS, Integer.toString(objects.size()))));
     return id;
@@ -87,7 +92,7 @@ final class RepositoryFixture implements AutoCloseable {
           null, s.sha256(), s.chunks(), null));
     }
     String id = snapshotId(at);
-    repository.manifests().write(new Manifest(Manifest.FORMAT, id, "VOLUME", pvcUid, cluster, at, null, "COMPLETED",
+    repository.manifests().write(new Manifest(Manifest.FORMAT, id, SnapshotKind.VOLUME, pvcUid, cluster, at, null, SnapshotPhase.COMPLETED,
         null, entries, Map.of()));
     return id;
   }
@@ -95,8 +100,8 @@ final class RepositoryFixture implements AutoCloseable {
   /** An etcd snapshot whose database is these bytes. */
   String etcd(Instant at, byte[] database) throws Exception {
     String id = snapshotId(at);
-    repository.manifests().write(new Manifest(Manifest.FORMAT, id, "ETCD", "etcd", cluster, at, null, "COMPLETED",
-        List.of(write(EtcdFileRestore.STREAM, database)), null, Map.of()));
+    repository.manifests().write(new Manifest(Manifest.FORMAT, id, SnapshotKind.ETCD, "etcd", cluster, at, null, SnapshotPhase.COMPLETED,
+        List.of(write(ETCD_STREAM, database)), null, Map.of()));
     return id;
   }
 

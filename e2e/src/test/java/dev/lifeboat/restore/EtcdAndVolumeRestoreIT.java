@@ -69,9 +69,9 @@ class EtcdAndVolumeRestoreIT {
           .snapshot("test", "etcd", "20260101T000000Z-e1", n -> {}).manifest();
     }
     RestoreEngine engine = new RestoreEngine(RestoreSource.of(repository, SegmentStore.open(repository, new byte[32]), null));
-    assertThat(engine.source().findManifest("ETCD", manifest.snapshotId()).map(Manifest::snapshotId))
+    assertThat(engine.source().findManifest(dev.lifeboat.events.v1.SnapshotKind.ETCD, manifest.snapshotId()).map(Manifest::snapshotId))
         .hasValue(manifest.snapshotId());
-    assertThat(engine.source().findManifest("VOLUME", manifest.snapshotId())).isEmpty();
+    assertThat(engine.source().findManifest(dev.lifeboat.events.v1.SnapshotKind.VOLUME, manifest.snapshotId())).isEmpty();
     List<Progress.Update> updates = new CopyOnWriteArrayList<>();
 
     EtcdVerification verified = engine.verifyEtcd(manifest, dir.resolve("scratch"), updates::add);

@@ -18,6 +18,7 @@ import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.Header;
 import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
@@ -101,6 +102,18 @@ final class VerifierFixture {
         .setSnapshotId(snapshotId).setKind(kind).setTarget(target).setStore("offsite").setManifestKey(manifestKey)
         .setBytesCopied(1).setObjectsCopied(1).setObjectsSkipped(0).setSnapshotCompletedAt(completedAt)
         .setLagMillis(1).setDurationMillis(1).build());
+  }
+
+  /** What the replicator publishes once it copied a change-log segment to the store {@code offsite}. */
+  static void segmentReplicated(TestStack stack, SourceCluster source, String segmentKey, int partition, long firstOffset,
+      long lastOffset) {
+    stack.send(Topics.REPLICATIONS, segmentKey + "/offsite", ChangeLogSegmentReplicated.newBuilder()
+        .setHeader(Header.newBuilder().setEventId(UUID.randomUUID().toString()).setTime(Instant.now())
+            .setCluster(source.cluster).setSource("replicator").setCorrelationId(segmentKey).build())
+        .setCluster(source.cluster).setPartition(partition).setFirstOffset(firstOffset).setLastOffset(lastOffset)
+        .setLastChangeTime(Instant.now()).setRecordCount(lastOffset - firstOffset + 1).setSegmentKey(segmentKey)
+        .setSegmentSha256("").setStore("offsite").setBytesCopied(1).setObjectsCopied(1).setObjectsSkipped(0)
+        .setArchivedAt(Instant.now()).setLagMillis(1).setDurationMillis(1).build());
   }
 
   static SnapshotVerified awaitVerification(TestStack stack, String snapshotId) {

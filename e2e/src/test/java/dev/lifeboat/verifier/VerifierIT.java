@@ -7,6 +7,7 @@ import static dev.lifeboat.verifier.VerifierFixture.awaitVerification;
 import static dev.lifeboat.verifier.VerifierFixture.check;
 import static dev.lifeboat.verifier.VerifierFixture.copy;
 import static dev.lifeboat.verifier.VerifierFixture.replicated;
+import static dev.lifeboat.verifier.VerifierFixture.segmentReplicated;
 import static dev.lifeboat.verifier.VerifierFixture.startVerifier;
 
 import dev.lifeboat.audit.EventFactory;
@@ -34,6 +35,7 @@ import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
 import dev.lifeboat.events.v1.VerificationOutcome;
+import dev.lifeboat.events.v1.VerificationRequested;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
@@ -67,7 +69,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -162,10 +163,10 @@ class VerifierIT {
     source.awaitArchived();
     copy(source.repository().store(), offsite);
     SegmentRef segment = source.segments().listAll(source.cluster).firstEntry().getValue().get(0);
-    replicated(stack, source, segment.key(), SnapshotKind.RESOURCES, source.cluster, segment.key(), Instant.now());
+    segmentReplicated(stack, source, segment.key(), segment.partition(), segment.firstOffset(), segment.lastOffset());
     String damaged = SegmentStore.key(source.cluster, 0, 1_000_000, 1_000_001);
     offsite.putIfAbsent(damaged, "not a sealed segment".getBytes(StandardCharsets.UTF_8));
-    replicated(stack, source, damaged, SnapshotKind.RESOURCES, source.cluster, damaged, Instant.now());
+    segmentReplicated(stack, source, damaged, 0, 1_000_000, 1_000_001);
     AuditEvent segmentFailed = auditOf(stack, damaged, "verification.failed").orElseThrow();
     assertThat(segmentFailed.getOutcome()).isEqualTo(AuditOutcome.FAILED);
     assertThat(segmentFailed.getReason()).contains(damaged, "cannot be read");
@@ -175,13 +176,21 @@ class VerifierIT {
     assertThat(health.components().get("verifier").detail()).contains(damaged);
     assertThat(stack.read(Topics.VERIFICATIONS, SnapshotVerified.class, Duration.ofSeconds(3), l -> false))
         .extracting(SnapshotVerified::getSnapshotId).noneMatch(id -> id.startsWith("changelog/" + source.cluster));
-    replicated(stack, source, segment.key(), SnapshotKind.RESOURCES, source.cluster, segment.key(), Instant.now());
+    segmentReplicated(stack, source, segment.key(), segment.partition(), segment.firstOffset(), segment.lastOffset());
     Awaitility.await().atMost(WAIT).until(() -> segments(meters, "passed") == 2);
     assertThat(health.components().get("verifier").state()).isEqualTo(Health.State.UP);
+    // a segment's copy as replicators reported it before ChangeLogSegmentReplicated (a SnapshotReplicated whose
+    // snapshot id is the segment key) is not taken for a snapshot: skipped, and said so
+    replicated(stack, source, segment.key(), SnapshotKind.RESOURCES, source.cluster, segment.key(), Instant.now());
+    AuditEvent skipped = auditOf(stack, segment.key(), "verification.skipped").orElseThrow();
+    assertThat(skipped.getReason()).contains("earlier replicator");
+    assertThat(segments(meters, "passed")).isEqualTo(2);
+    assertThat(segments(meters, "failed")).isEqualTo(1);
+    assertThat(health.components().get("verifier").state()).isEqualTo(Health.State.UP);
 
-    // VerifyNow: the commands worker asks with an audit event; the answer carries the command id
-    requestVerification(stack, source, "cmd-" + first.getSnapshotId(), Map.of("snapshotId", first.getSnapshotId()));
-    requestVerification(stack, source, "cmd-unknown", Map.of("snapshotId", "20200101T000000Z-000000"));
+    // VerifyNow: the commands worker asks with a VerificationRequested; the answer carries the command id
+    requestVerification(stack, source, "cmd-" + first.getSnapshotId(), first.getSnapshotId());
+    requestVerification(stack, source, "cmd-unknown", "20200101T000000Z-000000");
     SnapshotVerified onRequest = awaitAnswer(stack, "cmd-" + first.getSnapshotId());
     assertThat(onRequest.getPassed()).as("%s", onRequest.getChecks()).isTrue();
     assertThat(onRequest.getSnapshotId()).isEqualTo(first.getSnapshotId());
@@ -195,7 +204,7 @@ class VerifierIT {
     Manifest etcd = etcdSnapshot(stack, source);
     copy(source.repository().store(), offsite);
     replicated(stack, source, etcd.snapshotId(), SnapshotKind.ETCD, "etcd",
-        dev.lifeboat.repository.ManifestStore.key("ETCD", "etcd", etcd.snapshotId()), etcd.createdAt());
+        dev.lifeboat.repository.ManifestStore.key(SnapshotKind.ETCD, "etcd", etcd.snapshotId()), etcd.createdAt());
     SnapshotVerified etcdProof = awaitVerification(stack, etcd.snapshotId());
     assertThat(etcdProof.getPassed()).as("%s", etcdProof.getChecks()).isTrue();
     assertThat(etcdProof.getChecks()).extracting(VerificationCheck::getName)
@@ -238,13 +247,11 @@ class VerifierIT {
   }
 
   /** What the commands worker writes for a VerifyNow command. */
-  private static void requestVerification(TestStack stack, SourceCluster source, String commandId,
-      Map<String, String> details) {
-    stack.send(Topics.AUDIT, commandId, AuditEvent.newBuilder()
+  private static void requestVerification(TestStack stack, SourceCluster source, String commandId, String snapshotId) {
+    stack.send(Topics.REPLICATIONS, commandId, VerificationRequested.newBuilder()
         .setHeader(Header.newBuilder().setEventId(UUID.randomUUID().toString()).setTime(Instant.now())
             .setCluster(source.cluster).setSource("commands").setCorrelationId(commandId).build())
-        .setActor("ops@example.com").setAction("verification.requested").setSubject(details.get("snapshotId"))
-        .setOutcome(AuditOutcome.INFO).setDetails(details).build());
+        .setRequestId(commandId).setRequestedBy("ops@example.com").setSnapshotId(snapshotId).build());
   }
 
   private static SnapshotVerified awaitAnswer(TestStack stack, String commandId) {

@@ -4,9 +4,10 @@ import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
+import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.ReplicationFailed;
 import dev.lifeboat.events.v1.SnapshotCompleted;
-import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.retry.RetriableFailure;
@@ -17,23 +18,21 @@ import dev.lifeboat.schemas.topics.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import org.apache.avro.generic.GenericRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Serves {@code lifeboat.snapshots} for one target store: copies each completed snapshot (and each
- * archived change-log segment) and produces {@code SnapshotReplicated}, or {@code ReplicationFailed}
- * when the event's objects cannot be copied (missing from the source, damaged, an invalid key), with an
+ * Serves {@code lifeboat.snapshots} for one target store: copies each completed snapshot and produces
+ * {@code SnapshotReplicated}, and each archived change-log segment ({@code ChangeLogSegmentArchived})
+ * and produces {@code ChangeLogSegmentReplicated}; or {@code ReplicationFailed} when the event's
+ * objects cannot be copied (missing from the source, damaged, an invalid key), with an
  * audit event; both are outputs, so they are committed with the input's offset. A store that fails or
  * refuses (down, throttling, bad credentials) is a retriable failure: the event stays on Kafka and the
  * runtime retries it with backoff, pausing this store's work only.
  */
 final class ReplicationHandler implements RecordHandler<Object> {
   private static final Logger log = LoggerFactory.getLogger(ReplicationHandler.class);
-  /** The schema name of the change-log segment event, read by field name so no generated class is needed. */
-  static final String SEGMENT_ARCHIVED = "ChangeLogSegmentArchived";
 
   private final String store;
   private final RepositoryCopier copier;
@@ -61,8 +60,13 @@ final class ReplicationHandler implements RecordHandler<Object> {
       } finally {
         MDC.remove("snapshotId");
       }
-    } else if (value instanceof GenericRecord event && SEGMENT_ARCHIVED.equals(event.getSchema().getName())) {
-      segment(record.partition(), Segment.of(event), outputs);
+    } else if (value instanceof ChangeLogSegmentArchived archived) {
+      MDC.put("segmentKey", archived.getSegmentKey());
+      try {
+        segment(record.partition(), archived, outputs);
+      } finally {
+        MDC.remove("segmentKey");
+      }
     }
     // SnapshotFailed and anything newer: nothing to copy
   }
@@ -97,25 +101,29 @@ final class ReplicationHandler implements RecordHandler<Object> {
         result.objectsCopied(), result.bytesCopied(), result.objectsSkipped(), lag);
   }
 
-  private void segment(int partition, Segment segment, Outputs outputs) {
-    status.started(partition, segment.archivedAt());
+  /** Copies one change-log segment (and the config, if the store lacks it) and reports the copy as what it is. */
+  private void segment(int partition, ChangeLogSegmentArchived segment, Outputs outputs) {
+    String key = segment.getSegmentKey();
+    Instant archivedAt = segment.getHeader().getTime();
+    status.started(partition, archivedAt);
     Instant begin = clock.instant();
     RepositoryCopier.Result result;
     try {
-      result = copier.copyObject(segment.key(), segment.sha256());
+      result = copier.copyObject(key, segment.getSegmentSha256());
     } catch (RuntimeException e) {
-      failed(partition, outputs, segment.key(), segment.key(), segment.key(), e);
+      failed(partition, outputs, key, key, key, e);
       return;
     }
     Instant now = clock.instant();
-    outputs.send(Topics.REPLICATIONS, segment.key() + "/" + store, SnapshotReplicated.newBuilder()
-        .setHeader(events.header(segment.key())).setSnapshotId(segment.key()).setKind(SnapshotKind.RESOURCES)
-        .setTarget(segment.cluster()).setStore(store).setManifestKey(segment.key())
-        .setBytesCopied(result.bytesCopied()).setObjectsCopied(result.objectsCopied())
-        .setObjectsSkipped(result.objectsSkipped()).setSnapshotCompletedAt(segment.archivedAt())
-        .setLagMillis(Duration.between(segment.archivedAt(), now).toMillis())
+    outputs.send(Topics.REPLICATIONS, key + "/" + store, ChangeLogSegmentReplicated.newBuilder()
+        .setHeader(events.header(key)).setCluster(segment.getCluster()).setPartition(segment.getPartition())
+        .setFirstOffset(segment.getFirstOffset()).setLastOffset(segment.getLastOffset())
+        .setLastChangeTime(segment.getLastChangeTime()).setRecordCount(segment.getRecordCount()).setSegmentKey(key)
+        .setSegmentSha256(segment.getSegmentSha256()).setStore(store).setBytesCopied(result.bytesCopied())
+        .setObjectsCopied(result.objectsCopied()).setObjectsSkipped(result.objectsSkipped()).setArchivedAt(archivedAt)
+        .setLagMillis(Duration.between(archivedAt, now).toMillis())
         .setDurationMillis(Duration.between(begin, now).toMillis()).build());
-    status.replicated(partition, "segment", segment.key(), segment.archivedAt(), segment.lastChangeAt());
+    status.replicated(partition, "segment", key, archivedAt, segment.getLastChangeTime());
   }
 
   /**
@@ -153,24 +161,5 @@ final class ReplicationHandler implements RecordHandler<Object> {
         AuditOutcome.FAILED).correlationId(correlation).reason(why).detail("snapshotId", id).detail("store", store)
         .detail("objectKey", objectKey).build());
     status.failed(partition, id, reason, why);
-  }
-
-  /** The fields of a ChangeLogSegmentArchived event the replicator needs, read by name. */
-  record Segment(String key, String sha256, String cluster, Instant archivedAt, Instant lastChangeAt) {
-    static Segment of(GenericRecord event) {
-      GenericRecord header = (GenericRecord) event.get("header");
-      return new Segment(String.valueOf(event.get("segmentKey")), String.valueOf(event.get("segmentSha256")),
-          String.valueOf(event.get("cluster")), instant(header.get("time")), instant(event.get("lastChangeTime")));
-    }
-
-    private static Instant instant(Object value) {
-      if (value instanceof Instant i) {
-        return i;
-      }
-      if (value instanceof Long millis) {
-        return Instant.ofEpochMilli(millis);
-      }
-      throw new IllegalArgumentException("expected a timestamp, found " + value);
-    }
   }
 }

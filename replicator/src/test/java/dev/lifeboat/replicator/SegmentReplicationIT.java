@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.ReplicationConfig;
-import dev.lifeboat.events.v1.Header;
+import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
+import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.ReplicationFailed;
-import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.blob.BlobStore;
@@ -26,33 +26,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import org.apache.avro.LogicalTypes;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Change-log segments, announced by {@code ChangeLogSegmentArchived} events on {@code
- * lifeboat.snapshots}, copied one object at a time and checked against the SHA-256 the event carries.
- * The handler reads the event by field name, so it is given here as a generic record of that schema
- * (the fields the replicator reads).
+ * lifeboat.snapshots}, copied one object at a time and checked against the SHA-256 the event carries;
+ * each copy is reported as what it is, a {@code ChangeLogSegmentReplicated} carrying the segment's
+ * cluster, partition and offsets, never as a snapshot.
  */
 @LifeboatIntegrationTest
 class SegmentReplicationIT {
-  private static final Schema TIMESTAMP = LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
-  static final Schema SEGMENT_ARCHIVED = SchemaBuilder.record(ReplicationHandler.SEGMENT_ARCHIVED)
-      .namespace("dev.lifeboat.events.v1").fields()
-      .name("header").type(Header.getClassSchema()).noDefault()
-      .requiredString("cluster")
-      .requiredInt("partition")
-      .name("lastChangeTime").type(TIMESTAMP).noDefault()
-      .requiredString("segmentKey")
-      .requiredString("segmentSha256")
-      .endRecord();
+  private static final Instant LAST_CHANGE = Instant.parse("2026-01-01T12:00:00Z");
 
   private final TestStack stack;
   private final String prefix = "segments-" + UUID.randomUUID();
@@ -89,13 +75,21 @@ class SegmentReplicationIT {
 
     assertThat(offsite.get(key)).contains(bytes);
     assertThat(offsite.get("config")).as("a segment is unreadable without the config's data key").contains(config);
-    List<SnapshotReplicated> replicated = outputs(SnapshotReplicated.class);
+    List<ChangeLogSegmentReplicated> replicated = outputs(ChangeLogSegmentReplicated.class);
     assertThat(replicated).hasSize(2).allSatisfy(r -> {
-      assertThat(r.getSnapshotId()).isEqualTo(key);
-      assertThat(r.getManifestKey()).isEqualTo(key);
-      assertThat(r.getKind()).isEqualTo(SnapshotKind.RESOURCES);
-      assertThat(r.getTarget()).isEqualTo("test");
+      assertThat(r.getSegmentKey()).isEqualTo(key);
+      assertThat(r.getSegmentSha256()).isEqualTo(PackFormat.sha256(bytes));
+      assertThat(r.getCluster()).isEqualTo("test");
+      assertThat(r.getPartition()).isZero();
+      assertThat(r.getFirstOffset()).isZero();
+      assertThat(r.getLastOffset()).isEqualTo(99);
+      assertThat(r.getRecordCount()).isEqualTo(100);
+      assertThat(r.getLastChangeTime()).isEqualTo(LAST_CHANGE);
+      assertThat(r.getStore()).isEqualTo("offsite");
     });
+    assertThat(outputs.stream().filter(o -> o[0].equals(Topics.REPLICATIONS)).map(o -> o[1]))
+        .containsOnly(key + "/offsite");
+    assertThat(outputs(SnapshotReplicated.class)).as("a segment is not a snapshot").isEmpty();
     assertThat(replicated.get(0).getObjectsCopied()).as("the config, then the segment").isEqualTo(2);
     assertThat(replicated.get(0).getBytesCopied()).isEqualTo(bytes.length + config.length);
     assertThat(replicated.get(1).getObjectsCopied()).as("the second time both are there already").isZero();
@@ -118,21 +112,21 @@ class SegmentReplicationIT {
     assertThat(outputs(ReplicationFailed.class).get(1).getReason()).contains("is not in");
   }
 
-  private GenericRecord archived(String key, String sha256) {
-    GenericData.Record event = new GenericData.Record(SEGMENT_ARCHIVED);
-    event.put("header", events.header(key));
-    event.put("cluster", "test");
-    event.put("partition", 0);
-    event.put("lastChangeTime", Instant.now().minusSeconds(2).toEpochMilli());
-    event.put("segmentKey", key);
-    event.put("segmentSha256", sha256);
-    return event;
+  /** The event as the archiver writes it: the segment's range is in its fields, not only in its key. */
+  private ChangeLogSegmentArchived archived(String key, String sha256) {
+    String[] range = key.substring(key.lastIndexOf('/') + 1).split("-");
+    long first = Long.parseLong(range[0]);
+    long last = Long.parseLong(range[1]);
+    return ChangeLogSegmentArchived.newBuilder().setHeader(events.header(key)).setCluster("test")
+        .setPartition(Integer.parseInt(key.split("/")[2])).setFirstOffset(first).setLastOffset(last)
+        .setFirstChangeTime(LAST_CHANGE.minusSeconds(60)).setLastChangeTime(LAST_CHANGE).setRecordCount(last - first + 1)
+        .setSegmentKey(key).setSegmentSha256(sha256).setSize(200_000).setRepository("primary").build();
   }
 
-  private void handle(GenericRecord event) throws Exception {
+  private void handle(ChangeLogSegmentArchived event) throws Exception {
     Outputs collect = (topic, key, value) -> outputs.add(new Object[] {topic, key, value});
     replication.worker(Topics.SNAPSHOTS, ReplicatorIT.FAST).handler().handle(new InboundRecord<>(Topics.SNAPSHOTS, 0, 0,
-        String.valueOf(event.get("segmentKey")), event, new RecordHeaders(), Instant.now()), collect);
+        event.getSegmentKey(), event, new RecordHeaders(), Instant.now()), collect);
   }
 
   private <T> List<T> outputs(Class<T> type) {

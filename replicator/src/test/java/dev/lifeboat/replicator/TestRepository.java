@@ -66,7 +66,7 @@ final class TestRepository implements AutoCloseable {
     try {
       StreamWriter.Result written = new StreamWriter(repository.chunks(), PARAMS, uploads, 4)
           .write("data", new ByteArrayInputStream(data), n -> {});
-      Manifest manifest = new Manifest(Manifest.FORMAT, id, "ETCD", target, "test", started, null, "COMPLETED",
+      Manifest manifest = new Manifest(Manifest.FORMAT, id, SnapshotKind.ETCD, target, "test", started, null, SnapshotPhase.COMPLETED,
           List.of(written.stream()), null, Map.of());
       ManifestStore.Written stored = repository.manifests().write(manifest);
       return SnapshotCompleted.newBuilder().setHeader(events.header(id)).setSnapshotId(id).setKind(SnapshotKind.ETCD)

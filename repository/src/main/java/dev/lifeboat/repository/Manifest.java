@@ -1,6 +1,8 @@
 package dev.lifeboat.repository;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import java.time.Instant;
 import java.util.List;
@@ -10,6 +12,10 @@ import java.util.Map;
  * What a snapshot contains. Written (sealed) only after every chunk it names is in the store, under
  * a key nobody writes twice, so its presence means the whole snapshot is there.
  *
+ * <p>{@code kind} and {@code phase} are the contract's enums; in the stored JSON they are their
+ * names ({@code "kind":"ETCD"}, {@code "phase":"PARTIALLY_FAILED"}), as they always were.
+ *
+ * @param phase how the snapshot ended; null in a manifest that records none
  * @param streams named byte streams: the etcd database, one stream of objects per namespace
  * @param files a volume's files, directories and links
  * @param details kind-specific facts (etcd revision and key count, Kafka offsets of a resource cut)
@@ -18,12 +24,12 @@ import java.util.Map;
 public record Manifest(
     int format,
     String snapshotId,
-    String kind,
+    SnapshotKind kind,
     String target,
     String cluster,
     Instant createdAt,
     String parent,
-    String phase,
+    SnapshotPhase phase,
     List<Stream> streams,
     List<FileEntry> files,
     Map<String, String> details) {

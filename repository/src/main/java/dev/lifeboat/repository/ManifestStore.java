@@ -3,6 +3,7 @@ package dev.lifeboat.repository;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkCodec;
 import java.io.IOException;
@@ -45,8 +46,13 @@ public final class ManifestStore {
   /** Where a manifest was written, and the SHA-256 of its stored bytes. */
   public record Written(String key, String sha256, long size) {}
 
-  public static String key(String kind, String target, String snapshotId) {
-    return PREFIX + kind.toLowerCase(java.util.Locale.ROOT) + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/" + snapshotId;
+  public static String key(SnapshotKind kind, String target, String snapshotId) {
+    return prefix(kind) + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/" + snapshotId;
+  }
+
+  /** {@code manifests/<kind>/}: where every manifest of a kind is. */
+  public static String prefix(SnapshotKind kind) {
+    return PREFIX + kind.name().toLowerCase(java.util.Locale.ROOT) + "/";
   }
 
   /**
@@ -58,13 +64,7 @@ public final class ManifestStore {
   public Written write(Manifest manifest) {
     chunks.flush();
     String key = key(manifest.kind(), manifest.target(), manifest.snapshotId());
-    byte[] plain;
-    try {
-      plain = JSON.writeValueAsBytes(manifest);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    byte[] sealed = codec.seal(sealId(key), plain);
+    byte[] sealed = codec.seal(sealId(key), toJson(manifest));
     ReferenceCheck.Seen seen = references.before(key, manifest);
     if (!store.putIfAbsent(key, sealed)) {
       throw new IllegalStateException("manifest " + key + " already exists: snapshot ids must be unique");
@@ -87,17 +87,30 @@ public final class ManifestStore {
   public Optional<Manifest> read(String key) {
     return store.get(key).map(bytes -> {
       try {
-        return JSON.readValue(codec.openSealed(sealId(key), bytes), Manifest.class);
+        return fromJson(codec.openSealed(sealId(key), bytes));
       } catch (IOException e) {
         throw new UncheckedIOException("manifest " + key + " cannot be parsed", e);
       }
     });
   }
 
+  /** The stored form of a manifest (before it is sealed): JSON, kind and phase by name. */
+  static byte[] toJson(Manifest manifest) {
+    try {
+      return JSON.writeValueAsBytes(manifest);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Manifest fromJson(byte[] json) throws IOException {
+    return JSON.readValue(json, Manifest.class);
+  }
+
   /** Manifest keys of one target, oldest first. */
-  public List<String> list(String kind, String target) {
+  public List<String> list(SnapshotKind kind, String target) {
     List<String> keys = new ArrayList<>();
-    store.list(PREFIX + kind.toLowerCase(java.util.Locale.ROOT) + "/" + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/", info -> keys.add(info.key()));
+    store.list(prefix(kind) + URLEncoder.encode(target, StandardCharsets.UTF_8) + "/", info -> keys.add(info.key()));
     return keys;
   }
 
@@ -106,7 +119,7 @@ public final class ManifestStore {
     store.list(PREFIX, info -> each.accept(info.key()));
   }
 
-  public Optional<Manifest> latest(String kind, String target) {
+  public Optional<Manifest> latest(SnapshotKind kind, String target) {
     List<String> keys = list(kind, target);
     return keys.isEmpty() ? Optional.empty() : read(keys.get(keys.size() - 1));
   }

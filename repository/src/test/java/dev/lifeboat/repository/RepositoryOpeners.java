@@ -1,7 +1,9 @@
 package dev.lifeboat.repository;
 
+import dev.lifeboat.events.v1.SnapshotKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
@@ -66,8 +68,8 @@ final class RepositoryOpeners {
       content.add(chunk);
     }
     String id = "20260301T00000" + opener + "Z-00000" + opener;
-    ManifestStore.Written written = repository.manifests().write(new Manifest(Manifest.FORMAT, id, "VOLUME",
-        "pvc-" + opener, "test", Instant.parse("2026-03-01T00:00:00Z"), null, "COMPLETED",
+    ManifestStore.Written written = repository.manifests().write(new Manifest(Manifest.FORMAT, id, SnapshotKind.VOLUME,
+        "pvc-" + opener, "test", Instant.parse("2026-03-01T00:00:00Z"), null, SnapshotPhase.COMPLETED,
         List.of(new Manifest.Stream("data", 0, "", refs)), null, null));
     return new Opened(repository, written.key(), refs, content);
   }

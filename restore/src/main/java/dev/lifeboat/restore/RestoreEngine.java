@@ -1,22 +1,31 @@
 package dev.lifeboat.restore;
 
+import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.restore.FileRestorer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * Restores what a repository holds: resources into a cluster, an etcd snapshot into a data
- * directory (and, to prove it, into a scratch etcd), a volume into a directory. One engine serves
- * the verifier and the restore commands; see DESIGN.md beside this class for what each restore
- * does and guarantees.
+ * directory (and, to prove it, into a scratch etcd) or as a database file, a volume into a
+ * directory; and, without writing anything, what each would do (a dry run). One engine serves the
+ * verifier and the restore commands; see DESIGN.md beside this class for what each restore does and
+ * guarantees.
+ *
+ * <p>A {@link Progress} may throw to stop a restore: a resource restore stops before its next
+ * object, a database file at its next MiB (and leaves no file); a volume restore stops after the
+ * file it is writing, and leaves what it wrote.
  */
 public final class RestoreEngine {
   private final RestoreSource source;
@@ -55,6 +64,23 @@ public final class RestoreEngine {
   }
 
   /**
+   * Writes an etcd snapshot's database to {@code file} (which must not exist), as {@code etcdctl
+   * snapshot restore} takes it: reassembled, its SHA-256 checked, private (0600, missing parent
+   * directories 0700: it holds every Secret of the cluster) and synced before it takes its name.
+   *
+   * @throws IllegalArgumentException not an etcd snapshot, or {@code file} exists
+   * @throws RestoreDataException a chunk is damaged or missing, or the database hashes to something else
+   */
+  public EtcdDatabaseReport restoreEtcdDatabase(Manifest manifest, Path file, Progress progress) throws IOException {
+    return new EtcdRestorer(source.repository()).writeDatabase(manifest, file, progress);
+  }
+
+  /** The dry run of {@link #restoreEtcdDatabase}: the same checks, nothing written. */
+  public PathRestorePlan planEtcdDatabase(Manifest manifest, Path file) {
+    return new EtcdRestorer(source.repository()).planDatabase(manifest, file);
+  }
+
+  /**
    * Restores an etcd snapshot into {@code scratchDir}, serves it with an etcd on loopback, compares
    * its revision and key count with the manifest, and stops it. {@code scratchDir} is left for the
    * caller to remove.
@@ -69,19 +95,35 @@ public final class RestoreEngine {
   }
 
   /**
-   * Restores a volume snapshot's files into {@code target} (absent or empty), checking every
-   * file's SHA-256; chunks are fetched ahead on two threads. What was written is synced to disk
-   * ({@link DiskSync}) before the report is returned.
+   * The dry run of {@link #restoreVolume}: a volume snapshot, a target that is absent or an empty
+   * directory, and the files and bytes the restore would write. Nothing is written.
+   *
+   * @throws IllegalArgumentException not a volume snapshot, or the target is something else
    */
-  public VolumeRestoreReport restoreVolume(Manifest manifest, Path target, Progress progress) throws IOException {
-    long started = System.nanoTime();
-    if (!"VOLUME".equals(manifest.kind())) {
+  public PathRestorePlan planVolume(Manifest manifest, Path target) throws IOException {
+    if (manifest.kind() != SnapshotKind.VOLUME) {
       throw new IllegalArgumentException("snapshot " + manifest.snapshotId() + " is a " + manifest.kind()
           + " snapshot, not a volume");
     }
-    List<FileEntry> files = manifest.files() == null ? List.of() : manifest.files().stream()
-        .filter(f -> FileEntry.FILE.equals(f.type()) && f.error() == null).toList();
-    long expectedBytes = files.stream().mapToLong(FileEntry::size).sum();
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !emptyDirectory(target)) {
+      throw new IllegalArgumentException("the target " + target + " is not an empty directory: a volume is restored"
+          + " into an empty or absent directory only");
+    }
+    List<FileEntry> files = restoredFiles(manifest);
+    return new PathRestorePlan(manifest.snapshotId(), target, files.size(), files.stream().mapToLong(FileEntry::size).sum());
+  }
+
+  /**
+   * Restores a volume snapshot's files into {@code target} (absent or an empty directory), checking
+   * every file's SHA-256; chunks are fetched ahead on two threads. What was written is synced to disk
+   * ({@link DiskSync}) before the report is returned.
+   *
+   * @throws IllegalArgumentException not a volume snapshot, or the target is not absent or empty
+   */
+  public VolumeRestoreReport restoreVolume(Manifest manifest, Path target, Progress progress) throws IOException {
+    long started = System.nanoTime();
+    long expectedBytes = planVolume(manifest, target).bytes();
+    List<FileEntry> files = restoredFiles(manifest);
     AtomicLong filesDone = new AtomicLong();
     AtomicLong bytesDone = new AtomicLong();
     ExecutorService fetches = Executors.newFixedThreadPool(2, new ResourceRestorer.NamedThreads("lifeboat-restore-fetch"));
@@ -96,6 +138,21 @@ public final class RestoreEngine {
           Duration.ofNanos(System.nanoTime() - started));
     } finally {
       fetches.shutdownNow();
+    }
+  }
+
+  /** The regular files a volume restore writes: those the snapshot holds with content. */
+  private static List<FileEntry> restoredFiles(Manifest manifest) {
+    return manifest.files() == null ? List.of() : manifest.files().stream()
+        .filter(f -> FileEntry.FILE.equals(f.type()) && f.error() == null).toList();
+  }
+
+  private static boolean emptyDirectory(Path path) throws IOException {
+    if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (Stream<Path> children = Files.list(path)) {
+      return children.findAny().isEmpty();
     }
   }
 }

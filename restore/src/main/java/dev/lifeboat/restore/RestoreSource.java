@@ -1,12 +1,13 @@
 package dev.lifeboat.restore;
 
 import dev.lifeboat.crypto.KeyRing;
+import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.changelog.SegmentStore;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -27,11 +28,11 @@ public record RestoreSource(Repository repository, SegmentStore segments, Option
   }
 
   /**
-   * The manifest of snapshot {@code snapshotId} of {@code kind} ({@code RESOURCES}, {@code ETCD},
-   * {@code VOLUME}), whatever its target: what a restore command that names only a snapshot id needs.
+   * The manifest of snapshot {@code snapshotId} of {@code kind}, whatever its target: what a restore
+   * command that names only a snapshot id needs.
    */
-  public Optional<Manifest> findManifest(String kind, String snapshotId) {
-    String prefix = "manifests/" + kind.toLowerCase(Locale.ROOT) + "/";
+  public Optional<Manifest> findManifest(SnapshotKind kind, String snapshotId) {
+    String prefix = ManifestStore.prefix(kind);
     String[] found = {null};
     repository.manifests().listAll(key -> {
       if (key.startsWith(prefix) && key.endsWith("/" + snapshotId)) {

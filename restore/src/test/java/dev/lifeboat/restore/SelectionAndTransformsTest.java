@@ -33,7 +33,30 @@ class SelectionAndTransformsTest {
   }
 
   @Test
+  void oneGrammarForCommandsAndPlans() {
+    LabelSelector selector = new LabelSelector("app=web, tier in (front,back), !legacy, owner, env!=prod");
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x", "env", "dev"))).isTrue();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x"))).isTrue();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "db", "owner", "x"))).isFalse();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x", "legacy", "1"))).isFalse();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front"))).isFalse();
+    assertThat(selector.matches(Map.of("app", "web", "tier", "front", "owner", "x", "env", "prod"))).isFalse();
+    assertThat(new LabelSelector("tier notin (db)").matches(Map.of())).isTrue();
+    assertThat(new LabelSelector("env in(a,b)").matches(Map.of("env", "b"))).isTrue();
+    assertThat(new LabelSelector("app.kubernetes.io/name=web,release=").matches(
+        Map.of("app.kubernetes.io/name", "web", "release", ""))).isTrue();
+    assertThatThrownBy(() -> new LabelSelector("=web")).hasMessageStartingWith("'=web' is not a label selector requirement");
+    assertThatThrownBy(() -> new LabelSelector("app=a/b")).hasMessageContaining("'a/b' is not a label value");
+    assertThatThrownBy(() -> new LabelSelector("-app=web")).hasMessageContaining("'-app' is not a label key");
+    assertThatThrownBy(() -> new LabelSelector("app=" + "v".repeat(64))).hasMessageContaining("is not a label value");
+    assertThatThrownBy(() -> new LabelSelector("env in ()")).hasMessageContaining("names no value");
+    assertThatThrownBy(() -> new LabelSelector("app=web,")).hasMessageContaining("is not a label selector requirement");
+  }
+
+  @Test
   void kindsAreNamedAsKubectlNamesThem() {
+    assertThat(KindNames.matches("deployments", "apps", "Deployment", null)).isTrue();
+    assertThat(KindNames.matches("secrets", "", "ConfigMap", null)).isFalse();
     assertThat(KindNames.matches("Deployment", "apps", "Deployment", "deployments")).isTrue();
     assertThat(KindNames.matches("deployments.apps", "apps", "Deployment", "deployments")).isTrue();
     assertThat(KindNames.matches("deployments.batch", "apps", "Deployment", "deployments")).isFalse();

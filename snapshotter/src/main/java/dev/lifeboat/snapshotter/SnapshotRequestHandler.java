@@ -148,7 +148,7 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
     SnapshotCompleted completed = SnapshotCompleted.newBuilder()
         .setHeader(events.header(request.getRequestId()))
         .setSnapshotId(snapshotId).setRequestId(request.getRequestId()).setKind(request.getKind()).setTarget(request.getTarget())
-        .setPhase("PARTIALLY_FAILED".equals(m.phase()) ? SnapshotPhase.PARTIALLY_FAILED : SnapshotPhase.COMPLETED)
+        .setPhase(m.phase() == SnapshotPhase.PARTIALLY_FAILED ? SnapshotPhase.PARTIALLY_FAILED : SnapshotPhase.COMPLETED)
         .setRepository(repository.describe()).setManifestKey(taken.written().key()).setManifestSha256(taken.written().sha256())
         .setParentSnapshotId(m.parent()).setTotalBytes(total).setNewBytes(taken.newBytes()).setChunkCount(chunks)
         .setNewChunkCount(taken.newChunks()).setItemCount(items).setFailedItemCount(failed)

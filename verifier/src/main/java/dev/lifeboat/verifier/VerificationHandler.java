@@ -3,15 +3,12 @@ package dev.lifeboat.verifier;
 import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.repository.Manifest;
-import dev.lifeboat.repository.changelog.ChangeLogEntry;
-import dev.lifeboat.repository.changelog.SegmentFormat;
-import dev.lifeboat.repository.changelog.SegmentRef;
-import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.restore.AuditProgress;
 import dev.lifeboat.restore.Progress;
@@ -38,7 +35,8 @@ import org.slf4j.MDC;
  * ({@link SnapshotVerifier}), and publishes a {@code SnapshotVerified} with every check, plus an
  * audit event. A failed verification is loud: a {@code FAILED} audit event, the failure counter,
  * and the verifier's health turns DEGRADED naming the snapshot and what is wrong. A change-log
- * segment's copy is read back and checked, not restored (see {@link #checkSegment}).
+ * segment's copy ({@code ChangeLogSegmentReplicated}) is read back and checked, not restored ({@link
+ * SegmentCheck}). Verification requests on the same topic are {@link VerifyRequestHandler}'s.
  */
 final class VerificationHandler implements RecordHandler<Object> {
   private static final Logger log = LoggerFactory.getLogger(VerificationHandler.class);
@@ -47,6 +45,7 @@ final class VerificationHandler implements RecordHandler<Object> {
   private final OffsiteCopies copies;
   private final SamplingPolicy sampling;
   private final SnapshotVerifier verifier;
+  private final SegmentCheck segments;
   private final ScratchTargets scratch;
   private final ProofHistory history;
   private final VerifierMetrics metrics;
@@ -61,6 +60,7 @@ final class VerificationHandler implements RecordHandler<Object> {
     this.copies = copies;
     this.sampling = sampling;
     this.verifier = verifier;
+    this.segments = new SegmentCheck(metrics, audit);
     this.scratch = scratch;
     this.history = history;
     this.metrics = metrics;
@@ -81,84 +81,48 @@ final class VerificationHandler implements RecordHandler<Object> {
 
   @Override
   public void handle(InboundRecord<Object> record, Outputs outputs) throws Exception {
-    if (!(record.value() instanceof SnapshotReplicated replicated) || !cluster.equals(replicated.getHeader().getCluster())) {
-      return; // a failed replication proves nothing; other clusters have verifiers of their own
+    // a failed replication proves nothing; requests are the request handler's; other clusters have verifiers of their own
+    if (record.value() instanceof SnapshotReplicated replicated && cluster.equals(replicated.getHeader().getCluster())) {
+      snapshot(replicated, outputs);
+    } else if (record.value() instanceof ChangeLogSegmentReplicated segment && cluster.equals(segment.getCluster())) {
+      Optional<RestoreSource> copy = copy(segment.getStore(), segment.getSegmentKey(), outputs);
+      if (copy.isPresent()) {
+        segments.check(segment, copy.get(), outputs);
+      }
     }
+  }
+
+  private void snapshot(SnapshotReplicated replicated, Outputs outputs) throws Exception {
     String snapshotId = replicated.getSnapshotId();
+    if (snapshotId.equals(replicated.getManifestKey())) {
+      // how replicators before ChangeLogSegmentReplicated reported a segment's copy: not a snapshot, and its
+      // fields do not say which offsets it holds
+      outputs.send(Topics.AUDIT, snapshotId, audit.event(AuditActions.VERIFICATION_SKIPPED, snapshotId, AuditOutcome.INFO)
+          .correlationId(snapshotId).detail("kind", SegmentCheck.KIND).detail("store", replicated.getStore())
+          .reason("a change-log segment's copy reported as a snapshot by an earlier replicator: segments are checked"
+              + " from ChangeLogSegmentReplicated records").build());
+      return;
+    }
     if (history.verified(snapshotId, replicated.getStore())) {
       log.info("Snapshot {} in store {} was verified before: not again", snapshotId, replicated.getStore());
       return;
     }
-    Optional<RestoreSource> copy = copies.source(replicated.getStore());
+    Optional<RestoreSource> copy = copy(replicated.getStore(), snapshotId, outputs);
+    if (copy.isPresent()) {
+      verify(new Subject(snapshotId, replicated.getKind(), replicated.getTarget(), replicated.getStore(),
+          replicated.getManifestKey(), replicated.getSnapshotCompletedAt(), snapshotId, false), copy.get(), outputs);
+    }
+  }
+
+  /** The copy in {@code store}; empty, and said so on the audit topic, when the store is not configured here. */
+  private Optional<RestoreSource> copy(String store, String subject, Outputs outputs) {
+    Optional<RestoreSource> copy = copies.source(store);
     if (copy.isEmpty()) {
-      outputs.send(Topics.AUDIT, snapshotId, audit.event(AuditActions.VERIFICATION_SKIPPED, snapshotId, AuditOutcome.INFO)
-          .correlationId(snapshotId).reason("store " + replicated.getStore() + " is not among the configured off-region"
-              + " stores " + copies.names()).build());
-      return;
+      outputs.send(Topics.AUDIT, subject, audit.event(AuditActions.VERIFICATION_SKIPPED, subject, AuditOutcome.INFO)
+          .correlationId(subject).reason("store " + store + " is not among the configured off-region stores "
+              + copies.names()).build());
     }
-    if (SegmentStore.ref(replicated.getManifestKey()).isPresent()) {
-      checkSegment(replicated, copy.get(), outputs);
-      return;
-    }
-    verify(new Subject(snapshotId, replicated.getKind(), replicated.getTarget(), replicated.getStore(),
-        replicated.getManifestKey(), replicated.getSnapshotCompletedAt(), snapshotId, false), copy.get(), outputs);
-  }
-
-  /**
-   * A change-log segment copied off-region is read back from the copy: fetched, authenticated,
-   * decoded, and its header and entries must be what its key names. It is not a snapshot: no
-   * {@code SnapshotVerified} is published and the proven RPO of resources still counts from the
-   * last proven resource snapshot. A failure is as loud as a failed verification: an audit event,
-   * the failure counter and a DEGRADED health until a later segment of that store reads back.
-   */
-  private void checkSegment(SnapshotReplicated replicated, RestoreSource source, Outputs outputs) {
-    String key = replicated.getManifestKey();
-    SegmentRef expected = SegmentStore.ref(key).orElseThrow();
-    String problem;
-    int entries = 0;
-    try {
-      Optional<byte[]> plaintext = source.segments().read(key);
-      if (plaintext.isEmpty()) {
-        problem = "segment " + key + " is missing from " + source.describe();
-      } else {
-        SegmentFormat.Segment segment = SegmentFormat.read(plaintext.get());
-        entries = segment.entries().size();
-        problem = mismatch(expected, segment);
-      }
-    } catch (RuntimeException e) {
-      if (ErrorClassifier.isRetriable(e)) {
-        throw e;
-      }
-      problem = "segment " + key + " cannot be read from " + source.describe() + ": " + ErrorClassifier.describe(e);
-    }
-    if (problem == null) {
-      metrics.segmentPassed(expected.cluster(), replicated.getStore());
-      log.debug("Change-log segment {} read back from store {}: {} changes", key, replicated.getStore(), entries);
-      return;
-    }
-    metrics.segmentFailed(expected.cluster(), replicated.getStore(), key, problem);
-    log.error("Change-log segment {} FAILED its check in store {}: {}", key, replicated.getStore(), problem);
-    outputs.send(Topics.AUDIT, key, audit.event(AuditActions.VERIFICATION_FAILED, key, AuditOutcome.FAILED)
-        .correlationId(replicated.getSnapshotId()).detail("kind", "CHANGELOG_SEGMENT")
-        .detail("target", replicated.getTarget()).detail("store", replicated.getStore()).reason(problem).build());
-  }
-
-  /** Why a decoded segment is not the one its key names; null when it is. */
-  private static String mismatch(SegmentRef expected, SegmentFormat.Segment segment) {
-    SegmentFormat.Header h = segment.header();
-    if (!h.cluster().equals(expected.cluster()) || h.partition() != expected.partition()
-        || h.firstOffset() != expected.firstOffset() || h.lastOffset() != expected.lastOffset()) {
-      return "segment " + expected.key() + " holds cluster " + h.cluster() + " partition " + h.partition() + " offsets "
-          + h.firstOffset() + "-" + h.lastOffset();
-    }
-    long previous = -1;
-    for (ChangeLogEntry entry : segment.entries()) {
-      if (entry.offset() < h.firstOffset() || entry.offset() > h.lastOffset() || entry.offset() <= previous) {
-        return "segment " + expected.key() + " holds offset " + entry.offset() + " out of order or outside its range";
-      }
-      previous = entry.offset();
-    }
-    return null;
+    return copy;
   }
 
   /** Proves one snapshot copy (if sampled or requested) and publishes the result to {@code outputs}. */

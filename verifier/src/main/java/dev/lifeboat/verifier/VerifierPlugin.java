@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * snapshots by restoring them from the off-region copy into scratch targets (a scratch cluster or
  * scratch namespaces of the designated cluster, a scratch etcd, a scratch directory), and
  * publishes {@code lifeboat.verifications}, audit events, the restore-proven RPO and the measured
- * RTO; and serves the verifications VerifyNow commands ask for on {@code lifeboat.audit}. It needs
+ * RTO; and serves the verifications VerifyNow commands ask for ({@code VerificationRequested}, on
+ * the same topic, with a worker of its own so a request does not wait behind sampled proofs). It needs
  * the repository's master key ({@code snapshotter.masterKey}) and at least one
  * off-region store; without them it does not start and its health says why.
  */
@@ -80,8 +81,8 @@ public final class VerifierPlugin implements WorkerPlugin {
     sweep.setDaemon(true);
     sweep.start();
     runtime.start(WorkerDefinition.of("verifier", Topics.REPLICATIONS, handler));
-    // VerifyNow: the commands worker asks with an audit event (see VerifyRequestHandler)
-    runtime.start(WorkerDefinition.of("verifier-requests", Topics.AUDIT,
+    // VerifyNow: the commands worker asks with a VerificationRequested on the same topic (see VerifyRequestHandler)
+    runtime.start(WorkerDefinition.of("verifier-requests", Topics.REPLICATIONS,
         new VerifyRequestHandler(events.cluster(), copies, handler, events.clock())));
     runtime.audit().component(AuditActions.START, "verifier", AuditOutcome.INFO).detail("stores", stores.keySet())
         .detail("scratchCluster", scratch.describeCluster()).detail("scratchDir", settings.scratchDir())

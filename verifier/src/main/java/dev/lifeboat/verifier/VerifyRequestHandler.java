@@ -1,8 +1,7 @@
 package dev.lifeboat.verifier;
 
-import dev.lifeboat.schemas.audit.AuditActions;
-import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.VerificationRequested;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.restore.RestoreSource;
@@ -21,19 +20,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves verifications asked for by a VerifyNow command. The commands worker writes the request as
- * an audit event (action {@value #REQUESTED}, correlation id the command id, details {@value
- * #SNAPSHOT_ID} and/or {@value #TARGET}); this handler finds the snapshot (by id, or the newest of
- * the target) in the off-region stores, in the order they are configured, proves it whatever the
- * sampling policy says, and publishes the {@code SnapshotVerified} with the command id as its
- * correlation id, which is what completes the command. A snapshot that no off-region store holds
- * is answered too: a failed verification (check {@code snapshot-found}), so the command does not
- * wait for its timeout. Requests older than {@link #STALE} are ignored: the command gave up on them.
+ * a {@code VerificationRequested} on {@code lifeboat.replications} (request id the command id, a
+ * snapshot id and/or a target); this handler finds the snapshot (by id, or the newest of the target)
+ * in the off-region stores, in the order they are configured, proves it whatever the sampling policy
+ * says, and publishes the {@code SnapshotVerified} with the request id as its correlation id, which
+ * is what completes the command. A snapshot that no off-region store holds is answered too: a failed
+ * verification (check {@code snapshot-found}), so the command does not wait for its timeout.
+ * Requests older than {@link #STALE} are ignored: the command gave up on them. Every other record of
+ * the topic is the {@link VerificationHandler}'s.
  */
 final class VerifyRequestHandler implements RecordHandler<Object> {
   private static final Logger log = LoggerFactory.getLogger(VerifyRequestHandler.class);
-  static final String REQUESTED = AuditActions.VERIFICATION_REQUESTED;
-  static final String SNAPSHOT_ID = "snapshotId";
-  static final String TARGET = "target";
   /** As long as a VerifyNow command waits for its answer by default. */
   static final Duration STALE = Duration.ofHours(6);
   private static final List<SnapshotKind> KINDS = List.of(SnapshotKind.RESOURCES, SnapshotKind.ETCD, SnapshotKind.VOLUME);
@@ -52,20 +49,18 @@ final class VerifyRequestHandler implements RecordHandler<Object> {
 
   @Override
   public void handle(InboundRecord<Object> record, Outputs outputs) throws Exception {
-    if (!(record.value() instanceof AuditEvent event) || !REQUESTED.equals(event.getAction())
-        || !cluster.equals(event.getHeader().getCluster())) {
+    if (!(record.value() instanceof VerificationRequested request) || !cluster.equals(request.getHeader().getCluster())) {
       return;
     }
-    String commandId = event.getHeader().getCorrelationId() != null ? event.getHeader().getCorrelationId()
-        : event.getHeader().getEventId();
-    if (event.getHeader().getTime().isBefore(clock.instant().minus(STALE))) {
+    String commandId = request.getRequestId();
+    if (request.getHeader().getTime().isBefore(clock.instant().minus(STALE))) {
       log.info("Verification request of command {} is older than {}: ignored", commandId, STALE);
       return;
     }
-    String snapshotId = blankToNull(event.getDetails().get(SNAPSHOT_ID));
-    String target = blankToNull(event.getDetails().get(TARGET));
-    log.info("Verification of {} requested by command {}", snapshotId != null ? "snapshot " + snapshotId
-        : "the newest snapshot of " + target, commandId);
+    String snapshotId = blankToNull(request.getSnapshotId());
+    String target = blankToNull(request.getTarget());
+    log.info("Verification of {} requested by command {} of {}", snapshotId != null ? "snapshot " + snapshotId
+        : "the newest snapshot of " + target, commandId, request.getRequestedBy());
     for (String store : copies.names()) {
       Optional<RestoreSource> source;
       try {
@@ -80,8 +75,7 @@ final class VerifyRequestHandler implements RecordHandler<Object> {
       Optional<Manifest> found = source.flatMap(s -> find(s, snapshotId, target));
       if (found.isPresent()) {
         Manifest m = found.get();
-        SnapshotKind kind = SnapshotKind.valueOf(m.kind());
-        verifications.verify(new VerificationHandler.Subject(m.snapshotId(), kind, m.target(), store,
+        verifications.verify(new VerificationHandler.Subject(m.snapshotId(), m.kind(), m.target(), store,
             ManifestStore.key(m.kind(), m.target(), m.snapshotId()), m.createdAt(), commandId, true), source.get(), outputs);
         return;
       }
@@ -98,7 +92,7 @@ final class VerifyRequestHandler implements RecordHandler<Object> {
   private static Optional<Manifest> find(RestoreSource source, String snapshotId, String target) {
     if (snapshotId != null) {
       for (SnapshotKind kind : KINDS) {
-        Optional<Manifest> m = source.findManifest(kind.name(), snapshotId);
+        Optional<Manifest> m = source.findManifest(kind, snapshotId);
         if (m.isPresent() && (target == null || target.equals(m.get().target()))) {
           return m;
         }
@@ -108,7 +102,7 @@ final class VerifyRequestHandler implements RecordHandler<Object> {
     if (target == null) {
       return Optional.empty();
     }
-    return KINDS.stream().map(kind -> source.repository().manifests().latest(kind.name(), target))
+    return KINDS.stream().map(kind -> source.repository().manifests().latest(kind, target))
         .flatMap(Optional::stream).max(Comparator.comparing(Manifest::snapshotId));
   }
 

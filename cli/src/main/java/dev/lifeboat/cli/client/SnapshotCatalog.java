@@ -103,7 +103,8 @@ public final class SnapshotCatalog {
         return;
       }
       Optional<Manifest> manifest = repository.manifests().read(info.key());
-      manifest.ifPresent(m -> rows.add(new Row(id, kind, target, m.phase(), m.createdAt(), size(m), "")));
+      manifest.ifPresent(m -> rows.add(new Row(id, kind, target, m.phase() == null ? null : m.phase().name(), m.createdAt(),
+          size(m), "")));
     });
     rows.sort(Comparator.comparing((Row r) -> r.time() == null ? Instant.EPOCH : r.time()).thenComparing(Row::id));
     return rows;

@@ -1,5 +1,6 @@
 package dev.lifeboat.repository.resources;
 
+import dev.lifeboat.events.v1.SnapshotKind;
 import java.time.Instant;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -21,7 +22,7 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class ResourceSnapshots {
-  public static final String KIND = "RESOURCES";
+  public static final SnapshotKind KIND = SnapshotKind.RESOURCES;
   /** The target of a snapshot of every namespace and the cluster-scoped objects. */
   public static final String WHOLE_CLUSTER = "cluster";
 

@@ -1,9 +1,11 @@
 package dev.lifeboat.repository.gc;
 
+import dev.lifeboat.events.v1.SnapshotKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.lifeboat.config.RetentionConfig;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.CollectedChunkException;
@@ -237,12 +239,12 @@ class CollectionDuringSnapshotTest {
   }
 
   private ManifestStore.Written write(Repository repository, String id, List<ChunkRef> refs) {
-    return repository.manifests().write(new Manifest(Manifest.FORMAT, id, "VOLUME", "pvc-1", "test", now.get(), null,
-        "COMPLETED", List.of(new Manifest.Stream("data", 0, "", refs)), null, null));
+    return repository.manifests().write(new Manifest(Manifest.FORMAT, id, SnapshotKind.VOLUME, "pvc-1", "test", now.get(), null,
+        SnapshotPhase.COMPLETED, List.of(new Manifest.Stream("data", 0, "", refs)), null, null));
   }
 
   private static String manifestKey(String id) {
-    return ManifestStore.key("VOLUME", "pvc-1", id);
+    return ManifestStore.key(SnapshotKind.VOLUME, "pvc-1", id);
   }
 
   private long count(String prefix) {

@@ -1,5 +1,7 @@
 package dev.lifeboat.repository.gc;
 
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -116,7 +118,7 @@ class GarbageCollectorIT {
 
     assertThatThrownBy(() -> agent.manifests().write(manifest("20260101T020000Z-000003", reused)))
         .isInstanceOf(CollectedChunkException.class).hasMessageContaining("in no pack of the repository");
-    assertThat(agent.store().stat(ManifestStore.key("ETCD", "etcd", "20260101T020000Z-000003"))).isEmpty();
+    assertThat(agent.store().stat(ManifestStore.key(SnapshotKind.ETCD, "etcd", "20260101T020000Z-000003"))).isEmpty();
 
     agent.chunks().refresh(); // taken again, the snapshot stores the chunks afresh
     List<ChunkRef> again = new ArrayList<>();
@@ -129,7 +131,7 @@ class GarbageCollectorIT {
   }
 
   private static Manifest manifest(String id, List<ChunkRef> refs) {
-    return new Manifest(Manifest.FORMAT, id, "ETCD", "etcd", "test", Instant.now(), null, "COMPLETED",
+    return new Manifest(Manifest.FORMAT, id, SnapshotKind.ETCD, "etcd", "test", Instant.now(), null, SnapshotPhase.COMPLETED,
         List.of(new Manifest.Stream("db", 0, "", refs)), null, null);
   }
 

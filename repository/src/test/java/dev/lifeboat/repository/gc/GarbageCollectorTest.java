@@ -1,9 +1,11 @@
 package dev.lifeboat.repository.gc;
 
+import dev.lifeboat.events.v1.SnapshotKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.config.RetentionConfig;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.Manifest;
@@ -172,7 +174,7 @@ class GarbageCollectorTest {
   }
 
   private void snapshot(String id, List<ChunkRef> refs) {
-    repository.manifests().write(new Manifest(Manifest.FORMAT, id, "VOLUME", "pvc-1", "test", now.get(), null, "COMPLETED",
+    repository.manifests().write(new Manifest(Manifest.FORMAT, id, SnapshotKind.VOLUME, "pvc-1", "test", now.get(), null, SnapshotPhase.COMPLETED,
         List.of(new Manifest.Stream("data", 0, "", refs)), null, null));
   }
 

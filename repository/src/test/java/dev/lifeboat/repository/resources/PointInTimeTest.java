@@ -3,6 +3,7 @@ package dev.lifeboat.repository.resources;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.events.v1.ResourceChanged;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.StreamWriter;
@@ -78,7 +79,7 @@ class PointInTimeTest {
           .write(namespace.getKey(), new ByteArrayInputStream(lines.toByteArray()), b -> {}).stream());
     }
     repository.manifests().write(new Manifest(Manifest.FORMAT, id, ResourceSnapshots.KIND, ResourceSnapshots.WHOLE_CLUSTER,
-        "prod", T0.plusSeconds(cutSecond), null, "COMPLETED", streams, null, Map.of(
+        "prod", T0.plusSeconds(cutSecond), null, SnapshotPhase.COMPLETED, streams, null, Map.of(
             ResourceSnapshots.CUT_TIME, T0.plusSeconds(cutSecond).toString(),
             ResourceSnapshots.CHANGES_OFFSETS, ResourceSnapshots.formatOffsets(Map.of(0, (long) upTo)))));
     return id;

@@ -1,8 +1,10 @@
 package dev.lifeboat.repository.restore;
 
+import dev.lifeboat.events.v1.SnapshotKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.RepositoryDamage;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.Manifest;
@@ -242,7 +244,7 @@ class FileRestorerTest {
   }
 
   private Manifest manifest(FileEntry... entries) {
-    return new Manifest(Manifest.FORMAT, "20260101T000000Z-t", "VOLUME", "test", "test", T1, null, "COMPLETED", null,
+    return new Manifest(Manifest.FORMAT, "20260101T000000Z-t", SnapshotKind.VOLUME, "test", "test", T1, null, SnapshotPhase.COMPLETED, null,
         List.of(entries), Map.of());
   }
 

@@ -40,7 +40,6 @@ public final class AuditActions {
   public static final String REPLICATION_FAILED = "replication.failed";
 
   // Verification.
-  public static final String VERIFICATION_REQUESTED = "verification.requested";
   public static final String VERIFICATION_STARTED = "verification.started";
   public static final String VERIFICATION_PASSED = "verification.passed";
   public static final String VERIFICATION_FAILED = "verification.failed";

@@ -3,6 +3,7 @@ package dev.lifeboat.schemas.topics;
 import dev.lifeboat.commands.v1.Command;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
+import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.ReplicationFailed;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.events.v1.SnapshotCompleted;
@@ -10,6 +11,7 @@ import dev.lifeboat.events.v1.SnapshotFailed;
 import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.SnapshotVerified;
+import dev.lifeboat.events.v1.VerificationRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;
 import dev.lifeboat.schemas.topics.TopicSpec.CleanupPolicy;
 import java.time.Duration;
@@ -56,9 +58,12 @@ public final class TopicCatalog {
           union(SnapshotCompleted.getClassSchema(), SnapshotFailed.getClassSchema(),
               ChangeLogSegmentArchived.getClassSchema()), 3,
           CleanupPolicy.DELETE, YEAR, "Snapshots completed or failed, and change-log segments archived."),
-      new TopicSpec(Topics.REPLICATIONS, "snapshot id + target store",
-          union(SnapshotReplicated.getClassSchema(), ReplicationFailed.getClassSchema()), 3,
-          CleanupPolicy.DELETE, YEAR, "Snapshots copied to off-region stores, or not."),
+      new TopicSpec(Topics.REPLICATIONS, "snapshot id (segment key) + target store; request id for verification requests",
+          // New branches go last: a union that gains a branch stays BACKWARD compatible.
+          union(SnapshotReplicated.getClassSchema(), ReplicationFailed.getClassSchema(),
+              ChangeLogSegmentReplicated.getClassSchema(), VerificationRequested.getClassSchema()), 3,
+          CleanupPolicy.DELETE, YEAR, "Snapshots and change-log segments copied to off-region stores, or not; and the"
+              + " verifications of such copies that commands ask for."),
       new TopicSpec(Topics.VERIFICATIONS, "snapshot id", SnapshotVerified.getClassSchema(), 3,
           CleanupPolicy.DELETE, YEAR, "Proof that snapshots restore."),
       new TopicSpec(Topics.COMMANDS, "command id", Command.getClassSchema(), 1,

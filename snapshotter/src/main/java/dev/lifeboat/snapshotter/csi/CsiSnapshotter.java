@@ -1,5 +1,7 @@
 package dev.lifeboat.snapshotter.csi;
 
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
@@ -23,7 +25,7 @@ import org.slf4j.MDC;
 /**
  * Snapshots a volume through its CSI driver: creates a {@code snapshot.storage.k8s.io/v1}
  * VolumeSnapshot of the claim, waits until it is ready to use, reads the storage's snapshot handle
- * from the bound VolumeSnapshotContent, and records it in a manifest of kind {@value #KIND} (target:
+ * from the bound VolumeSnapshotContent, and records it in a manifest of kind {@code VOLUME} (target:
  * the claim's uid; no files or streams, the data stays with the storage) whose details say how to
  * find the snapshot again: {@code method=csi}, namespace, pvc, volumeSnapshot,
  * volumeSnapshotClass, volumeSnapshotContent, snapshotHandle, driver, restoreSize, readyAt.
@@ -38,7 +40,7 @@ import org.slf4j.MDC;
  */
 public final class CsiSnapshotter {
   private static final Logger log = LoggerFactory.getLogger(CsiSnapshotter.class);
-  public static final String KIND = "VOLUME";
+  public static final SnapshotKind KIND = SnapshotKind.VOLUME;
   /** The value of a request's {@code method} parameter that asks for a CSI snapshot. */
   public static final String METHOD = "csi";
   public static final Duration FIRST_POLL = Duration.ofMillis(200);
@@ -165,7 +167,7 @@ public final class CsiSnapshotter {
       throw new PermanentFailure(e.getMessage() + " (" + abandon(claim.namespace(), snapshotName) + ")", e);
     }
     details.put("readyAt", ready.at().toString());
-    Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, KIND, uid, cluster, started, null, "COMPLETED", null,
+    Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, KIND, uid, cluster, started, null, SnapshotPhase.COMPLETED, null,
         null, details);
     ManifestStore.Written written = repository.manifests().write(manifest);
     log.info("CSI snapshot {} of claim {}: {} ready in {} ms, handle {}, restore size {} bytes", snapshotId, claim, where,

@@ -1,5 +1,7 @@
 package dev.lifeboat.snapshotter.etcd;
 
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
@@ -95,9 +97,9 @@ public final class EtcdSnapshotter {
     StreamWriter.Result written = new StreamWriter(repository.chunks(), repository.chunker(), uploads, 4)
         .write(STREAM, checked, progress);
     checked.verify();
-    String parent = repository.manifests().latest("ETCD", target).map(Manifest::snapshotId).orElse(null);
-    Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, "ETCD", target, cluster, started, parent, "COMPLETED",
-        List.of(written.stream()), null, Map.of(
+    String parent = repository.manifests().latest(SnapshotKind.ETCD, target).map(Manifest::snapshotId).orElse(null);
+    Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, SnapshotKind.ETCD, target, cluster, started, parent,
+        SnapshotPhase.COMPLETED, List.of(written.stream()), null, Map.of(
             "revision", Long.toString(before.revision()),
             "keys", Long.toString(before.keys()),
             "dbSize", Long.toString(checked.databaseSize()),

@@ -2,6 +2,7 @@ package dev.lifeboat.snapshotter.resources;
 
 import dev.lifeboat.events.v1.ChangeType;
 import dev.lifeboat.events.v1.ResourceChanged;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.BlockInputStream;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
@@ -133,7 +134,8 @@ public final class ResourceSnapshotter {
       }
       String parent = repository.manifests().latest(ResourceSnapshots.KIND, target).map(Manifest::snapshotId).orElse(null);
       Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, ResourceSnapshots.KIND, target, settings.cluster(),
-          started, parent, table.unreadable.isEmpty() ? "COMPLETED" : "PARTIALLY_FAILED", streams, null, details);
+          started, parent, table.unreadable.isEmpty() ? SnapshotPhase.COMPLETED : SnapshotPhase.PARTIALLY_FAILED, streams,
+          null, details);
       ManifestStore.Written stored = repository.manifests().write(manifest);
       Duration duration = Duration.between(started, clock.instant());
       log.info("Resource snapshot {} of {}: {} objects in {} namespaces ({} records of the table read, {} unreadable), "

@@ -1,5 +1,7 @@
 package dev.lifeboat.snapshotter.volume;
 
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.ManifestStore;
@@ -31,7 +33,7 @@ import org.slf4j.MDC;
  * with mode, owner and times; a file unchanged since the volume's previous snapshot (same size,
  * mtime, ctime and inode, see {@link ParentFiles}) takes that snapshot's chunks without being read,
  * and every other file is read, cut into content-defined chunks and stored, so an edit costs about
- * the chunks around it. The manifest (kind {@value #KIND}) is written only once every chunk it names
+ * the chunks around it. The manifest (kind {@code VOLUME}) is written only once every chunk it names
  * is stored.
  *
  * <p>An entry that cannot be read (denied, an I/O error, gone before it was opened, a fifo, socket or
@@ -42,9 +44,9 @@ public final class VolumeSnapshotter {
   /** Files read at the same time: chunking and hashing use a core each. */
   static final int READERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
   private static final Logger log = LoggerFactory.getLogger(VolumeSnapshotter.class);
-  public static final String KIND = "VOLUME";
-  public static final String COMPLETED = "COMPLETED";
-  public static final String PARTIALLY_FAILED = "PARTIALLY_FAILED";
+  public static final SnapshotKind KIND = SnapshotKind.VOLUME;
+  public static final SnapshotPhase COMPLETED = SnapshotPhase.COMPLETED;
+  public static final SnapshotPhase PARTIALLY_FAILED = SnapshotPhase.PARTIALLY_FAILED;
   /**
    * Memory for chunks being sealed or uploaded, in maximum-size chunks: with 8 MiB chunks at most, 32
    * MiB. Smaller chunks are that many more at once, as many as the executor runs.
@@ -81,7 +83,7 @@ public final class VolumeSnapshotter {
    */
   public record Result(Manifest manifest, ManifestStore.Written written, long files, long bytes, long newChunks,
       long newBytes, long reusedFiles, Duration duration) {
-    public String phase() {
+    public SnapshotPhase phase() {
       return manifest.phase();
     }
 
@@ -180,7 +182,7 @@ public final class VolumeSnapshotter {
       totals.count(entry);
       entries.add(entry);
     }
-    String phase = totals.errors > 0 ? PARTIALLY_FAILED : COMPLETED;
+    SnapshotPhase phase = totals.errors > 0 ? PARTIALLY_FAILED : COMPLETED;
     Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, KIND, target, cluster, started,
         parent.map(Manifest::snapshotId).orElse(null), phase, null, List.copyOf(entries), totals.details(root));
     ManifestStore.Written written = repository.manifests().write(manifest);

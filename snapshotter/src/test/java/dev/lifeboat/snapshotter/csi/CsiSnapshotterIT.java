@@ -94,10 +94,10 @@ class CsiSnapshotterIT {
 
     String name = "lifeboat-20260101t120000z-0a1b2c";
     Manifest manifest = repository.manifests().read(result.written().key()).orElseThrow();
-    assertThat(manifest.kind()).isEqualTo("VOLUME");
+    assertThat(manifest.kind()).isEqualTo(SnapshotKind.VOLUME);
     assertThat(manifest.target()).isEqualTo(pvc.getMetadata().getUid());
     assertThat(manifest.snapshotId()).isEqualTo("20260101T120000Z-0a1b2c");
-    assertThat(manifest.phase()).isEqualTo("COMPLETED");
+    assertThat(manifest.phase()).isEqualTo(SnapshotPhase.COMPLETED);
     assertThat(manifest.files()).isNull();
     assertThat(manifest.streams()).isNull();
     assertThat(manifest.details())
@@ -289,7 +289,7 @@ class CsiSnapshotterIT {
           .isInstanceOf(RetriableFailure.class)
           .satisfies(e -> assertThat(ErrorClassifier.isRetriable(e)).isTrue())
           .hasMessageContaining("could not read PersistentVolumeClaim " + ns + "/data: the Kubernetes API could not be reached");
-      assertThat(repository.manifests().list("VOLUME", request.getTarget())).isEmpty();
+      assertThat(repository.manifests().list(SnapshotKind.VOLUME, request.getTarget())).isEmpty();
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.embedded.EmbeddedStack;
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.Repository;
@@ -88,7 +89,7 @@ class VolumeSnapshotterIT {
     long[] progress = {0};
     VolumeSnapshotter.Result first = snapshotter.snapshot(root, "test", "pvc-tree", "20260101T000000Z-1", n -> progress[0] = n);
 
-    assertThat(first.phase()).isEqualTo("COMPLETED");
+    assertThat(first.phase()).isEqualTo(SnapshotPhase.COMPLETED);
     assertThat(first.files()).isEqualTo(8);
     assertThat(first.bytes()).isEqualTo(progress[0]).isGreaterThan(70L * MIB);
     assertThat(first.manifest().details()).containsEntry("files", "8").containsEntry("symlinks", "2").containsEntry("errors", "0");
@@ -199,7 +200,7 @@ class VolumeSnapshotterIT {
       }
     });
 
-    assertThat(result.phase()).isEqualTo("PARTIALLY_FAILED");
+    assertThat(result.phase()).isEqualTo(SnapshotPhase.PARTIALLY_FAILED);
     Map<String, String> errors = new java.util.TreeMap<>();
     result.failed().forEach(e -> errors.put(e.path(), e.error()));
     assertThat(errors).containsKeys("m-vanishing.txt", "pipe").hasSize(ROOT ? 2 : 3);
@@ -209,7 +210,7 @@ class VolumeSnapshotterIT {
       assertThat(errors.get("denied.txt")).contains("AccessDenied");
     }
     Manifest stored = repository.manifests().read(result.written().key()).orElseThrow();
-    assertThat(stored.phase()).isEqualTo("PARTIALLY_FAILED");
+    assertThat(stored.phase()).isEqualTo(SnapshotPhase.PARTIALLY_FAILED);
     assertThat(stored.details()).containsEntry("errors", Integer.toString(errors.size()));
 
     FileRestorer.Report report = new FileRestorer().restore(repository, stored, dir.resolve("restored"));

@@ -3,6 +3,7 @@ package dev.lifeboat.snapshotter.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Manifest.FileEntry;
 import dev.lifeboat.repository.Repository;
@@ -119,7 +120,7 @@ class VolumeSnapshotterTest {
       assertThat(e.error()).contains("vanished");
       assertThat(e.chunks()).isNull();
     });
-    assertThat(repository.manifests().read(result.written().key()).orElseThrow().phase()).isEqualTo("PARTIALLY_FAILED");
+    assertThat(repository.manifests().read(result.written().key()).orElseThrow().phase()).isEqualTo(SnapshotPhase.PARTIALLY_FAILED);
     assertThat(result.manifest().details()).containsEntry("errors", "1");
   }
 

@@ -1,0 +1,182 @@
+package dev.lifeboat.commands;
+
+import dev.lifeboat.commands.RestoreService.Result;
+import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.resources.ResourceDocument;
+import dev.lifeboat.restore.EtcdDatabaseReport;
+import dev.lifeboat.restore.PathRestorePlan;
+import dev.lifeboat.restore.ResourceRestoreReport;
+import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
+import dev.lifeboat.restore.RestoreDataException;
+import dev.lifeboat.restore.VolumeRestoreReport;
+import dev.lifeboat.repository.restore.FileRestorer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+
+/**
+ * What the restore engine reported, as a command's finished event says it: the outcome, one
+ * sentence, counts and details (the names clients such as the CLI print and tests read).
+ */
+final class RestoreResults {
+  private RestoreResults() {}
+
+  /**
+   * A resource restore, or its dry run: SUCCEEDED when no object failed, PARTIALLY_FAILED when some
+   * did or the change-log archive lacks offsets the point in time needs, FAILED when every object
+   * failed. Counts: {@code objects} selected, {@code read} before selection, then one per action
+   * ({@code create}, {@code update}, {@code unchanged}, {@code skip}, {@code fail}); details: the
+   * objects per target namespace ({@code shop->shop-copy:2}) and per kind.
+   */
+  static Result resources(ValidatedRestore r, ResourceRestoreReport report) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    counts.put("objects", (long) report.outcomes().size());
+    counts.put("read", report.objectsRead());
+    report.counts().forEach((action, n) -> counts.put(action.name().toLowerCase(Locale.ROOT), n));
+    Map<String, Long> byNamespace = new TreeMap<>();
+    Map<String, Long> byKind = new TreeMap<>();
+    for (Outcome o : report.outcomes()) {
+      byNamespace.merge(o.namespace() == null ? ResourceDocument.CLUSTER_SCOPED : o.namespace() + "->" + o.targetNamespace(),
+          1L, Long::sum);
+      byKind.merge(o.kind(), 1L, Long::sum);
+    }
+    Map<String, String> details = new LinkedHashMap<>();
+    if (report.dryRun()) {
+      details.put("dryRun", "true");
+    }
+    if (r.source() instanceof ValidatedRestore.StateAt at) {
+      details.put("at", at.at().toString());
+      details.put("changesApplied", Long.toString(report.changesApplied()));
+    }
+    if (report.snapshotId() != null) {
+      details.put(CommandAudit.DETAIL_SNAPSHOT_ID, report.snapshotId());
+    }
+    if (!report.gaps().isEmpty()) {
+      details.put("gaps", report.gaps().toString());
+    }
+    details.put("namespaces", join(byNamespace));
+    details.put("kinds", join(byKind));
+    details.put("namespacesCreated", String.join(",", report.namespacesCreated()));
+    String summary = (report.dryRun() ? "dry run: " + report.outcomes().size() + " objects would be restored into "
+        : "restored " + report.outcomes().size() + " objects into ") + r.targetCluster() + " from " + r.source().describe()
+        + " (" + counts(report) + ")" + (report.dryRun() ? "; nothing was written" : "");
+    if (report.failed() > 0 && report.failed() == report.outcomes().size()) {
+      return new Result(AuditOutcome.FAILED, summary + "; every object failed, the first: " + firstFailure(report),
+          counts, details);
+    }
+    if (report.failed() > 0) {
+      return new Result(AuditOutcome.PARTIALLY_FAILED, summary + "; the first failure: " + firstFailure(report), counts,
+          details);
+    }
+    if (!report.gaps().isEmpty()) {
+      return new Result(AuditOutcome.PARTIALLY_FAILED, summary + "; the change-log archive lacks " + report.gaps().size()
+          + " offset ranges, so some changes may be missing", counts, details);
+    }
+    return new Result(AuditOutcome.SUCCEEDED, summary, counts, details);
+  }
+
+  static Result volumePlan(Manifest manifest, PathRestorePlan plan) {
+    Map<String, String> details = volumeDetails(manifest, plan.target());
+    details.put("dryRun", "true");
+    return new Result(AuditOutcome.SUCCEEDED, "dry run: " + plan.files() + " files (" + plan.bytes() + " bytes) would be"
+        + " restored into " + plan.target() + "; nothing was written", Map.of("files", plan.files(), "bytes", plan.bytes()),
+        details);
+  }
+
+  /** SUCCEEDED when every file was restored and checked; FAILED when none was; PARTIALLY_FAILED otherwise. */
+  static Result volume(Manifest manifest, VolumeRestoreReport report) {
+    FileRestorer.Report files = report.files();
+    Map<String, Long> counts = new LinkedHashMap<>();
+    counts.put("files", files.files());
+    counts.put("directories", files.directories());
+    counts.put("symlinks", files.symlinks());
+    counts.put("bytes", files.bytes());
+    counts.put("failed", (long) files.errors().size() + files.mismatches().size());
+    counts.put("notInSnapshot", (long) files.notInSnapshot().size());
+    Map<String, String> details = volumeDetails(manifest, report.target());
+    if (!files.errors().isEmpty()) {
+      details.put("firstError", files.errors().get(0).path() + ": " + files.errors().get(0).message());
+    }
+    if (!files.mismatches().isEmpty()) {
+      details.put("firstMismatch", files.mismatches().get(0).path());
+    }
+    if (!report.chunksAtFault().isEmpty()) {
+      details.put("chunksAtFault", String.join(",", report.chunksAtFault()));
+    }
+    String summary = "restored " + files.files() + " files (" + files.bytes() + " bytes) of volume " + manifest.target()
+        + " into " + report.target();
+    if (report.clean()) {
+      return new Result(AuditOutcome.SUCCEEDED, summary, counts, details);
+    }
+    AuditOutcome outcome = files.files() == 0 && report.expectedFiles() > 0 ? AuditOutcome.FAILED
+        : AuditOutcome.PARTIALLY_FAILED;
+    return new Result(outcome, summary + "; " + counts.get("failed") + " entries failed", counts, details);
+  }
+
+  static Result etcdPlan(PathRestorePlan plan) {
+    return new Result(AuditOutcome.SUCCEEDED, "dry run: the " + plan.bytes() + "-byte etcd database would be written to "
+        + plan.target() + "; nothing was written", Map.of("bytes", plan.bytes()),
+        Map.of(CommandAudit.DETAIL_SNAPSHOT_ID, plan.snapshotId(), "targetPath", plan.target().toString(), "dryRun", "true"));
+  }
+
+  static Result etcd(EtcdDatabaseReport report) {
+    return new Result(AuditOutcome.SUCCEEDED, "restored the etcd database of snapshot " + report.snapshotId() + " to "
+        + report.file() + " (" + report.bytes() + " bytes, SHA-256 checked); restore it into a data directory with"
+        + " `etcdctl snapshot restore " + report.file() + "`", Map.of("bytes", report.bytes()),
+        Map.of(CommandAudit.DETAIL_SNAPSHOT_ID, report.snapshotId(), "targetPath", report.file().toString(),
+            "sha256", report.sha256()));
+  }
+
+  /**
+   * What the engine refused to do (a target that is not empty), or could not (damaged data, which it
+   * finds before it writes): FAILED, with its reason.
+   *
+   * @param where what was to be restored where, for the details
+   */
+  static Result refused(RuntimeException e, Map<String, String> where) {
+    Map<String, String> details = new LinkedHashMap<>(where);
+    if (e instanceof RestoreDataException damaged) {
+      details.put("atFault", damaged.object());
+    }
+    return new Result(AuditOutcome.FAILED, e.getMessage() + (e instanceof RestoreDataException ? ": nothing was restored"
+        : ""), Map.of(), details);
+  }
+
+  /** The snapshot and the path of a volume or etcd restore, for the details. */
+  static Map<String, String> where(Manifest manifest, Path target) {
+    return Map.of(CommandAudit.DETAIL_SNAPSHOT_ID, manifest.snapshotId(), "targetPath", target.toString());
+  }
+
+  private static Map<String, String> volumeDetails(Manifest manifest, Path target) {
+    Map<String, String> details = new LinkedHashMap<>();
+    details.put(CommandAudit.DETAIL_SNAPSHOT_ID, manifest.snapshotId());
+    details.put("volume", manifest.target());
+    details.put("targetPath", target.toString());
+    return details;
+  }
+
+  private static String counts(ResourceRestoreReport report) {
+    StringJoiner joined = new StringJoiner(", ");
+    report.counts().forEach((action, n) -> {
+      if (n > 0) {
+        joined.add(action.name().toLowerCase(Locale.ROOT) + " " + n);
+      }
+    });
+    return joined.length() == 0 ? "nothing selected" : joined.toString();
+  }
+
+  private static String firstFailure(ResourceRestoreReport report) {
+    Outcome first = report.failures().get(0);
+    return first.describe() + ": " + first.reason();
+  }
+
+  private static String join(Map<String, Long> counts) {
+    StringJoiner joined = new StringJoiner(",");
+    counts.forEach((k, v) -> joined.add(k + ":" + v));
+    return joined.toString();
+  }
+}
