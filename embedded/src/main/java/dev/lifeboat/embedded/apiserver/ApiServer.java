@@ -1,6 +1,5 @@
 package dev.lifeboat.embedded.apiserver;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -268,11 +267,6 @@ public final class ApiServer implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("Closing Vert.x of the API server on port {}: {}", port, e.toString());
     }
-  }
-
-  /** For tests of this package: the stored object at {@code key}, as served. */
-  Optional<ObjectNode> stored(String key) {
-    return store.get(key).map(e -> StoredObjects.decode(e.value(), e.modRevision(), null));
   }
 
   private static <T> T await(Future<T> future, String what) {
