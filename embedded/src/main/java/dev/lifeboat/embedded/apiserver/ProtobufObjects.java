@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads an object in the Kubernetes protobuf encoding, which {@code kubectl} sends for built-in
@@ -34,6 +35,15 @@ final class ProtobufObjects {
       Map.entry("storage.k8s.io", "storage"), Map.entry("discovery.k8s.io", "discovery"),
       Map.entry("authentication.k8s.io", "authentication"));
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  /**
+   * Integer fields whose zero means something (pointers in the Go types, or values without
+   * omitempty); Go leaves out the zero of the others, and so does this reader.
+   */
+  private static final Set<String> KEEP_ZERO = Set.of("replicas", "parallelism", "completions",
+      "backoffLimit", "revisionHistoryLimit", "successfulJobsHistoryLimit", "failedJobsHistoryLimit",
+      "terminationGracePeriodSeconds", "activeDeadlineSeconds", "ttlSecondsAfterFinished",
+      "startingDeadlineSeconds", "runAsUser", "runAsGroup", "fsGroup", "priority", "value",
+      "defaultMode", "mode", "minReadySeconds", "maxSkew", "weight", "exitCode", "intVal");
 
   private ProtobufObjects() {}
 
@@ -120,7 +130,8 @@ final class ProtobufObjects {
         }
       } else {
         JsonNode value = value(field.type(), wire, in);
-        if (!(value.isTextual() && value.asText().isEmpty()) && !value.isNull()) {
+        boolean zero = value.isIntegralNumber() && value.asLong() == 0 && !KEEP_ZERO.contains(field.name());
+        if (!(value.isTextual() && value.asText().isEmpty()) && !value.isNull() && !zero) {
           object.set(field.name(), value);
         } else {
           object.remove(field.name());

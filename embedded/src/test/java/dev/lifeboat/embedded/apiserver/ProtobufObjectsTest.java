@@ -26,6 +26,7 @@ class ProtobufObjectsTest {
     // empty strings and a zero creationTimestamp are left out, as Go's omitempty leaves them
     assertThat(object.path("metadata").has("namespace")).isFalse();
     assertThat(object.path("metadata").has("creationTimestamp")).isFalse();
+    assertThat(object.path("metadata").has("generation")).as("a zero Go leaves out").isFalse();
   }
 
   @Test
