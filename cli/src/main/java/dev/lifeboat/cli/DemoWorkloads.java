@@ -77,6 +77,10 @@ final class DemoWorkloads {
 
   /** Creates the applications; returns how many objects were created. */
   int seed() {
+    if (client.apiextensions().v1().customResourceDefinitions().withName(databaseCrd().getMetadata().getName()).get() != null) {
+      log.info("The local cluster keeps the applications of an earlier demo run (in its etcd): not seeding it again");
+      return 0;
+    }
     int count = 0;
     client.apiextensions().v1().customResourceDefinitions().resource(databaseCrd()).create();
     count++;

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Lifeboat's real components on loopback, in one place: a KRaft Kafka broker, the schema registry,
  * two S3 servers ({@code primary} and {@code offsite}), etcd when its binary is installed, and a
- * local Kubernetes API. Used by the integration tests and by {@code lifeboat demo}. Everything runs
+ * local Kubernetes API, which keeps its objects in that etcd (in memory without one), so the stack's
+ * etcd holds the state of its cluster as a real control plane's does. Used by the integration tests and by {@code lifeboat demo}. Everything runs
  * in this JVM except etcd, which runs under a watchdog that stops it when this JVM dies, so nothing
  * is left behind even after {@code kill -9}.
  */
@@ -90,11 +91,15 @@ public final class EmbeddedStack implements AutoCloseable {
         if (EmbeddedEtcd.isInstalled()) {
           etcd = pool.submit(() -> EmbeddedEtcd.start(options.dataDir().resolve("etcd"), options.etcdPort()));
         } else {
-          log.warn("etcd is not installed (apt-get install etcd-server): etcd snapshots are unavailable in this stack");
+          log.warn("etcd is not installed (apt-get install etcd-server): etcd snapshots are unavailable in this stack,"
+              + " and the Kubernetes API keeps its objects in memory");
         }
       }
       if (options.kubernetes()) {
-        kubernetes = pool.submit(() -> LocalKubernetes.start(options.kubernetesPort()));
+        // The API keeps its objects in the stack's etcd when there is one: it starts once etcd answers.
+        Future<EmbeddedEtcd> store = etcd;
+        kubernetes = pool.submit(() -> store == null ? LocalKubernetes.start(options.kubernetesPort())
+            : LocalKubernetes.start(options.kubernetesPort(), store.get().endpoints()));
       }
       stack.kafka = stack.track(EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort()));
       stack.registry = stack.track(SchemaRegistryServer.start(

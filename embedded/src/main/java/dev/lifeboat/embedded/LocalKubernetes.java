@@ -1,20 +1,22 @@
 package dev.lifeboat.embedded;
 
+import dev.lifeboat.embedded.apiserver.ApiServer;
+import dev.lifeboat.embedded.apiserver.EtcdRegistryStore;
+import dev.lifeboat.embedded.apiserver.Faults;
+import dev.lifeboat.embedded.apiserver.MemoryRegistryStore;
+import dev.lifeboat.embedded.apiserver.RegistryStore;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,16 +24,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Kubernetes API on 127.0.0.1 over plain HTTP, kept in memory: fabric8's mock server in CRUD
- * mode, fronted by {@link DiscoveryDispatcher} so that API discovery works, for fabric8 clients
- * and for the real {@code kubectl} alike.
+ * A Kubernetes API on 127.0.0.1 over plain HTTP ({@link ApiServer}), for fabric8 clients and for
+ * the real {@code kubectl} alike, keeping its objects in etcd under {@code /registry/} as a real API
+ * server does ({@link #start(int, List)}), or in memory when no etcd is at hand ({@link
+ * #start(int)}).
  *
- * <p>What it does: create, get, list, update, JSON merge patch, delete and watch of any kind,
- * including custom resources of CustomResourceDefinitions created at run time. What it does not:
- * controllers (a Deployment makes no Pods), admission and validation, server-side apply, strategic
- * merge patch, OpenAPI documents, authentication. It starts with the namespaces a real cluster has
- * ({@code default}, {@code kube-system}, {@code kube-public}, {@code kube-node-lease}); nothing is
- * kept after {@link #close()}.
+ * <p>What it does: discovery, create, get, list (selectors, pages), update, patch (JSON, merge,
+ * strategic merge), delete and watch (websocket and chunked HTTP, resuming from a resourceVersion)
+ * of the built-in kinds and of custom resources of CustomResourceDefinitions created at run time;
+ * real answers (409 AlreadyExists, 404 NotFound, 422 Invalid naming the field, 410 Expired); Secret
+ * {@code stringData} folded into {@code data}; namespace deletion removing what the namespace holds;
+ * protobuf request bodies, which {@code kubectl} sends for built-in kinds. What it does not:
+ * controllers (a Deployment makes no Pods), schema validation, admission webhooks, garbage
+ * collection of owned objects, authentication. It starts with the namespaces a real cluster has
+ * ({@code default}, {@code kube-system}, {@code kube-public}, {@code kube-node-lease}).
  *
  * <p>For tests of clients that must not miss a change, it can break watches as a real API server
  * does: {@link #expireWatches()} ends them with 410 Expired, and {@link #beginOutage()} /
@@ -47,54 +53,52 @@ public final class LocalKubernetes implements AutoCloseable {
   private static final List<String> INITIAL_NAMESPACES =
       List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
-  /**
-   * The mock server logs every request at INFO through java.util.logging, straight to the console.
-   * Requests are logged at DEBUG by {@link DiscoveryDispatcher} instead; the reference is kept so
-   * that the level set here is not lost when the logger is garbage-collected.
-   */
-  private static final java.util.logging.Logger MOCK_SERVER_LOG =
-      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
-  static {
-    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
-  }
-
-  private final KubernetesMockServer server;
-  private final FaultInjectingDispatcher faults;
+  private final ApiServer server;
+  private final RegistryStore store;
+  private final Faults faults;
   private final String url;
   private final KubernetesClient client;
   private KubernetesClient adminClient;
   private boolean closed;
 
-  private LocalKubernetes(
-      KubernetesMockServer server, FaultInjectingDispatcher faults, String url) {
+  private LocalKubernetes(ApiServer server, RegistryStore store) {
     this.server = server;
-    this.faults = faults;
-    this.url = url;
+    this.store = store;
+    this.faults = server.faults();
+    this.url = "http://127.0.0.1:" + server.port();
     this.client = newClient(url, Map.of());
   }
 
   /**
-   * Starts the API server.
+   * Starts the API server with its objects in memory: they are gone after {@link #close()}.
    *
    * @param preferredPort the port to use if it is free; 0 for any free port
    */
   public static LocalKubernetes start(int preferredPort) {
+    return start(preferredPort, new MemoryRegistryStore());
+  }
+
+  /**
+   * Starts the API server on the etcd at {@code etcdEndpoints}: it serves what etcd holds under
+   * {@code /registry/} (a restored etcd serves the restored cluster) and keeps every change there.
+   *
+   * @param preferredPort the port to use if it is free; 0 for any free port
+   */
+  public static LocalKubernetes start(int preferredPort, List<String> etcdEndpoints) {
+    return start(preferredPort, EtcdRegistryStore.connect(etcdEndpoints));
+  }
+
+  private static LocalKubernetes start(int preferredPort, RegistryStore store) {
     long began = System.nanoTime();
     int port = Ports.preferredOrFree("Kubernetes API", preferredPort);
-    KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(List.of());
-    FaultInjectingDispatcher faults =
-        new FaultInjectingDispatcher(new DiscoveryDispatcher(crud, () -> port), crud);
-    KubernetesMockServer server =
-        new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), faults, false);
+    ApiServer server;
     try {
-      server.start(Ports.loopback(), port);
+      server = ApiServer.start(Ports.loopback().getHostAddress(), port, store);
     } catch (RuntimeException e) {
-      server.shutdown();
+      store.close();
       throw new IllegalStateException("cannot start the Kubernetes API on port " + port, e);
     }
-    LocalKubernetes kubernetes = new LocalKubernetes(server, faults, "http://127.0.0.1:" + port);
+    LocalKubernetes kubernetes = new LocalKubernetes(server, store);
     try {
       kubernetes.createInitialNamespaces();
     } catch (RuntimeException e) {
@@ -102,9 +106,10 @@ public final class LocalKubernetes implements AutoCloseable {
       throw e;
     }
     log.info(
-        "Kubernetes API started on {} in {} ms",
+        "Kubernetes API started on {} in {} ms, objects in {}",
         kubernetes.url,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+        store.describe());
     return kubernetes;
   }
 
@@ -131,7 +136,7 @@ public final class LocalKubernetes implements AutoCloseable {
       throw new IllegalStateException("the Kubernetes API on " + url + " is closed");
     }
     if (adminClient == null) {
-      adminClient = newClient(url, Map.of(FaultInjectingDispatcher.ADMIN_HEADER, "true"));
+      adminClient = newClient(url, Map.of("X-Lifeboat-Admin", "true"));
     }
     return adminClient;
   }
@@ -226,7 +231,15 @@ public final class LocalKubernetes implements AutoCloseable {
     return file;
   }
 
-  /** Closes the clients and stops the server; every object is gone. A second call does nothing. */
+  /** Where the objects are kept: {@code memory} or {@code etcd <endpoints>}. */
+  public String storage() {
+    return store.describe();
+  }
+
+  /**
+   * Closes the clients and stops the server; objects kept in memory are gone, those in etcd stay.
+   * A second call does nothing.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -241,7 +254,11 @@ public final class LocalKubernetes implements AutoCloseable {
           adminClient.close();
         }
       } finally {
-        server.shutdown();
+        try {
+          server.close();
+        } finally {
+          store.close();
+        }
       }
     }
     log.info("Kubernetes API on {} stopped", url);
@@ -249,7 +266,8 @@ public final class LocalKubernetes implements AutoCloseable {
 
   private void createInitialNamespaces() {
     for (String name : INITIAL_NAMESPACES) {
-      client
+      try {
+        client
           .namespaces()
           .resource(
               new NamespaceBuilder()
@@ -262,6 +280,11 @@ public final class LocalKubernetes implements AutoCloseable {
                   .endStatus()
                   .build())
           .create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+      }
     }
   }
 

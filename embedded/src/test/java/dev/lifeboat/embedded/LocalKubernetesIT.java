@@ -1,7 +1,6 @@
 package dev.lifeboat.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -158,10 +157,8 @@ class LocalKubernetesIT {
 
   @Test
   void theRealKubectlCanListCreateGetAndDelete() throws Exception {
-    Optional<Path> kubectl = onPath("kubectl");
-    assumeThat(kubectl).as("kubectl is not on the PATH; skipping").isPresent();
     Path kubeconfig = kubernetes.writeKubeconfig(workDir.resolve("kubeconfig"));
-    Kubectl run = new Kubectl(kubectl.get(), kubeconfig, workDir.resolve("cache"));
+    Kubectl run = new Kubectl(Tools.kubectl(), kubeconfig, workDir.resolve("cache"));
 
     assertThat(run.ok("get", "namespaces")).contains("default").contains("kube-system");
 
@@ -178,8 +175,7 @@ class LocalKubernetesIT {
             "data:",
             "  retention: 7d",
             ""));
-    assertThat(run.ok("create", "--validate=false", "-f", configMap.toString()))
-        .contains("configmap/settings created");
+    assertThat(run.ok("create", "-f", configMap.toString())).contains("configmap/settings created");
 
     JsonNode fetched = new ObjectMapper().readTree(run.ok("get", "configmap", "settings", "-o", "json"));
     assertThat(fetched.path("data").path("retention").asText()).isEqualTo("7d");
@@ -270,43 +266,4 @@ class LocalKubernetesIT {
     };
   }
 
-  private static Optional<Path> onPath(String binary) {
-    String path = System.getenv().getOrDefault("PATH", "");
-    return Stream.of(path.split(File.pathSeparator))
-        .filter(dir -> !dir.isEmpty())
-        .map(dir -> Path.of(dir, binary))
-        .filter(Files::isExecutable)
-        .findFirst();
-  }
-
-  /** Runs the real kubectl against the server, with its own kubeconfig and discovery cache. */
-  private static final class Kubectl {
-    private final Path binary;
-    private final Path kubeconfig;
-    private final Path cacheDir;
-
-    Kubectl(Path binary, Path kubeconfig, Path cacheDir) {
-      this.binary = binary;
-      this.kubeconfig = kubeconfig;
-      this.cacheDir = cacheDir;
-    }
-
-    /** Runs kubectl and returns its output, failing the test if it exits non-zero. */
-    String ok(String... args) throws Exception {
-      List<String> command = new ArrayList<>();
-      command.add(binary.toString());
-      command.add("--kubeconfig=" + kubeconfig);
-      command.add("--cache-dir=" + cacheDir);
-      command.add("--request-timeout=20s");
-      command.addAll(List.of(args));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-      builder.environment().remove("KUBECONFIG");
-      Process process = builder.start();
-      process.getOutputStream().close();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("kubectl %s finished", command).isTrue();
-      assertThat(process.exitValue()).as("kubectl %s failed:%n%s", List.of(args), output).isZero();
-      return output;
-    }
-  }
 }

@@ -65,6 +65,9 @@ class VolumeWatcherIT {
   VolumeWatcherIT(TestStack stack) {
     this.stack = stack;
     this.client = stack.stack().kubernetes().orElseThrow().client();
+    // Claims and pods live in a namespace that exists, as the API server requires.
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(ns)
+        .endMetadata().build()).create();
     this.sink = new KafkaRecordSink(stack.kafka(), new AvroSerializer<>(stack.registry()), 1000, "volume-it", meters);
   }
 

@@ -1,4 +1,4 @@
-package dev.lifeboat.embedded;
+package dev.lifeboat.embedded.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

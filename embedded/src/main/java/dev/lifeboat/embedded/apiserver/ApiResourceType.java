@@ -1,4 +1,4 @@
-package dev.lifeboat.embedded;
+package dev.lifeboat.embedded.apiserver;
 
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceBuilder;
@@ -8,10 +8,11 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * One kind of resource as API discovery describes it: where it is served, what it is called, and
- * whether it lives in a namespace.
+ * One kind of resource as API discovery describes it: where it is served, what it is called,
+ * whether it lives in a namespace, and where its objects are stored.
  *
  * @param group the API group; empty for the core group
  * @param version e.g. {@code v1}
@@ -22,6 +23,7 @@ import java.util.Locale;
  * @param shortNames what {@code kubectl} also accepts, e.g. {@code deploy}
  * @param categories groups of kinds {@code kubectl get} expands, e.g. {@code all}
  * @param subresources served subresources, e.g. {@code status}
+ * @param custom whether a CustomResourceDefinition defines it
  */
 record ApiResourceType(
     String group,
@@ -32,11 +34,17 @@ record ApiResourceType(
     boolean namespaced,
     List<String> shortNames,
     List<String> categories,
-    List<String> subresources) {
+    List<String> subresources,
+    boolean custom) {
 
   static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
   private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
+
+  /** Groups whose kinds a real API server stores under {@code /registry/<resource>/}. */
+  private static final Set<String> UNPREFIXED_GROUPS = Set.of("", "apps", "batch", "autoscaling",
+      "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "coordination.k8s.io",
+      "discovery.k8s.io", "policy", "scheduling.k8s.io");
 
   ApiResourceType {
     shortNames = List.copyOf(shortNames);
@@ -47,20 +55,25 @@ record ApiResourceType(
   /** A namespaced built-in kind. */
   static ApiResourceType namespaced(
       String groupVersion, String plural, String kind, String... shortNames) {
-    return builtIn(groupVersion, plural, kind, true, List.of(shortNames), List.of());
+    return builtIn(groupVersion, plural, kind, true, List.of(shortNames));
   }
 
   /** A cluster-scoped built-in kind. */
   static ApiResourceType clusterScoped(
       String groupVersion, String plural, String kind, String... shortNames) {
-    return builtIn(groupVersion, plural, kind, false, List.of(shortNames), List.of());
+    return builtIn(groupVersion, plural, kind, false, List.of(shortNames));
   }
 
   /** The same kind, also listed by {@code kubectl get all}. */
   ApiResourceType inCategoryAll() {
-    return new ApiResourceType(
-        group, version, plural, singular, kind, namespaced, shortNames, List.of("all"),
-        subresources);
+    return new ApiResourceType(group, version, plural, singular, kind, namespaced, shortNames,
+        List.of("all"), subresources, custom);
+  }
+
+  /** The same kind, with these subresources served. */
+  ApiResourceType with(String... served) {
+    return new ApiResourceType(group, version, plural, singular, kind, namespaced, shortNames,
+        categories, List.of(served), custom);
   }
 
   /** {@code v1} or {@code apps/v1}. */
@@ -68,16 +81,43 @@ record ApiResourceType(
     return group.isEmpty() ? version : group + "/" + version;
   }
 
+  /** {@code configmaps} or {@code deployments.apps}, as kubectl names a resource. */
+  String qualifiedName() {
+    return group.isEmpty() ? plural : plural + "." + group;
+  }
+
+  /**
+   * The etcd prefix of every object of this resource, in every version: {@code
+   * /registry/configmaps/} for built-in kinds, {@code /registry/<group>/<resource>/} for custom
+   * resources and CustomResourceDefinitions, as a real API server lays them out (which also
+   * stores services, endpoints and ingresses under names of their own; this layout does not).
+   */
+  String registryPrefix() {
+    return UNPREFIXED_GROUPS.contains(group)
+        ? EtcdRegistryStore.ROOT + plural + "/"
+        : EtcdRegistryStore.ROOT + group + "/" + plural + "/";
+  }
+
+  /** The etcd key of one object; {@code namespace} is ignored for cluster-scoped kinds. */
+  String registryKey(String namespace, String name) {
+    return namespaced ? registryPrefix() + namespace + "/" + name : registryPrefix() + name;
+  }
+
+  boolean serves(String subresource) {
+    return subresources.contains(subresource);
+  }
+
   /** One entry for every version the definition serves, its storage version first. */
   static List<ApiResourceType> of(CustomResourceDefinition crd) {
     List<ApiResourceType> types = new ArrayList<>();
-    if (crd.getSpec() == null || crd.getSpec().getNames() == null) {
+    if (crd.getSpec() == null || crd.getSpec().getNames() == null
+        || crd.getSpec().getVersions() == null) {
       return types;
     }
     CustomResourceDefinitionNames names = crd.getSpec().getNames();
     String singular =
         names.getSingular() == null || names.getSingular().isEmpty()
-            ? names.getKind().toLowerCase(Locale.ROOT)
+            ? String.valueOf(names.getKind()).toLowerCase(Locale.ROOT)
             : names.getSingular();
     boolean namespaced = !"Cluster".equals(crd.getSpec().getScope());
     List<CustomResourceDefinitionVersion> versions = new ArrayList<>(crd.getSpec().getVersions());
@@ -103,7 +143,8 @@ record ApiResourceType(
               namespaced,
               names.getShortNames() == null ? List.of() : names.getShortNames(),
               names.getCategories() == null ? List.of() : names.getCategories(),
-              subresources));
+              subresources,
+              true));
     }
     return types;
   }
@@ -122,38 +163,28 @@ record ApiResourceType(
             .withCategories(categories.isEmpty() ? null : categories)
             .build());
     for (String subresource : subresources) {
-      resources.add(
-          new APIResourceBuilder()
-              .withName(plural + "/" + subresource)
-              .withSingularName("")
-              .withNamespaced(namespaced)
-              .withKind(kind)
-              .withVerbs(SUBRESOURCE_VERBS)
-              .build());
+      APIResourceBuilder entry = new APIResourceBuilder()
+          .withName(plural + "/" + subresource)
+          .withSingularName("")
+          .withNamespaced(namespaced)
+          .withKind(kind)
+          .withVerbs(SUBRESOURCE_VERBS);
+      if (subresource.equals("scale")) {
+        entry.withGroup("autoscaling").withVersion("v1").withKind("Scale");
+      }
+      resources.add(entry.build());
     }
     return resources;
   }
 
   private static ApiResourceType builtIn(
-      String groupVersion,
-      String plural,
-      String kind,
-      boolean namespaced,
-      List<String> shortNames,
-      List<String> categories) {
+      String groupVersion, String plural, String kind, boolean namespaced,
+      List<String> shortNames) {
     int slash = groupVersion.indexOf('/');
     String group = slash < 0 ? "" : groupVersion.substring(0, slash);
     String version = groupVersion.substring(slash + 1);
-    return new ApiResourceType(
-        group,
-        version,
-        plural,
-        kind.toLowerCase(Locale.ROOT),
-        kind,
-        namespaced,
-        shortNames,
-        categories,
-        List.of());
+    return new ApiResourceType(group, version, plural, kind.toLowerCase(Locale.ROOT), kind,
+        namespaced, shortNames, List.of(), List.of(), false);
   }
 
   private static boolean isTrue(Boolean b) {
