@@ -43,7 +43,7 @@ import java.util.concurrent.Executors;
 /**
  * Restores a resource snapshot of 10,000 objects in 100 namespaces (ConfigMaps, sealed Secrets,
  * Services, Deployments, ServiceAccounts, about 1 KiB each) from the repository in S3 into the
- * local Kubernetes API (fabric8's CRUD mock with discovery), with the engine's defaults: read and
+ * local Kubernetes API (Lifeboat's, objects in memory), with the engine's defaults: read and
  * hash every stream, unseal every Secret, transform, create in dependency order. Each run goes
  * into a fresh API server; the first is a warm-up. Compared with the ~10 objects/s that Velero's
  * issue #6845 reports (31,000 Secrets restored in 52 minutes).
@@ -81,8 +81,8 @@ public final class RestoreBenchmark {
       restore(engine, snapshot.id(), 16, "warm-up");
       md.append(String.format("%,d objects in %,d namespaces (%d per namespace: %d%% ConfigMaps, %d%% Secrets sealed by the "
               + "watcher's FieldSealer, %d%% Services, %d%% Deployments, %d%% ServiceAccounts; %,d bytes of JSON in all), "
-              + "one resource snapshot in a repository on S3Proxy, restored into a fresh local API server (fabric8 mock, "
-              + "CRUD mode, with discovery) per run; %s.%n%n", snapshot.objects(), namespaces, perNamespace, 40, 30, 10, 10,
+              + "one resource snapshot in a repository on S3Proxy, restored into a fresh local API server (Lifeboat's, "
+              + "objects in memory: admission, validation and watches as on a real one, no etcd writes) per run; %s.%n%n", snapshot.objects(), namespaces, perNamespace, 40, 30, 10, 10,
           10, snapshot.bytes(), BenchmarkReport.machine()));
       md.append("| requests in flight | objects created | time | objects/s | vs Velero #6845 (~10 objects/s) |\n");
       md.append("|---|---|---|---|---|\n");
@@ -99,12 +99,9 @@ public final class RestoreBenchmark {
               + "authenticated, every stream's SHA-256 checked), %,d Secrets unsealed, transforms, discovery, namespaces "
               + "created, objects created level by level. Velero's issue #6845 reports 31,000 Secrets restored in 52 "
               + "minutes (%.1f objects/s, one request at a time against a real API server); a real API server (etcd "
-              + "writes, admission) is slower than the mock, so the ratio is an upper bound of the gain, and the "
-              + "absolute numbers say how little the engine itself costs. Best: %,.0f objects/s.%n%nWhere the time goes (JFR, "
-              + "3,000 objects at 16 in flight): about half of all CPU samples are in the mock API server, most of them in "
-              + "its CRUD store's attribute matching on each write (`HashMap.containsValue` and `Attribute.equals` "
-              + "in `io.fabric8.mockwebserver.crud`); the restore engine's own frames (reading, unsealing, transforms, requests) are about a sixth. With two cores shared "
-              + "by client and server, more requests in flight help only while the server has idle time.%n",
+              + "writes to a replicated etcd) is slower than this one, so the ratio is an upper bound of the gain. Best: "
+              + "%,.0f objects/s. With two cores shared by client and server, more requests in flight help only while the "
+              + "server has idle time.%n",
           namespaces + 1,
           namespaces * perNamespace * 3 / 10, VELERO_OBJECTS_PER_SECOND, best));
     } finally {
