@@ -93,7 +93,7 @@ final class RecordProcessor<V> {
       if (known != null && known.partition().equals(partition) && known.offset() == record.offset()) {
         poison = null;
         retries.succeeded(partition);
-        return deadLetter(record, known.error(), "it ended the worker " + known.crashes() + " times in a row");
+        return deadLetter(known.error(), "it ended the worker " + known.crashes() + " times in a row");
       }
       String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
       if (definition.keys() != null && !definition.keys().test(key)) {
@@ -120,7 +120,7 @@ final class RecordProcessor<V> {
       }
       if (!ErrorClassifier.isRetriable(e)) {
         retries.succeeded(partition);
-        return deadLetter(record, e, "permanent failure");
+        return deadLetter(e, "permanent failure");
       }
       return retryLater(record, e, definition.onRetriesExhausted());
     } finally {
@@ -142,7 +142,7 @@ final class RecordProcessor<V> {
     Retries.Attempt attempt = retries.failed(partition, record.offset(), context.clock().instant());
     if (attempt.pastDeadline() && whenExhausted == Exhausted.DEAD_LETTER) {
       retries.succeeded(partition);
-      return deadLetter(record, error, "retries exhausted after " + attempt.number() + " attempts");
+      return deadLetter(error, "retries exhausted after " + attempt.number() + " attempts");
     }
     if (attempt.firstPastDeadline()) {
       String position = position(record);
@@ -161,7 +161,7 @@ final class RecordProcessor<V> {
   }
 
   /** Decides on a dead letter; it is made, logged and counted by the worker's {@link DeadLetters} when sent. */
-  private Result deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, String why) {
+  private Result deadLetter(Throwable error, String why) {
     deadLettered.increment();
     return Result.deadLetter(error, why);
   }
