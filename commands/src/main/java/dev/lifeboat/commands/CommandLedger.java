@@ -4,6 +4,7 @@ import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.topics.TopicReader;
 import dev.lifeboat.schemas.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +70,7 @@ final class CommandLedger {
       Duration timeout) {
     CommandLedger ledger = new CommandLedger();
     Map<String, Unfinished> accepted = new LinkedHashMap<>();
-    long read = 0;
+    long[] read = {0};
     Map<String, Object> props = kafka.consumerProperties("lifeboat-commands-ledger-" + UUID.randomUUID());
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
     Instant oldest;
@@ -81,43 +81,27 @@ final class CommandLedger {
       log.info("No commands on {}: nothing to remember", commandsTopic);
       return new Rebuilt(ledger, List.of(), 0);
     }
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.AUDIT, timeout).stream()
-          .map(p -> new TopicPartition(Topics.AUDIT, p.partition())).toList();
-      consumer.assign(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-      long from = oldest.minus(CLOCK_MARGIN).toEpochMilli();
-      Map<TopicPartition, Long> times = new HashMap<>();
-      partitions.forEach(p -> times.put(p, from));
-      Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(times, timeout);
-      for (TopicPartition p : partitions) {
-        OffsetAndTimestamp start = starts.get(p);
-        consumer.seek(p, start == null ? end.get(p) : start.offset());
-      }
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
-            continue;
-          }
-          read++;
-          AuditEvent event = decode(deserializer, r);
-          if (event == null || !CommandAudit.isCommandEvent(event) || event.getHeader().getCorrelationId() == null) {
-            continue;
-          }
-          String id = event.getHeader().getCorrelationId();
-          if (event.getOutcome() == AuditOutcome.ACCEPTED) {
-            accepted.put(id, new Unfinished(id, event.getAction(), event.getActor(), event.getSubject()));
-            ledger.running(id);
-          } else if (CommandAudit.isTerminal(event.getOutcome())) {
-            accepted.remove(id);
-            ledger.done(id);
-          }
+    try (TopicReader reader = TopicReader.open(props, "the audit of commands").requestTimeout(timeout)) {
+      List<TopicPartition> partitions = reader.partitions(Topics.AUDIT);
+      reader.readToEnd(reader.offsetsAt(partitions, oldest.minus(CLOCK_MARGIN)), r -> {
+        read[0]++;
+        AuditEvent event = decode(deserializer, r);
+        if (event == null || !CommandAudit.isCommandEvent(event) || event.getHeader().getCorrelationId() == null) {
+          return;
         }
-      }
+        String id = event.getHeader().getCorrelationId();
+        if (event.getOutcome() == AuditOutcome.ACCEPTED) {
+          accepted.put(id, new Unfinished(id, event.getAction(), event.getActor(), event.getSubject()));
+          ledger.running(id);
+        } else if (CommandAudit.isTerminal(event.getOutcome())) {
+          accepted.remove(id);
+          ledger.done(id);
+        }
+      });
     }
     log.info("Commands ledger rebuilt from {} audit events: {} commands known, {} accepted but never finished",
-        read, ledger.size(), accepted.size());
-    return new Rebuilt(ledger, List.copyOf(accepted.values()), read);
+        read[0], ledger.size(), accepted.size());
+    return new Rebuilt(ledger, List.copyOf(accepted.values()), read[0]);
   }
 
   /** The time of the oldest record on the topic, or null when it holds none. */

@@ -59,23 +59,35 @@ final class Batch implements Runnable {
   private final Transactions transactions;
   private final BooleanSupplier running;
   private final String worker;
+  /** Null unless the worker has a batch handler; then {@link #flush} says whether this batch ends with a flush. */
+  private final BatchFlusher<?> flusher;
+  private final boolean flush;
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private final ReentrantLock gate = new ReentrantLock();
   private final Set<TopicPartition> revoked = new HashSet<>(); // guarded by gate
   private final List<Done> done = new ArrayList<>(); // guarded by gate
   private volatile boolean abandoned;
   private int committedInTransactions; // handler thread only
+  private int settled; // handler thread only: records a batch handler's worker went through
   private volatile ConsumerGroupMetadata group;
   private volatile ConsumerRecord<byte[], byte[]> inHand;
 
   Batch(ConsumerRecords<byte[], byte[]> records, RecordProcessor<?> processor, Transactions transactions,
       ConsumerGroupMetadata group, BooleanSupplier running, String worker) {
+    this(records, processor, transactions, group, running, worker, null, false);
+  }
+
+  /** A batch of a batch handler's worker: its records are put, then the handler is flushed if {@code flush} or it is full. */
+  Batch(ConsumerRecords<byte[], byte[]> records, RecordProcessor<?> processor, Transactions transactions,
+      ConsumerGroupMetadata group, BooleanSupplier running, String worker, BatchFlusher<?> flusher, boolean flush) {
     this.records = records;
     this.processor = processor;
     this.transactions = transactions;
     this.group = group;
     this.running = running;
     this.worker = worker;
+    this.flusher = flusher;
+    this.flush = flush;
   }
 
   // ---- the handler thread ----
@@ -95,6 +107,9 @@ final class Batch implements Runnable {
   private Outcome process() {
     Map<TopicPartition, Long> readAgain = new HashMap<>();
     Crash crash = null;
+    if (flusher != null) {
+      flusher.applyEvents();
+    }
     partitions:
     for (TopicPartition partition : records.partitions()) {
       for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
@@ -125,11 +140,16 @@ final class Batch implements Runnable {
       }
     }
     inHand = null;
+    if (flusher != null) { // what is committed is what the flush says, never what was merely put
+      boolean flushes = crash == null && !abandoned && running.getAsBoolean();
+      return new Outcome(flushes ? flusher.flushIfWanted(flush, revoked()) : Map.of(), readAgain, crash, settled);
+    }
     return awaitAcknowledgements(readAgain, crash);
   }
 
   /** Sends a processed record's results (in its transaction, if the worker has them), unless its partition was taken away. */
   private boolean complete(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, RecordProcessor.Result result) {
+    List<Future<RecordMetadata>> sends;
     gate.lock();
     try {
       if (abandoned || revoked.contains(partition)) {
@@ -140,11 +160,19 @@ final class Batch implements Runnable {
         committedInTransactions += committed ? 1 : 0;
         return committed;
       }
-      done.add(new Done(partition, record.offset(), processor.emit(record, result)));
-      return true;
+      sends = processor.emit(record, result);
+      if (flusher == null) {
+        done.add(new Done(partition, record.offset(), sends));
+        return true;
+      }
     } finally {
       gate.unlock();
     }
+    // A batch handler's worker: the next record of the partition is put only once this one is settled,
+    // so a dead letter that fails makes the records after it read again before they reach the handler.
+    boolean went = flusher.settle(partition, record.offset(), sends, result.error() != null);
+    settled += went ? 1 : 0;
+    return went;
   }
 
   /** Waits for the outputs of every completed record; per partition, commits up to the first that was not acknowledged. */

@@ -1,8 +1,10 @@
 package dev.lifeboat.runtime;
 
 import dev.lifeboat.schemas.topics.TopicCatalog;
+import dev.lifeboat.schemas.topics.TopicReader;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -135,6 +137,17 @@ public final class KafkaClients {
       }
     }
     return id;
+  }
+
+  /**
+   * Reads topics to their end ({@link TopicReader}) with these clients' settings, reading committed
+   * data without a group.
+   *
+   * @param clientId names the consumer (made unique here)
+   * @param what what is read, for logs and errors
+   */
+  public TopicReader topicReader(String clientId, String what) {
+    return TopicReader.open(consumerProperties(clientId + "-" + UUID.randomUUID()), what);
   }
 
   public Admin admin() {

@@ -42,6 +42,8 @@ final class PollLoop implements AutoCloseable {
   static final Duration STOP_GRACE = Duration.ofSeconds(15);
   /** How long giving a batch up waits for a record's results being sent at that moment. */
   private static final Duration GATE_WAIT = Duration.ofSeconds(10);
+  /** How long a newly assigned partition's position (its last commit) may take to read. */
+  private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(30);
 
   private final String name;
   private final List<String> topics;
@@ -54,6 +56,8 @@ final class PollLoop implements AutoCloseable {
   private final Retries retries;
   private final Clock clock;
   private final BooleanSupplier running;
+  /** Null unless the worker has a batch handler. */
+  private final BatchFlusher<?> flusher;
   /** Offsets of acknowledged records not committed yet (a commit failed during a rebalance, say). */
   private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
   private Batch batch;
@@ -72,13 +76,16 @@ final class PollLoop implements AutoCloseable {
       // a rebalance then takes away only the partitions that move: a long record in hand usually stays
       settings.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     }
-    this.consumer = context.kafka().consumer(context.groupPrefix() + name, settings);
+    this.consumer = context.kafka().consumer(
+        definition.groupId() != null ? definition.groupId() : context.groupPrefix() + name, settings);
     this.consumerMetrics = new KafkaClientMetrics(consumer);
     consumerMetrics.bindTo(context.meters());
     this.transactions = definition.transactional()
         ? new Transactions(context, name, context.groupPrefix() + name + "-" + KafkaClients.instanceId(),
             definition.retryPolicy(), running)
         : null;
+    this.flusher = definition.batching() == null ? null
+        : new BatchFlusher<>(definition.batching(), name, "worker:" + name, context);
     this.handlerThread = Executors.newSingleThreadExecutor(r -> {
       Thread thread = new Thread(r, "lifeboat-handler-" + name);
       thread.setDaemon(true); // a handler that ignores interrupts must not keep the process alive
@@ -102,6 +109,9 @@ final class PollLoop implements AutoCloseable {
       transactions.open();
     }
     consumer.subscribe(topics, new Rebalances());
+    if (flusher != null) {
+      flusher.started(clock.instant());
+    }
     long stopBy = 0;
     boolean stopping = false;
     while (true) {
@@ -128,12 +138,17 @@ final class PollLoop implements AutoCloseable {
       } else if (transactions != null) {
         batch.groupMetadata(consumer.groupMetadata());
       }
-      if (records.isEmpty()) {
-        continue;
-      }
       if (batch != null || !running.getAsBoolean()) {
-        readAgainLater(records);
-      } else {
+        if (!records.isEmpty()) {
+          readAgainLater(records);
+        }
+      } else if (flusher != null) {
+        boolean flush = flusher.due(clock.instant());
+        if (!records.isEmpty() || flush) { // a flush is due even when nothing new came
+          batch = new Batch(records, processor, null, null, running, name, flusher, flush);
+          handlerThread.execute(batch);
+        }
+      } else if (!records.isEmpty()) {
         batch = new Batch(records, processor, transactions, transactions == null ? null : consumer.groupMetadata(),
             running, name);
         handlerThread.execute(batch);
@@ -239,6 +254,9 @@ final class PollLoop implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (flusher != null) {
+      flusher.closeAll(); // what it kept and did not flush is read again
+    }
     try {
       consumer.close(Duration.ofSeconds(10));
     } catch (RuntimeException e) {
@@ -261,6 +279,9 @@ final class PollLoop implements AutoCloseable {
       if (batch != null) {
         batch.revoke(partitions).forEach((partition, offset) -> uncommitted.merge(partition, offset, PollLoop::later));
       }
+      if (flusher != null) {
+        flusher.revoked(partitions);
+      }
       Map<TopicPartition, OffsetAndMetadata> last = new HashMap<>(uncommitted);
       last.keySet().retainAll(partitions);
       if (!last.isEmpty()) {
@@ -281,6 +302,9 @@ final class PollLoop implements AutoCloseable {
       if (batch != null) {
         batch.revoke(partitions);
       }
+      if (flusher != null) {
+        flusher.revoked(partitions);
+      }
       forget(partitions);
     }
 
@@ -292,6 +316,11 @@ final class PollLoop implements AutoCloseable {
       log.info("Worker {} now reads {}{}", name, partitions, batch == null ? "" : " (after the batch in hand)");
       if (batch != null) {
         consumer.pause(partitions); // read when the batch in hand is done
+      }
+      if (flusher != null) {
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        partitions.forEach(p -> positions.put(p, consumer.position(p, POSITION_TIMEOUT)));
+        flusher.assigned(positions); // the handler keeps records of each from its last commit
       }
     }
 

@@ -1,7 +1,6 @@
 package dev.lifeboat.runtime;
 
 import dev.lifeboat.schemas.audit.AuditActions;
-import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.retry.ErrorClassifier;
@@ -12,7 +11,6 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +54,7 @@ final class RecordProcessor<V> {
   private final WorkerContext context;
   private final String component;
   private final Retries retries;
+  private final DeadLetters deadLetters;
   private final Counter processed;
   private final Counter deadLettered;
   private final Counter retried;
@@ -67,6 +66,7 @@ final class RecordProcessor<V> {
     this.context = context;
     this.component = component;
     this.retries = retries;
+    this.deadLetters = context.deadLetters(definition.name());
     MeterRegistry meters = context.meters();
     this.processed = meters.counter("lifeboat.worker.records", "worker", definition.name(), "outcome", "processed");
     this.deadLettered = meters.counter("lifeboat.worker.records", "worker", definition.name(), "outcome", "dead_lettered");
@@ -93,9 +93,13 @@ final class RecordProcessor<V> {
       if (known != null && known.partition().equals(partition) && known.offset() == record.offset()) {
         poison = null;
         retries.succeeded(partition);
-        return deadLetter(record, known.error(), "it ended the worker " + known.crashes() + " times in a row");
+        return deadLetter(known.error(), "it ended the worker " + known.crashes() + " times in a row");
       }
       String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+      if (definition.keys() != null && !definition.keys().test(key)) {
+        retries.succeeded(partition);
+        return Result.done(new BufferedOutputs(context.serializer())); // not this worker's: passed over, committed
+      }
       V value = decode(record);
       BufferedOutputs outputs = new BufferedOutputs(context.serializer());
       long start = System.nanoTime();
@@ -116,7 +120,7 @@ final class RecordProcessor<V> {
       }
       if (!ErrorClassifier.isRetriable(e)) {
         retries.succeeded(partition);
-        return deadLetter(record, e, "permanent failure");
+        return deadLetter(e, "permanent failure");
       }
       return retryLater(record, e, definition.onRetriesExhausted());
     } finally {
@@ -138,7 +142,7 @@ final class RecordProcessor<V> {
     Retries.Attempt attempt = retries.failed(partition, record.offset(), context.clock().instant());
     if (attempt.pastDeadline() && whenExhausted == Exhausted.DEAD_LETTER) {
       retries.succeeded(partition);
-      return deadLetter(record, error, "retries exhausted after " + attempt.number() + " attempts");
+      return deadLetter(error, "retries exhausted after " + attempt.number() + " attempts");
     }
     if (attempt.firstPastDeadline()) {
       String position = position(record);
@@ -156,32 +160,24 @@ final class RecordProcessor<V> {
     return Result.again();
   }
 
-  private Result deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error, String why) {
-    log.warn("{} sent to the dead-letter topic ({}): {}", position(record), why, ErrorClassifier.describe(error));
+  /** Decides on a dead letter; it is made, logged and counted by the worker's {@link DeadLetters} when sent. */
+  private Result deadLetter(Throwable error, String why) {
     deadLettered.increment();
     return Result.deadLetter(error, why);
   }
 
   /** Sends what processing a record came to through the process's shared producer. */
   List<Future<RecordMetadata>> emit(ConsumerRecord<byte[], byte[]> record, Result result) {
-    return emit(record, result, context.producer(), context.deadLetters(), context.audit());
+    return emit(record, result, context.producer());
   }
 
   /** Sends what processing a record came to: the handler's outputs, or the record's dead letter and its audit event. */
   private List<Future<RecordMetadata>> emit(ConsumerRecord<byte[], byte[]> record, Result result,
-      Producer<byte[], byte[]> producer, DeadLetterPublisher deadLetters, AuditPublisher audit) {
+      Producer<byte[], byte[]> producer) {
     if (result.outputs() != null) {
       return result.outputs().sendAll(producer);
     }
-    List<Future<RecordMetadata>> sends = new ArrayList<>();
-    sends.add(deadLetters.publish(record, definition.name(), result.error()));
-    sends.add(audit.event(AuditActions.RECORD_DEAD_LETTERED, position(record), AuditOutcome.FAILED)
-        .correlationId(component)
-        .reason(result.why() + ": " + ErrorClassifier.describe(result.error()))
-        .detail("worker", definition.name())
-        .detail("errorClass", result.error().getClass().getName())
-        .publish());
-    return sends;
+    return deadLetters.send(producer, DeadLetters.Letter.of(record, result.error()), result.why());
   }
 
   /**
@@ -195,7 +191,7 @@ final class RecordProcessor<V> {
   boolean commitInTransaction(Transactions transactions, ConsumerRecord<byte[], byte[]> record, Result result,
       ConsumerGroupMetadata group) {
     try {
-      transactions.commit(record, group, (producer, deadLetters, audit) -> emit(record, result, producer, deadLetters, audit));
+      transactions.commit(record, group, producer -> emit(record, result, producer));
       return true;
     } catch (KafkaException e) {
       log.warn("The transaction of {} failed, it will be processed again: {}", position(record), ErrorClassifier.describe(e));

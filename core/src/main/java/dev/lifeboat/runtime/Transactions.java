@@ -1,6 +1,5 @@
 package dev.lifeboat.runtime;
 
-import dev.lifeboat.audit.AuditPublisher;
 import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.retry.RetryPolicy;
 import java.time.Duration;
@@ -30,10 +29,10 @@ import org.slf4j.LoggerFactory;
 final class Transactions implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Transactions.class);
 
-  /** Sends what a record produced through the transaction's producer and publishers. */
+  /** Sends what a record produced through the transaction's producer. */
   @FunctionalInterface
   interface Emitter {
-    void emit(Producer<byte[], byte[]> producer, DeadLetterPublisher deadLetters, AuditPublisher audit);
+    void emit(Producer<byte[], byte[]> producer);
   }
 
   private final WorkerContext context;
@@ -42,8 +41,6 @@ final class Transactions implements AutoCloseable {
   private final RetryPolicy retryPolicy;
   private final BooleanSupplier running;
   private Producer<byte[], byte[]> producer;
-  private DeadLetterPublisher deadLetters;
-  private AuditPublisher audit;
 
   Transactions(WorkerContext context, String worker, String transactionalId, RetryPolicy retryPolicy, BooleanSupplier running) {
     this.context = context;
@@ -81,8 +78,6 @@ final class Transactions implements AutoCloseable {
       }
     }
     producer = created;
-    deadLetters = new DeadLetterPublisher(producer, context.clock());
-    audit = new AuditPublisher(producer, context.serializer(), context.audit().events());
     log.info("Worker {} commits its outputs and offsets in transactions as {}", worker, transactionalId);
   }
 
@@ -100,7 +95,7 @@ final class Transactions implements AutoCloseable {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     try {
       producer.beginTransaction();
-      emitter.emit(producer, deadLetters, audit);
+      emitter.emit(producer);
       producer.sendOffsetsToTransaction(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)), group);
       producer.commitTransaction();
     } catch (ProducerFencedException | AuthorizationException | UnsupportedVersionException e) {

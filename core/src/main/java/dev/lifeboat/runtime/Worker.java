@@ -87,6 +87,15 @@ public final class Worker<V> implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * Runs the worker on the calling thread until {@link #stop()}, running it again after an
+   * unexpected Throwable ended a run, with backoff, as {@link WorkerRuntime#start} does on a thread of
+   * its own (see {@link WorkerSupervisor}); for a part of a process that keeps its own thread.
+   */
+  public void runSupervised() {
+    new WorkerSupervisor(this).run();
+  }
+
   /** Asks the worker to finish the record in hand, commit and stop (see DESIGN.md for how long it waits). Safe from any thread. */
   public void stop() {
     stopRequested.countDown();

@@ -21,7 +21,12 @@ public record WorkerContext(
     AvroSerializer<Object> serializer,
     AvroDeserializer<Object> deserializer,
     AuditPublisher audit,
-    DeadLetterPublisher deadLetters,
     MeterRegistry meters,
     Health health,
-    Clock clock) {}
+    Clock clock) {
+
+  /** The dead-letter reporter of worker {@code worker}: every dead letter goes through one, with its audit event. */
+  public DeadLetters deadLetters(String worker) {
+    return new DeadLetters(worker, audit, clock, meters);
+  }
+}

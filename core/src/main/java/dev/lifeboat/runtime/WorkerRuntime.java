@@ -42,8 +42,7 @@ public final class WorkerRuntime implements AutoCloseable {
     producerMetrics.bindTo(meters);
     AvroSerializer<Object> serializer = new AvroSerializer<>(registry);
     this.context = new WorkerContext(kafka, groupPrefix, producer, registry, serializer,
-        new AvroDeserializer<>(registry), new AuditPublisher(producer, serializer, events),
-        new DeadLetterPublisher(producer, clock), meters, health, clock);
+        new AvroDeserializer<>(registry), new AuditPublisher(producer, serializer, events), meters, health, clock);
   }
 
   public WorkerContext context() {
@@ -63,7 +62,7 @@ public final class WorkerRuntime implements AutoCloseable {
       throw new IllegalStateException("runtime is closed");
     }
     Worker<V> worker = new Worker<>(definition, context);
-    Thread thread = new Thread(new WorkerSupervisor(worker), "lifeboat-worker-" + definition.name());
+    Thread thread = new Thread(worker::runSupervised, "lifeboat-worker-" + definition.name());
     thread.setUncaughtExceptionHandler((t, e) -> {
       log.error("Worker thread {} ended: {}", t.getName(), ErrorClassifier.describe(e), e);
       context.health().set(worker.component(), Health.State.DOWN, "its thread ended: " + ErrorClassifier.describe(e));

@@ -2,18 +2,15 @@ package dev.lifeboat.runtime;
 
 import dev.lifeboat.schemas.serde.AvroSerializer;
 import dev.lifeboat.testing.TestStack;
+import dev.lifeboat.testing.TopicEnd;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,19 +43,7 @@ final class KafkaOffsets {
 
   /** Every committed record of {@code topic}, read up to the end offsets it has now. */
   List<ConsumerRecord<byte[], byte[]>> readToEnd(String topic) {
-    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    Map<String, Object> props = stack.kafka().consumerProperties("test-reader-" + UUID.randomUUID());
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        consumer.poll(Duration.ofMillis(100)).forEach(records::add);
-      }
-    }
-    return records;
+    return TopicEnd.readToEnd(stack.kafka(), topic);
   }
 
   /** Encodes {@code value} in the wire format and writes it to one partition, waiting for the acknowledgement. */

@@ -1,14 +1,13 @@
 package dev.lifeboat.testing;
 
 import dev.lifeboat.runtime.KafkaClients;
+import dev.lifeboat.schemas.topics.TopicReadTimeoutException;
+import dev.lifeboat.schemas.topics.TopicReader;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -21,27 +20,10 @@ public final class TopicEnd {
 
   public static List<ConsumerRecord<byte[], byte[]>> readToEnd(KafkaClients kafka, String topic) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("test-end-" + UUID.randomUUID())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
-      end.values().removeIf(offset -> offset == 0);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!end.isEmpty()) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("could not read " + topic + " to its end offsets " + end + " within 60 s");
-        }
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-          Long stop = end.get(tp);
-          if (stop != null && record.offset() < stop) {
-            records.add(record);
-          }
-        }
-        end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-      }
+    try (TopicReader reader = kafka.topicReader("test-end", topic).timeout(Duration.ofSeconds(60))) {
+      reader.readToEnd(topic, records::add);
+    } catch (TopicReadTimeoutException e) {
+      throw new AssertionError(e.getMessage(), e);
     }
     return records;
   }
@@ -53,10 +35,8 @@ public final class TopicEnd {
    */
   public static void awaitConsumed(KafkaClients kafka, String group, String topic, Duration timeout) {
     Map<TopicPartition, Long> end;
-    try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("test-end-" + UUID.randomUUID())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+    try (TopicReader reader = kafka.topicReader("test-end", topic)) {
+      end = reader.endOffsets(reader.partitions(topic));
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {

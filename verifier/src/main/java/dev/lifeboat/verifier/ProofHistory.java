@@ -7,6 +7,7 @@ import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.topics.TopicReader;
 import dev.lifeboat.schemas.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,11 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,28 +52,20 @@ final class ProofHistory {
   static ProofHistory load(KafkaClients kafka, SchemaRegistry registry, String cluster) {
     ProofHistory history = new ProofHistory(cluster);
     AvroDeserializer<Object> values = new AvroDeserializer<>(registry);
-    Map<String, Object> props = kafka.consumerProperties("lifeboat-verifier-history-" + UUID.randomUUID());
-    long read = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.VERIFICATIONS, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-      while (partitions.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(30)) < ends.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          try {
-            if (values.decode(r.topic(), r.partition(), r.offset(), r.value()) instanceof SnapshotVerified v) {
-              history.record(v, true);
-              read++;
-            }
-          } catch (RuntimeException e) {
-            log.debug("Skipped an unreadable verification at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+    long[] read = {0};
+    try (TopicReader reader = kafka.topicReader("lifeboat-verifier-history", "the proofs of cluster " + cluster)) {
+      reader.readToEnd(Topics.VERIFICATIONS, r -> {
+        try {
+          if (values.decode(r.topic(), r.partition(), r.offset(), r.value()) instanceof SnapshotVerified v) {
+            history.record(v, true);
+            read[0]++;
           }
+        } catch (RuntimeException e) {
+          log.debug("Skipped an unreadable verification at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
         }
-      }
+      });
     }
-    log.info("Proof history of cluster {}: {} verifications read, {} targets proven, {} namespaces proven", cluster, read,
+    log.info("Proof history of cluster {}: {} verifications read, {} targets proven, {} namespaces proven", cluster, read[0],
         history.newest.size(), history.namespaces.size());
     return history;
   }

@@ -6,9 +6,8 @@ import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.kube.ObjectIdentity;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.retry.ErrorClassifier;
-import dev.lifeboat.runtime.DeadLetterPublisher;
+import dev.lifeboat.runtime.DeadLetters;
 import dev.lifeboat.schemas.topics.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +29,10 @@ import org.slf4j.LoggerFactory;
  *       the health component {@code watcher:kafka} is DEGRADED while objects wait, and an audit event
  *       marks when Kafka began refusing and when everything was delivered again.
  *   <li><b>Unprocessable</b> (the watcher cannot hash, seal or encode an object): a dead letter on
- *       {@code lifeboat.dlq} naming the object (its identity only, never its content), an audit event,
- *       and the health component {@code watcher:changes} DEGRADED until that object is published.
+ *       {@code lifeboat.dlq} naming the object (its identity only, never its content) with its {@code
+ *       record.dead-lettered} audit event, both made by the runtime's {@link DeadLetters} as every
+ *       dead letter is, and the health component {@code watcher:changes} DEGRADED until that object
+ *       is published.
  * </ul>
  */
 public final class PublishFailures {
@@ -44,6 +45,7 @@ public final class PublishFailures {
   private final AuditPublisher audit;
   private final WatcherMetrics metrics;
   private final Clock clock;
+  private final DeadLetters reporter;
   private RecordSink deadLetters;
   private IntSupplier waiting = () -> 0;
 
@@ -59,6 +61,7 @@ public final class PublishFailures {
     this.audit = audit;
     this.metrics = metrics;
     this.clock = clock;
+    this.reporter = new DeadLetters("watcher", audit, clock, metrics.meters());
   }
 
   /** Where dead letters go, and how many objects wait to be published (for the health detail). */
@@ -140,14 +143,10 @@ public final class PublishFailures {
     log.error("Cannot publish {} (failed to {}): {}", id, stage, why);
     unprocessable.put(id == null ? "?" : id.key(), why);
     showUnprocessable();
-    if (deadLetters != null) {
-      deadLetters.sendRaw(DeadLetterPublisher.deadLetter(Topics.RESOURCE_CHANGES, -1, -1,
-          id == null ? null : id.key().getBytes(StandardCharsets.UTF_8), null, null, "watcher", error, clock.instant()));
-    }
-    if (audit != null) {
-      audit.event(AuditActions.WATCHER_CHANGE_FAILED, id == null ? "?" : id.key(), AuditOutcome.FAILED)
-          .correlationId("watcher").reason("the change could not be published (" + stage + "): " + why)
-          .detail("kind", kind == null ? "?" : kind.toString()).publish();
+    if (deadLetters != null) { // the dead letter and its audit event, through the watcher's own producer
+      reporter.records(DeadLetters.Letter.unsent(Topics.RESOURCE_CHANGES, id == null ? null : id.key(), error)
+              .describedAs(why).detail("stage", stage).detail("kind", kind == null ? "?" : kind.toString()),
+          "the change could not be published (" + stage + ")").forEach(deadLetters::sendRaw);
     }
   }
 

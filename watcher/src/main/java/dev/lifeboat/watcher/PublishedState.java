@@ -5,19 +5,15 @@ import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.topics.TopicReader;
 import dev.lifeboat.schemas.topics.Topics;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,57 +137,55 @@ public final class PublishedState {
 
   /** Reads what this cluster's watcher published before, up to the current end of both topics. */
   public static PublishedState load(KafkaClients kafka, SchemaRegistry registry, String cluster) {
-    PublishedState state = new PublishedState();
     long began = System.nanoTime();
-    AvroDeserializer<Object> deserializer = new AvroDeserializer<>(registry);
-    int read = 0;
-    int skipped = 0;
-    String prefix = cluster + "/";
-    for (String topic : List.of(Topics.RESOURCE_STATE, Topics.RESOURCE_CHANGES)) {
-      try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("lifeboat-watcher-state-" + UUID.randomUUID())) {
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-            .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        Set<TopicPartition> pending = ConcurrentHashMap.newKeySet();
-        end.forEach((tp, offset) -> {
-          if (offset > 0) {
-            pending.add(tp);
-          }
-        });
-        while (!pending.isEmpty()) {
-          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-            if (record.offset() + 1 >= end.get(tp)) {
-              pending.remove(tp);
-            }
-            if (record.key() == null) {
-              continue;
-            }
-            String key = new String(record.key(), StandardCharsets.UTF_8);
-            if (!key.startsWith(prefix)) {
-              continue;
-            }
-            read++;
-            if (record.value() == null) {
-              state.load(key, null); // tombstone in the state table
-              continue;
-            }
-            try {
-              ResourceChanged change = (ResourceChanged) deserializer.decode(record.topic(), record.partition(), record.offset(), record.value());
-              state.load(key, change.getType() == ChangeType.DELETED ? null : new Entry(change.getContentHash(), change.getUid()));
-            } catch (RuntimeException e) {
-              skipped++;
-              log.warn("Skipping a record of {} that cannot be read while loading the published state: {}", topic, e.getMessage());
-            }
-          }
-          pending.removeIf(tp -> consumer.position(tp) >= end.get(tp));
-        }
+    Loading loading = new Loading(new PublishedState(), new AvroDeserializer<>(registry), cluster + "/");
+    try (TopicReader reader = kafka.topicReader("lifeboat-watcher-state", "the published state of cluster " + cluster)) {
+      // the compacted table first (the latest record of every object), then the newer changes
+      for (String topic : List.of(Topics.RESOURCE_STATE, Topics.RESOURCE_CHANGES)) {
+        reader.readToEnd(topic, loading::apply);
       }
     }
     log.info("Loaded the published state of cluster {}: {} live objects from {} records ({} unreadable) in {} ms",
-        cluster, state.size(), read, skipped, (System.nanoTime() - began) / 1_000_000);
-    return state;
+        cluster, loading.state.size(), loading.read, loading.skipped, (System.nanoTime() - began) / 1_000_000);
+    return loading.state;
+  }
+
+  /** One load: applies the records of this cluster to the state. */
+  private static final class Loading {
+    final PublishedState state;
+    final AvroDeserializer<Object> deserializer;
+    final String prefix;
+    int read;
+    int skipped;
+
+    Loading(PublishedState state, AvroDeserializer<Object> deserializer, String prefix) {
+      this.state = state;
+      this.deserializer = deserializer;
+      this.prefix = prefix;
+    }
+
+    void apply(ConsumerRecord<byte[], byte[]> record) {
+      if (record.key() == null) {
+        return;
+      }
+      String key = new String(record.key(), StandardCharsets.UTF_8);
+      if (!key.startsWith(prefix)) {
+        return;
+      }
+      read++;
+      if (record.value() == null) {
+        state.load(key, null); // tombstone in the state table
+        return;
+      }
+      try {
+        ResourceChanged change = (ResourceChanged) deserializer.decode(record.topic(), record.partition(), record.offset(),
+            record.value());
+        state.load(key, change.getType() == ChangeType.DELETED ? null : new Entry(change.getContentHash(), change.getUid()));
+      } catch (RuntimeException e) {
+        skipped++;
+        log.warn("Skipping a record of {} that cannot be read while loading the published state: {}", record.topic(),
+            e.getMessage());
+      }
+    }
   }
 }

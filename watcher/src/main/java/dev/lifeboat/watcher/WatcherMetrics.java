@@ -24,6 +24,11 @@ public final class WatcherMetrics {
         .description("Updates whose content hash did not change: nothing published").register(meters);
   }
 
+  /** The registry the watcher's meters are in. */
+  MeterRegistry meters() {
+    return meters;
+  }
+
   void change(WatchedKind kind, String type) {
     meters.counter("lifeboat.watcher.changes", "kind", kind.groupKind(), "type", type).increment();
   }

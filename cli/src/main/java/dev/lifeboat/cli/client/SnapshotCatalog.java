@@ -7,11 +7,11 @@ import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.topics.TopicReader;
 import dev.lifeboat.schemas.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -20,12 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The snapshots there are: as {@code lifeboat.snapshots} reports them (read from its beginning to
@@ -48,33 +43,22 @@ public final class SnapshotCatalog {
   public static List<Row> fromTopic(Connection connection) {
     AvroDeserializer<Object> deserializer = new AvroDeserializer<>(connection.registry());
     List<Row> rows = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-        connection.kafka().consumerProperties("lifeboat-cli-" + UUID.randomUUID()))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.SNAPSHOTS, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(Topics.SNAPSHOTS, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
-            continue;
-          }
-          Object value;
-          try {
-            value = deserializer.decode(r.topic(), r.partition(), r.offset(), r.value());
-          } catch (RuntimeException e) {
-            continue;
-          }
-          if (value instanceof SnapshotCompleted c) {
-            rows.add(new Row(c.getSnapshotId(), c.getKind().name(), c.getTarget(), c.getPhase().name(), c.getStartedAt(),
-                c.getTotalBytes(), c.getFailedItemCount() > 0 ? c.getFailedItemCount() + " items failed" : ""));
-          } else if (value instanceof SnapshotFailed f) {
-            rows.add(new Row(f.getSnapshotId(), f.getKind().name(), f.getTarget(), "FAILED", f.getStartedAt(), null,
-                f.getReason()));
-          }
+    try (TopicReader reader = connection.kafka().topicReader("lifeboat-cli", Topics.SNAPSHOTS)) {
+      reader.readToEnd(Topics.SNAPSHOTS, r -> {
+        Object value;
+        try {
+          value = deserializer.decode(r.topic(), r.partition(), r.offset(), r.value());
+        } catch (RuntimeException e) {
+          return;
         }
-      }
+        if (value instanceof SnapshotCompleted c) {
+          rows.add(new Row(c.getSnapshotId(), c.getKind().name(), c.getTarget(), c.getPhase().name(), c.getStartedAt(),
+              c.getTotalBytes(), c.getFailedItemCount() > 0 ? c.getFailedItemCount() + " items failed" : ""));
+        } else if (value instanceof SnapshotFailed f) {
+          rows.add(new Row(f.getSnapshotId(), f.getKind().name(), f.getTarget(), "FAILED", f.getStartedAt(), null,
+              f.getReason()));
+        }
+      });
     }
     rows.sort(Comparator.comparing(Row::time).thenComparing(Row::id));
     return rows;

@@ -1,5 +1,7 @@
 package dev.lifeboat.schemas.registry;
 
+import dev.lifeboat.schemas.topics.TopicFollower;
+import dev.lifeboat.schemas.topics.TopicReadTimeoutException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -11,47 +13,42 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The registry's topic: a single-partition compacted topic that one thread reads from the
- * beginning and applies, record by record, to a {@link RegistryState}. Writers append records and
- * wait until the reader has applied them, so every answer reflects the log up to that point.
+ * The registry's topic: a single-partition compacted topic that a {@link TopicFollower} reads from
+ * the beginning and applies, record by record, to a {@link RegistryState}. Writers append records
+ * and wait until the follower has applied them, so every answer reflects the log up to that point.
  */
 final class KafkaRegistryLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaRegistryLog.class);
-  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final TopicPartition partition;
   private final Duration timeout;
   private final RegistryState state;
+  private final String clientId;
   private final Admin admin;
   private final KafkaProducer<byte[], byte[]> producer;
-  private final KafkaConsumer<byte[], byte[]> consumer;
-  private final Thread reader;
-  private final Object progress = new Object();
-  private long nextOffset; // guarded by progress
-  private volatile boolean closed;
+  private TopicFollower follower;
 
   private KafkaRegistryLog(String bootstrapServers, String topic, Duration timeout, RegistryState state) {
     this.partition = new TopicPartition(topic, 0);
     this.timeout = timeout;
     this.state = state;
-    String clientId = "lifeboat-schema-registry-" + INSTANCES.incrementAndGet();
+    this.clientId = "lifeboat-schema-registry-" + INSTANCES.incrementAndGet();
     this.admin = Admin.create(adminConfig(bootstrapServers, clientId, timeout));
     try {
       this.producer = new KafkaProducer<>(producerConfig(bootstrapServers, clientId, timeout));
@@ -59,15 +56,6 @@ final class KafkaRegistryLog implements AutoCloseable {
       admin.close(Duration.ZERO);
       throw e;
     }
-    try {
-      this.consumer = new KafkaConsumer<>(consumerConfig(bootstrapServers, clientId));
-    } catch (RuntimeException e) {
-      producer.close(Duration.ZERO);
-      admin.close(Duration.ZERO);
-      throw e;
-    }
-    this.reader = new Thread(this::readLoop, "schema-registry-reader-" + topic);
-    this.reader.setDaemon(true);
   }
 
   /** Opens the topic (creating it if missing) and returns once everything in it has been applied. */
@@ -75,9 +63,9 @@ final class KafkaRegistryLog implements AutoCloseable {
     KafkaRegistryLog registryLog = new KafkaRegistryLog(bootstrapServers, topic, timeout, state);
     try {
       RegistryTopic.ensure(registryLog.admin, topic, timeout);
-      registryLog.consumer.assign(List.of(registryLog.partition));
-      registryLog.consumer.seekToBeginning(List.of(registryLog.partition));
-      registryLog.reader.start();
+      registryLog.follower = TopicFollower.start("schema-registry-" + topic,
+          new KafkaConsumer<>(consumerConfig(bootstrapServers, registryLog.clientId)), registryLog.admin,
+          List.of(registryLog.partition), registryLog::apply);
       registryLog.producer.partitionsFor(topic); // fetch metadata now rather than on the first write
       registryLog.catchUp();
       return registryLog;
@@ -108,71 +96,33 @@ final class KafkaRegistryLog implements AutoCloseable {
   void catchUp() {
     long end;
     try {
-      end = admin.listOffsets(Map.of(partition, OffsetSpec.latest()))
-          .partitionResult(partition).get(timeout.toMillis(), TimeUnit.MILLISECONDS).offset();
-    } catch (TimeoutException e) {
+      end = follower.endOffsets(timeout).get(partition);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
       throw RegistryErrors.timeout("Timed out reading the end of the Kafka store topic " + partition.topic());
-    } catch (ExecutionException e) {
-      throw RegistryErrors.storeError("Error while reading the end of the Kafka store topic "
-          + partition.topic() + ": " + e.getCause().getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (InterruptException e) {
       throw RegistryErrors.timeout("Interrupted reading the Kafka store");
+    } catch (KafkaException e) {
+      throw RegistryErrors.storeError("Error while reading the end of the Kafka store topic "
+          + partition.topic() + ": " + e.getMessage());
     }
     awaitApplied(end);
   }
 
   /**
    * Waits until every record before {@code offset} has been applied to the state. Gives up when
-   * the reader made no progress for the timeout, so reading a long topic at start-up is not cut
+   * the follower made no progress for the timeout, so reading a long topic at start-up is not cut
    * short while a stalled one is.
    */
   void awaitApplied(long offset) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (progress) {
-      long seen = nextOffset;
-      while (nextOffset < offset) {
-        if (nextOffset > seen) {
-          seen = nextOffset;
-          deadline = System.nanoTime() + timeout.toNanos();
-        }
-        long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (remainingMillis <= 0 || closed) {
-          throw RegistryErrors.timeout("Timed out waiting for the Kafka store topic "
-              + partition.topic() + " to reach offset " + offset + " (at " + nextOffset + ")");
-        }
-        try {
-          progress.wait(remainingMillis);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw RegistryErrors.timeout("Interrupted waiting for the Kafka store");
-        }
-      }
+    try {
+      follower.awaitPosition(partition, offset, timeout);
+    } catch (TopicReadTimeoutException e) {
+      throw RegistryErrors.timeout("Timed out waiting for the Kafka store topic "
+          + partition.topic() + " to reach offset " + offset + " (at " + e.positions().get(partition) + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw RegistryErrors.timeout("Interrupted waiting for the Kafka store");
     }
-  }
-
-  private void readLoop() {
-    log.debug("Reading {} from the beginning", partition);
-    while (!closed) {
-      try {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_INTERVAL)) {
-          apply(record);
-        }
-        long position = consumer.position(partition, POLL_INTERVAL);
-        synchronized (progress) {
-          if (position > nextOffset) {
-            nextOffset = position;
-            progress.notifyAll();
-          }
-        }
-      } catch (WakeupException e) {
-        // close() wakes the reader up; the loop condition ends it
-      } catch (RuntimeException e) {
-        log.warn("Reading {} failed, retrying: {}", partition, e.toString());
-        sleepQuietly(POLL_INTERVAL);
-      }
-    }
-    consumer.close(CloseOptions.timeout(Duration.ZERO));
   }
 
   private void apply(ConsumerRecord<byte[], byte[]> record) {
@@ -193,33 +143,11 @@ final class KafkaRegistryLog implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    synchronized (progress) {
-      progress.notifyAll();
-    }
-    if (reader.isAlive()) {
-      consumer.wakeup();
-      try {
-        reader.join(timeout.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    } else {
-      consumer.close(CloseOptions.timeout(Duration.ZERO));
+    if (follower != null) {
+      follower.close(timeout);
     }
     producer.close(Duration.ofSeconds(5));
     admin.close(Duration.ofSeconds(5));
-  }
-
-  private static void sleepQuietly(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private static Map<String, Object> adminConfig(String bootstrapServers, String clientId, Duration timeout) {
@@ -250,6 +178,7 @@ final class KafkaRegistryLog implements AutoCloseable {
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-reader");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return config;

@@ -1,16 +1,19 @@
 package dev.lifeboat.snapshotter.resources;
 
-import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
 import dev.lifeboat.events.v1.ResourceChanged;
-import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.changelog.SegmentFormat;
 import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.retry.PermanentFailure;
+import dev.lifeboat.retry.RetriableFailure;
+import dev.lifeboat.retry.RetryPolicy;
+import dev.lifeboat.runtime.BatchHandler;
+import dev.lifeboat.runtime.InboundRecord;
+import dev.lifeboat.runtime.Worker;
 import dev.lifeboat.runtime.WorkerContext;
+import dev.lifeboat.runtime.WorkerDefinition;
 import dev.lifeboat.schemas.topics.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,47 +21,43 @@ import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Archives {@code lifeboat.resource-changes} continuously into repository segments, so any instant
- * can be reconstructed later (nearest resource snapshot plus the changes after it). Every {@code
- * every}, each partition with new changes of this cluster becomes one segment covering the offsets
- * read since the last one ({@link SegmentFormat}, stored by {@link SegmentStore}), then a {@code
- * ChangeLogSegmentArchived} event goes to {@code lifeboat.snapshots}, then the consumer offset is
- * committed: at-least-once. After a crash between storing and committing, the range is stored again
- * (the same key is kept as it is; a longer range overlaps, and readers de-duplicate by offset).
+ * can be reconstructed later (nearest resource snapshot plus the changes after it). A {@link
+ * BatchHandler} on the worker runtime, which decodes the records, dead-letters the bad ones, retries,
+ * restarts the worker after a crash and shows it in health ({@code worker:changelog:<cluster>}) as for
+ * every worker. Every {@code every}, each partition with new changes of this cluster becomes one
+ * segment covering the offsets read since the last one ({@link SegmentFormat}, stored by {@link
+ * SegmentStore}), then a {@code ChangeLogSegmentArchived} event goes to {@code lifeboat.snapshots},
+ * then the runtime commits the offset: at-least-once. After a crash between storing and committing,
+ * the range is stored again (the same key is kept as it is; a longer range overlaps, and readers
+ * de-duplicate by offset).
  *
  * <p>Consecutive segments of a partition are contiguous: a segment covers every offset from the end
- * of the previous one, records of other clusters and transaction markers included, so a reader can
- * tell a gap from a quiet period. A record that cannot be decoded (or has no key, or is not a
- * ResourceChanged) goes to {@code lifeboat.dlq} with an audit event and is left out of the segment.
+ * of the previous one, records of other clusters, dead-lettered records and transaction markers
+ * included, so a reader can tell a gap from a quiet period. A record that cannot be decoded (or has
+ * no key, or is not a ResourceChanged) is dead-lettered by the runtime and left out of the segment.
  *
- * <p>While the store is down the partition's segment is kept and the partition paused (Kafka holds
- * the backlog); storing is tried again every period. Memory: at most {@code maxSegmentBytes} of
- * encoded changes per partition (a segment is cut early when it reaches it).
+ * <p>While the store is down a partition's segment is kept (its range fixed) and the partition's next
+ * records are refused with a retriable failure, so the runtime leaves them on Kafka and offers them
+ * again after a backoff of at most a period; storing is tried again every period. Memory: at most
+ * {@code maxSegmentBytes} of encoded changes per partition (a segment is flushed early when one
+ * reaches it).
  */
-public final class ChangeLogArchiver implements Runnable, AutoCloseable {
+public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChangeLogArchiver.class);
-  private static final Duration POLL = Duration.ofMillis(200);
   private static final long SEND_TIMEOUT_SECONDS = 60;
   static final long DEFAULT_MAX_SEGMENT_BYTES = 16L * 1024 * 1024;
 
@@ -85,17 +84,14 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
   private final WorkerContext context;
   private final EventFactory events;
   private final SegmentStore segments;
-  private final KafkaConsumer<byte[], byte[]> consumer;
-  private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final String component;
+  private final Worker<Object> worker;
+  private final Map<Integer, Pending> pending = new ConcurrentHashMap<>(); // written on the handler thread
   private final Counter stored;
   private final Counter alreadyStored;
   private final Counter records;
   private final Counter storedBytes;
   private final Counter deadLettered;
   private final Timer latency;
-  private Instant lastFlush;
 
   /** @param events fills the header of published events (the snapshotter's source name) */
   public ChangeLogArchiver(Settings settings, WorkerContext context, EventFactory events, SegmentStore segments) {
@@ -103,8 +99,6 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
     this.context = context;
     this.events = events;
     this.segments = segments;
-    this.component = "changelog:" + settings.cluster();
-    this.consumer = context.kafka().consumer(settings.groupId());
     var meters = context.meters();
     this.stored = meters.counter("lifeboat.changelog.segments", "cluster", settings.cluster(), "outcome", "stored");
     this.alreadyStored = meters.counter("lifeboat.changelog.segments", "cluster", settings.cluster(), "outcome", "already_stored");
@@ -117,6 +111,18 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
     Gauge.builder("lifeboat.changelog.lag.seconds", this, ChangeLogArchiver::lagSeconds)
         .description("Age of the oldest change read but not yet archived; 0 when everything read is archived")
         .tag("cluster", settings.cluster()).register(meters);
+    this.worker = new Worker<>(definition(), context);
+  }
+
+  /** The archiver as a worker: named {@code changelog:<cluster>} (its dead letters say so), in its own group. */
+  WorkerDefinition<Object> definition() {
+    String prefix = settings.cluster() + "/";
+    Duration initial = settings.every().compareTo(Duration.ofMillis(200)) < 0 ? settings.every() : Duration.ofMillis(200);
+    return WorkerDefinition.batched("changelog:" + settings.cluster(), settings.topic(), this, settings.every())
+        .inGroup(settings.groupId())
+        .onlyKeys(key -> key == null || key.startsWith(prefix)) // other clusters' changes: in the range, not decoded
+        // a partition whose segment cannot be stored is offered again at most a period later
+        .withRetryPolicy(new RetryPolicy(initial, settings.every(), 2.0, 0.2, RetryPolicy.DEFAULT.deadline()));
   }
 
   /** One partition's changes since its last segment. */
@@ -126,7 +132,6 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
     final SegmentFormat.Builder builder;
     Long last; // fixed once storing was attempted, so a retry stores the same range
     SegmentStore.Written written;
-    long ignoreFrom = Long.MAX_VALUE; // the rest of the current batch, after a record to be read again
 
     Pending(int partition, long first) {
       this.partition = partition;
@@ -147,201 +152,112 @@ public final class ChangeLogArchiver implements Runnable, AutoCloseable {
     return oldest == null ? 0 : Math.max(0, Duration.between(oldest, context.clock().instant()).toMillis() / 1000.0);
   }
 
+  /** Runs the archiver's worker on this thread until {@link #stop()}, restarting it after a crash. */
   @Override
   public void run() {
-    MDC.put("worker", component);
-    context.health().set(component, Health.State.UP, "archiving " + settings.topic() + " every " + settings.every());
-    context.audit().component(AuditActions.START, component, AuditOutcome.INFO).detail("topic", settings.topic())
-        .detail("every", settings.every()).publish();
-    lastFlush = context.clock().instant();
-    try {
-      consumer.subscribe(List.of(settings.topic()), new Rebalance());
-      while (running.get()) {
-        var batch = consumer.poll(POLL);
-        pending.values().forEach(p -> p.ignoreFrom = Long.MAX_VALUE);
-        for (ConsumerRecord<byte[], byte[]> record : batch) {
-          add(record);
-        }
-        Instant now = context.clock().instant();
-        boolean due = !now.isBefore(lastFlush.plus(settings.every()));
-        if (due) {
-          lastFlush = now;
-        }
-        for (Pending p : List.copyOf(pending.values())) {
-          if (due || p.builder.size() >= settings.maxSegmentBytes()) {
-            archive(p);
-          }
-        }
-      }
-    } catch (WakeupException e) {
-      if (running.get()) {
-        throw e;
-      }
-    } catch (RuntimeException e) {
-      log.error("The change-log archiver of {} stopped on an unexpected error: {}", settings.cluster(),
-          ErrorClassifier.describe(e), e);
-      context.health().set(component, Health.State.DOWN, ErrorClassifier.describe(e));
-      context.audit().component(AuditActions.CRASH, component, AuditOutcome.FAILED).reason(ErrorClassifier.describe(e)).publish();
-      throw e;
-    } finally {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
-      context.health().set(component, Health.State.DOWN, "stopped");
-      context.audit().component(AuditActions.STOP, component, AuditOutcome.INFO).publish();
-      MDC.remove("worker");
-    }
+    worker.runSupervised();
   }
 
-  private void add(ConsumerRecord<byte[], byte[]> record) {
+  @Override
+  public void open(Map<TopicPartition, Long> positions) {
+    positions.forEach((tp, position) -> pending.put(tp.partition(), new Pending(tp.partition(), position)));
+  }
+
+  @Override
+  public void put(InboundRecord<Object> record) {
     Pending p = pending.get(record.partition());
-    if (p == null || p.last != null || record.offset() >= p.ignoreFrom) {
-      return; // not ours any more, frozen for a retry, or after a record that is read again: all read again later
+    if (p == null) {
+      throw new RetriableFailure("partition " + record.partition() + " is not open yet");
+    }
+    if (p.last != null) { // Kafka keeps the backlog until the segment before it is stored
+      throw new RetriableFailure("the segment of " + settings.topic() + "-" + p.partition + " from " + p.first
+          + " is not stored yet");
     }
     if (record.key() == null) {
-      deadLetter(p, record, new PermanentFailure("a resource change without a key (expected cluster/namespace/group/kind/name)"));
-      return;
+      throw new PermanentFailure("a resource change without a key (expected cluster/namespace/group/kind/name)");
     }
-    String key = new String(record.key(), StandardCharsets.UTF_8);
-    if (!key.startsWith(settings.cluster() + "/")) {
-      return; // another cluster's change
+    if (!(record.value() instanceof ResourceChanged change)) {
+      throw new PermanentFailure("expected a ResourceChanged, got "
+          + (record.value() == null ? "a tombstone" : record.value().getClass().getName()));
     }
-    Object value;
-    try {
-      value = context.deserializer().decode(record.topic(), record.partition(), record.offset(), record.value());
-    } catch (RuntimeException e) {
-      if (ErrorClassifier.isRetriable(e)) {
-        readAgainLater(p, record, e); // the registry is unreachable
-        return;
-      }
-      deadLetter(p, record, e);
-      return;
-    }
-    if (!(value instanceof ResourceChanged change)) {
-      deadLetter(p, record, new PermanentFailure("expected a ResourceChanged, got "
-          + (value == null ? "a tombstone" : value.getClass().getName())));
-      return;
-    }
-    p.builder.add(record.offset(), Instant.ofEpochMilli(record.timestamp()), key, change);
+    p.builder.add(record.offset(), record.timestamp(), record.key(), change);
     records.increment();
   }
 
-  /**
-   * Goes back to {@code record}: the rest of the batch is ignored, the partition paused until the
-   * next period, and the record read again then. What was added before it is archived as usual.
-   */
-  private void readAgainLater(Pending p, ConsumerRecord<byte[], byte[]> record, Exception error) {
-    log.warn("{}-{}@{} cannot be processed now, it is read again in {}: {}", record.topic(), record.partition(),
-        record.offset(), settings.every(), ErrorClassifier.describe(error));
-    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-    p.ignoreFrom = record.offset();
-    consumer.seek(tp, record.offset());
-    consumer.pause(List.of(tp));
-  }
-
-  private void deadLetter(Pending p, ConsumerRecord<byte[], byte[]> record, Exception error) {
-    String position = record.topic() + "-" + record.partition() + "@" + record.offset();
-    log.warn("{} sent to the dead-letter topic: {}", position, ErrorClassifier.describe(error));
+  @Override
+  public void deadLettered(TopicPartition partition, long offset) {
     deadLettered.increment();
-    try {
-      context.deadLetters().publish(record, component, error).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      context.audit().event(AuditActions.RECORD_DEAD_LETTERED, position, AuditOutcome.FAILED).correlationId(component)
-          .reason("permanent failure: " + ErrorClassifier.describe(error)).detail("worker", component)
-          .detail("errorClass", error.getClass().getName()).publish();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      readAgainLater(p, record, e);
-    } catch (Exception e) {
-      readAgainLater(p, record, e);
-    }
   }
 
-  /** Stores a partition's segment, publishes it, commits; on failure keeps it and pauses the partition. */
-  private void archive(Pending p) {
-    TopicPartition tp = new TopicPartition(settings.topic(), p.partition);
-    if (!consumer.assignment().contains(tp)) {
-      pending.remove(p.partition, p); // revoked: the next owner reads it again
-      return;
-    }
-    if (p.builder.count() == 0) {
-      // nothing of ours yet: the range stays open (and uncommitted) until there is
-      if (consumer.paused().contains(tp)) {
-        consumer.resume(List.of(tp));
+  @Override
+  public boolean full() {
+    // a segment waiting for the store is tried again at the period, not after every batch
+    return pending.values().stream().anyMatch(p -> p.last == null && p.builder.size() >= settings.maxSegmentBytes());
+  }
+
+  /** Stores, publishes and hands back for commit every partition's segment; one that fails is kept for the next period. */
+  @Override
+  public Flushed flush(Map<TopicPartition, Long> consumed) throws InterruptedException {
+    Map<TopicPartition, Long> commit = new HashMap<>();
+    Map<TopicPartition, Throwable> failed = new HashMap<>();
+    for (Pending p : List.copyOf(pending.values())) {
+      TopicPartition tp = new TopicPartition(settings.topic(), p.partition);
+      Long seen = consumed.get(tp);
+      if (seen == null || p.builder.count() == 0) {
+        continue; // nothing of ours yet: the range stays open (and uncommitted) until there is
       }
-      return;
+      if (p.last == null) {
+        p.last = seen - 1; // every record before it was added, passed over or dead-lettered
+      }
+      try {
+        archive(p, tp);
+        commit.put(tp, p.last + 1);
+        pending.put(p.partition, new Pending(p.partition, p.last + 1));
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        log.warn("Could not archive {} ({}..{}), keeping it and trying again in {}: {}", tp, p.first, p.last,
+            settings.every(), ErrorClassifier.describe(e));
+        failed.put(tp, e);
+      }
     }
-    if (p.last == null) {
-      p.last = consumer.position(tp) - 1; // every record before the position was added, skipped or dead-lettered
-    }
+    return new Flushed(commit, failed);
+  }
+
+  /** Stores a partition's segment (once) and publishes it. */
+  private void archive(Pending p, TopicPartition tp) throws Exception {
     Instant oldest = p.builder.firstTime();
-    try {
-      if (p.written == null) {
-        p.written = segments.write(settings.cluster(), p.partition, p.first, p.last, p.builder.finish(p.first, p.last));
-        (p.written.alreadyStored() ? alreadyStored : stored).increment();
-        storedBytes.increment(p.written.size());
-      }
-      ChangeLogSegmentArchived event = ChangeLogSegmentArchived.newBuilder()
-          .setHeader(events.header(p.written.key()))
-          .setCluster(settings.cluster()).setPartition(p.partition).setFirstOffset(p.first).setLastOffset(p.last)
-          .setFirstChangeTime(p.builder.firstTime()).setLastChangeTime(p.builder.lastTime())
-          .setRecordCount(p.builder.count()).setSegmentKey(p.written.key()).setSegmentSha256(p.written.sha256())
-          .setSize(p.written.size()).setRepository(settings.repository()).build();
-      context.producer().send(new ProducerRecord<>(Topics.SNAPSHOTS, p.written.key().getBytes(StandardCharsets.UTF_8),
-          context.serializer().serialize(Topics.SNAPSHOTS, event))).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      consumer.commitSync(Map.of(tp, new OffsetAndMetadata(p.last + 1)));
-      latency.record(Duration.between(oldest, context.clock().instant()).toMillis(), TimeUnit.MILLISECONDS);
-      log.info("Archived {} changes of {} ({}..{}) as {} ({} bytes{})", p.builder.count(), tp, p.first, p.last,
-          p.written.key(), p.written.size(), p.written.alreadyStored() ? ", already stored" : "");
-      resumeAfter(p, tp);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running.set(false);
-    } catch (Exception e) {
-      log.warn("Could not archive {} ({}..{}), keeping it and trying again in {}: {}", tp, p.first, p.last,
-          settings.every(), ErrorClassifier.describe(e));
-      consumer.pause(List.of(tp));
-      context.health().set(component, Health.State.DEGRADED, "cannot archive " + tp + ": " + ErrorClassifier.describe(e));
+    if (p.written == null) {
+      p.written = segments.write(settings.cluster(), p.partition, p.first, p.last, p.builder.finish(p.first, p.last));
+      (p.written.alreadyStored() ? alreadyStored : stored).increment();
+      storedBytes.increment(p.written.size());
     }
+    ChangeLogSegmentArchived event = ChangeLogSegmentArchived.newBuilder()
+        .setHeader(events.header(p.written.key()))
+        .setCluster(settings.cluster()).setPartition(p.partition).setFirstOffset(p.first).setLastOffset(p.last)
+        .setFirstChangeTime(p.builder.firstTime()).setLastChangeTime(p.builder.lastTime())
+        .setRecordCount(p.builder.count()).setSegmentKey(p.written.key()).setSegmentSha256(p.written.sha256())
+        .setSize(p.written.size()).setRepository(settings.repository()).build();
+    context.producer().send(new ProducerRecord<>(Topics.SNAPSHOTS, p.written.key().getBytes(StandardCharsets.UTF_8),
+        context.serializer().serialize(Topics.SNAPSHOTS, event))).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    latency.record(Duration.between(oldest, context.clock().instant()).toMillis(), TimeUnit.MILLISECONDS);
+    log.info("Archived {} changes of {} ({}..{}) as {} ({} bytes{})", p.builder.count(), tp, p.first, p.last,
+        p.written.key(), p.written.size(), p.written.alreadyStored() ? ", already stored" : "");
   }
 
-  private void resumeAfter(Pending p, TopicPartition tp) {
-    pending.put(p.partition, new Pending(p.partition, p.last + 1));
-    consumer.seek(tp, p.last + 1); // where it is already, unless records arrived while it was frozen
-    if (consumer.paused().contains(tp)) {
-      consumer.resume(List.of(tp));
-    }
-    var health = context.health().components().get(component);
-    if (health != null && health.state() != Health.State.UP) {
-      context.health().set(component, Health.State.UP, "archiving " + settings.topic() + " every " + settings.every());
-    }
+  @Override
+  public void close(Collection<TopicPartition> partitions) {
+    // not committed: the next owner (or the next run) reads and archives these changes again
+    partitions.forEach(tp -> pending.remove(tp.partition()));
   }
 
-  /** Asks the loop to stop; what was not archived yet is read again after restart. Safe from any thread. */
+  /** Asks the archiver to stop; what was not archived yet is read again after restart. Safe from any thread. */
   public void stop() {
-    running.set(false);
-    consumer.wakeup();
+    worker.stop();
   }
 
   @Override
   public void close() {
     stop();
-  }
-
-  private final class Rebalance implements ConsumerRebalanceListener {
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // not committed: the next owner reads (and archives) these changes again
-      partitions.forEach(tp -> pending.remove(tp.partition()));
-    }
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      List<TopicPartition> paused = new ArrayList<>();
-      for (TopicPartition tp : partitions) {
-        pending.put(tp.partition(), new Pending(tp.partition(), consumer.position(tp)));
-        if (consumer.paused().contains(tp)) {
-          paused.add(tp);
-        }
-      }
-      consumer.resume(paused);
-    }
   }
 }

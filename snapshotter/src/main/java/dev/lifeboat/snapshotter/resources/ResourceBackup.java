@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Everything resource backup runs in a snapshotter process: the state table (Kafka Streams), the
- * change-log archiver (a thread of its own, unless {@code snapshotter.changelogEvery} is zero), the
+ * change-log archiver (a batch worker of the runtime, supervised on a thread of its own, unless {@code
+ * snapshotter.changelogEvery} is zero), the
  * {@code RESOURCES} snapshot source, and the schedule that requests a snapshot of the whole cluster
  * every {@code snapshotter.resourcesEvery}.
  */

@@ -15,6 +15,8 @@ import dev.lifeboat.retry.PermanentFailure;
 import dev.lifeboat.retry.RetriableFailure;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.topics.TopicReadTimeoutException;
+import dev.lifeboat.schemas.topics.TopicReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -35,7 +38,6 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,34 +183,21 @@ public final class ResourceSnapshotter {
     }
   }
 
+  /** The state table up to the cut, from its beginning, with a read-committed consumer of no group. */
   private Table read(ResourceCut cut, Predicate<String> wanted, SpillFile spill) throws IOException {
     Table table = new Table();
     String prefix = settings.cluster() + "/";
-    try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("lifeboat-resource-snapshot")) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      cut.stateEnd().keySet().forEach(p -> partitions.add(new TopicPartition(settings.stateTopic(), p)));
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Set<TopicPartition> remaining = new HashSet<>(partitions);
-      remaining.removeIf(tp -> consumer.position(tp) >= cut.stateEnd().get(tp.partition()));
-      long lastProgress = System.nanoTime();
-      while (!remaining.isEmpty()) {
-        var records = consumer.poll(Duration.ofMillis(500));
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-          if (record.offset() < cut.stateEnd().get(record.partition())) {
-            table.recordsRead++;
-            apply(record, prefix, wanted, table, spill);
-          }
-        }
-        int before = remaining.size();
-        remaining.removeIf(tp -> consumer.position(tp) >= cut.stateEnd().get(tp.partition()));
-        if (!records.isEmpty() || remaining.size() < before) {
-          lastProgress = System.nanoTime();
-        } else if (System.nanoTime() - lastProgress > STALL_TIMEOUT.toNanos()) {
-          throw new RetriableFailure("reading " + settings.stateTopic() + " made no progress for "
-              + STALL_TIMEOUT.toSeconds() + " s; partitions left: " + remaining);
-        }
-      }
+    Map<TopicPartition, Long> ends = new HashMap<>();
+    cut.stateEnd().forEach((partition, end) -> ends.put(new TopicPartition(settings.stateTopic(), partition), end));
+    try (TopicReader reader = kafka.topicReader("lifeboat-resource-snapshot", settings.stateTopic())
+        .stallTimeout(STALL_TIMEOUT)) {
+      reader.readUpTo(ends, record -> {
+        table.recordsRead++;
+        apply(record, prefix, wanted, table, spill);
+      });
+    } catch (TopicReadTimeoutException e) {
+      throw new RetriableFailure("reading " + settings.stateTopic() + " made no progress for "
+          + STALL_TIMEOUT.toSeconds() + " s: " + e.getMessage(), e);
     }
     return table;
   }

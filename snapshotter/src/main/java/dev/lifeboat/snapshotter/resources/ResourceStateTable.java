@@ -149,7 +149,7 @@ public final class ResourceStateTable implements AutoCloseable {
     props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandlers.Deserialization.class);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandlers.Processing.class);
     props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, StreamsErrorHandlers.Production.class);
-    props.put(StreamsDeadLetters.CONFIG, new StreamsDeadLetters(settings.applicationId(), context.audit(), context.clock(),
+    props.put(StreamsDeadLetters.CONFIG, new StreamsDeadLetters(context.deadLetters(settings.applicationId()),
         context.meters().counter("lifeboat.streams.dead.lettered", "application", settings.applicationId())));
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
     // the latest state of an object is as large as the object: as large as lifeboat.resource-state takes
