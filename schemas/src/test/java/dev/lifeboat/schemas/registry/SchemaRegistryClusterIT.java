@@ -1,6 +1,6 @@
 package dev.lifeboat.schemas.registry;
 
-import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.testing.KafkaClusterExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.schemas.registry.SchemaRegistry.SubjectVersion;
@@ -21,24 +21,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.avro.Schema;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Several registry instances sharing one topic, without a leader, agree on every id and version. */
 class SchemaRegistryClusterIT {
   private static final int THREADS_PER_INSTANCE = 4;
-  private static TestKafkaCluster kafka;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = TestKafkaCluster.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
+  @RegisterExtension
+  static final KafkaClusterExtension kafka = new KafkaClusterExtension();
 
   private static Config sharedTopic() {
     return Config.of(kafka.bootstrapServers()).withTopic("_schemas-shared-" + UUID.randomUUID());

@@ -1,6 +1,6 @@
 package dev.lifeboat.schemas.registry;
 
-import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.testing.KafkaClusterExtension;
 import static dev.lifeboat.schemas.registry.TestSchemas.order;
 import static dev.lifeboat.schemas.registry.TestSchemas.user;
 import static dev.lifeboat.schemas.registry.TestSchemas.userWithOptionalEmail;
@@ -18,23 +18,13 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The registry server against a real broker, used through {@link HttpSchemaRegistryClient}. */
 class SchemaRegistryServerIT {
-  private static TestKafkaCluster kafka;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = TestKafkaCluster.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
+  @RegisterExtension
+  static final KafkaClusterExtension kafka = new KafkaClusterExtension();
 
   private static Config freshTopic() {
     return Config.of(kafka.bootstrapServers()).withTopic("_schemas-" + UUID.randomUUID());
