@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lifeboat.schemas.registry.SchemaRegistryServer.Config;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +34,7 @@ class RegistryRestApiIT {
 
   @BeforeAll
   static void start() {
-    server = SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic("_schemas-rest"));
+    server = SchemaRegistryServer.start(kafka.registry("_schemas-rest"));
   }
 
   @AfterAll

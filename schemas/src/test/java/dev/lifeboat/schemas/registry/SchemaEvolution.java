@@ -1,10 +1,15 @@
 package dev.lifeboat.schemas.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.lifeboat.events.v1.Header;
+import dev.lifeboat.schemas.registry.CompatibilityChecker.EarlierVersion;
 import dev.lifeboat.schemas.serde.TrustedContract;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -46,5 +51,21 @@ final class SchemaEvolution {
   /** An event header at {@link #T} from cluster {@code prod}. */
   static Header header(String source) {
     return Header.newBuilder().setEventId("e1").setTime(T).setCluster("prod").setSource(source).build();
+  }
+
+  /** What is wrong with {@code current} under {@code level}, when a registry holds {@code previous} as version 1. */
+  static List<String> problems(CompatibilityLevel level, Schema current, Schema previous) {
+    return CompatibilityChecker.check(level, current, List.of(new EarlierVersion(1, previous)));
+  }
+
+  /**
+   * {@code current} is the union {@code previous} with the branches {@code added} appended, in that order,
+   * and a registry that holds {@code previous} accepts it under BACKWARD.
+   */
+  static void assertBranchesAppended(Schema previous, Schema current, String... added) {
+    List<String> branches = new ArrayList<>(previous.getTypes().stream().map(Schema::getName).toList());
+    branches.addAll(List.of(added));
+    assertThat(current.getTypes()).extracting(Schema::getName).containsExactlyElementsOf(branches);
+    assertThat(problems(CompatibilityLevel.BACKWARD, current, previous)).isEmpty();
   }
 }

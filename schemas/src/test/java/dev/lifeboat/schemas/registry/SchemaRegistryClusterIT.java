@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,13 +29,9 @@ class SchemaRegistryClusterIT {
   @RegisterExtension
   static final KafkaClusterExtension kafka = new KafkaClusterExtension();
 
-  private static Config sharedTopic() {
-    return Config.of(kafka.bootstrapServers()).withTopic("_schemas-shared-" + UUID.randomUUID());
-  }
-
   @Test
   void aSchemaRegisteredOnOneInstanceIsVisibleOnTheOtherAtOnce() {
-    Config config = sharedTopic();
+    Config config = kafka.registryOnNewTopic();
     try (SchemaRegistryServer a = SchemaRegistryServer.start(config);
         SchemaRegistryServer b = SchemaRegistryServer.start(config)) {
       SchemaRegistry clientA = new HttpSchemaRegistryClient(a.url());
@@ -61,7 +56,7 @@ class SchemaRegistryClusterIT {
       schemas.add(TestSchemas.userWithCounter("counter" + i)); // any order of these is compatible
     }
     List<String> subjects = List.of("alpha-value", "beta-value", "delta-value", "gamma-value");
-    Config config = sharedTopic();
+    Config config = kafka.registryOnNewTopic();
     try (SchemaRegistryServer a = SchemaRegistryServer.start(config);
         SchemaRegistryServer b = SchemaRegistryServer.start(config)) {
       ExecutorService threads = Executors.newFixedThreadPool(2 * THREADS_PER_INSTANCE);

@@ -26,13 +26,9 @@ class SchemaRegistryServerIT {
   @RegisterExtension
   static final KafkaClusterExtension kafka = new KafkaClusterExtension();
 
-  private static Config freshTopic() {
-    return Config.of(kafka.bootstrapServers()).withTopic("_schemas-" + UUID.randomUUID());
-  }
-
   @Test
   void registersLooksUpAndReadsBackSchemas() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       SchemaRegistry registry = new HttpSchemaRegistryClient(server.url());
 
       int userId = registry.register("users-value", user());
@@ -66,7 +62,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void compatibilityLevelsCanBeSetPerSubjectAndRegistryWide() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       SchemaRegistry registry = new HttpSchemaRegistryClient(server.url());
       assertThat(registry.globalCompatibility()).isEqualTo("BACKWARD");
       assertThat(registry.subjectCompatibility("users-value")).isEmpty();
@@ -87,7 +83,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void rejectsIncompatibleAndInvalidSchemasAndUnknownIds() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       SchemaRegistry registry = new HttpSchemaRegistryClient(server.url());
       registry.register("users-value", user());
 
@@ -112,7 +108,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void aRestartedRegistryKeepsEveryIdAndVersion() {
-    Config config = freshTopic();
+    Config config = kafka.registryOnNewTopic();
     int userId;
     int emailId;
     int orderId;
@@ -140,7 +136,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void theClientAsksForAnIdOnlyOnce() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       int id = new HttpSchemaRegistryClient(server.url()).register("users-value", user());
       SchemaRegistry client = new HttpSchemaRegistryClient(server.url());
 
@@ -161,14 +157,14 @@ class SchemaRegistryServerIT {
 
   @Test
   void closingFreesThePortAndMayBeRepeated() throws IOException {
-    SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic());
+    SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic());
     int port = server.port();
     assertThat(server.url()).isEqualTo("http://127.0.0.1:" + port);
     server.close();
     server.close();
 
     assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
-    try (SchemaRegistryServer again = SchemaRegistryServer.start(freshTopic().withPort(port))) {
+    try (SchemaRegistryServer again = SchemaRegistryServer.start(kafka.registryOnNewTopic().withPort(port))) {
       assertThat(again.port()).isEqualTo(port);
       assertThat(new HttpSchemaRegistryClient(again.url()).subjects()).isEmpty();
     }
@@ -183,10 +179,10 @@ class SchemaRegistryServerIT {
           new NewTopic(deleting, 1, (short) 1).configs(Map.of("cleanup.policy", "delete")))).all().get();
     }
 
-    assertThatThrownBy(() -> SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic(partitioned)))
+    assertThatThrownBy(() -> SchemaRegistryServer.start(kafka.registry(partitioned)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(partitioned).hasMessageContaining("exactly 1");
-    assertThatThrownBy(() -> SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic(deleting)))
+    assertThatThrownBy(() -> SchemaRegistryServer.start(kafka.registry(deleting)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cleanup.policy=delete");
   }

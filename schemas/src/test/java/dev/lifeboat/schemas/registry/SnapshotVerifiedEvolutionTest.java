@@ -2,13 +2,13 @@ package dev.lifeboat.schemas.registry;
 
 import static dev.lifeboat.schemas.registry.SchemaEvolution.T;
 import static dev.lifeboat.schemas.registry.SchemaEvolution.encode;
+import static dev.lifeboat.schemas.registry.SchemaEvolution.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
 import dev.lifeboat.events.v1.VerificationOutcome;
-import dev.lifeboat.schemas.registry.CompatibilityChecker.EarlierVersion;
 import dev.lifeboat.schemas.topics.TopicCatalog;
 import dev.lifeboat.schemas.topics.Topics;
 import java.io.IOException;
@@ -33,8 +33,7 @@ class SnapshotVerifiedEvolutionTest {
   void addingTheOutcomeIsBackwardCompatible() {
     assertThat(CURRENT.getField("outcome")).isNotNull();
     assertThat(PREVIOUS.getField("outcome")).isNull();
-    assertThat(CompatibilityChecker.check(CompatibilityLevel.BACKWARD, CURRENT, List.of(new EarlierVersion(1, PREVIOUS))))
-        .isEmpty();
+    assertThat(problems(CompatibilityLevel.BACKWARD, CURRENT, PREVIOUS)).isEmpty();
   }
 
   @Test
@@ -74,8 +73,7 @@ class SnapshotVerifiedEvolutionTest {
     }
     record.put("outcome", new GenericData.EnumSymbol(futureEnum, "PROVEN_ELSEWHERE"));
 
-    assertThat(CompatibilityChecker.check(CompatibilityLevel.BACKWARD, future, List.of(new EarlierVersion(1, CURRENT))))
-        .isEmpty();
+    assertThat(problems(CompatibilityLevel.BACKWARD, future, CURRENT)).isEmpty();
     assertThat(read(future, encode(future, record)).getOutcome()).isEqualTo(VerificationOutcome.FAILED);
   }
 

@@ -63,8 +63,7 @@ class AvroSerdeIT {
 
   @Test
   void aFixedAuditEventEncodesToExactlyTheExpectedBytes() {
-    try (SchemaRegistryServer fresh = SchemaRegistryServer.start(
-        SchemaRegistryServer.Config.of(kafka.bootstrapServers()).withTopic("_schemas_golden"))) {
+    try (SchemaRegistryServer fresh = SchemaRegistryServer.start(kafka.registry("_schemas_golden"))) {
       AvroSerializer<Object> serializer = new AvroSerializer<>(new HttpSchemaRegistryClient(fresh.url()));
       AuditEvent event = AuditEvent.newBuilder()
           .setHeader(Header.newBuilder().setEventId("e-1").setTime(Instant.parse("2026-01-01T00:00:00Z"))

@@ -1,5 +1,7 @@
 package dev.lifeboat.schemas.testing;
 
+import dev.lifeboat.schemas.registry.SchemaRegistryServer;
+import java.util.UUID;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -31,5 +33,15 @@ public final class KafkaClusterExtension implements BeforeAllCallback, AfterAllC
           + "on a static field");
     }
     return cluster.bootstrapServers();
+  }
+
+  /** A schema registry on this cluster that keeps its schemas in {@code topic}. */
+  public SchemaRegistryServer.Config registry(String topic) {
+    return SchemaRegistryServer.Config.of(bootstrapServers()).withTopic(topic);
+  }
+
+  /** A schema registry on this cluster with a topic no other test uses. */
+  public SchemaRegistryServer.Config registryOnNewTopic() {
+    return registry("_schemas-" + UUID.randomUUID());
   }
 }
