@@ -3,11 +3,10 @@ package dev.lifeboat.retry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lifeboat.testing.ManualClock;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,7 +14,7 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class RetryTest {
-  private final MutableClock clock = new MutableClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final List<Duration> waits = new ArrayList<>();
   private final RetryPolicy policy = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(2), 2.0, 0.0, Duration.ofSeconds(10));
   private final Retry retry = new Retry(policy, clock, d -> {
@@ -75,28 +74,5 @@ class RetryTest {
     assertThat(ErrorClassifier.isRetriable(new PermanentFailure("denied", new IOException("403")))).isFalse();
     assertThat(ErrorClassifier.isRetriable(new dev.lifeboat.schemas.serde.UndecodableRecordException("t", 0, 7,
         "bytes are not valid Avro", new java.io.EOFException("truncated")))).as("truncated Avro").isFalse();
-  }
-
-  private static final class MutableClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

@@ -1,13 +1,11 @@
 package dev.lifeboat.runtime;
 
+import static dev.lifeboat.runtime.RuntimeFixture.FAST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lifeboat.events.v1.RequestReason;
-import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.observe.Health;
-import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Handlers that take longer than the consumer may go without polling: they must neither cost the
@@ -32,28 +30,21 @@ import org.junit.jupiter.api.Test;
 @LifeboatIntegrationTest
 class LongHandlerIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.1, Duration.ofSeconds(30));
   /** Lowered from the default 5 minutes, so that a handler of a few seconds outlasts it. */
   private static final int MAX_POLL_INTERVAL_MS = 3_000;
   private static final long SLOW_HANDLER_MS = 8_000;
 
   private final TestStack stack;
   private final KafkaOffsets offsets;
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final Health health = new Health(Clock.systemUTC());
-  private final WorkerRuntime runtime;
+  @RegisterExtension
+  final RuntimeFixture workers;
   private final Map<String, AtomicInteger> started = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> finished = new ConcurrentHashMap<>();
 
   LongHandlerIT(TestStack stack) {
     this.stack = stack;
     this.offsets = new KafkaOffsets(stack);
-    this.runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("long-it"), meters, health, "it-");
-  }
-
-  @AfterEach
-  void stop() {
-    runtime.close();
+    this.workers = new RuntimeFixture(stack, "long-it");
   }
 
   @Test
@@ -82,7 +73,7 @@ class LongHandlerIT {
     WorkerDefinition<SnapshotRequested> definition = new WorkerDefinition<>(name, List.of(in), handler, FAST, true,
         WorkerDefinition.Exhausted.KEEP_RETRYING)
         .withConsumerProperty(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, MAX_POLL_INTERVAL_MS);
-    runtime.start(transactional ? definition.inTransactions() : definition);
+    workers.runtime.start(transactional ? definition.inTransactions() : definition);
 
     stack.send(in, "a", request("slow"));
     stack.send(in, "b", request("marker"));
@@ -97,8 +88,8 @@ class LongHandlerIT {
         .extracting(SnapshotRequested::getRequestId).containsExactly("slow", "marker");
     // two outputs and nothing else: in transactions, two commit markers and no aborted attempt
     assertThat(offsets.end(new TopicPartition(out, 0))).isEqualTo(transactional ? 4 : 2);
-    assertThat(meters.counter("lifeboat.worker.restarts", "worker", name).count()).isZero();
-    assertThat(health.components().get("worker:" + name).state()).isEqualTo(Health.State.UP);
+    assertThat(workers.meters.counter("lifeboat.worker.restarts", "worker", name).count()).isZero();
+    assertThat(workers.health.components().get("worker:" + name).state()).isEqualTo(Health.State.UP);
   }
 
   @Test
@@ -133,7 +124,7 @@ class LongHandlerIT {
       assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
       // a second instance joins while the first is inside the handler: one of the two partitions moves to it
-      runtime.start(definition(name, in, second));
+      workers.runtime.start(definition(name, in, second));
       await().atMost(WAIT).until(() -> offsets.assignment(group).equals(new KafkaOffsets.Assignment(2, 2)));
       release.countDown();
     }
@@ -178,7 +169,7 @@ class LongHandlerIT {
     assertThat(firstHealth.components().get("worker:" + name).state()).isEqualTo(Health.State.DOWN);
     assertThat(offsets.committed("it-" + name, input)).isZero();
 
-    runtime.start(new WorkerDefinition<>(name, List.of(in), echo, FAST, true, WorkerDefinition.Exhausted.KEEP_RETRYING));
+    workers.runtime.start(new WorkerDefinition<>(name, List.of(in), echo, FAST, true, WorkerDefinition.Exhausted.KEEP_RETRYING));
     stack.send(in, "b", request("marker"));
     await().atMost(WAIT).until(() -> offsets.committed("it-" + name, input) == 2);
     assertThat(stack.read(out, SnapshotRequested.class, WAIT, l -> l.stream().anyMatch(r -> r.getRequestId().equals("marker"))))
@@ -197,12 +188,6 @@ class LongHandlerIT {
   }
 
   private SnapshotRequested request(String id) {
-    return SnapshotRequested.newBuilder()
-        .setHeader(stack.events("long-it").header(id))
-        .setRequestId(id)
-        .setKind(SnapshotKind.RESOURCES)
-        .setTarget("shop")
-        .setReason(RequestReason.COMMAND)
-        .build();
+    return workers.request(id, "shop");
   }
 }

@@ -1,21 +1,17 @@
 package dev.lifeboat.runtime;
 
+import static dev.lifeboat.runtime.RuntimeFixture.FAST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lifeboat.events.v1.RequestReason;
-import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.observe.Health;
-import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.testing.TestStack;
 import dev.lifeboat.testing.TopicEnd;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,28 +21,21 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Workers in transactional mode: a record's outputs and its offset are committed together, or not at all. */
 @LifeboatIntegrationTest
 class TransactionalWorkerIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.1, Duration.ofSeconds(30));
 
   private final TestStack stack;
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final Health health = new Health(Clock.systemUTC());
-  private final WorkerRuntime runtime;
+  @RegisterExtension
+  final RuntimeFixture workers;
 
   TransactionalWorkerIT(TestStack stack) {
     this.stack = stack;
-    this.runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("tx-it"), meters, health, "it-");
-  }
-
-  @AfterEach
-  void stop() {
-    runtime.close();
+    this.workers = new RuntimeFixture(stack, "tx-it");
   }
 
   @Test
@@ -54,16 +43,16 @@ class TransactionalWorkerIT {
     String in = stack.newTopic("tx-in", 2);
     String out = stack.newTopic("tx-out", 1);
     String name = "tx-echo-" + in;
-    runtime.start(definition(name, in, (record, outputs) -> outputs.send(out, record.key(), record.value())));
+    workers.runtime.start(definition(name, in, (record, outputs) -> outputs.send(out, record.key(), record.value())));
 
     for (int i = 0; i < 4; i++) {
-      stack.send(in, "target-" + i, request("r" + i, "ns"));
+      stack.send(in, "target-" + i, workers.request("r" + i, "ns"));
     }
 
     List<SnapshotRequested> echoed = stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 4);
     assertThat(echoed).extracting(SnapshotRequested::getRequestId).containsExactlyInAnyOrder("r0", "r1", "r2", "r3");
     await().atMost(WAIT).until(() -> committed("it-" + name, in) == 4);
-    assertThat(health.components().get("worker:" + name).state()).isEqualTo(Health.State.UP);
+    assertThat(workers.health.components().get("worker:" + name).state()).isEqualTo(Health.State.UP);
   }
 
   @Test
@@ -72,17 +61,17 @@ class TransactionalWorkerIT {
     String out = stack.newTopic("tx-abort-out", 1);
     Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     String name = "tx-abort-" + in;
-    runtime.start(definition(name, in, (record, outputs) -> {
+    workers.runtime.start(definition(name, in, (record, outputs) -> {
       int attempt = attempts.computeIfAbsent(record.value().getRequestId(), k -> new AtomicInteger()).incrementAndGet();
-      outputs.send(out, record.key(), request(record.value().getRequestId() + "-attempt-" + attempt, "ns"));
+      outputs.send(out, record.key(), workers.request(record.value().getRequestId() + "-attempt-" + attempt, "ns"));
       if (attempt == 1) {
         // larger than any record Lifeboat's producers may send (TopicCatalog.MAX_RECORD_BYTES): the send
         // fails, so the commit fails and the transaction is aborted
-        outputs.send(out, record.key(), request("too-large", "x".repeat(9 << 20)));
+        outputs.send(out, record.key(), workers.request("too-large", "x".repeat(9 << 20)));
       }
     }));
 
-    stack.send(in, "a", request("only", "ns"));
+    stack.send(in, "a", workers.request("only", "ns"));
 
     // the input's offset is committed in the same transaction as the outputs: once it is, the output is final
     await().atMost(WAIT).until(() -> committed("it-" + name, in) == 1);
@@ -98,10 +87,10 @@ class TransactionalWorkerIT {
     String in = stack.newTopic("tx-poison", 1);
     String out = stack.newTopic("tx-poison-out", 1);
     String name = "tx-poison-" + in;
-    runtime.start(definition(name, in, (record, outputs) -> outputs.send(out, record.key(), record.value())));
+    workers.runtime.start(definition(name, in, (record, outputs) -> outputs.send(out, record.key(), record.value())));
 
     stack.sendRaw(in, "garbage", "not avro".getBytes(StandardCharsets.UTF_8));
-    stack.send(in, "fine", request("good", "ns"));
+    stack.send(in, "fine", workers.request("good", "ns"));
 
     assertThat(stack.read(out, SnapshotRequested.class, WAIT, l -> !l.isEmpty()))
         .singleElement().extracting(SnapshotRequested::getRequestId).isEqualTo("good");
@@ -117,13 +106,13 @@ class TransactionalWorkerIT {
     String out = stack.newTopic("tx-restart-out", 1);
     String name = "tx-restart-" + in;
     RecordHandler<SnapshotRequested> echo = (record, outputs) -> outputs.send(out, record.key(), record.value());
-    try (WorkerRuntime first = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("tx-it"), meters, health, "it-")) {
+    try (WorkerRuntime first = workers.newRuntime()) {
       first.start(definition(name, in, echo));
-      stack.send(in, "a", request("first", "ns"));
+      stack.send(in, "a", workers.request("first", "ns"));
       stack.read(out, SnapshotRequested.class, WAIT, l -> !l.isEmpty());
     }
-    stack.send(in, "b", request("second", "ns"));
-    runtime.start(definition(name, in, echo));
+    stack.send(in, "b", workers.request("second", "ns"));
+    workers.runtime.start(definition(name, in, echo));
 
     stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 2);
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
@@ -148,15 +137,5 @@ class TransactionalWorkerIT {
   private static boolean fromTopic(ConsumerRecord<byte[], byte[]> record, String topic) {
     var header = record.headers().lastHeader(DeadLetterPublisher.HEADER_TOPIC);
     return header != null && topic.equals(new String(header.value(), StandardCharsets.UTF_8));
-  }
-
-  private SnapshotRequested request(String id, String target) {
-    return SnapshotRequested.newBuilder()
-        .setHeader(stack.events("tx-it").header(id))
-        .setRequestId(id)
-        .setKind(SnapshotKind.RESOURCES)
-        .setTarget(target)
-        .setReason(RequestReason.COMMAND)
-        .build();
   }
 }

@@ -1,71 +1,60 @@
 package dev.lifeboat.runtime;
 
+import static dev.lifeboat.runtime.RuntimeFixture.FAST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lifeboat.events.v1.AuditEvent;
-import dev.lifeboat.events.v1.RequestReason;
-import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.observe.Health;
-import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @LifeboatIntegrationTest
 class WorkerIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.1, Duration.ofSeconds(30));
 
   private final TestStack stack;
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final Health health = new Health(Clock.systemUTC());
-  private final WorkerRuntime runtime;
+  @RegisterExtension
+  final RuntimeFixture workers;
 
   WorkerIT(TestStack stack) {
     this.stack = stack;
-    this.runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("worker-it"), meters, health, "it-");
-  }
-
-  @AfterEach
-  void stop() {
-    runtime.close();
+    this.workers = new RuntimeFixture(stack, "worker-it");
   }
 
   @Test
   void handsEachRecordToTheHandlerAndProducesItsOutputs() {
     String in = stack.newTopic("requests", 2);
     String out = stack.newTopic("echo", 1);
-    runtime.start(new WorkerDefinition<SnapshotRequested>("echo-" + in, List.of(in), (record, outputs) ->
+    workers.runtime.start(new WorkerDefinition<SnapshotRequested>("echo-" + in, List.of(in), (record, outputs) ->
         outputs.send(out, record.key(), record.value()), FAST, true, WorkerDefinition.Exhausted.KEEP_RETRYING));
 
     for (int i = 0; i < 5; i++) {
-      stack.send(in, "target-" + i, request("r" + i, "ns-" + i));
+      stack.send(in, "target-" + i, workers.request("r" + i, "ns-" + i));
     }
 
     List<SnapshotRequested> echoed = stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 5);
     assertThat(echoed).extracting(SnapshotRequested::getRequestId).containsExactlyInAnyOrder("r0", "r1", "r2", "r3", "r4");
-    assertThat(meters.counter("lifeboat.worker.records", "worker", "echo-" + in, "outcome", "processed").count()).isEqualTo(5);
+    assertThat(workers.meters.counter("lifeboat.worker.records", "worker", "echo-" + in, "outcome", "processed").count()).isEqualTo(5);
   }
 
   @Test
   void badInputGoesToTheDeadLetterTopicWithAnAuditEventAndTheWorkerGoesOn() {
     String in = stack.newTopic("poison", 1);
     String out = stack.newTopic("survivors", 1);
-    runtime.start(new WorkerDefinition<SnapshotRequested>("poison-" + in, List.of(in), (record, outputs) -> {
+    workers.runtime.start(new WorkerDefinition<SnapshotRequested>("poison-" + in, List.of(in), (record, outputs) -> {
       if (record.value().getTarget().equals("explode")) {
         throw new IllegalStateException("handler refuses target 'explode'");
       }
@@ -75,8 +64,8 @@ class WorkerIT {
     stack.sendRaw(in, "garbage", "not avro at all".getBytes(StandardCharsets.UTF_8));
     stack.sendRaw(in, "short", new byte[] {0, 0});
     stack.sendRaw(in, "unknown-id", new byte[] {0, 0x7f, (byte) 0xff, (byte) 0xff, 0x01, 0x02});
-    stack.send(in, "refused", request("bad", "explode"));
-    stack.send(in, "fine", request("good", "shop"));
+    stack.send(in, "refused", workers.request("bad", "explode"));
+    stack.send(in, "fine", workers.request("good", "shop"));
 
     assertThat(stack.read(out, SnapshotRequested.class, WAIT, l -> !l.isEmpty()))
         .singleElement().extracting(SnapshotRequested::getRequestId).isEqualTo("good");
@@ -98,7 +87,7 @@ class WorkerIT {
     assertThat(audit).filteredOn(e -> e.getAction().equals("record.dead-lettered") && e.getSubject().startsWith(in))
         .extracting(AuditEvent::getSubject)
         .containsExactly(in + "-0@0", in + "-0@1", in + "-0@2", in + "-0@3");
-    assertThat(health.components().get("worker:poison-" + in).state()).isEqualTo(Health.State.UP);
+    assertThat(workers.health.components().get("worker:poison-" + in).state()).isEqualTo(Health.State.UP);
   }
 
   @Test
@@ -106,7 +95,7 @@ class WorkerIT {
     String in = stack.newTopic("flaky", 1);
     String out = stack.newTopic("flaky-out", 1);
     Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
-    runtime.start(new WorkerDefinition<SnapshotRequested>("flaky-" + in, List.of(in), (record, outputs) -> {
+    workers.runtime.start(new WorkerDefinition<SnapshotRequested>("flaky-" + in, List.of(in), (record, outputs) -> {
       int attempt = attempts.computeIfAbsent(record.value().getRequestId(), k -> new AtomicInteger()).incrementAndGet();
       if (record.value().getRequestId().equals("flaky") && attempt <= 3) {
         throw new IOException("object store unreachable (attempt " + attempt + ")");
@@ -114,15 +103,15 @@ class WorkerIT {
       outputs.send(out, record.key(), record.value());
     }, FAST, true, WorkerDefinition.Exhausted.KEEP_RETRYING));
 
-    stack.send(in, "a", request("before", "shop"));
-    stack.send(in, "b", request("flaky", "shop"));
-    stack.send(in, "c", request("after", "shop"));
+    stack.send(in, "a", workers.request("before", "shop"));
+    stack.send(in, "b", workers.request("flaky", "shop"));
+    stack.send(in, "c", workers.request("after", "shop"));
 
     List<SnapshotRequested> done = stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 3);
     assertThat(done).extracting(SnapshotRequested::getRequestId).containsExactly("before", "flaky", "after");
     assertThat(attempts.get("flaky")).hasValue(4);
     assertThat(attempts.get("after")).hasValue(1);
-    assertThat(meters.counter("lifeboat.worker.records", "worker", "flaky-" + in, "outcome", "retried").count()).isEqualTo(3);
+    assertThat(workers.meters.counter("lifeboat.worker.records", "worker", "flaky-" + in, "outcome", "retried").count()).isEqualTo(3);
     assertThat(stack.readRaw(Topics.DLQ, Duration.ofSeconds(2), l -> false)).noneMatch(r -> header(r, DeadLetterPublisher.HEADER_TOPIC).equals(in));
   }
 
@@ -134,13 +123,13 @@ class WorkerIT {
     WorkerDefinition<SnapshotRequested> definition =
         new WorkerDefinition<>("resume-" + in, List.of(in), echo, FAST, true, WorkerDefinition.Exhausted.KEEP_RETRYING);
 
-    stack.send(in, "a", request("first", "shop"));
-    try (WorkerRuntime first = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("worker-it"), meters, health, "it-")) {
+    stack.send(in, "a", workers.request("first", "shop"));
+    try (WorkerRuntime first = workers.newRuntime()) {
       first.start(definition);
       stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 1);
     }
-    stack.send(in, "b", request("second", "shop"));
-    runtime.start(definition);
+    stack.send(in, "b", workers.request("second", "shop"));
+    workers.runtime.start(definition);
 
     List<SnapshotRequested> all = stack.read(out, SnapshotRequested.class, WAIT, l -> l.size() >= 2);
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
@@ -160,15 +149,5 @@ class WorkerIT {
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
     var header = record.headers().lastHeader(name);
     return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
-  }
-
-  private SnapshotRequested request(String id, String target) {
-    return SnapshotRequested.newBuilder()
-        .setHeader(stack.events("worker-it").header(id))
-        .setRequestId(id)
-        .setKind(SnapshotKind.RESOURCES)
-        .setTarget(target)
-        .setReason(RequestReason.COMMAND)
-        .build();
   }
 }

@@ -1,21 +1,17 @@
 package dev.lifeboat.runtime;
 
+import static dev.lifeboat.runtime.RuntimeFixture.FAST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.AuditOutcome;
-import dev.lifeboat.events.v1.RequestReason;
-import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.observe.Health;
-import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,31 +19,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A worker that an Error ends is restarted, its record read again, and the restart counted, audited and shown. */
 @LifeboatIntegrationTest
 class WorkerRestartIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.1, Duration.ofSeconds(30));
 
   private final TestStack stack;
   private final KafkaOffsets offsets;
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final Health health = new Health(Clock.systemUTC());
-  private final WorkerRuntime runtime;
+  @RegisterExtension
+  final RuntimeFixture workers;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
   WorkerRestartIT(TestStack stack) {
     this.stack = stack;
     this.offsets = new KafkaOffsets(stack);
-    this.runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("restart-it"), meters, health, "it-");
-  }
-
-  @AfterEach
-  void stop() {
-    runtime.close();
+    this.workers = new RuntimeFixture(stack, "restart-it");
   }
 
   @Test
@@ -71,7 +60,7 @@ class WorkerRestartIT {
       }
       outputs.send(out, record.key(), record.value());
     });
-    runtime.start(transactional ? definition.inTransactions() : definition);
+    workers.runtime.start(transactional ? definition.inTransactions() : definition);
 
     stack.send(in, "a", request("doomed"));
     stack.send(in, "b", request("marker"));
@@ -82,12 +71,12 @@ class WorkerRestartIT {
     assertThat(stack.read(out, SnapshotRequested.class, WAIT, l -> l.stream().anyMatch(r -> r.getRequestId().equals("marker"))))
         .extracting(SnapshotRequested::getRequestId).containsExactly("doomed", "marker");
 
-    assertThat(meters.counter("lifeboat.worker.restarts", "worker", name).count()).isEqualTo(1);
+    assertThat(workers.meters.counter("lifeboat.worker.restarts", "worker", name).count()).isEqualTo(1);
     AuditEvent restart = restarts(name, 1).get(0);
     assertThat(restart.getOutcome()).isEqualTo(AuditOutcome.FAILED);
     assertThat(restart.getReason()).contains("StackOverflowError: the handler recursed too deep").contains(in + "-0@0");
     assertThat(restart.getDetails()).containsEntry("restarts", "1").containsEntry("errorClass", "java.lang.StackOverflowError");
-    Health.Status status = health.components().get("worker:" + name);
+    Health.Status status = workers.health.components().get("worker:" + name);
     assertThat(status.state()).isEqualTo(Health.State.UP);
     assertThat(status.detail()).contains("restarted 1 time").contains("StackOverflowError");
   }
@@ -97,7 +86,7 @@ class WorkerRestartIT {
     String in = stack.newTopic("poison-error", 1);
     String out = stack.newTopic("poison-error-out", 1);
     String name = "poison-error-" + in;
-    runtime.start(definition(name, in, (record, outputs) -> {
+    workers.runtime.start(definition(name, in, (record, outputs) -> {
       String id = record.value().getRequestId();
       count(id);
       if (id.equals("poison")) {
@@ -128,10 +117,10 @@ class WorkerRestartIT {
         .singleElement().satisfies(e -> assertThat(e.getReason()).contains("ended the worker 3 times in a row")
             .contains("StackOverflowError"));
 
-    assertThat(meters.counter("lifeboat.worker.restarts", "worker", name).count()).isEqualTo(WorkerSupervisor.DEAD_LETTER_AFTER);
+    assertThat(workers.meters.counter("lifeboat.worker.restarts", "worker", name).count()).isEqualTo(WorkerSupervisor.DEAD_LETTER_AFTER);
     assertThat(restarts(name, WorkerSupervisor.DEAD_LETTER_AFTER)).allSatisfy(e ->
         assertThat(e.getDetails()).containsEntry("record", in + "-0@0"));
-    assertThat(health.components().get("worker:" + name).state()).isEqualTo(Health.State.UP);
+    assertThat(workers.health.components().get("worker:" + name).state()).isEqualTo(Health.State.UP);
   }
 
   /** The worker's restart audit events, once there are {@code count} of them. */
@@ -159,12 +148,6 @@ class WorkerRestartIT {
   }
 
   private SnapshotRequested request(String id) {
-    return SnapshotRequested.newBuilder()
-        .setHeader(stack.events("restart-it").header(id))
-        .setRequestId(id)
-        .setKind(SnapshotKind.RESOURCES)
-        .setTarget("shop")
-        .setReason(RequestReason.COMMAND)
-        .build();
+    return workers.request(id, "shop");
   }
 }

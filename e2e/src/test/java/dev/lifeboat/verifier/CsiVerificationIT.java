@@ -7,9 +7,9 @@ import static dev.lifeboat.verifier.VerifierFixture.check;
 import static dev.lifeboat.verifier.VerifierFixture.copy;
 import static dev.lifeboat.verifier.VerifierFixture.replicated;
 import static dev.lifeboat.verifier.VerifierFixture.startVerifier;
+import static dev.lifeboat.verifier.VerifierFixture.verifyAllInScratchCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -24,6 +24,7 @@ import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.restore.SourceCluster;
 import dev.lifeboat.snapshotter.csi.CsiSnapshotter;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -42,13 +43,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -73,20 +72,13 @@ class CsiVerificationIT {
   @TempDir
   Path dir;
 
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   @Test
   void aCsiSnapshotIsCheckedWhereItLivesPublishedAsNotRestoredAndNeverAdvancesTheProvenRpo(TestStack stack)
       throws Exception {
-    SourceCluster source = new SourceCluster(stack);
-    closing.add(source);
+    SourceCluster source = closer.register(new SourceCluster(stack));
     KubernetesClient kube = source.kube();
     kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
     kube.genericKubernetesResources(CLASSES).resource(new GenericKubernetesResourceBuilder()
@@ -95,7 +87,7 @@ class CsiVerificationIT {
         .addToAdditionalProperties("driver", DRIVER).addToAdditionalProperties("deletionPolicy", "Retain").build()).create();
     PersistentVolumeClaim pvc = boundClaim(kube);
     String uid = pvc.getMetadata().getUid();
-    closing.add(new SnapshotController(kube));
+    closer.register(new SnapshotController(kube));
     CsiSnapshotter csi = new CsiSnapshotter(kube, source.repository(), Clock.systemUTC(), Duration.ofSeconds(60), "");
     CsiSnapshotter.Result good = csi.snapshot(request(uid), source.cluster, "20260101T000000Z-csi001");
     CsiSnapshotter.Result moved = csi.snapshot(request(uid), source.cluster, "20260101T000100Z-csi002");
@@ -103,13 +95,12 @@ class CsiVerificationIT {
     BlobStore offsite = TestStores.offsite(stack, source.prefix);
     copy(source.repository().store(), offsite);
 
-    LocalKubernetes scratchCluster = LocalKubernetes.start(0);
-    closing.add(scratchCluster);
+    LocalKubernetes scratchCluster = closer.register(LocalKubernetes.start(0));
     Path kubeconfig = scratchCluster.writeKubeconfig(dir.resolve("scratch.kubeconfig"));
     Health health = new Health(Clock.systemUTC());
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    startVerifier(stack, source, new VerifierConfig(true, 1.0, 10, Duration.ofDays(1), LocalKubernetes.CONTEXT,
-        kubeconfig.toString(), "", "lifeboat-verify", dir.resolve("scratch"), 8), health, meters, source::kube, closing);
+    startVerifier(stack, source, verifyAllInScratchCluster(kubeconfig, dir.resolve("scratch")), health, meters, source::kube,
+        closer);
 
     replicated(stack, source, good.manifest().snapshotId(), SnapshotKind.VOLUME, uid, good.written().key(),
         good.manifest().createdAt());

@@ -1,40 +1,35 @@
 package dev.lifeboat.verifier;
 
-import dev.lifeboat.repository.testing.TestStores;
+import static dev.lifeboat.verifier.VerifierFixture.assertEtcdToolsInstalled;
+import static dev.lifeboat.verifier.VerifierFixture.newRepository;
+import static dev.lifeboat.verifier.VerifierFixture.restoreSource;
+import static dev.lifeboat.verifier.VerifierFixture.scratchVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.embedded.EmbeddedEtcd;
-import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.VerificationCheck;
 import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
-import dev.lifeboat.repository.changelog.SegmentStore;
-import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.restore.Progress;
-import dev.lifeboat.restore.RestoreEngine;
-import dev.lifeboat.restore.RestoreSource;
 import dev.lifeboat.restore.SourceCluster;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.etcd.jetcd.Client;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,32 +42,20 @@ class EmptyRestoreIT {
   @TempDir
   Path dir;
 
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
   private final ExecutorService uploads = Executors.newFixedThreadPool(2);
   private SnapshotVerifier verifier;
 
   @BeforeEach
   void verifier() {
-    LocalKubernetes scratch = LocalKubernetes.start(0);
-    closing.add(scratch);
-    verifier = new SnapshotVerifier(new ScratchTargets(scratch::client, true, "scratch cluster", "lifeboat-verify",
-        dir.resolve("scratch")), VerifierConfig.defaults().withScratchDir(dir.resolve("scratch")), () -> {
-          throw new AssertionError("nothing here lives in the protected cluster");
-        });
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    uploads.shutdownNow();
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
+    closer.register(uploads::shutdownNow);
+    verifier = scratchVerifier(dir.resolve("scratch"), closer);
   }
 
   @Test
   void aResourceSnapshotWithoutNamespacedObjectsIsNotAPass(TestStack stack) throws Exception {
-    SourceCluster source = new SourceCluster(stack); // a new cluster: namespaces, nothing in them
-    closing.add(source);
+    SourceCluster source = closer.register(new SourceCluster(stack)); // a new cluster: namespaces, nothing in them
     source.watch();
     source.awaitCaptured();
     SnapshotCompleted snapshot = source.snapshot();
@@ -89,12 +72,12 @@ class EmptyRestoreIT {
 
   @Test
   void aVolumeSnapshotWithoutFilesIsNotAPass(TestStack stack) throws Exception {
-    Repository repository = repository(stack);
+    Repository repository = newRepository(stack, "empty");
     Path empty = Files.createDirectories(dir.resolve("empty-volume/only-a-directory"));
     Manifest manifest = new VolumeSnapshotter(repository, uploads, Clock.systemUTC())
         .snapshot(empty.getParent(), "test", "pvc-empty", "20260101T000000Z-v0", n -> { }).manifest();
 
-    SnapshotVerifier.Result result = verifier.volume(source(repository), manifest, Progress.NONE);
+    SnapshotVerifier.Result result = verifier.volume(restoreSource(repository), manifest, Progress.NONE);
 
     assertThat(result.list()).allMatch(VerificationCheck::getPassed);
     assertThat(result.outcome()).isEqualTo(VerificationOutcome.CHECKED_NOT_RESTORED);
@@ -103,9 +86,8 @@ class EmptyRestoreIT {
 
   @Test
   void anEtcdSnapshotWithoutKeysIsNotAPass(TestStack stack) throws Exception {
-    assertThat(EmbeddedEtcd.isInstalled() && RestoreEngine.etcdToolsInstalled())
-        .as("etcd and etcdctl are installed (apt-get install etcd-server etcd-client; .ci/run does)").isTrue();
-    Repository repository = repository(stack);
+    assertEtcdToolsInstalled();
+    Repository repository = newRepository(stack, "empty");
     Manifest manifest;
     try (EmbeddedEtcd empty = EmbeddedEtcd.start(dir.resolve("empty-etcd"), 0);
         Client client = Client.builder().endpoints(empty.endpoints().toArray(String[]::new)).build()) {
@@ -114,21 +96,12 @@ class EmptyRestoreIT {
     }
     assertThat(manifest.details()).containsEntry("keys", "0");
 
-    SnapshotVerifier.Result result = verifier.etcd(source(repository), manifest, Progress.NONE);
+    SnapshotVerifier.Result result = verifier.etcd(restoreSource(repository), manifest, Progress.NONE);
 
     assertThat(result.list()).extracting(VerificationCheck::getName)
         .containsExactly("etcd-sha256", "etcd-snapshot-status", "etcd-revision", "etcd-key-count");
     assertThat(result.list()).allMatch(VerificationCheck::getPassed);
     assertThat(result.outcome()).isEqualTo(VerificationOutcome.CHECKED_NOT_RESTORED);
     assertThat(result.notRestored()).contains("no keys");
-  }
-
-  private static Repository repository(TestStack stack) {
-    return Repository.openOrCreate(TestStores.primary(stack, "empty-" + UUID.randomUUID()), new byte[32], ChunkerParams.DEFAULT,
-        new SimpleMeterRegistry());
-  }
-
-  private static RestoreSource source(Repository repository) {
-    return RestoreSource.of(repository, SegmentStore.open(repository, new byte[32]), null);
   }
 }

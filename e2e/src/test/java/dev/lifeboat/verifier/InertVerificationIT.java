@@ -13,6 +13,7 @@ import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.restore.InertTransform;
 import dev.lifeboat.restore.Progress;
 import dev.lifeboat.restore.SourceCluster;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -46,15 +47,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -73,14 +73,8 @@ class InertVerificationIT {
   @TempDir
   Path dir;
 
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   /** What was in the shared cluster when the restore had written everything. */
   private record Observed(String namespace, Map<String, String> namespaceLabels, List<GenericKubernetesResource> objects,
@@ -227,16 +221,14 @@ class InertVerificationIT {
     final SnapshotVerifier verifier;
 
     Fixture(TestStack stack) throws Exception {
-      source = new SourceCluster(stack);
-      closing.add(source);
+      source = closer.register(new SourceCluster(stack));
       installGatewayApi(source.kube());
       seed(source.kube());
       source.watch();
       source.awaitCaptured();
       SnapshotCompleted snapshot = source.snapshot();
       manifest = source.repository().manifests().read(snapshot.getManifestKey()).orElseThrow();
-      shared = LocalKubernetes.start(0); // serves the Gateway API, as a shared cluster with it installed does
-      closing.add(shared);
+      shared = closer.register(LocalKubernetes.start(0)); // serves the Gateway API, as a shared cluster with it installed does
       installGatewayApi(shared.client());
       ScratchTargets scratch = new ScratchTargets(shared::client, false, "designated cluster context lifeboat-local",
           "lifeboat-verify", dir.resolve("scratch-" + source.cluster));

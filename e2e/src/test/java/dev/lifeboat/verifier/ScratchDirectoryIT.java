@@ -1,27 +1,24 @@
 package dev.lifeboat.verifier;
 
-import dev.lifeboat.repository.testing.TestStores;
+import static dev.lifeboat.verifier.VerifierFixture.assertEtcdToolsInstalled;
+import static dev.lifeboat.verifier.VerifierFixture.newRepository;
+import static dev.lifeboat.verifier.VerifierFixture.restoreSource;
+import static dev.lifeboat.verifier.VerifierFixture.scratchVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.embedded.EmbeddedEtcd;
-import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.RepositoryDamage;
-import dev.lifeboat.repository.changelog.SegmentStore;
-import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.restore.Progress;
-import dev.lifeboat.restore.RestoreEngine;
-import dev.lifeboat.restore.RestoreSource;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,17 +27,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,40 +49,28 @@ class ScratchDirectoryIT {
   @TempDir
   Path dir;
 
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
   private final ExecutorService uploads = Executors.newFixedThreadPool(2);
   private Path root;
   private SnapshotVerifier verifier;
 
   @BeforeEach
   void verifier() {
-    LocalKubernetes scratch = LocalKubernetes.start(0);
-    closing.add(scratch);
+    closer.register(uploads::shutdownNow);
     root = dir.resolve("scratch"); // created by the verifier
-    verifier = new SnapshotVerifier(new ScratchTargets(scratch::client, true, "scratch cluster", "lifeboat-verify", root),
-        VerifierConfig.defaults().withScratchDir(root), () -> {
-          throw new AssertionError("nothing here lives in the protected cluster");
-        });
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    uploads.shutdownNow();
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
+    verifier = scratchVerifier(root, closer);
   }
 
   @Test
   void theDecryptedEtcdDatabaseAndItsRestoredDataArePrivateAndRemovedAfterAPassAndAFailure(TestStack stack)
       throws Exception {
-    assertThat(EmbeddedEtcd.isInstalled() && RestoreEngine.etcdToolsInstalled())
-        .as("etcd and etcdctl are installed (apt-get install etcd-server etcd-client; .ci/run does)").isTrue();
-    Repository repository = repository(stack);
+    assertEtcdToolsInstalled();
+    Repository repository = newRepository(stack, "scratch");
     Manifest manifest = etcdSnapshot(stack, repository);
     Map<String, String> seen = new ConcurrentSkipListMap<>();
 
-    SnapshotVerifier.Result passed = verifier.etcd(source(repository), manifest, update -> walk(seen));
+    SnapshotVerifier.Result passed = verifier.etcd(restoreSource(repository), manifest, update -> walk(seen));
 
     assertThat(passed.outcome()).as("%s", passed.list()).isEqualTo(VerificationOutcome.PASSED);
     assertThat(seen.keySet()).as("the decrypted database, the restored data and the scratch etcd's log were seen")
@@ -97,7 +80,7 @@ class ScratchDirectoryIT {
 
     String chunk = manifest.streams().get(0).chunks().get(0).id();
     RepositoryDamage.corruptChunk(repository, chunk);
-    SnapshotVerifier.Result failed = verifier.etcd(source(repository), manifest, update -> walk(seen));
+    SnapshotVerifier.Result failed = verifier.etcd(restoreSource(repository), manifest, update -> walk(seen));
 
     assertThat(failed.outcome()).isEqualTo(VerificationOutcome.FAILED);
     assertThat(failed.list()).anyMatch(c -> c.getName().equals("chunk-integrity") && !c.getPassed());
@@ -110,7 +93,7 @@ class ScratchDirectoryIT {
     Path volume = Files.createDirectories(dir.resolve("volume/conf"));
     Files.writeString(volume.resolve("app.yaml"), "password: hunter2\n");
     Files.setPosixFilePermissions(volume.resolve("app.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
-    Repository repository = repository(stack);
+    Repository repository = newRepository(stack, "scratch");
     Manifest manifest = new VolumeSnapshotter(repository, uploads, Clock.systemUTC())
         .snapshot(volume.getParent(), "test", "pvc-data", "20260101T000000Z-v1", n -> { }).manifest();
     // a scratch root an earlier version left readable by others
@@ -118,7 +101,7 @@ class ScratchDirectoryIT {
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
     Map<String, String> seen = new ConcurrentSkipListMap<>();
 
-    SnapshotVerifier.Result passed = verifier.volume(source(repository), manifest, update -> walk(seen));
+    SnapshotVerifier.Result passed = verifier.volume(restoreSource(repository), manifest, update -> walk(seen));
 
     assertThat(passed.outcome()).as("%s", passed.list()).isEqualTo(VerificationOutcome.PASSED);
     assertThat(seen).as("the verification's own directory").hasEntrySatisfying(idOnly(seen), mode ->
@@ -128,7 +111,7 @@ class ScratchDirectoryIT {
 
     RepositoryDamage.corruptChunk(repository, manifest.files().stream().filter(f -> f.path().endsWith("app.yaml"))
         .findFirst().orElseThrow().chunks().get(0).id());
-    SnapshotVerifier.Result failed = verifier.volume(source(repository), manifest, Progress.NONE);
+    SnapshotVerifier.Result failed = verifier.volume(restoreSource(repository), manifest, Progress.NONE);
 
     assertThat(failed.outcome()).isEqualTo(VerificationOutcome.FAILED);
     assertPrivateAndEmpty(root);
@@ -181,14 +164,5 @@ class ScratchDirectoryIT {
           .snapshot("test", "etcd", "20260101T000000Z-" + UUID.randomUUID().toString().substring(0, 6), n -> { })
           .manifest();
     }
-  }
-
-  private static Repository repository(TestStack stack) {
-    return Repository.openOrCreate(TestStores.primary(stack, "scratch-" + UUID.randomUUID()), new byte[32],
-        ChunkerParams.DEFAULT, new SimpleMeterRegistry());
-  }
-
-  private static RestoreSource source(Repository repository) {
-    return RestoreSource.of(repository, SegmentStore.open(repository, new byte[32]), null);
   }
 }

@@ -1,5 +1,7 @@
 package dev.lifeboat.verifier;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
@@ -14,7 +16,9 @@ import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.snapshotter.SnapshotterConfig;
 import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.watcher.WatcherConfig;
+import dev.lifeboat.embedded.EmbeddedEtcd;
 import dev.lifeboat.embedded.EmbeddedStack;
+import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.Header;
 import dev.lifeboat.events.v1.SnapshotKind;
@@ -23,16 +27,24 @@ import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationCheck;
 import dev.lifeboat.observe.Health;
+import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.changelog.SegmentStore;
+import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.repository.testing.TestStores;
+import dev.lifeboat.restore.RestoreEngine;
+import dev.lifeboat.restore.RestoreSource;
 import dev.lifeboat.restore.SourceCluster;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.TestStack;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,12 +66,12 @@ final class VerifierFixture {
   private VerifierFixture() {}
 
   /**
-   * Starts the verifier; what it opens is added to {@code closing}.
+   * Starts the verifier; {@code closer} closes what it opens.
    *
    * @param protectedCluster the protected cluster, as the process's {@code kubernetes()} supplies it
    */
   static void startVerifier(TestStack stack, SourceCluster source, VerifierConfig settings, Health health,
-      SimpleMeterRegistry meters, Supplier<KubernetesClient> protectedCluster, List<AutoCloseable> closing) {
+      SimpleMeterRegistry meters, Supplier<KubernetesClient> protectedCluster, Closer closer) {
     EmbeddedStack s = stack.stack();
     StoreConfig primary = new StoreConfig("primary", s.primary().endpoint(), EmbeddedStack.PRIMARY_BUCKET, source.prefix,
         s.primary().accessKey(), s.primary().secretKey(), null);
@@ -74,10 +86,47 @@ final class VerifierFixture {
     EventFactory events = new EventFactory(source.cluster, "it", Clock.systemUTC());
     WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), events, meters, health,
         "it-verifier-" + source.cluster + "-");
-    closing.add(runtime);
-    AutoCloseable plugin = new VerifierPlugin().start(new ProcessContext(config, runtime, events, meters, health,
-        protectedCluster));
-    closing.add(plugin);
+    closer.register(runtime);
+    closer.register(new VerifierPlugin().start(new ProcessContext(config, runtime, events, meters, health,
+        protectedCluster)));
+  }
+
+  /**
+   * Settings that verify every snapshot (every volume, ten namespaces of each resource snapshot) by restoring it
+   * into the scratch cluster of {@code kubeconfig} and under {@code scratchDir}.
+   */
+  static VerifierConfig verifyAllInScratchCluster(Path kubeconfig, Path scratchDir) {
+    return new VerifierConfig(true, 1.0, 10, Duration.ofDays(1), LocalKubernetes.CONTEXT, kubeconfig.toString(), "",
+        "lifeboat-verify", scratchDir, 8);
+  }
+
+  /**
+   * A verifier whose scratch targets are a local Kubernetes API of its own and the directory {@code scratchDir}
+   * (created by the verifier); nothing it verifies may read the protected cluster. {@code closer} stops the API.
+   */
+  static SnapshotVerifier scratchVerifier(Path scratchDir, Closer closer) {
+    LocalKubernetes scratch = closer.register(LocalKubernetes.start(0));
+    return new SnapshotVerifier(new ScratchTargets(scratch::client, true, "scratch cluster", "lifeboat-verify", scratchDir),
+        VerifierConfig.defaults().withScratchDir(scratchDir), () -> {
+          throw new AssertionError("nothing here lives in the protected cluster");
+        });
+  }
+
+  /** A new repository in the primary store, under a prefix of its own that begins with {@code name}. */
+  static Repository newRepository(TestStack stack, String name) {
+    return Repository.openOrCreate(TestStores.primary(stack, name + "-" + UUID.randomUUID()), new byte[32],
+        ChunkerParams.DEFAULT, new SimpleMeterRegistry());
+  }
+
+  /** What a restore reads from {@code repository}: its snapshots and its change log. */
+  static RestoreSource restoreSource(Repository repository) {
+    return RestoreSource.of(repository, SegmentStore.open(repository, new byte[32]), null);
+  }
+
+  /** Fails the test, never skips it, where etcd or etcdctl is missing: an etcd verification needs both. */
+  static void assertEtcdToolsInstalled() {
+    assertThat(EmbeddedEtcd.isInstalled() && RestoreEngine.etcdToolsInstalled())
+        .as("etcd and etcdctl are installed (apt-get install etcd-server etcd-client; .ci/run does)").isTrue();
   }
 
   /** Copies a repository as the replicator does: every object the target lacks, manifests last. */

@@ -9,22 +9,9 @@ import static dev.lifeboat.verifier.VerifierFixture.copy;
 import static dev.lifeboat.verifier.VerifierFixture.replicated;
 import static dev.lifeboat.verifier.VerifierFixture.segmentReplicated;
 import static dev.lifeboat.verifier.VerifierFixture.startVerifier;
+import static dev.lifeboat.verifier.VerifierFixture.verifyAllInScratchCluster;
 
-import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
-import dev.lifeboat.config.LifeboatConfig.KafkaConfig;
-import dev.lifeboat.config.LifeboatConfig.KubernetesConfig;
-import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
-import dev.lifeboat.config.LifeboatConfig.StatusConfig;
-import dev.lifeboat.config.LifeboatConfig.StoreConfig;
-import dev.lifeboat.config.LifeboatConfig.StoresConfig;
-import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.snapshotter.SnapshotterConfig;
-import dev.lifeboat.verifier.VerifierConfig;
-import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.embedded.EmbeddedEtcd;
-import dev.lifeboat.embedded.EmbeddedStack;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -40,17 +27,13 @@ import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.RepositoryDamage;
-import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.changelog.SegmentRef;
 import dev.lifeboat.repository.changelog.SegmentStore;
-import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.restore.SourceCluster;
-import dev.lifeboat.runtime.KafkaClients;
-import dev.lifeboat.runtime.ProcessContext;
-import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.etcd.jetcd.Client;
@@ -66,15 +49,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -91,26 +72,18 @@ class VerifierIT {
   @TempDir
   Path dir;
 
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   @Test
   void snapshotsCopiedOffRegionAreProvenByRestoresAndADamagedChunkFailsLoudly(TestStack stack) throws Exception {
-    SourceCluster source = new SourceCluster(stack);
-    closing.add(source);
+    SourceCluster source = closer.register(new SourceCluster(stack));
     seedWorkloads(source.kube());
     source.watch();
     source.awaitCaptured();
     SnapshotCompleted first = source.snapshot();
 
-    LocalKubernetes scratchCluster = LocalKubernetes.start(0);
-    closing.add(scratchCluster);
+    LocalKubernetes scratchCluster = closer.register(LocalKubernetes.start(0));
     Path kubeconfig = scratchCluster.writeKubeconfig(dir.resolve("scratch.kubeconfig"));
     // what a crashed verifier left behind: a scratch namespace and a scratch directory
     scratchCluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata()
@@ -127,12 +100,10 @@ class VerifierIT {
 
     Health health = new Health(Clock.systemUTC());
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    VerifierConfig settings = new VerifierConfig(true, 1.0, 10, Duration.ofDays(1), LocalKubernetes.CONTEXT,
-        kubeconfig.toString(), "", "lifeboat-verify", scratchDir, 8);
-    startVerifier(stack, source, settings, health, meters, () -> {
+    startVerifier(stack, source, verifyAllInScratchCluster(kubeconfig, scratchDir), health, meters, () -> {
       throw new AssertionError("a scratch cluster is configured and no CSI snapshot is verified: the protected cluster is not"
           + " touched");
-    }, closing);
+    }, closer);
 
     SnapshotVerified proof = awaitVerification(stack, first.getSnapshotId());
     assertThat(proof.getPassed()).as("%s", proof.getChecks()).isTrue();

@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.retry.RetriableFailure;
+import dev.lifeboat.testing.ManualClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class ReplicationStatusTest {
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T12:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T12:00:00Z"));
   private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Health health = new Health(clock);
   private final ReplicationStatus status = new ReplicationStatus("dr", meters, health, clock);
@@ -54,32 +52,5 @@ class ReplicationStatusTest {
         .contains("lifeboat_replication_bytes_total{store=\"dr\"} 1000.0")
         .contains("lifeboat_replication_objects_total{outcome=\"copied\",store=\"dr\"} 1.0")
         .contains("lifeboat_replication_objects_total{outcome=\"skipped\",store=\"dr\"} 3.0");
-  }
-
-  private static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

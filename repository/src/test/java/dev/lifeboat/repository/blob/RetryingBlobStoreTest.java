@@ -8,17 +8,15 @@ import dev.lifeboat.retry.PermanentFailure;
 import dev.lifeboat.retry.RetriableFailure;
 import dev.lifeboat.retry.Retry;
 import dev.lifeboat.retry.RetryPolicy;
+import dev.lifeboat.testing.ManualClock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** Retries over a store whose failures are injected, with time under the test's control. */
 class RetryingBlobStoreTest {
-  private final FakeClock clock = new FakeClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final List<Duration> waits = new ArrayList<>();
   private final RetryPolicy policy = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(2), 2.0, 0.0, Duration.ofSeconds(10));
   private final Retry retry = new Retry(policy, clock, d -> {
@@ -221,28 +219,5 @@ class RetryingBlobStoreTest {
 
   private static byte[] bytes(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static final class FakeClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    synchronized void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public synchronized Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -1,11 +1,14 @@
 package dev.lifeboat.repository.gc;
 
-import dev.lifeboat.events.v1.SnapshotKind;
+import static dev.lifeboat.repository.gc.CollectionFixtures.T0;
+import static dev.lifeboat.repository.gc.CollectionFixtures.chunks;
+import static dev.lifeboat.repository.gc.CollectionFixtures.collect;
+import static dev.lifeboat.repository.gc.CollectionFixtures.count;
+import static dev.lifeboat.repository.gc.CollectionFixtures.manifestKey;
+import static dev.lifeboat.repository.gc.CollectionFixtures.writeSnapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
 import dev.lifeboat.repository.CollectedChunkException;
@@ -18,15 +21,11 @@ import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.pack.DeletionPlan;
 import dev.lifeboat.repository.pack.IndexFile;
 import dev.lifeboat.repository.pack.Pack;
+import dev.lifeboat.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,32 +38,14 @@ import org.junit.jupiter.api.Test;
  * is gone. Safety delay one hour; the clock is the test's.
  */
 class CollectionDuringSnapshotTest {
-  private static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
   private static final byte[] MASTER = new byte[32];
   private static final ChunkerParams PARAMS = new ChunkerParams(64, 1024, 4096);
-  private final AtomicReference<Instant> now = new AtomicReference<>(T0);
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  };
+  private final ManualClock clock = new ManualClock(T0);
   private final InMemoryBlobStore store = new InMemoryBlobStore("primary", clock);
   private final HookingBlobStore collectorStore = new HookingBlobStore(store);
   private final HookingBlobStore agentStore = new HookingBlobStore(store);
   private final Repository collector = Repository.openOrCreate(collectorStore, MASTER, PARAMS, 64 * 1024, new SimpleMeterRegistry());
   private final Repository agent = Repository.open(agentStore, MASTER, 64 * 1024, new SimpleMeterRegistry());
-  private final RetentionConfig keepOne = new RetentionConfig(1, 0, 0, 0, 0, Duration.ofHours(1), Duration.ofHours(1));
   private final List<byte[]> reused = chunks(30, 1);
   private final List<byte[]> fresh = chunks(30, 2);
 
@@ -74,20 +55,35 @@ class CollectionDuringSnapshotTest {
     write(collector, "20260301T000001Z-000002", put(collector, chunks(5, 3)));
   }
 
+  /**
+   * The agent starts a snapshot that reuses {@link #reused} before a collection plans their deletion; the
+   * clock then stands past the safety delay, so that the next collection deletes them.
+   */
+  private List<ChunkRef> reusedChunksHeldByASnapshotAcrossTheirPlan() {
+    forgottenSnapshotOfTheReusedChunks();
+    clock.set(T0.plus(Duration.ofMinutes(30)));
+    agent.chunks().refresh();
+    List<ChunkRef> refs = put(agent, reused);
+    clock.set(T0.plus(Duration.ofHours(2)));
+    collect(collector, clock);
+    clock.set(T0.plus(Duration.ofHours(4)));
+    return refs;
+  }
+
   @Test
   void aSnapshotHeldOpenAcrossACollectionThatDeletesAChunkItReusedFailsAndLeavesNoManifest() {
     forgottenSnapshotOfTheReusedChunks();
-    now.set(T0.plus(Duration.ofMinutes(30)));
+    clock.set(T0.plus(Duration.ofMinutes(30)));
     agent.chunks().refresh(); // the snapshot starts: no plan yet, so the old chunks are there to reuse
     List<ChunkStore.Put> puts = puts(agent, reused);
     assertThat(puts).allSatisfy(p -> assertThat(p.uploaded()).as("reused, not stored again").isFalse());
     List<ChunkRef> refs = refs(puts);
     refs.addAll(put(agent, fresh));
 
-    now.set(T0.plus(Duration.ofHours(2)));
-    GarbageCollector.Report plan = new GarbageCollector(collector, keepOne, clock).run(step -> {});
-    now.set(T0.plus(Duration.ofHours(4)));
-    GarbageCollector.Report sweep = new GarbageCollector(collector, keepOne, clock).run(step -> {});
+    clock.set(T0.plus(Duration.ofHours(2)));
+    GarbageCollector.Report plan = collect(collector, clock);
+    clock.set(T0.plus(Duration.ofHours(4)));
+    GarbageCollector.Report sweep = collect(collector, clock);
     assertThat(plan.chunksPlanned()).isEqualTo(reused.size());
     assertThat(sweep.chunksDeleted()).as("the collection deleted the chunks the snapshot reuses").isEqualTo(reused.size());
 
@@ -109,13 +105,7 @@ class CollectionDuringSnapshotTest {
 
   @Test
   void aCollectionThatMarksJustBeforeTheManifestIsWrittenMakesTheSnapshotWithdrawIt() throws Exception {
-    forgottenSnapshotOfTheReusedChunks();
-    now.set(T0.plus(Duration.ofMinutes(30)));
-    agent.chunks().refresh();
-    List<ChunkRef> refs = put(agent, reused);
-    now.set(T0.plus(Duration.ofHours(2)));
-    new GarbageCollector(collector, keepOne, clock).run(step -> {});
-    now.set(T0.plus(Duration.ofHours(4)));
+    List<ChunkRef> refs = reusedChunksHeldByASnapshotAcrossTheirPlan();
     // the agent has checked its chunks and is about to write the manifest when the collection starts; the
     // collection marks (the manifest is not there yet), then waits before deleting anything until the
     // agent has written its manifest and looked again
@@ -127,7 +117,7 @@ class CollectionDuringSnapshotTest {
     });
     AtomicReference<CompletableFuture<GarbageCollector.Report>> running = new AtomicReference<>();
     agentStore.beforeFirstPut("manifests/", () -> {
-      running.set(CompletableFuture.supplyAsync(() -> new GarbageCollector(collector, keepOne, clock).run(step -> {})));
+      running.set(CompletableFuture.supplyAsync(() -> collect(collector, clock)));
       await(marked);
     });
 
@@ -142,15 +132,9 @@ class CollectionDuringSnapshotTest {
 
   @Test
   void aCollectionThatRunsWholeBetweenTheCheckAndTheManifestMakesTheSnapshotWithdrawIt() {
-    forgottenSnapshotOfTheReusedChunks();
-    now.set(T0.plus(Duration.ofMinutes(30)));
-    agent.chunks().refresh();
-    List<ChunkRef> refs = put(agent, reused);
-    now.set(T0.plus(Duration.ofHours(2)));
-    new GarbageCollector(collector, keepOne, clock).run(step -> {});
-    now.set(T0.plus(Duration.ofHours(4)));
+    List<ChunkRef> refs = reusedChunksHeldByASnapshotAcrossTheirPlan();
     GarbageCollector.Report[] sweep = {null};
-    agentStore.beforeFirstPut("manifests/", () -> sweep[0] = new GarbageCollector(collector, keepOne, clock).run(step -> {}));
+    agentStore.beforeFirstPut("manifests/", () -> sweep[0] = collect(collector, clock));
 
     Throwable failure = catchThrowable(() -> write(agent, "20260301T003000Z-000003", refs));
 
@@ -162,10 +146,10 @@ class CollectionDuringSnapshotTest {
   @Test
   void freshCopiesOfPlannedChunksSurviveASweepThatRunsBeforeTheirManifestIsWritten() {
     forgottenSnapshotOfTheReusedChunks();
-    now.set(T0.plus(Duration.ofHours(2)));
-    assertThat(new GarbageCollector(collector, keepOne, clock).run(step -> {}).chunksPlanned()).isEqualTo(reused.size());
+    clock.set(T0.plus(Duration.ofHours(2)));
+    assertThat(collect(collector, clock).chunksPlanned()).isEqualTo(reused.size());
 
-    now.set(T0.plus(Duration.ofMinutes(130)));
+    clock.set(T0.plus(Duration.ofMinutes(130)));
     agent.chunks().refresh(); // the snapshot starts and reads the plan: the planned chunks are stored afresh
     List<ChunkRef> refs = new ArrayList<>();
     List<ChunkStore.Put> puts = new ArrayList<>();
@@ -177,8 +161,8 @@ class CollectionDuringSnapshotTest {
     assertThat(puts).allSatisfy(p -> assertThat(p.uploaded()).as("stored afresh").isTrue());
     agent.chunks().flush(); // stored and indexed, the manifest not written yet
 
-    now.set(T0.plus(Duration.ofHours(4)));
-    GarbageCollector.Report sweep = new GarbageCollector(collector, keepOne, clock).run(step -> {});
+    clock.set(T0.plus(Duration.ofHours(4)));
+    GarbageCollector.Report sweep = collect(collector, clock);
     assertThat(sweep.chunksDeleted()).as("the old copies are deleted").isEqualTo(reused.size());
 
     write(agent, "20260301T021000Z-000003", refs);
@@ -209,8 +193,8 @@ class CollectionDuringSnapshotTest {
         assertThat(s.chunks()).allSatisfy(ref -> assertThat(reader.chunks().exists(ref.id())).as("%s in %s", ref.id(), key).isTrue());
       }
     }
-    assertThat(count(DeletionPlan.SWEEPS)).isZero();
-    assertThat(count(Pack.PREFIX)).isPositive();
+    assertThat(count(store, DeletionPlan.SWEEPS)).isZero();
+    assertThat(count(store, Pack.PREFIX)).isPositive();
   }
 
   private static void await(CountDownLatch latch) {
@@ -239,28 +223,6 @@ class CollectionDuringSnapshotTest {
   }
 
   private ManifestStore.Written write(Repository repository, String id, List<ChunkRef> refs) {
-    return repository.manifests().write(new Manifest(Manifest.FORMAT, id, SnapshotKind.VOLUME, "pvc-1", "test", now.get(), null,
-        SnapshotPhase.COMPLETED, List.of(new Manifest.Stream("data", 0, "", refs)), null, null));
-  }
-
-  private static String manifestKey(String id) {
-    return ManifestStore.key(SnapshotKind.VOLUME, "pvc-1", id);
-  }
-
-  private long count(String prefix) {
-    long[] n = {0};
-    store.list(prefix, info -> n[0]++);
-    return n[0];
-  }
-
-  private static List<byte[]> chunks(int count, long seed) {
-    Random random = new Random(seed);
-    List<byte[]> chunks = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      byte[] c = new byte[500 + random.nextInt(2000)];
-      random.nextBytes(c);
-      chunks.add(c);
-    }
-    return chunks;
+    return writeSnapshot(repository, id, clock.instant(), refs);
   }
 }

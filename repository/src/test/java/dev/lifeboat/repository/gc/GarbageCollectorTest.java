@@ -1,60 +1,39 @@
 package dev.lifeboat.repository.gc;
 
-import dev.lifeboat.events.v1.SnapshotKind;
+import static dev.lifeboat.repository.gc.CollectionFixtures.T0;
+import static dev.lifeboat.repository.gc.CollectionFixtures.chunks;
+import static dev.lifeboat.repository.gc.CollectionFixtures.collect;
+import static dev.lifeboat.repository.gc.CollectionFixtures.count;
+import static dev.lifeboat.repository.gc.CollectionFixtures.writeSnapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.ChunkStore.ChunkRef;
-import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.ConditionIgnoringBlobStore;
 import dev.lifeboat.repository.blob.InMemoryBlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.pack.Pack;
+import dev.lifeboat.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class GarbageCollectorTest {
-  private static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
-  private final AtomicReference<Instant> now = new AtomicReference<>(T0);
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  };
+  private final ManualClock clock = new ManualClock(T0);
   private final InMemoryBlobStore store = new InMemoryBlobStore("test", clock);
   // small packs, so that chunks of different snapshots share some packs and fill others alone
   private final Repository repository = Repository.openOrCreate(store, new byte[32], new ChunkerParams(64, 1024, 4096),
       64 * 1024, new SimpleMeterRegistry());
-  private final RetentionConfig keepOne = new RetentionConfig(1, 0, 0, 0, 0, Duration.ofHours(1), Duration.ofHours(1));
 
   @Test
   void removesExactlyTheChunksNoKeptSnapshotNames() {
@@ -67,22 +46,22 @@ class GarbageCollectorTest {
     snapshot("20260301T010000Z-000002", fresh);
     Set<String> oldOnlyIds = ids(old);
     oldOnlyIds.removeAll(ids(fresh));
-    long packsBefore = count(Pack.PREFIX);
+    long packsBefore = count(store, Pack.PREFIX);
 
-    now.set(T0.plus(Duration.ofHours(2)));
-    GarbageCollector.Report first = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+    clock.set(T0.plus(Duration.ofHours(2)));
+    GarbageCollector.Report first = collect(repository, clock);
 
     assertThat(first.manifestsDeleted()).isEqualTo(1);
     assertThat(first.chunksPlanned()).as("planned: exactly the old snapshot's own chunks").isEqualTo(oldOnlyIds.size());
     assertThat(first.chunksDeleted()).as("nothing deleted before the safety delay").isZero();
-    assertThat(count(Pack.PREFIX)).isEqualTo(packsBefore);
+    assertThat(count(store, Pack.PREFIX)).isEqualTo(packsBefore);
 
-    now.set(T0.plus(Duration.ofHours(4)));
-    GarbageCollector.Report second = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+    clock.set(T0.plus(Duration.ofHours(4)));
+    GarbageCollector.Report second = collect(repository, clock);
 
     assertThat(second.chunksDeleted()).isEqualTo(oldOnlyIds.size());
     assertThat(second.bytesFreed()).isPositive();
-    assertThat(count(Pack.PREFIX)).isLessThan(packsBefore);
+    assertThat(count(store, Pack.PREFIX)).isLessThan(packsBefore);
     Repository reopened = Repository.open(store, new byte[32], new SimpleMeterRegistry());
     Set<String> indexed = new HashSet<>();
     reopened.chunks().index().forEach((number, pack, entry) -> indexed.add(entry.id()));
@@ -92,7 +71,7 @@ class GarbageCollectorTest {
     }
     String gone = oldOnlyIds.iterator().next();
     assertThatThrownBy(() -> reopened.chunks().get(gone)).isInstanceOf(ChunkStore.MissingChunkException.class);
-    assertThat(count("gc/plans/")).isZero();
+    assertThat(count(store, "gc/plans/")).isZero();
   }
 
   @Test
@@ -101,8 +80,8 @@ class GarbageCollectorTest {
     List<ChunkRef> old = put(content);
     snapshot("20260301T000000Z-000001", old);
     snapshot("20260301T010000Z-000002", put(chunks(10, 5)));
-    now.set(T0.plus(Duration.ofHours(2)));
-    GarbageCollector.Report first = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+    clock.set(T0.plus(Duration.ofHours(2)));
+    GarbageCollector.Report first = collect(repository, clock);
     assertThat(first.chunksPlanned()).isEqualTo(100);
 
     // a snapshot taken now with the same content: the writer must not lean on the planned copies
@@ -112,11 +91,11 @@ class GarbageCollectorTest {
       again.add(repository.chunks().put(c));
     }
     assertThat(again).allSatisfy(p -> assertThat(p.uploaded()).as("stored afresh").isTrue());
-    now.set(T0.plus(Duration.ofHours(3)));
+    clock.set(T0.plus(Duration.ofHours(3)));
     snapshot("20260301T030000Z-000003", again.stream().map(ChunkStore.Put::ref).toList());
 
-    now.set(T0.plus(Duration.ofHours(5)));
-    new GarbageCollector(repository, keepOne, clock).run(step -> {});
+    clock.set(T0.plus(Duration.ofHours(5)));
+    collect(repository, clock);
 
     Repository reopened = Repository.open(store, new byte[32], new SimpleMeterRegistry());
     for (int i = 0; i < content.size(); i++) {
@@ -127,13 +106,12 @@ class GarbageCollectorTest {
   @Test
   void aSecondCollectionWhileOneRunsStandsAside() {
     store.putIfAbsent(GarbageCollector.LOCK, "{}".getBytes());
-    GarbageCollector.Report report = new GarbageCollector(repository, keepOne, clock).run(step -> {});
+    GarbageCollector.Report report = collect(repository, clock);
     assertThat(report.skipped()).isTrue();
     assertThat(report.skippedReason()).contains("gc/lock");
 
-    now.set(T0.plus(GarbageCollector.LOCK_LEASE).plusSeconds(1));
-    assertThat(new GarbageCollector(repository, keepOne, clock).run(step -> {}).skipped())
-        .as("a lock older than its lease is taken over").isFalse();
+    clock.set(T0.plus(GarbageCollector.LOCK_LEASE).plusSeconds(1));
+    assertThat(collect(repository, clock).skipped()).as("a lock older than its lease is taken over").isFalse();
   }
 
   @Test
@@ -148,7 +126,7 @@ class GarbageCollectorTest {
       List<Future<GarbageCollector.Report>> runs = new ArrayList<>();
       for (int i = 0; i < collections; i++) {
         Repository own = Repository.open(ignoring, new byte[32], new SimpleMeterRegistry()); // a process each
-        runs.add(pool.submit(() -> new GarbageCollector(own, keepOne, clock).run(step -> {})));
+        runs.add(pool.submit(() -> collect(own, clock)));
       }
       List<GarbageCollector.Report> reports = new ArrayList<>();
       for (Future<GarbageCollector.Report> run : runs) {
@@ -174,30 +152,12 @@ class GarbageCollectorTest {
   }
 
   private void snapshot(String id, List<ChunkRef> refs) {
-    repository.manifests().write(new Manifest(Manifest.FORMAT, id, SnapshotKind.VOLUME, "pvc-1", "test", now.get(), null, SnapshotPhase.COMPLETED,
-        List.of(new Manifest.Stream("data", 0, "", refs)), null, null));
+    writeSnapshot(repository, id, clock.instant(), refs);
   }
 
   private static Set<String> ids(List<ChunkRef> refs) {
     Set<String> ids = new HashSet<>();
     refs.forEach(r -> ids.add(r.id()));
     return ids;
-  }
-
-  private long count(String prefix) {
-    long[] n = {0};
-    store.list(prefix, info -> n[0]++);
-    return n[0];
-  }
-
-  private static List<byte[]> chunks(int count, long seed) {
-    Random random = new Random(seed);
-    List<byte[]> chunks = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      byte[] c = new byte[500 + random.nextInt(2000)];
-      random.nextBytes(c);
-      chunks.add(c);
-    }
-    return chunks;
   }
 }

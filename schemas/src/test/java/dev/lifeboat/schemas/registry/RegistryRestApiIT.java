@@ -1,11 +1,10 @@
 package dev.lifeboat.schemas.registry;
 
-import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.testing.KafkaClusterExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lifeboat.schemas.registry.SchemaRegistryServer.Config;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +15,7 @@ import org.apache.avro.SchemaBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The exact HTTP answers of the registry, status and JSON, since Confluent clients in other
@@ -28,13 +28,13 @@ class RegistryRestApiIT {
   private static final String USER_WITH_EMAIL = TestSchemas.userWithOptionalEmail().toString();
   private static final String USER_REQUIRING_EMAIL = TestSchemas.userWithRequiredEmail().toString();
 
-  private static TestKafkaCluster kafka;
+  @RegisterExtension
+  static final KafkaClusterExtension kafka = new KafkaClusterExtension();
   private static SchemaRegistryServer server;
 
   @BeforeAll
-  static void start() throws Exception {
-    kafka = TestKafkaCluster.start();
-    server = SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic("_schemas-rest"));
+  static void start() {
+    server = SchemaRegistryServer.start(kafka.registry("_schemas-rest"));
   }
 
   @AfterAll
@@ -42,7 +42,6 @@ class RegistryRestApiIT {
     if (server != null) {
       server.close();
     }
-    kafka.close();
   }
 
   private record Answer(int status, String contentType, String body) {

@@ -1,6 +1,6 @@
 package dev.lifeboat.schemas.registry;
 
-import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.testing.KafkaClusterExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.schemas.registry.SchemaRegistry.SubjectVersion;
@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,32 +20,18 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.avro.Schema;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Several registry instances sharing one topic, without a leader, agree on every id and version. */
 class SchemaRegistryClusterIT {
   private static final int THREADS_PER_INSTANCE = 4;
-  private static TestKafkaCluster kafka;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = TestKafkaCluster.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
-
-  private static Config sharedTopic() {
-    return Config.of(kafka.bootstrapServers()).withTopic("_schemas-shared-" + UUID.randomUUID());
-  }
+  @RegisterExtension
+  static final KafkaClusterExtension kafka = new KafkaClusterExtension();
 
   @Test
   void aSchemaRegisteredOnOneInstanceIsVisibleOnTheOtherAtOnce() {
-    Config config = sharedTopic();
+    Config config = kafka.registryOnNewTopic();
     try (SchemaRegistryServer a = SchemaRegistryServer.start(config);
         SchemaRegistryServer b = SchemaRegistryServer.start(config)) {
       SchemaRegistry clientA = new HttpSchemaRegistryClient(a.url());
@@ -71,7 +56,7 @@ class SchemaRegistryClusterIT {
       schemas.add(TestSchemas.userWithCounter("counter" + i)); // any order of these is compatible
     }
     List<String> subjects = List.of("alpha-value", "beta-value", "delta-value", "gamma-value");
-    Config config = sharedTopic();
+    Config config = kafka.registryOnNewTopic();
     try (SchemaRegistryServer a = SchemaRegistryServer.start(config);
         SchemaRegistryServer b = SchemaRegistryServer.start(config)) {
       ExecutorService threads = Executors.newFixedThreadPool(2 * THREADS_PER_INSTANCE);

@@ -1,6 +1,6 @@
 package dev.lifeboat.schemas.registry;
 
-import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.testing.KafkaClusterExtension;
 import static dev.lifeboat.schemas.registry.TestSchemas.order;
 import static dev.lifeboat.schemas.registry.TestSchemas.user;
 import static dev.lifeboat.schemas.registry.TestSchemas.userWithOptionalEmail;
@@ -18,31 +18,17 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The registry server against a real broker, used through {@link HttpSchemaRegistryClient}. */
 class SchemaRegistryServerIT {
-  private static TestKafkaCluster kafka;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = TestKafkaCluster.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
-
-  private static Config freshTopic() {
-    return Config.of(kafka.bootstrapServers()).withTopic("_schemas-" + UUID.randomUUID());
-  }
+  @RegisterExtension
+  static final KafkaClusterExtension kafka = new KafkaClusterExtension();
 
   @Test
   void registersLooksUpAndReadsBackSchemas() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       SchemaRegistry registry = new HttpSchemaRegistryClient(server.url());
 
       int userId = registry.register("users-value", user());
@@ -76,7 +62,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void compatibilityLevelsCanBeSetPerSubjectAndRegistryWide() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       SchemaRegistry registry = new HttpSchemaRegistryClient(server.url());
       assertThat(registry.globalCompatibility()).isEqualTo("BACKWARD");
       assertThat(registry.subjectCompatibility("users-value")).isEmpty();
@@ -97,7 +83,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void rejectsIncompatibleAndInvalidSchemasAndUnknownIds() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       SchemaRegistry registry = new HttpSchemaRegistryClient(server.url());
       registry.register("users-value", user());
 
@@ -122,7 +108,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void aRestartedRegistryKeepsEveryIdAndVersion() {
-    Config config = freshTopic();
+    Config config = kafka.registryOnNewTopic();
     int userId;
     int emailId;
     int orderId;
@@ -150,7 +136,7 @@ class SchemaRegistryServerIT {
 
   @Test
   void theClientAsksForAnIdOnlyOnce() {
-    try (SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic())) {
+    try (SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic())) {
       int id = new HttpSchemaRegistryClient(server.url()).register("users-value", user());
       SchemaRegistry client = new HttpSchemaRegistryClient(server.url());
 
@@ -171,14 +157,14 @@ class SchemaRegistryServerIT {
 
   @Test
   void closingFreesThePortAndMayBeRepeated() throws IOException {
-    SchemaRegistryServer server = SchemaRegistryServer.start(freshTopic());
+    SchemaRegistryServer server = SchemaRegistryServer.start(kafka.registryOnNewTopic());
     int port = server.port();
     assertThat(server.url()).isEqualTo("http://127.0.0.1:" + port);
     server.close();
     server.close();
 
     assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
-    try (SchemaRegistryServer again = SchemaRegistryServer.start(freshTopic().withPort(port))) {
+    try (SchemaRegistryServer again = SchemaRegistryServer.start(kafka.registryOnNewTopic().withPort(port))) {
       assertThat(again.port()).isEqualTo(port);
       assertThat(new HttpSchemaRegistryClient(again.url()).subjects()).isEmpty();
     }
@@ -193,10 +179,10 @@ class SchemaRegistryServerIT {
           new NewTopic(deleting, 1, (short) 1).configs(Map.of("cleanup.policy", "delete")))).all().get();
     }
 
-    assertThatThrownBy(() -> SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic(partitioned)))
+    assertThatThrownBy(() -> SchemaRegistryServer.start(kafka.registry(partitioned)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(partitioned).hasMessageContaining("exactly 1");
-    assertThatThrownBy(() -> SchemaRegistryServer.start(Config.of(kafka.bootstrapServers()).withTopic(deleting)))
+    assertThatThrownBy(() -> SchemaRegistryServer.start(kafka.registry(deleting)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cleanup.policy=delete");
   }

@@ -13,7 +13,7 @@ import dev.lifeboat.events.v1.SnapshotPhase;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.registry.RegistryUnavailableException;
 import dev.lifeboat.schemas.registry.SchemaRegistryServer;
-import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.testing.KafkaClusterExtension;
 import dev.lifeboat.schemas.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,15 +39,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AvroSerdeIT {
-  private static TestKafkaCluster kafka;
+  @RegisterExtension
+  static final KafkaClusterExtension kafka = new KafkaClusterExtension();
   private static SchemaRegistryServer registryServer;
   private static HttpSchemaRegistryClient registry;
 
   @BeforeAll
   static void start() throws Exception {
-    kafka = TestKafkaCluster.start();
     registryServer = SchemaRegistryServer.start(SchemaRegistryServer.Config.of(kafka.bootstrapServers()));
     registry = new HttpSchemaRegistryClient(registryServer.url());
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -58,13 +59,11 @@ class AvroSerdeIT {
   @AfterAll
   static void stop() {
     registryServer.close();
-    kafka.close();
   }
 
   @Test
   void aFixedAuditEventEncodesToExactlyTheExpectedBytes() {
-    try (SchemaRegistryServer fresh = SchemaRegistryServer.start(
-        SchemaRegistryServer.Config.of(kafka.bootstrapServers()).withTopic("_schemas_golden"))) {
+    try (SchemaRegistryServer fresh = SchemaRegistryServer.start(kafka.registry("_schemas_golden"))) {
       AvroSerializer<Object> serializer = new AvroSerializer<>(new HttpSchemaRegistryClient(fresh.url()));
       AuditEvent event = AuditEvent.newBuilder()
           .setHeader(Header.newBuilder().setEventId("e-1").setTime(Instant.parse("2026-01-01T00:00:00Z"))

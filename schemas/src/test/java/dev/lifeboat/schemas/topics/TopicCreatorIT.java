@@ -2,7 +2,7 @@ package dev.lifeboat.schemas.topics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.schemas.testing.TestKafkaCluster;
+import dev.lifeboat.schemas.testing.KafkaClusterExtension;
 import dev.lifeboat.schemas.topics.TopicSpec.CleanupPolicy;
 import java.time.Duration;
 import java.util.List;
@@ -13,21 +13,21 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TopicCreatorIT {
-  private static TestKafkaCluster kafka;
+  @RegisterExtension
+  static final KafkaClusterExtension kafka = new KafkaClusterExtension();
   private static Admin admin;
 
   @BeforeAll
-  static void start() throws Exception {
-    kafka = TestKafkaCluster.start();
+  static void start() {
     admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
   }
 
   @AfterAll
   static void stop() {
     admin.close();
-    kafka.close();
   }
 
   @Test

@@ -26,17 +26,15 @@ import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;
 import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.testing.ManualClock;
 import dev.lifeboat.watcher.RecordSink;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +52,7 @@ class VolumeTrackerTest {
     sent.add(new Object[] {topic, key, value});
     return CompletableFuture.completedFuture(null);
   };
-  private final ManualClock clock = new ManualClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   private final PersistentVolumeClaim pending = claim(NS, "data", UID, "fast", "1Gi", Map.of("app", "db"));
@@ -344,29 +342,5 @@ class VolumeTrackerTest {
     refuse[0] = false;
     tracker.claimChanged(boundClaim);
     assertThat(events()).extracting(VolumeEventObserved::getType).containsExactly(CLAIMED, BOUND);
-  }
-
-  /** A clock that moves only when told. */
-  static final class ManualClock extends Clock {
-    private Instant now = Instant.parse("2025-01-01T00:00:00Z");
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }
