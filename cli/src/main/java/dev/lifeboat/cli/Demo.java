@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.schedule.VolumePolicy;
 import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
@@ -128,7 +129,7 @@ final class Demo implements AutoCloseable {
   /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */
   private static WatcherConfig demoWatcher() {
     return WatcherConfig.defaults().withVolumePolicies(
-        List.of(new WatcherConfig.VolumePolicy("standard", null, WatcherConfig.VolumePolicy.Mode.ON_CHANGE, null)));
+        List.of(new VolumePolicy("standard", null, VolumePolicy.Mode.ON_CHANGE, null)));
   }
 
   private static void auditStackStarted(LifeboatProcess process, EmbeddedStack stack) {

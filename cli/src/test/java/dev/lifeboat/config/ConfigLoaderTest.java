@@ -1,5 +1,6 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.schedule.VolumePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -124,7 +125,7 @@ class ConfigLoaderTest {
     assertThat(config.kafka().replicationFactor()).isEqualTo(1);
     assertThat(config.encryption()).hasValueSatisfying(e -> assertThat(e.active()).hasSize(32));
     assertThat(config.section(WatcherConfig.SECTION).volumePolicies()).singleElement()
-        .satisfies(p -> assertThat(p.mode()).isEqualTo(dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Mode.ON_CHANGE));
+        .satisfies(p -> assertThat(p.mode()).isEqualTo(dev.lifeboat.schedule.VolumePolicy.Mode.ON_CHANGE));
   }
 
   @Test
@@ -168,8 +169,8 @@ class ConfigLoaderTest {
           csiSnapshotClass: ebs.snapclass-v1
           masterKey:""");
     LifeboatConfig config = loader.parse(yaml, "lifeboat.yaml");
-    assertThat(config.section(WatcherConfig.SECTION).volumePolicies()).extracting(WatcherConfig.VolumePolicy::method)
-        .containsExactly(WatcherConfig.VolumePolicy.Method.CSI, WatcherConfig.VolumePolicy.Method.FILE);
+    assertThat(config.section(WatcherConfig.SECTION).volumePolicies()).extracting(VolumePolicy::method)
+        .containsExactly(VolumePolicy.Method.CSI, VolumePolicy.Method.FILE);
     assertThat(config.section(SnapshotterConfig.SECTION).csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(3));
     assertThat(config.section(SnapshotterConfig.SECTION).csiSnapshotClass()).isEqualTo("ebs.snapclass-v1");
   }

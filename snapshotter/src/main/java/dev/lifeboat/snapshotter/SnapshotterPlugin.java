@@ -1,20 +1,19 @@
 package dev.lifeboat.snapshotter;
 
-import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.config.RetentionConfig;
-import dev.lifeboat.snapshotter.SnapshotterConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
-import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotKind;
-import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.repository.resources.ResourceSnapshots;
 import dev.lifeboat.retry.Retry;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerDefinition;
 import dev.lifeboat.runtime.WorkerPlugin;
+import dev.lifeboat.schedule.SnapshotSchedule;
+import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
@@ -23,15 +22,11 @@ import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
 import dev.lifeboat.snapshotter.resources.ResourceBackup;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
 import io.etcd.jetcd.Client;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,31 +100,26 @@ public final class SnapshotterPlugin implements WorkerPlugin {
                 ? request.getKind() == SnapshotKind.VOLUME && !CsiSnapshotter.wants(request)
                     && config.nodeName().equals(request.getNode())
                 : true)));
-    ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "lifeboat-snapshot-schedule");
-      t.setDaemon(true);
-      return t;
-    });
-    if (etcd != null && !config.etcdEvery().isZero()) {
-      long every = config.etcdEvery().toMillis();
-      // the first one soon after start, so a new installation is protected without waiting a whole period
-      schedule.scheduleAtFixedRate(() -> requestEtcdSnapshot(context, events), Math.min(every, 10_000), every, TimeUnit.MILLISECONDS);
-    }
-    RetentionConfig retention = context.config().retention();
-    if (!nodeAgent && !retention.gcEvery().isZero()) {
-      RepositoryMaintenance maintenance = new RepositoryMaintenance(repository, retention, runtime.audit(), context.meters(),
-          context.events().clock());
-      long every = retention.gcEvery().toMillis();
-      schedule.scheduleWithFixedDelay(maintenance::run, every, every, TimeUnit.MILLISECONDS);
+    // When each snapshot is taken is decided in one place: dev.lifeboat.schedule (see its DESIGN.md).
+    SnapshotSchedule schedule = new SnapshotSchedule(runtime.context(), events);
+    if (etcd != null) {
+      schedule.requestEvery(SnapshotKind.ETCD, "etcd", config.etcdEvery(), Duration.ofSeconds(10));
     }
     if (resources != null) {
-      resources.schedule(schedule, config.resourcesEvery(), runtime.context(), events);
+      schedule.requestEvery(SnapshotKind.RESOURCES, ResourceSnapshots.WHOLE_CLUSTER, config.resourcesEvery(),
+          Duration.ofSeconds(30));
+    }
+    RetentionConfig retention = context.config().retention();
+    if (!nodeAgent) {
+      RepositoryMaintenance maintenance = new RepositoryMaintenance(repository, retention, runtime.audit(), context.meters(),
+          context.events().clock());
+      schedule.runEvery("retention and garbage collection", retention.gcEvery(), maintenance::run);
     }
     runtime.audit().component(AuditActions.START, "snapshotter", AuditOutcome.INFO).detail("repository", repository.describe())
         .detail("kinds", sources.keySet()).publish();
     log.info("Snapshotter serving {} into {}", sources.keySet(), repository.describe());
     return () -> {
-      schedule.shutdownNow();
+      schedule.close();
       if (resources != null) {
         resources.close();
       }
@@ -139,18 +129,5 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       }
       runtime.audit().component(AuditActions.STOP, "snapshotter", AuditOutcome.INFO).publish();
     };
-  }
-
-  private static void requestEtcdSnapshot(ProcessContext context, dev.lifeboat.audit.EventFactory events) {
-    try {
-      String id = UUID.randomUUID().toString();
-      SnapshotRequested request = SnapshotRequested.newBuilder().setHeader(events.header(id)).setRequestId(id)
-          .setKind(SnapshotKind.ETCD).setTarget("etcd").setReason(RequestReason.SCHEDULE).build();
-      var runtime = context.runtime().context();
-      runtime.producer().send(new ProducerRecord<>(Topics.SNAPSHOT_REQUESTS, "etcd".getBytes(StandardCharsets.UTF_8),
-          runtime.serializer().serialize(Topics.SNAPSHOT_REQUESTS, request)));
-    } catch (RuntimeException e) {
-      log.warn("Could not request the scheduled etcd snapshot: {}", e.toString());
-    }
   }
 }

@@ -33,6 +33,8 @@ public final class AuditActions {
   public static final String SNAPSHOT_COMPLETED = "snapshot.completed";
   public static final String SNAPSHOT_FAILED = "snapshot.failed";
   public static final String SNAPSHOT_COALESCED = "snapshot.coalesced";
+  /** A scheduled snapshot request or periodic job (retention, GC) that could not run; it is tried again. */
+  public static final String SNAPSHOT_SCHEDULE_FAILED = "snapshot.schedule-failed";
   public static final String REPOSITORY_GC = "repository.gc";
 
   // Replication.

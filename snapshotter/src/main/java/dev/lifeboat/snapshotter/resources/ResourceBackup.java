@@ -1,35 +1,24 @@
 package dev.lifeboat.snapshotter.resources;
 
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.snapshotter.SnapshotterConfig;
-import dev.lifeboat.events.v1.RequestReason;
-import dev.lifeboat.events.v1.SnapshotKind;
-import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.changelog.SegmentStore;
-import dev.lifeboat.repository.resources.ResourceSnapshots;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerContext;
-import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
-import java.nio.charset.StandardCharsets;
+import dev.lifeboat.snapshotter.SnapshotterConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Everything resource backup runs in a snapshotter process: the state table (Kafka Streams), the
  * change-log archiver (a batch worker of the runtime, supervised on a thread of its own, unless {@code
- * snapshotter.changelogEvery} is zero), the
- * {@code RESOURCES} snapshot source, and the schedule that requests a snapshot of the whole cluster
- * every {@code snapshotter.resourcesEvery}.
+ * snapshotter.changelogEvery} is zero) and the {@code RESOURCES} snapshot source. The scheduled
+ * snapshots of the whole cluster are requested by the snapshotter's {@code SnapshotSchedule}.
  */
 public final class ResourceBackup implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResourceBackup.class);
@@ -92,32 +81,6 @@ public final class ResourceBackup implements AutoCloseable {
 
   public ResourceSnapshotter snapshotter() {
     return snapshotter;
-  }
-
-  /**
-   * Requests a snapshot of the whole cluster every {@code every} (zero: never), the first soon after
-   * start, so a new installation is protected without waiting a whole period.
-   */
-  public void schedule(ScheduledExecutorService schedule, Duration every, WorkerContext worker, EventFactory events) {
-    if (every.isZero()) {
-      return;
-    }
-    long millis = every.toMillis();
-    schedule.scheduleAtFixedRate(() -> request(worker, events), Math.min(millis, 30_000), millis, TimeUnit.MILLISECONDS);
-  }
-
-  private static void request(WorkerContext worker, EventFactory events) {
-    try {
-      String id = UUID.randomUUID().toString();
-      SnapshotRequested request = SnapshotRequested.newBuilder().setHeader(events.header(id)).setRequestId(id)
-          .setKind(SnapshotKind.RESOURCES).setTarget(ResourceSnapshots.WHOLE_CLUSTER).setReason(RequestReason.SCHEDULE)
-          .build();
-      worker.producer().send(new ProducerRecord<>(Topics.SNAPSHOT_REQUESTS,
-          ResourceSnapshots.WHOLE_CLUSTER.getBytes(StandardCharsets.UTF_8),
-          worker.serializer().serialize(Topics.SNAPSHOT_REQUESTS, request)));
-    } catch (RuntimeException e) {
-      log.warn("Could not request the scheduled resource snapshot: {}", e.toString());
-    }
   }
 
   @Override

@@ -1,7 +1,8 @@
 package dev.lifeboat.watcher.volume;
 
+import dev.lifeboat.schedule.VolumePolicy;
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Method;
+import dev.lifeboat.schedule.VolumePolicy.Method;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;

@@ -1,6 +1,8 @@
 package dev.lifeboat.watcher.volume;
 
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
+import dev.lifeboat.schedule.VolumePolicies;
+import dev.lifeboat.schedule.IntervalSchedule;
+import dev.lifeboat.schedule.VolumePolicy;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;

@@ -1,7 +1,8 @@
 package dev.lifeboat.watcher.volume;
 
+import dev.lifeboat.schedule.VolumePolicies;
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
+import dev.lifeboat.schedule.VolumePolicy;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.watcher.RecordSink;

@@ -1,5 +1,6 @@
 package dev.lifeboat.watcher.volume;
 
+import dev.lifeboat.schedule.VolumePolicies;
 import static dev.lifeboat.events.v1.VolumeEventType.BOUND;
 import static dev.lifeboat.events.v1.VolumeEventType.CLAIMED;
 import static dev.lifeboat.events.v1.VolumeEventType.DELETED;
@@ -19,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Mode;
+import dev.lifeboat.schedule.VolumePolicy;
+import dev.lifeboat.schedule.VolumePolicy.Mode;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;

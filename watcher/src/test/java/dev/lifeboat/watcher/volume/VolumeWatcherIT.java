@@ -14,8 +14,8 @@ import static dev.lifeboat.watcher.volume.VolumeFixtures.pod;
 import static dev.lifeboat.watcher.volume.VolumeFixtures.withPhase;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Mode;
+import dev.lifeboat.schedule.VolumePolicy;
+import dev.lifeboat.schedule.VolumePolicy.Mode;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.events.v1.VolumeEventObserved;

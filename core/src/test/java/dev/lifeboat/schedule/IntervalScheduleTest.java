@@ -1,4 +1,4 @@
-package dev.lifeboat.watcher.volume;
+package dev.lifeboat.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-class VolumeIntervalScheduleTest {
+class IntervalScheduleTest {
   private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
   private static final Duration MINUTE = Duration.ofMinutes(1);
 

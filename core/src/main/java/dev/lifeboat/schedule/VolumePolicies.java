@@ -1,6 +1,5 @@
-package dev.lifeboat.watcher.volume;
+package dev.lifeboat.schedule;
 
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,14 +10,14 @@ import java.util.Optional;
  * or {@code key=} for an empty value) or both; it matches a claim that has everything it names. The
  * first matching policy wins; a claim no policy matches gets no snapshot requests.
  */
-final class VolumePolicies {
+public final class VolumePolicies {
   private final List<VolumePolicy> policies;
 
-  VolumePolicies(List<VolumePolicy> policies) {
+  public VolumePolicies(List<VolumePolicy> policies) {
     this.policies = List.copyOf(policies);
   }
 
-  Optional<VolumePolicy> match(String storageClass, Map<String, String> labels) {
+  public Optional<VolumePolicy> match(String storageClass, Map<String, String> labels) {
     for (VolumePolicy p : policies) {
       if (matches(p, storageClass, labels)) {
         return Optional.of(p);
@@ -27,7 +26,7 @@ final class VolumePolicies {
     return Optional.empty();
   }
 
-  static boolean matches(VolumePolicy policy, String storageClass, Map<String, String> labels) {
+  public static boolean matches(VolumePolicy policy, String storageClass, Map<String, String> labels) {
     if (policy.storageClass() == null && policy.label() == null) {
       return false;
     }
@@ -45,7 +44,7 @@ final class VolumePolicies {
   }
 
   /** The shortest interval of the interval policies, or null when none has one. */
-  Duration shortestInterval() {
+  public Duration shortestInterval() {
     return policies.stream()
         .filter(p -> p.mode() == VolumePolicy.Mode.INTERVAL && p.interval() != null && !p.interval().isNegative() && !p.interval().isZero())
         .map(VolumePolicy::interval).min(Duration::compareTo).orElse(null);

@@ -1,9 +1,8 @@
-package dev.lifeboat.watcher.volume;
+package dev.lifeboat.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy;
-import dev.lifeboat.watcher.WatcherConfig.VolumePolicy.Mode;
+import dev.lifeboat.schedule.VolumePolicy.Mode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

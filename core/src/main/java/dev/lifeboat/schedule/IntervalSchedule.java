@@ -1,4 +1,4 @@
-package dev.lifeboat.watcher.volume;
+package dev.lifeboat.schedule;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,24 +12,24 @@ import java.util.Map;
  * mounted (first due one interval later) and leaves when it is unmounted or deleted. Time is passed
  * in, so the schedule is exact under a test clock. Not thread-safe.
  */
-final class IntervalSchedule {
+public final class IntervalSchedule {
   private record Entry(Duration interval, Instant next) {}
 
   private final Map<String, Entry> entries = new HashMap<>();
 
   /** Keeps {@code uid} scheduled every {@code interval}; a new claim, or a new interval, starts counting now. */
-  void keep(String uid, Duration interval, Instant now) {
+  public void keep(String uid, Duration interval, Instant now) {
     Entry e = entries.get(uid);
     if (e == null || !e.interval().equals(interval)) {
       entries.put(uid, new Entry(interval, now.plus(interval)));
     }
   }
 
-  void drop(String uid) {
+  public void drop(String uid) {
     entries.remove(uid);
   }
 
-  boolean contains(String uid) {
+  public boolean contains(String uid) {
     return entries.containsKey(uid);
   }
 
@@ -37,7 +37,7 @@ final class IntervalSchedule {
    * The claims due at {@code now}, each moved to its next time. A claim that fell behind (the
    * watcher was busy or paused) is due once, not once per missed interval.
    */
-  List<String> due(Instant now) {
+  public List<String> due(Instant now) {
     List<String> due = new ArrayList<>();
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
       Entry entry = e.getValue();
