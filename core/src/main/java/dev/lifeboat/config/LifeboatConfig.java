@@ -292,43 +292,6 @@ public record LifeboatConfig(
 
   /** Every key, its type, default and meaning: what {@code lifeboat config docs} prints. */
   public static String documentation() {
-    return documentation(ConfigLoader.pluginSections());
-  }
-
-  public static String documentation(List<ConfigSection<?>> workerSections) {
-    Map<String, List<Field<?>>> sections = new LinkedHashMap<>();
-    sections.put("cluster", List.of(ClusterConfig.NAME));
-    sections.put("kafka", List.of(KafkaConfig.BOOTSTRAP, KafkaConfig.GROUP_PREFIX, KafkaConfig.REPLICATION, KafkaConfig.MIN_INSYNC,
-        KafkaConfig.COMPRESSION));
-    sections.put("registry", List.of(RegistryConfig.URL));
-    List<Field<?>> store = List.of(StoreConfig.NAME, StoreConfig.ENDPOINT, StoreConfig.BUCKET, StoreConfig.PREFIX,
-        StoreConfig.ACCESS_KEY, StoreConfig.SECRET_KEY, StoreConfig.REGION);
-    sections.put("stores.primary", store);
-    List<Field<?>> offsite = new ArrayList<>(store);
-    offsite.addAll(ReplicationConfig.fields());
-    sections.put("stores.offsite[]", offsite);
-    sections.put("kubernetes", List.of(KubernetesConfig.KUBECONFIG, KubernetesConfig.CONTEXT));
-    sections.put("etcd (optional section)", List.of(EtcdConfig.ENDPOINTS, EtcdConfig.CA, EtcdConfig.CERT, EtcdConfig.KEY));
-    sections.put("status", List.of(StatusConfig.HOST, StatusConfig.PORT));
-    sections.put("encryption (activeKey, keys[]: id, key)", EncryptionConfig.fields());
-    sections.put("repository", RepositoryConfig.fields());
-    sections.put("retention", RetentionConfig.fields());
-    for (ConfigSection<?> section : workerSections) {
-      sections.putAll(section.documentation());
-    }
-    StringBuilder out = new StringBuilder();
-    sections.forEach((name, fields) -> {
-      out.append(name).append(":\n");
-      for (Field<?> f : fields) {
-        out.append(String.format("  %-18s %-16s %s%n", f.name(), f.required() ? "required" : "default " + (f.defaultValue() == null ? "-" : f.defaultValue()), f.doc()));
-        if (f.validDescription() != null) {
-          out.append(String.format("  %-18s %-16s valid: %s%n", "", "", f.validDescription()));
-        }
-      }
-      if (name.equals("kafka")) {
-        out.append(String.format("  %-18s %-16s %s%n", "properties", "default {}", "Extra Kafka client properties (security.protocol, sasl.*, ssl.*), applied to every client."));
-      }
-    });
-    return out.toString();
+    return ConfigDocumentation.of(ConfigLoader.pluginSections());
   }
 }

@@ -32,6 +32,10 @@ import org.slf4j.MDC;
  * to commit, where to read again, a crash) that the poll thread applies. The poll thread may, in the
  * meantime, take partitions away ({@link #revoke}) or give the batch up ({@link #abandon}); a gate
  * held while a record's results are sent makes either happen between two records, never during one.
+ *
+ * <p>Why this class is longer than most: the gate, the revocations, the acknowledgements awaited and
+ * the outcome are one piece of state shared by two threads under one lock; split over classes, the
+ * rule "a revoke or an abandon happens between two records" would have to be kept by all of them.
  */
 final class Batch implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Batch.class);

@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * and the consumer keeps being polled, so the group never expels the worker however long a handler
  * takes; when the batch finishes its outcome is applied here (seek back, commit). A new run, with a
  * new consumer, follows a crash.
+ *
+ * <p>Why this class is longer than most: a {@code KafkaConsumer} is not thread-safe, so every call
+ * on it (poll, pause, resume, seek, commit, the rebalance callbacks) lives here, on the poll thread;
+ * what can live elsewhere does ({@link Batch}, {@code RecordProcessor}, {@code Transactions}).
  */
 final class PollLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);

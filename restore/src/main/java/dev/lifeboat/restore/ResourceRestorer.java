@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,7 @@ final class ResourceRestorer {
   private final ObjectListener listener;
   private final TargetApi api;
   private final TargetWrites writes;
-  private final LabelSelector selector;
+  private final ResourceSelection selection;
   private final RestorePriorities priorities;
   private final List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final TargetNamespaces namespaces;
@@ -57,7 +56,7 @@ final class ResourceRestorer {
     this.api = new TargetApi(target);
     this.writes = new TargetWrites(target, plan.conflictPolicy(), plan.dryRun());
     this.namespaces = new TargetNamespaces(target, plan, writes);
-    this.selector = new LabelSelector(plan.labelSelector());
+    this.selection = new ResourceSelection(plan, this::plural);
     this.priorities = new RestorePriorities(plan.priorities());
   }
 
@@ -110,7 +109,7 @@ final class ResourceRestorer {
       if (RestorePriorities.isNamespace(nz(d.group()), d.kind())) {
         namespaces.sourceNamespace(d);
       }
-      if (selected(d)) {
+      if (selection.selects(d)) {
         selected.add(d);
       }
     }
@@ -163,36 +162,6 @@ final class ResourceRestorer {
           List.copyOf(changes)));
     }
     return prepared;
-  }
-
-  private boolean selected(ResourceDocument d) {
-    String group = nz(d.group());
-    boolean clusterScoped = d.namespace() == null || d.namespace().isEmpty();
-    if (clusterScoped) {
-      switch (plan.clusterScoped()) {
-        case NONE -> {
-          return false;
-        }
-        case DEFINITIONS -> {
-          if (!RestorePriorities.isCrd(group, d.kind())) {
-            return false;
-          }
-        }
-        default -> { }
-      }
-      // with a namespace filter, only the selected namespaces' own Namespace objects
-      if (RestorePriorities.isNamespace(group, d.kind()) && !plan.namespaces().isEmpty()
-          && !plan.namespaces().contains(d.name())) {
-        return false;
-      }
-    } else if (!plan.namespaces().isEmpty() && !plan.namespaces().contains(d.namespace())) {
-      return false;
-    }
-    if (!plan.kinds().isEmpty() && plan.kinds().stream().noneMatch(k -> KindNames.matches(k, group, d.kind(),
-        plural(group, d.kind())))) {
-      return false;
-    }
-    return selector.selectsEverything() || selector.matches(ObjectTransforms.labels(d.objectTree()));
   }
 
   /** {@code ReplicaSet/web-5d9f}, when a controller owner of the object is among those restored. */
@@ -313,22 +282,5 @@ final class ResourceRestorer {
 
   private static String emptyToNull(String s) {
     return s == null || s.isEmpty() ? null : s;
-  }
-
-  /** Daemon threads with a name and a number. */
-  static final class NamedThreads implements java.util.concurrent.ThreadFactory {
-    private final String prefix;
-    private final AtomicInteger count = new AtomicInteger();
-
-    NamedThreads(String prefix) {
-      this.prefix = prefix;
-    }
-
-    @Override
-    public Thread newThread(Runnable r) {
-      Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }
   }
 }

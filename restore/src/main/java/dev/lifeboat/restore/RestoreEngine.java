@@ -126,7 +126,7 @@ public final class RestoreEngine {
     List<FileEntry> files = restoredFiles(manifest);
     AtomicLong filesDone = new AtomicLong();
     AtomicLong bytesDone = new AtomicLong();
-    ExecutorService fetches = Executors.newFixedThreadPool(2, new ResourceRestorer.NamedThreads("lifeboat-restore-fetch"));
+    ExecutorService fetches = Executors.newFixedThreadPool(2, new NamedThreads("lifeboat-restore-fetch"));
     try {
       FileRestorer.Report report = new FileRestorer(false, fetches, FileRestorer.DEFAULT_CHUNKS_AHEAD)
           .restore(source.repository(), manifest, target, bytes -> progress.report(Progress.Update.of("restoring",
