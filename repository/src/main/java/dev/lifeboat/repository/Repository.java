@@ -1,6 +1,5 @@
 package dev.lifeboat.repository;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeboat.repository.blob.BlobStore;
@@ -100,28 +99,9 @@ public final class Repository {
   }
 
   private static Repository open(BlobStore store, byte[] raw, byte[] masterKey, int packSize, MeterRegistry meters) {
-    JsonNode config;
-    try {
-      config = JSON.readTree(raw);
-    } catch (IOException e) {
-      throw new IllegalStateException("the repository config in " + store.describe() + " is not JSON", e);
-    }
-    int format = config.path("format").asInt();
-    if (format != FORMAT) {
-      throw new IllegalStateException("repository in " + store.describe() + " has format " + format
-          + "; this Lifeboat reads format " + FORMAT + (format == 1
-          ? " (format 1, one object per chunk, was written by a development version before packs: start a new"
-              + " repository under another prefix)" : ""));
-    }
-    if (!CHUNKER.equals(config.path("chunker").path("algorithm").asText())) {
-      throw new IllegalStateException("repository in " + store.describe() + " uses chunker "
-          + config.path("chunker").path("algorithm").asText() + ", not " + CHUNKER);
-    }
-    String id = config.path("id").asText();
-    JsonNode c = config.path("chunker");
-    ChunkerParams params = new ChunkerParams(c.path("min").asInt(), c.path("avg").asInt(), c.path("max").asInt());
-    RepositoryKeys keys = RepositoryKeys.unwrap(masterKey, Base64.getDecoder().decode(config.path("dataKey").asText()), id);
-    Repository repository = new Repository(id, store, params, keys, 1, packSize, meters);
+    ConfigFile config = ConfigFile.parse(store, raw, masterKey);
+    String id = config.id();
+    Repository repository = new Repository(id, store, config.chunker(), config.keys(), 1, packSize, meters);
     long started = System.nanoTime();
     repository.chunks.load();
     log.info("Opened repository {} in {}: {} chunks indexed in {} ms", id, store.describe(),

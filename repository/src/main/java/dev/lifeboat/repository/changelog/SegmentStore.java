@@ -1,16 +1,11 @@
 package dev.lifeboat.repository.changelog;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.repository.ConfigFile;
 import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkCodec;
-import dev.lifeboat.repository.chunk.RepositoryKeys;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +27,6 @@ import java.util.TreeSet;
  */
 public final class SegmentStore {
   static final String PREFIX = "changelog/";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ZSTD_LEVEL = 3;
 
   private final BlobStore store;
@@ -59,17 +53,7 @@ public final class SegmentStore {
    * not touch the repository's index.
    */
   public static SegmentStore open(BlobStore store, byte[] masterKey, String description) {
-    byte[] config = store.get("config").orElseThrow(() -> new IllegalStateException(
-        "no repository config in " + store.describe()));
-    JsonNode node;
-    try {
-      node = JSON.readTree(config);
-    } catch (IOException e) {
-      throw new UncheckedIOException("the repository config in " + store.describe() + " is not JSON", e);
-    }
-    RepositoryKeys keys = RepositoryKeys.unwrap(masterKey, Base64.getDecoder().decode(node.path("dataKey").asText()),
-        node.path("id").asText());
-    return new SegmentStore(store, new ChunkCodec(keys, ZSTD_LEVEL), description);
+    return new SegmentStore(store, ConfigFile.read(store, masterKey).codec(ZSTD_LEVEL), description);
   }
 
   /** Where a segment was stored and what its stored bytes hash to. */
