@@ -84,15 +84,8 @@ final class IndexReader {
 
   /** The chunks of a pack, from its own header. */
   List<PackEntry> readHeader(BlobInfo pack) {
-    String name = Pack.nameOf(pack.key());
-    if (pack.size() < PackFormat.TRAILER) {
-      throw new PackCorruptedException("pack " + name, "it has only " + pack.size() + " bytes", null);
-    }
-    byte[] trailer = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER, PackFormat.TRAILER)
-        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
-    int headerLength = PackFormat.headerLength(name, trailer);
-    byte[] header = store.getRange(pack.key(), pack.size() - PackFormat.TRAILER - headerLength, headerLength)
-        .orElseThrow(() -> new MissingChunkException("pack " + name, store.describe()));
-    return PackFormat.readHeader(name, header, codec);
+    return PackFormat.readHeader(store, pack.key(), pack.size(), codec)
+        .orElseThrow(() -> new MissingChunkException("pack " + Pack.nameOf(pack.key()), store.describe()));
   }
+
 }

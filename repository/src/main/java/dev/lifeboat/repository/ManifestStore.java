@@ -85,13 +85,19 @@ public final class ManifestStore {
   }
 
   public Optional<Manifest> read(String key) {
-    return store.get(key).map(bytes -> {
-      try {
-        return fromJson(codec.openSealed(sealId(key), bytes));
-      } catch (IOException e) {
-        throw new UncheckedIOException("manifest " + key + " cannot be parsed", e);
-      }
-    });
+    return store.get(key).map(bytes -> open(key, bytes, codec));
+  }
+
+  /**
+   * The manifest stored under {@code key} as {@code sealed}: authenticated ({@code
+   * ChunkCorruptedException} if it does not open with this repository's keys) and parsed.
+   */
+  public static Manifest open(String key, byte[] sealed, ChunkCodec codec) {
+    try {
+      return fromJson(codec.openSealed(sealId(key), sealed));
+    } catch (IOException e) {
+      throw new UncheckedIOException("manifest " + key + " cannot be parsed", e);
+    }
   }
 
   /** The stored form of a manifest (before it is sealed): JSON, kind and phase by name. */

@@ -81,6 +81,27 @@ public final class PackFormat {
     return length;
   }
 
+  /**
+   * The chunks a stored pack's header lists, read with two ranged reads (trailer, then header); empty
+   * if the pack is gone; {@link PackCorruptedException} if its trailer or header is damaged.
+   */
+  public static java.util.Optional<List<PackEntry>> readHeader(dev.lifeboat.repository.blob.BlobStore store, String key, long size,
+      ChunkCodec codec) {
+    String name = Pack.nameOf(key);
+    if (size < TRAILER) {
+      throw new PackCorruptedException("pack " + name, "it has only " + size + " bytes", null);
+    }
+    java.util.Optional<byte[]> trailer = store.getRange(key, size - TRAILER, TRAILER);
+    if (trailer.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    int headerLength = headerLength(name, trailer.get());
+    if (headerLength > size - TRAILER) {
+      throw new PackCorruptedException("pack " + name, "its header of " + headerLength + " bytes is longer than the pack", null);
+    }
+    return store.getRange(key, size - TRAILER - headerLength, headerLength).map(header -> readHeader(name, header, codec));
+  }
+
   /** The chunks listed in a pack's sealed header. */
   public static List<PackEntry> readHeader(String pack, byte[] sealedHeader, ChunkCodec codec) {
     byte[] plain;
