@@ -201,4 +201,15 @@ class ClientCommandsIT {
     assertThat(unknown.exit()).isEqualTo(ExitCodes.ERROR);
     assertThat(unknown.err()).contains("no store named 'nowhere'", "primary", "offsite");
   }
+
+  @Test
+  void theCheckOfASoundStoreReadsItsDataAndExitsZero() {
+    CliRun check = CliRun.lifeboat("check", "--data-dir", dataDir.toString(), "--store", "primary", "--read-data");
+    assertThat(check.exit()).as(check.toString()).isZero();
+    assertThat(check.out()).contains("snapshots", "read:", "every chunk authenticated", "no problems found");
+    assertThat(check.err()).as("progress goes to stderr, one line per phase off a terminal").contains("manifests: ", "read packs: done");
+    CliRun share = CliRun.lifeboat("check", "--data-dir", dataDir.toString(), "--store", "primary", "--read-data", "0%");
+    assertThat(share.exit()).isEqualTo(ExitCodes.USAGE);
+    assertThat(share.err()).contains("--read-data takes a share above 0 and at most 100%");
+  }
 }
