@@ -163,6 +163,14 @@ class DemoIT {
           (c.getNamespace() != null && c.getNamespace().startsWith("lifeboat-verify"))
               || (c.getKind().equals("Namespace") && c.getName().startsWith("lifeboat-verify")));
 
+      // what the demo wrote passes its own checks: the primary repository with every byte read, and the pipeline
+      CliRun repositoryCheck = CliRun.lifeboat("check", "--data-dir", dataDir.toString(), "--store", "primary", "--read-data");
+      assertThat(repositoryCheck.exit()).as(repositoryCheck.toString()).isZero();
+      assertThat(repositoryCheck.out()).contains("no problems found");
+      CliRun pipelineCheck = CliRun.lifeboat("check", "--data-dir", dataDir.toString(), "--pipeline");
+      assertThat(pipelineCheck.exit()).as(pipelineCheck.toString()).isZero();
+      assertThat(pipelineCheck.out()).contains("snapshots completed", "changes archived", "no problems found");
+
       try (var s3 = demo.stack().primary().newClient()) {
         byte[] body = "kept".getBytes(StandardCharsets.UTF_8);
         s3.putObject(PutObjectArgs.builder().bucket("lifeboat-primary").object("probe")
