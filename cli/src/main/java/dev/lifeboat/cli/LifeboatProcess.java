@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,7 @@ public final class LifeboatProcess implements AutoCloseable {
   private KubernetesClient kubernetes;
   private SchemaRegistry registry;
   private Bootstrap.Result bootstrap;
+  private Set<String> only = Set.of();
 
   public LifeboatProcess(LifeboatConfig config, String source) {
     this.config = config;
@@ -71,6 +73,15 @@ public final class LifeboatProcess implements AutoCloseable {
     new ProcessorMetrics().bindTo(meters);
     new UptimeMetrics().bindTo(meters);
     health.bindTo(meters);
+  }
+
+  /**
+   * Runs only the workers named (plugin names: watcher, snapshotter, replicator, verifier, commands);
+   * empty: every worker on the class path. A name no installed plugin has is refused at start.
+   */
+  public LifeboatProcess only(Set<String> workers) {
+    this.only = Set.copyOf(workers);
+    return this;
   }
 
   /** Starts everything; on failure stops what was started and rethrows. */
@@ -107,7 +118,17 @@ public final class LifeboatProcess implements AutoCloseable {
 
   private void startPlugins() {
     ProcessContext context = new ProcessContext(config, runtime, events, meters, health, kubernetesSupplier());
-    for (WorkerPlugin plugin : ServiceLoader.load(WorkerPlugin.class)) {
+    List<WorkerPlugin> installed = new ArrayList<>();
+    ServiceLoader.load(WorkerPlugin.class).forEach(installed::add);
+    Set<String> names = installed.stream().map(WorkerPlugin::name).collect(java.util.stream.Collectors.toSet());
+    List<String> unknown = only.stream().filter(n -> !names.contains(n)).sorted().toList();
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("no worker named " + unknown + " in this build; installed: " + new java.util.TreeSet<>(names));
+    }
+    for (WorkerPlugin plugin : installed) {
+      if (!only.isEmpty() && !only.contains(plugin.name())) {
+        continue;
+      }
       try {
         plugins.push(plugin.start(context));
         pluginNames.add(plugin.name());

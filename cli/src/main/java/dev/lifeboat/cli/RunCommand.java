@@ -16,10 +16,14 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, description = "The configuration file, e.g. lifeboat.yaml.")
   Path config;
 
+  @Option(names = "--workers", split = ",", paramLabel = "NAME",
+      description = "Run only these workers (watcher, snapshotter, replicator, verifier, commands); default: all of them.")
+  java.util.Set<String> workers = java.util.Set.of();
+
   @Override
   public Integer call() throws Exception {
     LifeboatConfig loaded = new ConfigLoader().load(config);
-    LifeboatProcess process = new LifeboatProcess(loaded, "lifeboat").start();
+    LifeboatProcess process = new LifeboatProcess(loaded, "lifeboat").only(workers).start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       process.close();
