@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * config maps, secrets, volume claims, a custom resource definition and its objects) and a gentle
  * churn of changes, so that there is always something to protect.
  */
-final class DemoWorkloads {
+public final class DemoWorkloads {
   private static final Logger log = LoggerFactory.getLogger(DemoWorkloads.class);
   static final List<String> NAMESPACES = List.of("shop", "blog", "analytics");
   static final ResourceDefinitionContext DATABASES = new ResourceDefinitionContext.Builder()
@@ -42,7 +42,7 @@ final class DemoWorkloads {
   private final AtomicLong changes = new AtomicLong();
 
   /** @param volumes where the demo's volumes keep their files (the "node path" of their hostPath PVs) */
-  DemoWorkloads(KubernetesClient client, java.nio.file.Path volumes) {
+  public DemoWorkloads(KubernetesClient client, java.nio.file.Path volumes) {
     this.client = client;
     this.volumes = volumes;
   }
@@ -76,7 +76,7 @@ final class DemoWorkloads {
   }
 
   /** Creates the applications; returns how many objects were created. */
-  int seed() {
+  public int seed() {
     if (client.apiextensions().v1().customResourceDefinitions().withName(databaseCrd().getMetadata().getName()).get() != null) {
       log.info("The local cluster keeps the applications of an earlier demo run (in its etcd): not seeding it again");
       return 0;
@@ -122,7 +122,7 @@ final class DemoWorkloads {
   }
 
   /** One small, realistic change: a config edit, a scale, a job config map coming or going, a database resized. */
-  void churn() {
+  public void churn() {
     String ns = NAMESPACES.get(random.nextInt(NAMESPACES.size()));
     switch (random.nextInt(4)) {
       case 0 -> client.configMaps().inNamespace(ns).withName(ns + "-settings")

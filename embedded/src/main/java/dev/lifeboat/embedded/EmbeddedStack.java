@@ -58,6 +58,10 @@ public final class EmbeddedStack implements AutoCloseable {
   private Path kubeconfig;
   private Duration startupTime;
   private RuntimeException firstFailure;
+  /** Where the components that can be stopped and started again listen: they come back there. */
+  private String kafkaAddress;
+  private String offsiteAddress;
+  private int etcdPort;
   private Path dataDir;
 
   private EmbeddedStack() {}
@@ -130,6 +134,9 @@ public final class EmbeddedStack implements AutoCloseable {
       throw failure;
     }
     stack.startupTime = Duration.ofNanos(System.nanoTime() - begin);
+    stack.kafkaAddress = stack.kafka.bootstrapServers();
+    stack.offsiteAddress = stack.offsite.endpoint();
+    stack.etcdPort = stack.etcd == null ? 0 : stack.etcd.clientPort();
     log.info("Embedded stack up in {} ms: kafka {}, registry {}, s3 {} and {}, etcd {}, kubernetes {}",
         stack.startupTime.toMillis(), stack.kafka.bootstrapServers(), stack.registry.url(), stack.primary.endpoint(),
         stack.offsite.endpoint(), stack.etcd == null ? "-" : stack.etcd.endpoints(),
@@ -173,8 +180,9 @@ public final class EmbeddedStack implements AutoCloseable {
     return kafka;
   }
 
+  /** Where the broker listens, also while it is stopped. */
   public String bootstrapServers() {
-    return kafka.bootstrapServers();
+    return kafkaAddress != null ? kafkaAddress : kafka.bootstrapServers();
   }
 
   public SchemaRegistryServer registry() {
@@ -218,6 +226,77 @@ public final class EmbeddedStack implements AutoCloseable {
 
   private static Endpoints.Store store(EmbeddedS3 s3, String bucket) {
     return new Endpoints.Store(s3.name(), s3.endpoint(), bucket, s3.accessKey(), s3.secretKey(), null);
+  }
+
+  // Fault injection: a component stopped and started again on the same port with the same data, as a
+  // crashed server and its restart look to clients. For tests and the chaos run.
+
+  /** Stops the off-region S3 server; its objects stay on disk for {@link #startOffsite}. */
+  public synchronized void stopOffsite() {
+    offsite = stop(offsite);
+  }
+
+  /** Starts the off-region S3 server again, on its port, with its objects. */
+  public synchronized void startOffsite() {
+    if (offsite == null) {
+      EmbeddedS3 restarted = EmbeddedS3.start("offsite", dataDir.resolve("s3-offsite"), port(offsiteAddress), ACCESS_KEY,
+          SECRET_KEY, List.of(OFFSITE_BUCKET));
+      offsite = track(samePort(offsiteAddress, restarted.endpoint(), restarted));
+    }
+  }
+
+  /** Stops the Kafka broker (as a crash would: clients find nothing on its port); its log stays. */
+  public synchronized void stopBroker() {
+    kafka = stop(kafka);
+  }
+
+  /** Starts the Kafka broker again on its port, with its log. */
+  public synchronized void startBroker() {
+    if (kafka == null) {
+      EmbeddedKafka restarted = EmbeddedKafka.start(dataDir.resolve("kafka"), port(kafkaAddress));
+      kafka = track(samePort(kafkaAddress, restarted.bootstrapServers(), restarted));
+    }
+  }
+
+  /** Stops etcd (and with it the local Kubernetes API's storage); its data stays. */
+  public synchronized void stopEtcd() {
+    etcd = stop(etcd);
+  }
+
+  /** Starts etcd again on its port, with its data. */
+  public synchronized void startEtcd() {
+    if (etcd == null) {
+      EmbeddedEtcd restarted = EmbeddedEtcd.start(dataDir.resolve("etcd"), etcdPort);
+      etcd = track(samePort(Integer.toString(etcdPort), Integer.toString(restarted.clientPort()), restarted));
+    }
+  }
+
+  private <T extends AutoCloseable> T stop(T component) {
+    if (component != null) {
+      started.remove(component);
+      try {
+        component.close();
+      } catch (Exception e) {
+        log.warn("Stopping {} failed: {}", component.getClass().getSimpleName(), e.toString());
+      }
+    }
+    return null;
+  }
+
+  private static <T extends AutoCloseable> T samePort(String before, String after, T restarted) {
+    if (!before.equals(after)) {
+      try {
+        restarted.close();
+      } catch (Exception e) {
+        log.warn("Stopping {} failed: {}", restarted.getClass().getSimpleName(), e.toString());
+      }
+      throw new IllegalStateException("restarted on " + after + " instead of " + before + ": its port was taken meanwhile");
+    }
+    return restarted;
+  }
+
+  private static int port(String hostPortOrUrl) {
+    return Integer.parseInt(hostPortOrUrl.substring(hostPortOrUrl.lastIndexOf(':') + 1).replaceAll("[^0-9].*$", ""));
   }
 
   /** Stops everything that was started, last first. Safe to call twice. */
