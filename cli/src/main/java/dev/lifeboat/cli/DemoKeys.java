@@ -15,7 +15,7 @@ import java.util.Map;
  * secure random generator, kept in {@code DATA_DIR/keys} (owner-only permissions) so that a second
  * run can read what the first encrypted.
  */
-final class DemoKeys {
+public final class DemoKeys {
   static final String KEY_ID = "demo-1";
 
   private DemoKeys() {}
@@ -25,7 +25,7 @@ final class DemoKeys {
   }
 
   /** The repository's master key, made once like the data key. */
-  static byte[] masterKey(Path dataDir) {
+  public static byte[] masterKey(Path dataDir) {
     return key(dataDir.resolve("keys").resolve("repository-master.key"));
   }
 

@@ -77,7 +77,9 @@ public final class RepositoryCheck {
         report.problem("pack " + pack, "the index lists it (" + entries.size() + " chunks) but the store does not hold it");
       }
     });
-    compareHeaders(codec, indexed, packs, report);
+    // packs no index lists still hold their chunks (a writer that stopped before indexing them, or a
+    // damaged index file): their own headers say which, so a manifest needing them is not dangling
+    compareHeaders(codec, indexed, packs, report).forEach((pack, entries) -> index.addPack(pack, entries, false));
     report.chunks = index.size();
     List<Snapshot> snapshots = readManifests(codec, index, report);
     new ChangeLogCheck(store, codec, readData, progress, report).run();
@@ -151,11 +153,11 @@ public final class RepositoryCheck {
     return packs;
   }
 
-  /** Every stored pack's header against what the index says it holds. */
-  private void compareHeaders(ChunkCodec codec, Map<String, List<PackEntry>> indexed, Map<String, Long> packs,
+  /** Every stored pack's header against what the index says it holds; returns the packs no index lists, with their chunks. */
+  private Map<String, List<PackEntry>> compareHeaders(ChunkCodec codec, Map<String, List<PackEntry>> indexed, Map<String, Long> packs,
       CheckReport report) {
     int done = 0;
-    int unindexed = 0;
+    Map<String, List<PackEntry>> unindexed = new LinkedHashMap<>();
     for (Map.Entry<String, Long> pack : packs.entrySet()) {
       progress.at("pack headers", done++, packs.size());
       String name = pack.getKey();
@@ -172,7 +174,7 @@ public final class RepositoryCheck {
       }
       List<PackEntry> expected = indexed.get(name);
       if (expected == null) {
-        unindexed++;
+        unindexed.put(name, header);
         continue;
       }
       Set<PackEntry> holds = new HashSet<>(header);
@@ -183,10 +185,11 @@ public final class RepositoryCheck {
       }
     }
     progress.at("pack headers", packs.size(), packs.size());
-    if (unindexed > 0) {
-      report.note(unindexed + " pack(s) that no index lists (a writer stopped before indexing them; the next writer"
-          + " to open the repository indexes them)");
+    if (!unindexed.isEmpty()) {
+      report.note(unindexed.size() + " pack(s) that no index lists (a writer stopped before indexing them, or an index"
+          + " file is damaged; the next writer to open the repository indexes them); their headers were read instead");
     }
+    return unindexed;
   }
 
   private List<Snapshot> readManifests(ChunkCodec codec, ChunkIndex index, CheckReport report) {
