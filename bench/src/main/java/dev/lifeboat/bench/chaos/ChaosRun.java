@@ -84,6 +84,7 @@ public final class ChaosRun {
   private KafkaClients kafka;
   private SchemaRegistry registry;
   private String controlUrl;
+  private Observations observations;
 
   public ChaosRun(Settings settings) {
     this.settings = settings;
@@ -111,6 +112,9 @@ public final class ChaosRun {
       finish();
     } finally {
       sampler.shutdownNow();
+      if (observations != null) {
+        observations.close();
+      }
       processes.forEach(p -> figures.peakHeap(p.name(), p.peakHeap()));
       for (ChildJvm p : processes) {
         p.stop(Duration.ofSeconds(20));
@@ -130,6 +134,7 @@ public final class ChaosRun {
     endpoints = Endpoints.read(dir.resolve("endpoints.json"));
     kafka = new KafkaClients(endpoints.kafkaBootstrapServers());
     registry = new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl());
+    observations = new Observations(kafka, registry, Connection.DEMO_CLUSTER);
     List<java.util.concurrent.CompletableFuture<ChildJvm>> starting = new ArrayList<>();
     for (String name : WORKERS) {
       ChildJvm worker = new ChildJvm(name, ChaosWorker.class.getName(), List.of(dir.toString(), name), "1g",
@@ -168,7 +173,7 @@ public final class ChaosRun {
   private void offsiteOutage() throws Exception {
     fault("offsite-stop");
     Thread.sleep(settings.outage().toMillis());
-    Observations atEnd = observe();
+    Observations.Moment atEnd = observe().moment();
     fault("offsite-start");
     Instant back = Instant.now();
     await("the off-region store caught up", CATCH_UP, () -> observe().offsiteCaughtUp(atEnd));
@@ -256,7 +261,8 @@ public final class ChaosRun {
 
   private void finish() throws Exception {
     Instant began = Instant.now();
-    await("everything copied off-region", CATCH_UP, () -> observe().offsiteCaughtUp(observe()), false);
+    Observations.Moment now = observe().moment();
+    await("everything copied off-region", CATCH_UP, () -> observe().offsiteCaughtUp(now), false);
     figures.caughtUp("final catch-up", Duration.between(began, Instant.now()));
     // the workers keep running: the checks read a live system, as a user's would
     byte[] key = DemoKeys.masterKey(settings.dataDir());
@@ -291,7 +297,7 @@ public final class ChaosRun {
   }
 
   private Observations observe() {
-    return Observations.read(kafka, registry, Connection.DEMO_CLUSTER);
+    return observations.refresh();
   }
 
   private EventFactory events() {

@@ -25,13 +25,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
 /**
  * What the topics say happened, read from their beginning to their ends of the moment: the facts the
  * chaos run counts and waits for.
  */
-final class Observations {
+final class Observations implements AutoCloseable {
   final List<SnapshotCompleted> completed = new ArrayList<>();
   final List<SnapshotFailed> failed = new ArrayList<>();
   final Set<String> replicatedOffsite = new HashSet<>();
@@ -43,33 +44,59 @@ final class Observations {
   final Map<String, Set<String>> deadLettered = new HashMap<>();
   final Set<String> changedNames = new HashSet<>();
 
-  private Observations() {}
+  private final TopicReader reader;
+  private final AvroDeserializer<Object> deserializer;
+  private final String cluster;
+  private final Map<String, Map<TopicPartition, Long>> next = new HashMap<>();
 
-  static Observations read(KafkaClients kafka, SchemaRegistry registry, String cluster) {
-    Observations o = new Observations();
-    AvroDeserializer<Object> deserializer = new AvroDeserializer<>(registry);
-    try (TopicReader reader = kafka.topicReader("lifeboat-chaos", "the chaos run's observations")) {
-      for (String topic : List.of(Topics.SNAPSHOTS, Topics.REPLICATIONS, Topics.VERIFICATIONS, Topics.AUDIT, Topics.RESOURCE_CHANGES)) {
-        reader.readToEnd(topic, r -> {
-          Object value;
-          try {
-            value = deserializer.decode(r.topic(), r.partition(), r.offset(), r.value());
-          } catch (RuntimeException e) {
-            return; // the run's own garbage
-          }
-          o.take(value, cluster);
-        });
-      }
-      reader.readToEnd(Topics.DLQ, r -> {
-        Header topic = r.headers().lastHeader(DeadLetterPublisher.HEADER_TOPIC);
-        Header partition = r.headers().lastHeader(DeadLetterPublisher.HEADER_PARTITION);
-        Header offset = r.headers().lastHeader(DeadLetterPublisher.HEADER_OFFSET);
-        if (topic != null && partition != null && offset != null) {
-          o.deadLettered.computeIfAbsent(text(topic), t -> new HashSet<>()).add(text(partition) + "@" + text(offset));
+  /** Reads nothing yet: {@link #refresh} reads what arrived since the last refresh. */
+  Observations(KafkaClients kafka, SchemaRegistry registry, String cluster) {
+    this.reader = kafka.topicReader("lifeboat-chaos", "the chaos run's observations");
+    this.deserializer = new AvroDeserializer<>(registry);
+    this.cluster = cluster;
+  }
+
+  /** Reads every topic from where the last refresh stopped to its end of now. */
+  synchronized Observations refresh() {
+    for (String topic : List.of(Topics.SNAPSHOTS, Topics.REPLICATIONS, Topics.VERIFICATIONS, Topics.AUDIT, Topics.RESOURCE_CHANGES)) {
+      read(topic, r -> {
+        Object value;
+        try {
+          value = deserializer.decode(r.topic(), r.partition(), r.offset(), r.value());
+        } catch (RuntimeException e) {
+          return; // the run's own garbage
         }
+        take(value, cluster);
       });
     }
-    return o;
+    read(Topics.DLQ, r -> {
+      Header topic = r.headers().lastHeader(DeadLetterPublisher.HEADER_TOPIC);
+      Header partition = r.headers().lastHeader(DeadLetterPublisher.HEADER_PARTITION);
+      Header offset = r.headers().lastHeader(DeadLetterPublisher.HEADER_OFFSET);
+      if (topic != null && partition != null && offset != null) {
+        deadLettered.computeIfAbsent(text(topic), t -> new HashSet<>()).add(text(partition) + "@" + text(offset));
+      }
+    });
+    return this;
+  }
+
+  private void read(String topic, TopicReader.RecordCallback<RuntimeException> each) {
+    Map<TopicPartition, Long> from = next.get(topic);
+    TopicReader.Progress read = from == null ? reader.readToEnd(topic, each) : reader.readToEnd(from, each);
+    next.put(topic, new HashMap<>(read.ends()));
+  }
+
+  /** What was completed and archived up to now, to compare a later state with. */
+  synchronized Moment moment() {
+    return new Moment(completed.stream().map(SnapshotCompleted::getManifestKey).collect(java.util.stream.Collectors.toSet()),
+        Map.copyOf(archived));
+  }
+
+  record Moment(Set<String> completed, Map<Integer, Long> archived) {}
+
+  @Override
+  public void close() {
+    reader.close();
   }
 
   private void take(Object value, String cluster) {
@@ -96,10 +123,10 @@ final class Observations {
     return new String(h.value(), StandardCharsets.UTF_8);
   }
 
-  /** Whether everything completed before {@code before} has reached the off-region store. */
-  boolean offsiteCaughtUp(Observations atFaultEnd) {
-    boolean snapshots = atFaultEnd.completed.stream().allMatch(c -> replicatedOffsite.contains(c.getManifestKey()));
-    boolean segments = atFaultEnd.archived.entrySet().stream()
+  /** Whether everything completed and archived at {@code then} has reached the off-region store. */
+  synchronized boolean offsiteCaughtUp(Moment then) {
+    boolean snapshots = replicatedOffsite.containsAll(then.completed());
+    boolean segments = then.archived().entrySet().stream()
         .allMatch(e -> segmentsOffsite.getOrDefault(e.getKey(), -1L) >= e.getValue());
     return snapshots && segments;
   }
