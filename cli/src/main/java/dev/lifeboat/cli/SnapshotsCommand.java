@@ -67,16 +67,7 @@ final class SnapshotsCommand {
       description = {"Asks for a snapshot now: sends a SnapshotNow command to lifeboat.commands.",
           "Takes resources (target: cluster, or a namespace) and etcd (target: etcd) snapshots."},
       footer = ExitCodes.DESCRIPTION)
-  static final class Now implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClientOptions client;
-
-    @Mixin
-    CommandFollowing following;
-
+  static final class Now extends CommandSending {
     @Option(names = "--kind", required = true, paramLabel = "KIND", description = "resources or etcd.")
     SnapshotKind kind;
 
@@ -84,10 +75,9 @@ final class SnapshotsCommand {
     String target;
 
     @Override
-    public Integer call() throws Exception {
+    Object action() {
       String t = target != null ? target : kind == SnapshotKind.ETCD ? "etcd" : "cluster";
-      return following.send(client.connection(), SnapshotNow.newBuilder().setKind(kind).setTarget(t).build(),
-          spec.commandLine().getOut());
+      return SnapshotNow.newBuilder().setKind(kind).setTarget(t).build();
     }
   }
 }
