@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -131,7 +130,7 @@ public final class EtcdBenchmark {
           + "(faster than the pipeline) %s.%n", ours, pipeline, pipeline / ours, ours < pipeline ? "met" : "not met"));
       progress("stopping etcd and S3");
     } finally {
-      deleteTree(dir);
+      BenchFiles.deleteTree(dir);
     }
     progress("done");
     System.out.print(md);
@@ -234,16 +233,5 @@ public final class EtcdBenchmark {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     return out.lines().findFirst().map(l -> l.replace("etcd Version: ", "")).orElse("?");
-  }
-
-  private static void deleteTree(Path root) throws Exception {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

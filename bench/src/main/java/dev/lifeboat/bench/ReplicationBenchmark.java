@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -131,7 +130,7 @@ public final class ReplicationBenchmark {
       }
       md.append("\nThe end-to-end RPO for resources is the `rpo` section below.\n");
     }
-    deleteTree(dir);
+    BenchFiles.deleteTree(dir);
     System.out.print(md);
     BenchmarkReport.write(report, "replication", md.toString());
   }
@@ -248,13 +247,5 @@ public final class ReplicationBenchmark {
       throw new IllegalStateException(String.join(" ", command) + " failed with exit code " + process.exitValue());
     }
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private static void deleteTree(Path root) throws Exception {
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -105,7 +104,7 @@ public final class RestoreBenchmark {
           namespaces + 1,
           namespaces * perNamespace * 3 / 10, VELERO_OBJECTS_PER_SECOND, best));
     } finally {
-      deleteTree(dir);
+      BenchFiles.deleteTree(dir);
     }
     progress("done");
     System.out.print(md);
@@ -267,16 +266,5 @@ public final class RestoreBenchmark {
 
   private static void progress(String message) {
     System.err.println("[restore] " + message);
-  }
-
-  private static void deleteTree(Path root) throws Exception {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }

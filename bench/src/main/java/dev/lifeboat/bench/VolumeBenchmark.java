@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +35,7 @@ public final class VolumeBenchmark {
     int threads = args.length > 3 ? Integer.parseInt(args[3]) : 8;
     Path maker = Path.of(args.length > 4 ? args[4] : "../shared/bench/make-dataset.py");
     Path dir = Files.createTempDirectory("lifeboat-bench-s3-");
-    deleteTree(dataset); // a previous run mutated it: start from the same bytes every time
+    BenchFiles.deleteTree(dataset); // a previous run mutated it: start from the same bytes every time
     Commands.run(List.of("python3", maker.toString(), dataset.toString(), "--size-mib", Integer.toString(sizeMiB)), Map.of());
     long treeBytes = treeSize(dataset);
     StringBuilder md = new StringBuilder("## volume: file-level snapshot vs restic\n\n");
@@ -95,7 +94,7 @@ public final class VolumeBenchmark {
               + "throughput (target ≥ 1.5×); incremental: %.2f× restic's speed (target ≥ 2×).%n", full.files(), full.newChunks(),
           full.newBytes(), resticFull / ourFull, resticIncremental / ourIncremental));
     }
-    deleteTree(dir);
+    BenchFiles.deleteTree(dir);
 
     // the data path alone, on the mutated tree (same bytes for all three)
     md.append("\n### data path alone\n\n");
@@ -144,17 +143,4 @@ public final class VolumeBenchmark {
       }).sum();
     }
   }
-
-  private static void deleteTree(Path root) throws Exception {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
-
-
 }

@@ -11,13 +11,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Reads the audit trail (lifeboat.audit).",
     subcommands = AuditCommand.Tail.class)
@@ -27,13 +22,7 @@ final class AuditCommand {
       description = {"Prints audit events: every command accepted or rejected, started, progressing and finished; every",
           "snapshot, dead letter, component start and stop. One line each: time (UTC), outcome, action, subject,",
           "[correlation id], reason, (details)."})
-  static final class Tail implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClientOptions client;
-
+  static final class Tail extends ClientCommand {
     @Option(names = "--since", defaultValue = "1h", paramLabel = "TIME",
         description = "From this time: ISO-8601 (2026-01-01T12:00:00Z) or a time ago (15m, 2h, 7d); default: ${DEFAULT-VALUE}.")
     String since;
@@ -53,9 +42,9 @@ final class AuditCommand {
       try {
         from = TimeArgument.parse(since, Clock.systemUTC());
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--since: " + e.getMessage());
+        throw usage("--since: " + e.getMessage());
       }
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       List<AuditEvent> past = new ArrayList<>();
       try (AuditFollower follower = AuditFollower.since(client.connection(), from)) {
         // what is on the topic now, in time order across its partitions; then, with --follow, as it comes

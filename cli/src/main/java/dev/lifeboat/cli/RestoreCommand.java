@@ -11,13 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
     description = {"Asks Lifeboat to restore: sends a Restore command to lifeboat.commands.",
@@ -25,16 +20,7 @@ import picocli.CommandLine.Spec;
         "data there is. They go to the protected cluster (in the demo: the demo's own) unless --target-cluster names",
         "another context of Lifeboat's kubeconfig. With --wait the command is followed until it finishes."},
     footer = ExitCodes.DESCRIPTION)
-final class RestoreCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  ClientOptions client;
-
-  @Mixin
-  CommandFollowing following;
-
+final class RestoreCommand extends CommandSending {
   @Option(names = "--snapshot", paramLabel = "ID", description = "The snapshot to restore.")
   String snapshot;
 
@@ -69,9 +55,9 @@ final class RestoreCommand implements Callable<Integer> {
   boolean dryRun;
 
   @Override
-  public Integer call() throws Exception {
+  Object action() {
     if (snapshot != null && at != null) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "give --snapshot or --at, not both");
+      throw usage("give --snapshot or --at, not both");
     }
     Restore.Builder restore = Restore.newBuilder().setKind(kind).setNamespaces(namespaces).setNamespaceMapping(mapping)
         .setKinds(kinds).setLabelSelector(selector).setTargetCluster(targetCluster).setConflictPolicy(conflict)
@@ -80,12 +66,12 @@ final class RestoreCommand implements Callable<Integer> {
       try {
         restore.setAtTime(TimeArgument.parse(at, Clock.systemUTC()));
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--at: " + e.getMessage());
+        throw usage("--at: " + e.getMessage());
       }
     }
     if (targetPath != null) {
       restore.setTargetPath(targetPath.toAbsolutePath().normalize().toString());
     }
-    return following.send(client.connection(), restore.build(), spec.commandLine().getOut());
+    return restore.build();
   }
 }

@@ -10,12 +10,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "snapshots", mixinStandardHelpOptions = true, description = "Lists and takes snapshots.",
     subcommands = {SnapshotsCommand.ListSnapshots.class, SnapshotsCommand.Now.class})
@@ -25,13 +21,7 @@ final class SnapshotsCommand {
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = {"Lists snapshots: as lifeboat.snapshots reports them (from its beginning), or, with --store, the",
           "manifests in that store's repository (phase and size need the master key: the demo's, or repository.masterKey)."})
-  static final class ListSnapshots implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClientOptions client;
-
+  static final class ListSnapshots extends ClientCommand {
     @Option(names = "--store", paramLabel = "NAME", description = "List the manifests in this store (primary, offsite, ...) instead.")
     String store;
 
@@ -55,7 +45,7 @@ final class SnapshotsCommand {
           shown++;
         }
       }
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       table.print(out);
       out.println(shown + " snapshots" + (store == null ? " reported on lifeboat.snapshots" : " in store " + store));
       out.flush();
@@ -67,16 +57,7 @@ final class SnapshotsCommand {
       description = {"Asks for a snapshot now: sends a SnapshotNow command to lifeboat.commands.",
           "Takes resources (target: cluster, or a namespace) and etcd (target: etcd) snapshots."},
       footer = ExitCodes.DESCRIPTION)
-  static final class Now implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClientOptions client;
-
-    @Mixin
-    CommandFollowing following;
-
+  static final class Now extends CommandSending {
     @Option(names = "--kind", required = true, paramLabel = "KIND", description = "resources or etcd.")
     SnapshotKind kind;
 
@@ -84,10 +65,9 @@ final class SnapshotsCommand {
     String target;
 
     @Override
-    public Integer call() throws Exception {
+    Object action() {
       String t = target != null ? target : kind == SnapshotKind.ETCD ? "etcd" : "cluster";
-      return following.send(client.connection(), SnapshotNow.newBuilder().setKind(kind).setTarget(t).build(),
-          spec.commandLine().getOut());
+      return SnapshotNow.newBuilder().setKind(kind).setTarget(t).build();
     }
   }
 }

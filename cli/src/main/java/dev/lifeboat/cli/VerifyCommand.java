@@ -2,13 +2,8 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.cli.client.ExitCodes;
 import dev.lifeboat.commands.v1.VerifyNow;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, description = "Proves that snapshots restore.",
     subcommands = VerifyCommand.Now.class)
@@ -18,16 +13,7 @@ final class VerifyCommand {
       description = {"Asks for a verification now: sends a VerifyNow command to lifeboat.commands.",
           "The verifier restores the snapshot (or the latest of the target) into a scratch target and checks it."},
       footer = ExitCodes.DESCRIPTION)
-  static final class Now implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClientOptions client;
-
-    @Mixin
-    CommandFollowing following;
-
+  static final class Now extends CommandSending {
     @Option(names = "--snapshot", paramLabel = "ID", description = "The snapshot to verify.")
     String snapshot;
 
@@ -35,12 +21,11 @@ final class VerifyCommand {
     String target;
 
     @Override
-    public Integer call() throws Exception {
+    Object action() {
       if (snapshot == null && target == null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name the snapshot (--snapshot) or the target (--target)");
+        throw usage("name the snapshot (--snapshot) or the target (--target)");
       }
-      return following.send(client.connection(), VerifyNow.newBuilder().setSnapshotId(snapshot).setTarget(target).build(),
-          spec.commandLine().getOut());
+      return VerifyNow.newBuilder().setSnapshotId(snapshot).setTarget(target).build();
     }
   }
 }

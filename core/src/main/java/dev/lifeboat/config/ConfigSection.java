@@ -3,6 +3,8 @@ package dev.lifeboat.config;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * A top-level section of the configuration that a worker module owns (as Debezium's connectors own
@@ -38,4 +40,30 @@ public interface ConfigSection<T> {
 
   /** The section's own keys. */
   List<Field<?>> fields();
+
+  /** A section of keys {@code fields}, without subsections: what most sections are. */
+  static <T> ConfigSection<T> of(String name, Supplier<T> defaults, BiFunction<ConfigReader, LifeboatConfig, T> read,
+      Supplier<List<Field<?>>> fields) {
+    return new ConfigSection<>() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public T defaults() {
+        return defaults.get();
+      }
+
+      @Override
+      public T read(ConfigReader reader, LifeboatConfig shared) {
+        return read.apply(reader, shared);
+      }
+
+      @Override
+      public List<Field<?>> fields() {
+        return fields.get();
+      }
+    };
+  }
 }

@@ -17,10 +17,7 @@ class RetryTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final List<Duration> waits = new ArrayList<>();
   private final RetryPolicy policy = new RetryPolicy(Duration.ofMillis(100), Duration.ofSeconds(2), 2.0, 0.0, Duration.ofSeconds(10));
-  private final Retry retry = new Retry(policy, clock, d -> {
-    waits.add(d);
-    clock.advance(d);
-  });
+  private final Retry retry = new Retry(policy, clock, clock.recordingSleeper(waits));
 
   @Test
   void retriesRetriableFailuresWithExponentialBackoffUntilSuccess() {

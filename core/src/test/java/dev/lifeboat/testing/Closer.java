@@ -2,6 +2,8 @@ package dev.lifeboat.testing;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -19,6 +21,13 @@ public final class Closer implements AfterEachCallback, AutoCloseable {
   public synchronized <T extends AutoCloseable> T register(T resource) {
     opened.push(resource);
     return resource;
+  }
+
+  /** A pool of {@code threads} threads, shut down after the test (what still runs is interrupted). */
+  public ExecutorService threads(int threads) {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    register(() -> pool.shutdownNow());
+    return pool;
   }
 
   @Override

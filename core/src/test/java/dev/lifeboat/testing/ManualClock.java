@@ -1,10 +1,12 @@
 package dev.lifeboat.testing;
 
+import dev.lifeboat.retry.Retry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -21,6 +23,14 @@ public final class ManualClock extends Clock {
   /** Moves the clock on by {@code d}. */
   public void advance(Duration d) {
     now.updateAndGet(t -> t.plus(d));
+  }
+
+  /** A sleeper for {@link Retry} that does not sleep: it adds each wait to {@code waits} and moves this clock on by it. */
+  public Retry.Sleeper recordingSleeper(List<Duration> waits) {
+    return d -> {
+      waits.add(d);
+      advance(d);
+    };
   }
 
   /** Sets the clock to {@code instant}, forwards or back. */

@@ -12,6 +12,7 @@ import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
 import dev.lifeboat.snapshotter.volume.VolumeSnapshotter;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.etcd.jetcd.ByteSequence;
@@ -29,10 +30,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,15 +42,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @LifeboatIntegrationTest
 class EtcdAndVolumeRestoreIT {
-  private final ExecutorService uploads = Executors.newFixedThreadPool(2);
+  @RegisterExtension
+  final Closer closer = new Closer();
+
+  private final ExecutorService uploads = closer.threads(2);
 
   @TempDir
   Path dir;
-
-  @AfterEach
-  void stop() {
-    uploads.shutdownNow();
-  }
 
   @Test
   void anEtcdSnapshotRestoresIntoAScratchEtcdWithTheRecordedKeysAndADamagedChunkIsNamed(TestStack stack) throws Exception {

@@ -160,16 +160,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
     EmbeddedEtcd server = new EmbeddedEtcd(watchdog, etcdPid, clientPort, logFile);
     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
-    try {
-      server.awaitHealthy();
-    } catch (RuntimeException e) {
-      server.close();
-      throw e;
-    }
+    Lifecycle.orClose(server::close, server::awaitHealthy);
     log.info(
         "etcd started on {} in {} ms (pid {}, data {}, log {})",
         clientUrl,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+        Lifecycle.millisSince(began),
         etcdPid,
         data,
         logFile);
@@ -231,7 +226,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
     log.info(
         "etcd on {} stopped in {} ms",
         endpoints().get(0),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        Lifecycle.millisSince(began));
   }
 
   /** The watchdog's first line of output: the pid of the etcd it started. */
@@ -252,33 +247,19 @@ public final class EmbeddedEtcd implements AutoCloseable {
         HttpRequest.newBuilder(URI.create(endpoints().get(0) + "/health"))
             .timeout(Duration.ofSeconds(2))
             .build();
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    try {
-      while (true) {
-        if (!watchdog.isAlive()) {
-          throw new IllegalStateException(
-              "etcd exited with status " + watchdog.exitValue() + " while starting; see "
-                  + logFile);
-        }
-        try {
-          HttpResponse<String> response = http.send(health, HttpResponse.BodyHandlers.ofString());
-          if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
-            return;
-          }
-        } catch (IOException e) {
-          log.trace("etcd not up yet: {}", e.toString());
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "etcd on port " + clientPort + " not healthy after " + READY_TIMEOUT.toSeconds()
-                  + " s; see " + logFile);
-        }
-        Thread.sleep(50);
+    Lifecycle.await("etcd", READY_TIMEOUT, () -> {
+      if (!watchdog.isAlive()) {
+        throw new IllegalStateException(
+            "etcd exited with status " + watchdog.exitValue() + " while starting; see " + logFile);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for etcd", e);
-    }
+      try {
+        HttpResponse<String> response = http.send(health, HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() == 200 && response.body().contains("\"true\"");
+      } catch (IOException e) {
+        log.trace("etcd not up yet: {}", e.toString());
+        return false;
+      }
+    }, () -> "etcd on port " + clientPort + " not healthy after " + READY_TIMEOUT.toSeconds() + " s; see " + logFile);
   }
 
   /** The port after the preferred client port (2380 for 2379), or 0 (any) if there is none. */

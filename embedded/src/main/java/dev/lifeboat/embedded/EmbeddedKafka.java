@@ -109,17 +109,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     EmbeddedKafka kafka = new EmbeddedKafka(server, "127.0.0.1:" + port, logDir);
-    try {
+    Lifecycle.orClose(kafka::close, () -> {
       server.startup();
       kafka.awaitReady();
-    } catch (RuntimeException e) {
-      kafka.close();
-      throw e;
-    }
+    });
     log.info(
         "Kafka started on {} in {} ms (log dir {}{})",
         kafka.bootstrapServers,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+        Lifecycle.millisSince(began),
         logDir,
         formatted ? ", newly formatted" : "");
     return kafka;
@@ -143,7 +140,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     log.info(
         "Kafka on {} stopped in {} ms",
         bootstrapServers,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        Lifecycle.millisSince(began));
   }
 
   static Properties properties(Path logDir, int port, int controllerPort) {
@@ -219,32 +216,17 @@ public final class EmbeddedKafka implements AutoCloseable {
             AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
             AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
             AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     try (Admin admin = Admin.create(props)) {
-      while (true) {
+      Lifecycle.await("Kafka", READY_TIMEOUT, () -> {
         try {
-          int nodes =
-              admin
-                  .describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
-                  .nodes()
-                  .get(10, TimeUnit.SECONDS)
-                  .size();
-          if (nodes > 0) {
-            return;
-          }
+          return admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000)).nodes().get(10, TimeUnit.SECONDS)
+              .size() > 0;
         } catch (ExecutionException | TimeoutException e) {
           log.debug("Kafka on {} not ready yet: {}", bootstrapServers, e.toString());
+          return false;
         }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "Kafka on " + bootstrapServers + " (log dir " + logDir + ") not ready after "
-                  + READY_TIMEOUT.toSeconds() + " s");
-        }
-        Thread.sleep(50);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for Kafka", e);
+      }, () -> "Kafka on " + bootstrapServers + " (log dir " + logDir + ") not ready after " + READY_TIMEOUT.toSeconds()
+          + " s");
     }
   }
 }

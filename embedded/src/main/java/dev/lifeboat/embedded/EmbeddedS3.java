@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -100,7 +99,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         "S3 store {} started on {} in {} ms (buckets {}, data {})",
         name,
         endpoint,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+        Lifecycle.millisSince(began),
         s3.buckets,
         baseDir);
     return s3;
@@ -151,7 +150,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         "S3 store {} on {} stopped in {} ms",
         name,
         endpoint,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        Lifecycle.millisSince(began));
   }
 
   @SuppressWarnings("try") // MinioClient.close() may throw InterruptedException

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,16 +98,11 @@ public final class LocalKubernetes implements AutoCloseable {
       throw new IllegalStateException("cannot start the Kubernetes API on port " + port, e);
     }
     LocalKubernetes kubernetes = new LocalKubernetes(server, store);
-    try {
-      kubernetes.createInitialNamespaces();
-    } catch (RuntimeException e) {
-      kubernetes.close();
-      throw e;
-    }
+    Lifecycle.orClose(kubernetes::close, kubernetes::createInitialNamespaces);
     log.info(
         "Kubernetes API started on {} in {} ms, objects in {}",
         kubernetes.url,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+        Lifecycle.millisSince(began),
         store.describe());
     return kubernetes;
   }

@@ -1,6 +1,6 @@
 package dev.lifeboat.replicator;
 
-import java.io.FilterInputStream;
+import dev.lifeboat.repository.blob.ObservedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -60,16 +60,9 @@ final class BandwidthLimiter {
     return Math.max(0, wait);
   }
 
-  /** {@code in}, read no faster than this limiter allows. */
+  /** {@code in}, read no faster than this limiter allows; it cannot mark (re-read bytes would be paid twice). */
   InputStream throttle(InputStream in) {
-    return new FilterInputStream(in) {
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
-
+    return new ObservedInputStream(in) {
       @Override
       public int read(byte[] buffer, int offset, int length) throws IOException {
         int n = super.read(buffer, offset, Math.min(length, SLICE));

@@ -3,8 +3,6 @@ package dev.lifeboat.replicator;
 import dev.lifeboat.config.ConfigReader;
 import dev.lifeboat.config.ConfigSection;
 import dev.lifeboat.config.Field;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.Validators;
 
 import java.util.List;
 
@@ -21,27 +19,8 @@ public record ReplicatorConfig(boolean enabled) {
   }
 
   /** The {@code replicator} section, contributed by the replicator's plugin. */
-  public static final ConfigSection<ReplicatorConfig> SECTION = new ConfigSection<>() {
-    @Override
-    public String name() {
-      return "replicator";
-    }
-
-    @Override
-    public ReplicatorConfig defaults() {
-      return ReplicatorConfig.defaults();
-    }
-
-    @Override
-    public ReplicatorConfig read(ConfigReader reader, LifeboatConfig shared) {
-      return ReplicatorConfig.read(reader);
-    }
-
-    @Override
-    public List<Field<?>> fields() {
-      return ReplicatorConfig.fields();
-    }
-  };
+  public static final ConfigSection<ReplicatorConfig> SECTION = ConfigSection.of("replicator", ReplicatorConfig::defaults,
+      (reader, shared) -> read(reader), ReplicatorConfig::fields);
 
   static ReplicatorConfig read(ConfigReader r) {
     Boolean enabled = r.get(ENABLED);

@@ -11,7 +11,7 @@ import dev.lifeboat.retry.Retry;
 import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.Worker;
-import dev.lifeboat.runtime.WorkerPlugin;
+import dev.lifeboat.runtime.SectionPlugin;
 import dev.lifeboat.schemas.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * stores.offsite[]}), each copying every snapshot and change-log segment announced on {@code
  * lifeboat.snapshots} from the primary store, verified, manifest last.
  */
-public final class ReplicatorPlugin implements WorkerPlugin {
+public final class ReplicatorPlugin extends SectionPlugin<ReplicatorConfig> {
   private static final Logger log = LoggerFactory.getLogger(ReplicatorPlugin.class);
   /**
    * Each store call is retried for seconds only: a longer outage becomes a retriable failure of the
@@ -38,20 +38,14 @@ public final class ReplicatorPlugin implements WorkerPlugin {
   static final RetryPolicy STORE_CALLS = new RetryPolicy(Duration.ofMillis(200), Duration.ofSeconds(5), 2.0, 0.2,
       Duration.ofSeconds(20));
 
-  @Override
-  public String name() {
-    return "replicator";
-  }
-
-  @Override
-  public java.util.List<dev.lifeboat.config.ConfigSection<?>> configSections() {
-    return java.util.List.of(ReplicatorConfig.SECTION);
+  public ReplicatorPlugin() {
+    super("replicator", ReplicatorConfig.SECTION);
   }
 
   @Override
   public AutoCloseable start(ProcessContext context) {
     List<StoreConfig> offsite = context.config().stores().offsite();
-    if (!context.config().section(ReplicatorConfig.SECTION).enabled() || offsite.isEmpty()) {
+    if (!settings(context).enabled() || offsite.isEmpty()) {
       log.info("Replicator not started: {}", offsite.isEmpty() ? "no off-region store is configured (stores.offsite)"
           : "replicator.enabled is false");
       return () -> {};

@@ -1,6 +1,6 @@
 package dev.lifeboat.replicator;
 
-import java.io.FilterInputStream;
+import dev.lifeboat.repository.blob.ObservedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -16,7 +16,7 @@ import java.util.HexFormat;
  * <p>The refusal is an unchecked {@link DamagedObjectException}, which no retry repeats; {@link
  * #damage()} tells the copier afterwards what was wrong, however the upload reported the failure.
  */
-final class VerifyingInputStream extends FilterInputStream {
+final class VerifyingInputStream extends ObservedInputStream {
   private final String key;
   private final long expectedLength;
   private final String expectedSha256;
@@ -42,13 +42,6 @@ final class VerifyingInputStream extends FilterInputStream {
   /** The SHA-256 of every byte read (hex); call once the stream is exhausted. */
   String sha256Hex() {
     return HexFormat.of().formatHex(digest.digest());
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override
@@ -80,19 +73,6 @@ final class VerifyingInputStream extends FilterInputStream {
   @Override
   public long skip(long n) throws IOException {
     throw new IOException("a verified stream cannot skip: every byte must be hashed");
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
-  }
-
-  @Override
-  public synchronized void mark(int readLimit) {}
-
-  @Override
-  public synchronized void reset() throws IOException {
-    throw new IOException("mark/reset not supported");
   }
 
   private void fail(String what) {

@@ -4,7 +4,6 @@ import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.ReplicationConfig;
 import dev.lifeboat.embedded.EmbeddedS3;
@@ -16,13 +15,11 @@ import dev.lifeboat.repository.blob.RetryingBlobStore;
 import dev.lifeboat.repository.blob.S3BlobStore;
 import dev.lifeboat.retry.Retry;
 import dev.lifeboat.retry.RetryPolicy;
-import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.testing.TestStack;
 import dev.lifeboat.testing.TopicEnd;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,8 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** An off-region store that goes away while snapshots keep coming, and comes back. */
@@ -48,24 +45,12 @@ class ReplicationOutageIT {
   private final TestStack stack;
   private final String prefix = "outage-" + UUID.randomUUID();
   private final String suffix = UUID.randomUUID().toString().substring(0, 8);
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final Health health = new Health(Clock.systemUTC());
-  private final EventFactory events;
-  private final WorkerRuntime runtime;
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension
+  final ReplicatorFixture workers;
 
   ReplicationOutageIT(TestStack stack) {
     this.stack = stack;
-    this.events = stack.events("replicator");
-    this.runtime = new WorkerRuntime(stack.kafka(), stack.registry(), events, meters, health, "it-");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    runtime.close();
-    for (AutoCloseable c : closing) {
-      c.close();
-    }
+    this.workers = new ReplicatorFixture(stack);
   }
 
   @Test
@@ -74,9 +59,9 @@ class ReplicationOutageIT {
     int port = Integer.parseInt(drServer.endpoint().replaceAll(".*:", ""));
     S3BlobStore drStore = new S3BlobStore(new StoreConfig("dr-" + suffix, drServer.endpoint(), BUCKET, prefix, "dr-key",
         "dr-secret", null));
-    closing.add(drStore);
+    workers.closeAfter(drStore);
     TestRepository primary = new TestRepository(TestStores.primary(stack, prefix));
-    closing.add(primary);
+    workers.closeAfter(primary);
     BlobStore offsite = TestStores.offsite(stack, prefix);
     String topic = stack.newTopic("snapshots", 3);
     String dr = "dr-" + suffix;
@@ -97,12 +82,12 @@ class ReplicationOutageIT {
       }
       awaitReplicated(near, snapshots); // the other store goes on
       await("the lag of the store that is down rises").atMost(WAIT).until(() -> lag(dr) > 5);
-      assertThat(health.components().get("replication:" + dr).state()).isEqualTo(Health.State.DEGRADED);
+      assertThat(workers.health.components().get("replication:" + dr).state()).isEqualTo(Health.State.DEGRADED);
       assertThat(replicatedTo(dr)).hasSize(1);
       assertThat(lag(near)).isZero();
     } finally {
       drServer = EmbeddedS3.start("dr", dir.resolve("dr"), port, "dr-key", "dr-secret", List.of(BUCKET));
-      closing.add(drServer);
+      workers.closeAfter(drServer);
     }
 
     awaitReplicated(dr, snapshots);
@@ -120,16 +105,16 @@ class ReplicationOutageIT {
     for (SnapshotCompleted s : snapshots) {
       assertThat(TestRepository.restore(drStore, s)).isEqualTo(TestRepository.restore(primary.store(), s));
     }
-    assertThat(health.components().get("replication:" + dr).state()).isEqualTo(Health.State.UP);
+    assertThat(workers.health.components().get("replication:" + dr).state()).isEqualTo(Health.State.UP);
   }
 
   private void start(String store, String topic, BlobStore target) {
     Retry retry = new Retry(STORE_CALLS, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
     TargetReplication replication = new TargetReplication(store, ReplicationConfig.defaults(),
-        new RetryingBlobStore(TestStores.primary(stack, prefix), retry), new RetryingBlobStore(target, retry), events, runtime.audit(),
-        meters, health);
-    closing.add(replication);
-    runtime.start(replication.worker(topic, ReplicatorIT.FAST));
+        new RetryingBlobStore(TestStores.primary(stack, prefix), retry), new RetryingBlobStore(target, retry), workers.events, workers.runtime.audit(),
+        workers.meters, workers.health);
+    workers.closeAfter(replication);
+    workers.runtime.start(replication.worker(topic, ReplicatorIT.FAST));
   }
 
   private SnapshotCompleted send(String topic, SnapshotCompleted snapshot) {
@@ -138,7 +123,7 @@ class ReplicationOutageIT {
   }
 
   private double lag(String store) {
-    return meters.get("lifeboat.replication.lag").tag("store", store).gauge().value();
+    return workers.meters.get("lifeboat.replication.lag").tag("store", store).gauge().value();
   }
 
   private void awaitReplicated(String store, List<SnapshotCompleted> snapshots) {
@@ -147,7 +132,7 @@ class ReplicationOutageIT {
         l -> l.stream().filter(r -> r.getStore().equals(store)).map(SnapshotReplicated::getSnapshotId).collect(Collectors.toSet())
             .containsAll(ids));
     assertThat(found.stream().filter(r -> r.getStore().equals(store)).map(SnapshotReplicated::getSnapshotId))
-        .as("replicated to %s; health %s", store, health.components()).containsAll(ids);
+        .as("replicated to %s; health %s", store, workers.health.components()).containsAll(ids);
   }
 
   private List<SnapshotReplicated> replicatedTo(String store) {

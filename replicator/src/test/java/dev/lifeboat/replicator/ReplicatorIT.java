@@ -3,7 +3,6 @@ package dev.lifeboat.replicator;
 import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.ReplicationConfig;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.ReplicationFailed;
@@ -12,16 +11,13 @@ import dev.lifeboat.events.v1.SnapshotReplicated;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.RetryingBlobStore;
-import dev.lifeboat.repository.pack.IndexFile;
 import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.retry.Retry;
 import dev.lifeboat.retry.RetryPolicy;
 import dev.lifeboat.runtime.DeadLetterPublisher;
-import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,8 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The replicator against the real stack: Kafka, the registry, and the primary and off-region S3 servers. */
 @LifeboatIntegrationTest
@@ -42,24 +38,12 @@ class ReplicatorIT {
   private final TestStack stack;
   private final String prefix = "repl-" + UUID.randomUUID();
   private final String store = "offsite-" + UUID.randomUUID().toString().substring(0, 8);
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final Health health = new Health(Clock.systemUTC());
-  private final EventFactory events;
-  private final WorkerRuntime runtime;
-  private final List<AutoCloseable> closing = new ArrayList<>();
+  @RegisterExtension
+  final ReplicatorFixture workers;
 
   ReplicatorIT(TestStack stack) {
     this.stack = stack;
-    this.events = stack.events("replicator");
-    this.runtime = new WorkerRuntime(stack.kafka(), stack.registry(), events, meters, health, "it-");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    runtime.close();
-    for (AutoCloseable c : closing) {
-      c.close();
-    }
+    this.workers = new ReplicatorFixture(stack);
   }
 
   @Test
@@ -103,9 +87,9 @@ class ReplicatorIT {
     assertThat(offsite.written()).last().isEqualTo(second.getManifestKey());
     assertThat(TestRepository.restore(offsite, second)).isEqualTo(data);
     assertThat(auditOf(second, "replication.completed")).isNotEmpty();
-    assertThat(meters.counter("lifeboat.replication.objects", "store", store, "outcome", "copied").count())
+    assertThat(workers.meters.counter("lifeboat.replication.objects", "store", store, "outcome", "copied").count())
         .isEqualTo(TestRepository.objects(primary.store()).size());
-    assertThat(health.components().get("replication:" + store).state()).isEqualTo(Health.State.UP);
+    assertThat(workers.health.components().get("replication:" + store).state()).isEqualTo(Health.State.UP);
   }
 
   @Test
@@ -140,7 +124,7 @@ class ReplicatorIT {
       assertThat(e.getDetails()).containsEntry("snapshotId", snapshot.getSnapshotId()).containsEntry("objectKey", damaged);
       assertThat(e.getReason()).contains(damaged);
     });
-    assertThat(health.components().get("replication:" + store).state()).isEqualTo(Health.State.DEGRADED);
+    assertThat(workers.health.components().get("replication:" + store).state()).isEqualTo(Health.State.DEGRADED);
   }
 
   @Test
@@ -190,15 +174,15 @@ class ReplicatorIT {
 
   private TestRepository repository() {
     TestRepository repository = new TestRepository(TestStores.primary(stack, prefix));
-    closing.add(repository);
+    workers.closeAfter(repository);
     return repository;
   }
 
   private void start(String topic, BlobStore offsite) {
     TargetReplication target = new TargetReplication(store, ReplicationConfig.defaults(), retrying(TestStores.primary(stack, prefix)),
-        retrying(offsite), events, runtime.audit(), meters, health);
-    closing.add(target);
-    runtime.start(target.worker(topic, FAST));
+        retrying(offsite), workers.events, workers.runtime.audit(), workers.meters, workers.health);
+    workers.closeAfter(target);
+    workers.runtime.start(target.worker(topic, FAST));
   }
 
   static BlobStore retrying(BlobStore store) {
@@ -210,7 +194,7 @@ class ReplicatorIT {
         l -> l.stream().anyMatch(r -> mine(r.getSnapshotId(), r.getStore(), snapshot)));
     return found.stream().filter(r -> mine(r.getSnapshotId(), r.getStore(), snapshot)).findFirst()
         .orElseThrow(() -> new AssertionError("no SnapshotReplicated for " + snapshot.getSnapshotId() + " to " + store
-            + " within " + WAIT + "; health: " + health.components()));
+            + " within " + WAIT + "; health: " + workers.health.components()));
   }
 
   private ReplicationFailed failed(SnapshotCompleted snapshot) {

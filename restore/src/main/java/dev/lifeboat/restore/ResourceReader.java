@@ -3,23 +3,15 @@ package dev.lifeboat.restore;
 import dev.lifeboat.repository.ChunkStore.MissingChunkException;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
-import dev.lifeboat.repository.StreamReader;
 import dev.lifeboat.repository.changelog.ChangeLog;
 import dev.lifeboat.repository.chunk.ChunkCorruptedException;
 import dev.lifeboat.repository.pack.PackCorruptedException;
 import dev.lifeboat.repository.resources.PointInTime;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,26 +108,15 @@ final class ResourceReader {
   }
 
   private void readStream(Manifest.Stream stream, java.util.function.Consumer<ResourceDocument> each) {
-    MessageDigest sha256;
+    String actual;
     try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    try (DigestInputStream in = new DigestInputStream(new StreamReader(source.repository().chunks(), stream), sha256);
-        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        if (!line.isEmpty()) {
-          each.accept(ResourceDocument.parse(line));
-        }
-      }
+      actual = ResourceSnapshots.readDocuments(source.repository().chunks(), stream, each);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read stream " + stream.name() + " from " + source.describe(), e);
     } catch (IllegalArgumentException e) {
       throw new RestoreDataException("stream " + stream.name(), "stream " + stream.name() + " holds a line that is not a"
           + " resource document: " + e.getMessage(), e);
     }
-    String actual = HexFormat.of().formatHex(sha256.digest());
     if (!actual.equals(stream.sha256())) {
       throw new RestoreDataException("stream " + stream.name(), "stream " + stream.name() + " hashes to " + actual
           + ", its manifest says " + stream.sha256(), null);

@@ -13,6 +13,7 @@ import dev.lifeboat.repository.StreamWriter;
 import dev.lifeboat.repository.blob.InMemoryBlobStore;
 import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.testing.Closer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -25,10 +26,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,7 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PathRestoresTest {
   private static final Instant T = Instant.parse("2026-01-01T12:00:00Z");
-  private final ExecutorService uploads = Executors.newFixedThreadPool(2);
+  @RegisterExtension
+  final Closer closer = new Closer();
+
+  private final ExecutorService uploads = closer.threads(2);
   private final Repository repository = Repository.openOrCreate(new InMemoryBlobStore("path-restores"), new byte[32],
       new ChunkerParams(64 << 10, 256 << 10, 1 << 20), new SimpleMeterRegistry());
   private final RestoreEngine engine = new RestoreEngine(RestoreSource.of(repository,
@@ -47,11 +50,6 @@ class PathRestoresTest {
 
   @TempDir
   Path dir;
-
-  @AfterEach
-  void stop() {
-    uploads.shutdownNow();
-  }
 
   @Test
   void theEtcdDatabaseIsWrittenPrivateAndEqualToTheSnapshotsWithProgressEveryMebibyte() throws Exception {

@@ -3,7 +3,6 @@ package dev.lifeboat.snapshotter;
 import dev.lifeboat.config.ConfigReader;
 import dev.lifeboat.config.ConfigSection;
 import dev.lifeboat.config.Field;
-import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Validators;
 
 import java.time.Duration;
@@ -63,27 +62,9 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   }
 
   /** The {@code snapshotter} section, contributed by the snapshotter's plugin. */
-  public static final ConfigSection<SnapshotterConfig> SECTION = new ConfigSection<>() {
-    @Override
-    public String name() {
-      return "snapshotter";
-    }
-
-    @Override
-    public SnapshotterConfig defaults() {
-      return new SnapshotterConfig(true, null, Duration.ofMinutes(15), "", 2);
-    }
-
-    @Override
-    public SnapshotterConfig read(ConfigReader reader, LifeboatConfig shared) {
-      return SnapshotterConfig.read(reader, shared.masterKey());
-    }
-
-    @Override
-    public List<Field<?>> fields() {
-      return SnapshotterConfig.fields();
-    }
-  };
+  public static final ConfigSection<SnapshotterConfig> SECTION = ConfigSection.of("snapshotter",
+      () -> new SnapshotterConfig(true, null, Duration.ofMinutes(15), "", 2), (reader, shared) -> read(reader, shared.masterKey()),
+      SnapshotterConfig::fields);
 
   /** @param masterKey the repository's ({@code repository.masterKey}) */
   static SnapshotterConfig read(ConfigReader r, byte[] masterKey) {

@@ -85,37 +85,23 @@ public record VerifierConfig(boolean enabled, double volumeFraction, int namespa
   }
 
   /** The {@code verifier} section, contributed by the verifier's plugin. */
-  public static final ConfigSection<VerifierConfig> SECTION = new ConfigSection<>() {
-    @Override
-    public String name() {
-      return "verifier";
-    }
+  public static final ConfigSection<VerifierConfig> SECTION = ConfigSection.of("verifier", VerifierConfig::defaults,
+      VerifierConfig::readChecked, VerifierConfig::fields);
 
-    @Override
-    public VerifierConfig defaults() {
-      return VerifierConfig.defaults();
-    }
-
-    @Override
-    public VerifierConfig read(ConfigReader reader, LifeboatConfig shared) {
-      VerifierConfig verifier = VerifierConfig.read(reader);
-      if (reader.has("enabled") && verifier.enabled()) {
-        if (shared.masterKey() == null) {
-          reader.reportProblem("enabled", "= true needs repository.masterKey (restores open the repository with it)");
-        }
-        if (shared.stores().offsite().isEmpty()) {
-          reader.reportProblem("enabled", "= true needs an off-region store under stores.offsite: the verifier"
-              + " proves the copies there");
-        }
+  /** The section, and what enabling it needs from the shared sections. */
+  private static VerifierConfig readChecked(ConfigReader reader, LifeboatConfig shared) {
+    VerifierConfig verifier = read(reader);
+    if (reader.has("enabled") && verifier.enabled()) {
+      if (shared.masterKey() == null) {
+        reader.reportProblem("enabled", "= true needs repository.masterKey (restores open the repository with it)");
       }
-      return verifier;
+      if (shared.stores().offsite().isEmpty()) {
+        reader.reportProblem("enabled", "= true needs an off-region store under stores.offsite: the verifier"
+            + " proves the copies there");
+      }
     }
-
-    @Override
-    public List<Field<?>> fields() {
-      return VerifierConfig.fields();
-    }
-  };
+    return verifier;
+  }
 
   static VerifierConfig read(ConfigReader r) {
     VerifierConfig d = defaults();

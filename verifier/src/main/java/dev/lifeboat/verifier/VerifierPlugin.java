@@ -11,7 +11,7 @@ import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerDefinition;
-import dev.lifeboat.runtime.WorkerPlugin;
+import dev.lifeboat.runtime.SectionPlugin;
 import dev.lifeboat.schemas.topics.Topics;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,23 +36,17 @@ import org.slf4j.LoggerFactory;
  * the repository's master key ({@code snapshotter.masterKey}) and at least one
  * off-region store; without them it does not start and its health says why.
  */
-public final class VerifierPlugin implements WorkerPlugin {
+public final class VerifierPlugin extends SectionPlugin<VerifierConfig> {
   private static final Logger log = LoggerFactory.getLogger(VerifierPlugin.class);
 
-  @Override
-  public String name() {
-    return "verifier";
-  }
-
-  @Override
-  public java.util.List<dev.lifeboat.config.ConfigSection<?>> configSections() {
-    return java.util.List.of(VerifierConfig.SECTION);
+  public VerifierPlugin() {
+    super("verifier", VerifierConfig.SECTION);
   }
 
   @Override
   public AutoCloseable start(ProcessContext context) {
     LifeboatConfig config = context.config();
-    VerifierConfig settings = config.section(VerifierConfig.SECTION);
+    VerifierConfig settings = settings(context);
     if (!settings.enabled()) {
       return () -> {};
     }

@@ -9,6 +9,7 @@ import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.testing.TestStack;
 import dev.lifeboat.testing.TopicEnd;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -20,7 +21,10 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 
-/** A watcher over the shared stack's local cluster, under a cluster name of its own, and ways to read what it published. */
+/**
+ * A watcher over the shared stack's local cluster, under a cluster name of its own, with a namespace of its
+ * own ({@link #namespace}, created here), and ways to read what it published.
+ */
 final class WatcherFixture {
   static final byte[] KEY = new byte[32];
 
@@ -35,6 +39,7 @@ final class WatcherFixture {
 
   WatcherFixture(TestStack stack) {
     this.stack = stack;
+    kube().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
   }
 
   KubernetesClient kube() {

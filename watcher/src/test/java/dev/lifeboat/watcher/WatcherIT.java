@@ -15,7 +15,6 @@ import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -40,7 +39,6 @@ class WatcherIT {
   WatcherIT(TestStack stack) {
     this.stack = stack;
     this.fx = new WatcherFixture(stack);
-    fx.kube().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(fx.namespace).endMetadata().build()).create();
   }
 
   @Test

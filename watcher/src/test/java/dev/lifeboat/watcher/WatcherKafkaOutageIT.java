@@ -21,8 +21,6 @@ import dev.lifeboat.testing.TestStack;
 import dev.lifeboat.testing.TopicEnd;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,7 +58,6 @@ class WatcherKafkaOutageIT {
   WatcherKafkaOutageIT(TestStack stack) {
     this.stack = stack;
     this.fx = new WatcherFixture(stack);
-    fx.kube().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(fx.namespace).endMetadata().build()).create();
   }
 
   @Test

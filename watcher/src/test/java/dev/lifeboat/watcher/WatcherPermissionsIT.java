@@ -7,7 +7,6 @@ import dev.lifeboat.events.v1.ChangeType;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ class WatcherPermissionsIT {
   WatcherPermissionsIT(TestStack stack) {
     this.fx = new WatcherFixture(stack);
     this.kubernetes = stack.stack().kubernetes().orElseThrow();
-    fx.kube().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(fx.namespace).endMetadata().build()).create();
   }
 
   @Test

@@ -7,7 +7,6 @@ import dev.lifeboat.events.v1.ChangeType;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,6 @@ class WatcherRelistIT {
   WatcherRelistIT(TestStack stack) {
     this.fx = new WatcherFixture(stack);
     this.kubernetes = stack.stack().kubernetes().orElseThrow();
-    fx.kube().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(fx.namespace).endMetadata().build()).create();
   }
 
   @Test

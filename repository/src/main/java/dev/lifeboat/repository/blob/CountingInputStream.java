@@ -1,12 +1,11 @@
 package dev.lifeboat.repository.blob;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.LongConsumer;
 
 /** Counts the bytes read through it; optionally reports the count once, when closed. */
-final class CountingInputStream extends FilterInputStream {
+final class CountingInputStream extends ObservedInputStream {
   private final LongConsumer onClose;
   private long count;
   private boolean closed;
@@ -26,15 +25,6 @@ final class CountingInputStream extends FilterInputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    int b = super.read();
-    if (b >= 0) {
-      count++;
-    }
-    return b;
-  }
-
-  @Override
   public int read(byte[] buffer, int offset, int length) throws IOException {
     int n = super.read(buffer, offset, length);
     if (n > 0) {
@@ -48,20 +38,6 @@ final class CountingInputStream extends FilterInputStream {
     long skipped = super.skip(n);
     count += Math.max(0, skipped);
     return skipped;
-  }
-
-  /** Marking would let a reader re-read bytes and count them twice; a counted stream cannot mark. */
-  @Override
-  public boolean markSupported() {
-    return false;
-  }
-
-  @Override
-  public synchronized void mark(int readLimit) {}
-
-  @Override
-  public synchronized void reset() throws IOException {
-    throw new IOException("mark/reset not supported");
   }
 
   @Override

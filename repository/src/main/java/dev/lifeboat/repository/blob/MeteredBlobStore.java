@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * still show; placed over one it times what callers wait. The time of {@code open} is the time to
  * open the stream, not to read it. Thread-safe if the delegate is.
  */
-public final class MeteredBlobStore implements BlobStore {
+public final class MeteredBlobStore extends BlobStoreDecorator {
   public static final String OPERATIONS = "lifeboat.blobstore.operations";
   public static final String BYTES = "lifeboat.blobstore.bytes";
   static final String OK = "ok";
@@ -39,7 +39,6 @@ public final class MeteredBlobStore implements BlobStore {
   static final String RETRIABLE = "retriable";
   static final String PERMANENT = "permanent";
 
-  private final BlobStore delegate;
   private final String store;
   private final MeterRegistry registry;
   private final Counter written;
@@ -50,7 +49,7 @@ public final class MeteredBlobStore implements BlobStore {
    * @param store the {@code store} tag: the store's configured name ({@code primary}, {@code offsite-1})
    */
   public MeteredBlobStore(BlobStore delegate, String store, MeterRegistry registry) {
-    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    super(delegate);
     this.store = Objects.requireNonNull(store, "store");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.written = bytes("written");
@@ -128,16 +127,6 @@ public final class MeteredBlobStore implements BlobStore {
       delegate.delete(key);
       return null;
     }, none -> OK);
-  }
-
-  @Override
-  public String describe() {
-    return delegate.describe();
-  }
-
-  @Override
-  public String toString() {
-    return "MeteredBlobStore[" + delegate + "]";
   }
 
   private <T> T timed(BlobOperation op, Supplier<T> call, Function<T, String> outcome) {

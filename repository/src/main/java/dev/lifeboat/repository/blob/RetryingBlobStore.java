@@ -34,12 +34,11 @@ import java.util.function.Consumer;
  *
  * <p>Thread-safe if the delegate is.
  */
-public final class RetryingBlobStore implements BlobStore {
-  private final BlobStore delegate;
+public final class RetryingBlobStore extends BlobStoreDecorator {
   private final Retry retry;
 
   public RetryingBlobStore(BlobStore delegate, Retry retry) {
-    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    super(delegate);
     this.retry = Objects.requireNonNull(retry, "retry");
   }
 
@@ -139,16 +138,6 @@ public final class RetryingBlobStore implements BlobStore {
       delegate.delete(key);
       return null;
     });
-  }
-
-  @Override
-  public String describe() {
-    return delegate.describe();
-  }
-
-  @Override
-  public String toString() {
-    return "RetryingBlobStore[" + delegate + "]";
   }
 
   private String what(String op, String key) {

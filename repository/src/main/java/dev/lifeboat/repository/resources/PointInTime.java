@@ -5,24 +5,16 @@ import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
-import dev.lifeboat.repository.StreamReader;
 import dev.lifeboat.repository.changelog.ChangeLog;
 import dev.lifeboat.repository.changelog.ChangeLogEntry;
 import dev.lifeboat.repository.changelog.SegmentStore;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -161,23 +153,12 @@ public final class PointInTime {
   }
 
   private void readStream(Manifest.Stream stream, java.util.function.Consumer<ResourceDocument> each) {
-    MessageDigest sha256;
+    String actual;
     try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    try (DigestInputStream in = new DigestInputStream(new StreamReader(chunks, stream), sha256);
-        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        if (!line.isEmpty()) {
-          each.accept(ResourceDocument.parse(line));
-        }
-      }
+      actual = ResourceSnapshots.readDocuments(chunks, stream, each);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read stream " + stream.name(), e);
     }
-    String actual = HexFormat.of().formatHex(sha256.digest());
     if (!actual.equals(stream.sha256())) {
       throw new IllegalStateException("stream " + stream.name() + " hashes to " + actual + ", its manifest says "
           + stream.sha256());

@@ -1,10 +1,22 @@
 package dev.lifeboat.repository.resources;
 
 import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.repository.ChunkStore;
+import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.StreamReader;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * How a resource snapshot's manifest is laid out, for the snapshotter that writes it and the
@@ -38,6 +50,31 @@ public final class ResourceSnapshots {
   public static final String UNREADABLE_OBJECTS = "unreadableObjects";
 
   private ResourceSnapshots() {}
+
+  /**
+   * Reads one stream of a resource snapshot: hands {@code each} its documents, one a line, in order, and
+   * returns the SHA-256 (hex) of the stream's bytes, for the caller to hold against the manifest's.
+   *
+   * @throws IllegalArgumentException a line that is not a resource document
+   */
+  public static String readDocuments(ChunkStore chunks, Manifest.Stream stream, Consumer<ResourceDocument> each)
+      throws IOException {
+    MessageDigest sha256;
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (DigestInputStream in = new DigestInputStream(new StreamReader(chunks, stream), sha256);
+        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (!line.isEmpty()) {
+          each.accept(ResourceDocument.parse(line));
+        }
+      }
+    }
+    return HexFormat.of().formatHex(sha256.digest());
+  }
 
   /** {@code 0:12,1:40}: partitions in order. */
   public static String formatOffsets(Map<Integer, Long> offsets) {

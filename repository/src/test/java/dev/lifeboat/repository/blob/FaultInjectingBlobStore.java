@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  *
  * <p>Injected failures name the operation, the key and the store, like real ones. Thread-safe.
  */
-public final class FaultInjectingBlobStore implements BlobStore {
+public final class FaultInjectingBlobStore extends BlobStoreDecorator {
 
   /** What an injected fault does. */
   public enum Fault {
@@ -38,7 +38,6 @@ public final class FaultInjectingBlobStore implements BlobStore {
     LOST_REPLY
   }
 
-  private final BlobStore delegate;
   private final Retry.Sleeper sleeper;
   private final Map<BlobOperation, Queue<Fault>> queued = new EnumMap<>(BlobOperation.class);
   private final Map<BlobOperation, Duration> latency = new EnumMap<>(BlobOperation.class);
@@ -56,7 +55,7 @@ public final class FaultInjectingBlobStore implements BlobStore {
 
   /** Latency is waited out with {@code sleeper}, so a test with a fake clock can advance it instead. */
   public FaultInjectingBlobStore(BlobStore delegate, Retry.Sleeper sleeper) {
-    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    super(delegate);
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
   }
 
@@ -165,16 +164,6 @@ public final class FaultInjectingBlobStore implements BlobStore {
       delegate.delete(key);
       return null;
     });
-  }
-
-  @Override
-  public String describe() {
-    return delegate.describe();
-  }
-
-  @Override
-  public String toString() {
-    return "FaultInjectingBlobStore[" + delegate + "]";
   }
 
   private <T> T call(BlobOperation op, String key, Supplier<T> action) {

@@ -11,6 +11,7 @@ import dev.lifeboat.repository.blob.InMemoryBlobStore;
 import dev.lifeboat.repository.changelog.SegmentFormat;
 import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.ResourceChanges;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
@@ -21,9 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * State at an instant = the latest snapshot cut at or before it + archived changes after the
@@ -36,15 +36,13 @@ class PointInTimeTest {
       Repository.openOrCreate(new InMemoryBlobStore("primary"), masterKey, ChunkerParams.DEFAULT, new SimpleMeterRegistry());
   private final SegmentStore segments = SegmentStore.open(repository, masterKey);
   private final PointInTime pointInTime = PointInTime.of(repository, segments);
-  private final ExecutorService uploads = Executors.newFixedThreadPool(2);
+  @RegisterExtension
+  final Closer closer = new Closer();
+
+  private final ExecutorService uploads = closer.threads(2);
   private final List<Change> log = new ArrayList<>();
 
   private record Change(String key, ResourceChanged change) {}
-
-  @AfterEach
-  void stop() {
-    uploads.shutdownNow();
-  }
 
   private void change(ResourceChanges object, ResourceChanged change) {
     log.add(new Change(object.key(), change));

@@ -1,6 +1,6 @@
 package dev.lifeboat.snapshotter.etcd;
 
-import java.io.FilterInputStream;
+import dev.lifeboat.repository.blob.ObservedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -13,7 +13,7 @@ import java.util.HexFormat;
  * SHA-256 of the database to the stream, so the digest of everything but the last 32 bytes must
  * equal those 32 bytes. {@link #verify()} tells, once the stream has been read to its end.
  */
-final class TrailingHashCheck extends FilterInputStream {
+final class TrailingHashCheck extends ObservedInputStream {
   static final int HASH = 32;
   private final MessageDigest digest;
   private byte[] tail = new byte[0];
@@ -27,13 +27,6 @@ final class TrailingHashCheck extends FilterInputStream {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.StreamReader;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.Required;
 import dev.lifeboat.testing.TestStack;
@@ -31,10 +32,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real etcd, snapshotted into a real S3 repository; the reassembled bytes pass etcdctl and restore. */
@@ -45,12 +45,10 @@ class EtcdSnapshotterIT {
   @TempDir
   Path dir;
 
-  private final ExecutorService uploads = Executors.newFixedThreadPool(2);
+  @RegisterExtension
+  final Closer closer = new Closer();
 
-  @AfterEach
-  void stop() {
-    uploads.shutdownNow();
-  }
+  private final ExecutorService uploads = closer.threads(2);
 
   @Test
   void aSnapshotOfThousandsOfKeysRestoresIntoAWorkingEtcdWithTheSameKeyCount(TestStack stack) throws Exception {

@@ -3,8 +3,6 @@ package dev.lifeboat.snapshotter.resources;
 import dev.lifeboat.repository.testing.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
-import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.changelog.ChangeLog;
@@ -12,9 +10,7 @@ import dev.lifeboat.repository.changelog.ChangeLogEntry;
 import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.runtime.WorkerRuntime;
-import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
-import dev.lifeboat.testing.ResourceChanges;
 import dev.lifeboat.testing.TestStack;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -31,7 +27,6 @@ import org.junit.jupiter.api.Test;
 /** The archiver on the real stack: restarts continue where they committed, and bad records are skipped. */
 @LifeboatIntegrationTest
 class ChangeLogArchiverIT {
-  private static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
   void aRestartedArchiverContinuesWhereItCommittedAndEveryChangeIsArchivedOnceInOrder(TestStack stack) throws Exception {
@@ -50,7 +45,7 @@ class ChangeLogArchiverIT {
 
       ChangeLogArchiver first = start(settings, runtime, stack, segments);
       for (int i = 0; i < 6; i++) {
-        send(stack, changes, cluster, "first-" + i, sent);
+        ArchivedChanges.send(stack, changes, cluster, "first-" + i, sent);
       }
       stack.sendRaw(changes, cluster + "/shop//ConfigMap/broken", new byte[] {0, 0, 0, 0, 0});
       awaitArchived(stack, cluster, 6);
@@ -58,7 +53,7 @@ class ChangeLogArchiverIT {
       Thread.sleep(1000); // let it finish its loop and close its consumer
 
       for (int i = 0; i < 6; i++) {
-        send(stack, changes, cluster, "second-" + i, sent);
+        ArchivedChanges.send(stack, changes, cluster, "second-" + i, sent);
       }
       ChangeLogArchiver second = start(settings, runtime, stack, segments);
       awaitArchived(stack, cluster, 12);
@@ -95,20 +90,8 @@ class ChangeLogArchiverIT {
     return archiver;
   }
 
-  private static void send(TestStack stack, String topic, String cluster, String name, List<String> sent) {
-    ResourceChanges object = ResourceChanges.in(cluster).namespace("shop").configMap(name);
-    ResourceChanged change = object.added();
-    stack.send(topic, object.key(), change);
-    sent.add(name);
-  }
-
   private static void awaitArchived(TestStack stack, String cluster, long changes) {
-    List<ChangeLogSegmentArchived> events = stack.read(Topics.SNAPSHOTS, ChangeLogSegmentArchived.class, WAIT,
-        l -> l.stream().filter(e -> e.getCluster().equals(cluster)).mapToLong(ChangeLogSegmentArchived::getRecordCount).sum()
-            >= changes);
-    assertThat(events.stream().filter(e -> e.getCluster().equals(cluster)).mapToLong(ChangeLogSegmentArchived::getRecordCount)
-        .sum()).isGreaterThanOrEqualTo(changes);
-    events.stream().filter(e -> e.getCluster().equals(cluster)).forEach(e -> assertThat(e.getSegmentKey())
+    ArchivedChanges.awaitArchived(stack, cluster, changes).forEach(e -> assertThat(e.getSegmentKey())
         .isEqualTo(SegmentStore.key(cluster, e.getPartition(), e.getFirstOffset(), e.getLastOffset())));
   }
 }

@@ -3,7 +3,6 @@ package dev.lifeboat.snapshotter.resources;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
@@ -17,7 +16,6 @@ import dev.lifeboat.repository.testing.TestStores;
 import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
-import dev.lifeboat.testing.ResourceChanges;
 import dev.lifeboat.testing.TestStack;
 import dev.lifeboat.testing.TopicEnd;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.Test;
  */
 @LifeboatIntegrationTest
 class ChangeLogArchiverRuntimeIT {
-  private static final Duration WAIT = Duration.ofSeconds(60);
   private static final byte[] MASTER_KEY = new byte[32];
 
   @Test
@@ -58,9 +55,9 @@ class ChangeLogArchiverRuntimeIT {
         health, "it-")) {
       Running archiver = start(stack, runtime, cluster, changes, segments);
       for (int i = 0; i < 5; i++) {
-        send(stack, changes, cluster, "c" + i, sent);
+        ArchivedChanges.send(stack, changes, cluster, "c" + i, sent);
       }
-      awaitArchived(stack, cluster, 5);
+      ArchivedChanges.awaitArchived(stack, cluster, 5);
       assertThat(meters.counter("lifeboat.worker.restarts", "worker", "changelog:" + cluster).count()).isEqualTo(1);
       assertThat(health.components().get("worker:changelog:" + cluster).detail())
           .contains("restarted 1 time").contains("StackOverflowError");
@@ -82,21 +79,21 @@ class ChangeLogArchiverRuntimeIT {
         new SimpleMeterRegistry(), health, "it-")) {
       Running archiver = start(stack, runtime, cluster, changes, segments);
       for (int i = 0; i < 3; i++) {
-        send(stack, changes, cluster, "down-" + i, sent);
+        ArchivedChanges.send(stack, changes, cluster, "down-" + i, sent);
       }
       String component = "worker:changelog:" + cluster;
-      await().atMost(WAIT).until(() -> health.components().get(component) != null
+      await().atMost(ArchivedChanges.WAIT).until(() -> health.components().get(component) != null
           && health.components().get(component).state() == Health.State.DEGRADED);
       assertThat(health.components().get(component).detail()).contains("cannot flush");
-      send(stack, changes, cluster, "down-3", sent); // refused by the archiver: it stays on Kafka
+      ArchivedChanges.send(stack, changes, cluster, "down-3", sent); // refused by the archiver: it stays on Kafka
       assertThat(committed(stack, "it-changelog-" + cluster, new TopicPartition(changes, 0)))
           .as("nothing stored, nothing committed").isZero();
       assertThat(TopicEnd.readToEnd(stack.kafka(), Topics.SNAPSHOTS)).as("nothing announced")
           .noneMatch(r -> r.key() != null && new String(r.key()).startsWith("changelog/" + cluster + "/"));
 
       store.heal();
-      awaitArchived(stack, cluster, 4);
-      await().atMost(WAIT).until(() -> health.components().get(component).state() == Health.State.UP);
+      ArchivedChanges.awaitArchived(stack, cluster, 4);
+      await().atMost(ArchivedChanges.WAIT).until(() -> health.components().get(component).state() == Health.State.UP);
       archiver.close();
     }
     assertThat(replay(segments, cluster)).as("every change once, in order").isEqualTo(sent);
@@ -112,7 +109,7 @@ class ChangeLogArchiverRuntimeIT {
     @Override
     public void close() throws InterruptedException {
       archiver.close();
-      thread.join(WAIT.toMillis());
+      thread.join(ArchivedChanges.WAIT.toMillis());
     }
   }
 
@@ -123,20 +120,6 @@ class ChangeLogArchiverRuntimeIT {
     Thread thread = new Thread(archiver, "it-archiver");
     thread.start();
     return new Running(archiver, thread);
-  }
-
-  private static void send(TestStack stack, String topic, String cluster, String name, List<String> sent) {
-    ResourceChanges object = ResourceChanges.in(cluster).namespace("shop").configMap(name);
-    stack.send(topic, object.key(), object.added());
-    sent.add(name);
-  }
-
-  private static void awaitArchived(TestStack stack, String cluster, long changes) {
-    List<ChangeLogSegmentArchived> events = stack.read(Topics.SNAPSHOTS, ChangeLogSegmentArchived.class, WAIT,
-        l -> l.stream().filter(e -> e.getCluster().equals(cluster)).mapToLong(ChangeLogSegmentArchived::getRecordCount).sum()
-            >= changes);
-    assertThat(events.stream().filter(e -> e.getCluster().equals(cluster)).mapToLong(ChangeLogSegmentArchived::getRecordCount)
-        .sum()).isGreaterThanOrEqualTo(changes);
   }
 
   private static List<String> replay(SegmentStore segments, String cluster) {

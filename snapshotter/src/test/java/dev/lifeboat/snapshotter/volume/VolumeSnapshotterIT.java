@@ -13,6 +13,7 @@ import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.S3BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.restore.FileRestorer;
+import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,10 +29,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Volume trees snapshotted into a real S3 repository and restored from it. */
@@ -43,12 +43,10 @@ class VolumeSnapshotterIT {
   @TempDir
   Path dir;
 
-  private final ExecutorService uploads = Executors.newFixedThreadPool(2);
+  @RegisterExtension
+  final Closer closer = new Closer();
 
-  @AfterEach
-  void stop() {
-    uploads.shutdownNow();
-  }
+  private final ExecutorService uploads = closer.threads(2);
 
   @Test
   void aTreeRestoresWithItsContentModesTimesLinksAndEmptyDirectoriesAndASparseFileStaysSparse(TestStack stack)

@@ -13,6 +13,7 @@ import dev.lifeboat.repository.blob.InMemoryBlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.restore.FileRestorer;
 import dev.lifeboat.retry.PermanentFailure;
+import dev.lifeboat.testing.Closer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The snapshotter over an in-memory repository: reuse, errors and bounds, without S3. */
@@ -36,16 +37,14 @@ class VolumeSnapshotterTest {
   @TempDir
   Path dir;
 
-  private final ExecutorService uploads = Executors.newFixedThreadPool(4);
+  @RegisterExtension
+  final Closer closer = new Closer();
+
+  private final ExecutorService uploads = closer.threads(4);
   private final InMemoryBlobStore memory = new InMemoryBlobStore("memory");
   private final FaultInjectingBlobStore store = new FaultInjectingBlobStore(memory);
   private final Repository repository = Repository.openOrCreate(store, new byte[32], PARAMS, new SimpleMeterRegistry());
   private final VolumeSnapshotter snapshotter = new VolumeSnapshotter(repository, uploads, Clock.systemUTC());
-
-  @AfterEach
-  void stop() {
-    uploads.shutdownNow();
-  }
 
   @Test
   void anUnchangedFileIsTakenFromTheParentAndAChangedOneIsReadAgain() throws Exception {
