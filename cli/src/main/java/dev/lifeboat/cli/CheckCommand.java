@@ -10,14 +10,9 @@ import dev.lifeboat.repository.check.CheckReport;
 import dev.lifeboat.repository.check.RepositoryCheck;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = {"Checks a repository as restic check does, and never changes it: the config opens with the master key,",
@@ -28,13 +23,7 @@ import picocli.CommandLine.Spec;
         "between components are checked against the topics instead."},
     footer = "Exit codes: 0 no problems found, 1 the check could not run (store unreachable, no repository, wrong master"
         + " key), 2 usage or configuration error, 4 problems found (each printed with the object it concerns).")
-final class CheckCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
-
-  @Mixin
-  ClientOptions client;
-
+final class CheckCommand extends ClientCommand {
   @ArgGroup(exclusive = true, multiplicity = "1")
   What what;
 
@@ -58,16 +47,16 @@ final class CheckCommand implements Callable<Integer> {
     Connection connection = client.connection();
     if (what.pipeline) {
       if (readData != null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--read-data goes with --store, not --pipeline");
+        throw usage("--read-data goes with --store, not --pipeline");
       }
       return pipeline(connection);
     }
     if (connection.masterKey() == null) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
+      throw usage(
           "checking needs the repository's master key: run it against the demo's data directory, or give a config with repository.masterKey");
     }
     BlobStore blobs = BlobStores.open(connection.store(what.store), new SimpleMeterRegistry());
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     try (TerminalProgress progress = new TerminalProgress(spec.commandLine().getErr(), System.console() != null)) {
       CheckReport report = new RepositoryCheck(blobs, connection.masterKey(), share, progress).run();
       progress.close();
@@ -78,7 +67,7 @@ final class CheckCommand implements Callable<Integer> {
   }
 
   private int pipeline(Connection connection) {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     try (TerminalProgress progress = new TerminalProgress(spec.commandLine().getErr(), System.console() != null)) {
       PipelineReport report = new PipelineCheck(connection, progress).run();
       progress.close();
@@ -101,7 +90,7 @@ final class CheckCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new CommandLine.ParameterException(spec.commandLine(),
+    throw usage(
         "--read-data takes a share above 0 and at most 100%, as 10% or 0.1; was '" + value + "'");
   }
 }
