@@ -141,7 +141,8 @@ final class DataCheck {
         sha.update(plain);
         size += plain.length;
       } catch (RuntimeException e) {
-        shared.users().forEach(u -> report.problem(u, "chunk " + ref.id() + " cannot be read: " + e.getMessage()));
+        shared.users().forEach(u -> report.problem(u, "chunk " + ref.id() + " (in pack " + at.pack() + ") cannot be read: "
+            + e.getMessage()));
         return;
       }
     }
