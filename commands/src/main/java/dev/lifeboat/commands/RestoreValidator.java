@@ -132,6 +132,10 @@ final class RestoreValidator {
       problems.add("a " + r.getKind() + " restore needs targetPath: where to write it");
     } else if (!Path.of(r.getTargetPath()).isAbsolute()) {
       problems.add("targetPath '" + r.getTargetPath() + "' is not absolute");
+    } else if (!Path.of(r.getTargetPath()).normalize().equals(Path.of(r.getTargetPath()))) {
+      // a path that climbs out of where it seems to point is a mistake or a trick: name it as meant
+      problems.add("targetPath '" + r.getTargetPath() + "' has . or .. in it; give it as "
+          + Path.of(r.getTargetPath()).normalize());
     }
   }
 

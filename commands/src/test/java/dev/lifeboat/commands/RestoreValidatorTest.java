@@ -50,6 +50,8 @@ class RestoreValidatorTest {
             "a VOLUME restore needs targetPath: where to write it");
     assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.ETCD).setTargetPath("etcd.db")))
         .containsExactly("targetPath 'etcd.db' is not absolute");
+    assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.ETCD).setTargetPath("/restore/../etc/etcd.db")))
+        .containsExactly("targetPath '/restore/../etc/etcd.db' has . or .. in it; give it as /etc/etcd.db");
     assertThat(problems(Restore.newBuilder().setTargetPath("/tmp/x")))
         .containsExactly("a resource restore goes to a cluster, not a path: targetPath is for volumes and etcd");
     assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.ETCD).setTargetPath("/tmp/e.db").setKinds(List.of("Pod"))))
