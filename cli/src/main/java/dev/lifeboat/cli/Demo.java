@@ -11,9 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,18 +54,7 @@ final class Demo implements AutoCloseable {
       DemoWorkloads workloads = new DemoWorkloads(stack.kubernetes().orElseThrow().client(), dataDir.resolve("volumes"));
       workloads.seed();
       if (!churnEvery.isZero()) {
-        churn = Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "lifeboat-demo-churn");
-          t.setDaemon(true);
-          return t;
-        });
-        churn.scheduleWithFixedDelay(() -> {
-          try {
-            workloads.churn();
-          } catch (RuntimeException e) {
-            log.warn("Demo churn step failed: {}", e.toString());
-          }
-        }, churnEvery.toMillis(), churnEvery.toMillis(), TimeUnit.MILLISECONDS);
+        churn = workloads.churnEvery(churnEvery);
       }
       Endpoints endpoints = stack.endpoints().withStatusUrl(process.status().url());
       Path file = dataDir.resolve("endpoints.json");

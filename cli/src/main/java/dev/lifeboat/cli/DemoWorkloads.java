@@ -185,4 +185,24 @@ public final class DemoWorkloads {
   private static String b64(String value) {
     return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
   }
+
+  /**
+   * Runs {@link #churn} every {@code every} on a daemon thread of its own, until the returned executor
+   * is shut down. A step that fails (the API away, say) is logged and the next one comes as planned.
+   */
+  public java.util.concurrent.ScheduledExecutorService churnEvery(java.time.Duration every) {
+    java.util.concurrent.ScheduledExecutorService churn = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "lifeboat-demo-churn");
+      t.setDaemon(true);
+      return t;
+    });
+    churn.scheduleWithFixedDelay(() -> {
+      try {
+        churn();
+      } catch (RuntimeException e) {
+        log.warn("Demo churn step failed: {}", e.toString());
+      }
+    }, every.toMillis(), every.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    return churn;
+  }
 }

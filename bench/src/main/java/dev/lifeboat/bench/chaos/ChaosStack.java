@@ -14,10 +14,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,18 +44,7 @@ public final class ChaosStack {
     LocalKubernetes kubernetes = stack.kubernetes().orElseThrow();
     DemoWorkloads workloads = new DemoWorkloads(kubernetes.adminClient(), dataDir.resolve("volumes"));
     workloads.seed();
-    ScheduledExecutorService churn = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "chaos-churn");
-      t.setDaemon(true);
-      return t;
-    });
-    churn.scheduleWithFixedDelay(() -> {
-      try {
-        workloads.churn();
-      } catch (RuntimeException e) {
-        log.info("Churn step failed (a fault may be on): {}", e.toString());
-      }
-    }, churnMillis, churnMillis, TimeUnit.MILLISECONDS);
+    ScheduledExecutorService churn = workloads.churnEvery(Duration.ofMillis(churnMillis));
 
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(meters);

@@ -1,5 +1,6 @@
 package dev.lifeboat.cli.client;
 
+import dev.lifeboat.repository.check.CheckReport;
 import dev.lifeboat.repository.check.CheckReport.Problem;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,12 +48,7 @@ public final class PipelineReport {
     out.setLength(out.length() - 1);
     out.append('\n');
     notes.forEach(n -> out.append("note: ").append(n).append('\n'));
-    if (problems.isEmpty()) {
-      out.append("no problems found\n");
-    } else {
-      out.append(problems.size()).append(problems.size() == 1 ? " problem:\n" : " problems:\n");
-      problems.forEach(p -> out.append("  ").append(p).append('\n'));
-    }
+    CheckReport.appendProblems(out, problems);
     return out.toString();
   }
 }

@@ -100,14 +100,18 @@ public final class CheckReport {
     for (String note : notes()) {
       out.append("note: ").append(note).append('\n');
     }
-    List<Problem> found = problems();
+    appendProblems(out, problems());
+    return out.toString();
+  }
+
+  /** "no problems found", or how many and each on a line of its own: how every check ends its summary. */
+  public static void appendProblems(StringBuilder out, List<Problem> found) {
     if (found.isEmpty()) {
       out.append("no problems found\n");
     } else {
       out.append(found.size()).append(found.size() == 1 ? " problem:\n" : " problems:\n");
       found.forEach(p -> out.append("  ").append(p).append('\n'));
     }
-    return out.toString();
   }
 
   static String bytes(long n) {
