@@ -78,7 +78,10 @@ final class MalformedRecords {
       case 2 -> ByteBuffer.allocate(45).put((byte) 0).putInt(1_000_000 + random.nextInt(1_000_000)).put(randomBytes(40)).array();
       case 3 -> otherSchema(topic);
       case 4 -> {
-        byte[] b = randomBytes((2 << 20) + random.nextInt(4 << 20)); // 2 to 6 MiB, under the 8 MiB limit
+        // as large as the topic takes: 2 to 6 MiB where changes of large objects go (8 MiB limit), else
+        // 512 to 900 KiB (Kafka's default limit of 1 MiB)
+        byte[] b = randomBytes(topic.equals(Topics.RESOURCE_CHANGES) ? (2 << 20) + random.nextInt(4 << 20)
+            : (512 << 10) + random.nextInt(388 << 10));
         b[0] = 0;
         yield b;
       }
