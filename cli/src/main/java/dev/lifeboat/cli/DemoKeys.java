@@ -3,8 +3,11 @@ package dev.lifeboat.cli;
 import dev.lifeboat.config.EncryptionConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -29,22 +32,37 @@ public final class DemoKeys {
     return key(dataDir.resolve("keys").resolve("repository-master.key"));
   }
 
+  /**
+   * The key in {@code file}, made if there is none. Processes starting at once (the chaos run starts
+   * every worker together) must all end up with the same key: the new key is written to a file of its
+   * own, owner-only from its creation, and linked to its name only if nothing is there yet; whoever
+   * comes second reads the first one's key.
+   */
   private static byte[] key(Path file) {
     try {
       if (!Files.exists(file)) {
         Files.createDirectories(file.getParent());
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n");
+        Path made = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".new", ownerOnly());
         try {
-          Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-          // not a POSIX file system: the file keeps the default permissions
+          Files.writeString(made, Base64.getEncoder().encodeToString(key) + "\n");
+          Files.createLink(file, made);
+        } catch (FileAlreadyExistsException another) {
+          // another process made it first: its key is the one
+        } finally {
+          Files.deleteIfExists(made);
         }
       }
       return Base64.getDecoder().decode(Files.readString(file).trim());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or create the demo's key " + file, e);
     }
+  }
+
+  private static FileAttribute<?>[] ownerOnly() {
+    return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+        : new FileAttribute<?>[0];
   }
 }
