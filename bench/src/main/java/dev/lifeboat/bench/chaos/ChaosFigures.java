@@ -110,6 +110,10 @@ public final class ChaosFigures {
     for (SnapshotVerified v : o.verified) {
       String outcome = v.getOutcome() != null ? v.getOutcome().name() : (v.getPassed() ? "PASSED" : "FAILED");
       verificationsByOutcome.merge(outcome, 1L, Long::sum);
+      if (outcome.equals("FAILED")) {
+        notes.add("verification of " + v.getKind() + " snapshot " + v.getSnapshotId() + " FAILED: " + v.getChecks().stream()
+            .filter(c -> !c.getPassed()).map(c -> c.getName() + " (" + c.getActual() + ")").collect(Collectors.joining("; ")));
+      }
     }
   }
 
