@@ -71,7 +71,22 @@ public final class ChaosRun {
    * @param malformedPerTopic records no component wrote, per input topic
    * @param corruptionsPerStore bits flipped, each in another pack, index file or segment, per store
    */
-  public record Settings(Path dataDir, int kills, Duration outage, int malformedPerTopic, int corruptionsPerStore, long seed) {}
+  public record Settings(Path dataDir, int kills, Duration outage, int malformedPerTopic, int corruptionsPerStore, long seed,
+      Duration brokerDown) {
+
+    /** With the broker down 20 s, etcd 10 s and the API 15 s. */
+    public Settings(Path dataDir, int kills, Duration outage, int malformedPerTopic, int corruptionsPerStore, long seed) {
+      this(dataDir, kills, outage, malformedPerTopic, corruptionsPerStore, seed, Duration.ofSeconds(20));
+    }
+
+    Duration etcdDown() {
+      return brokerDown.dividedBy(2);
+    }
+
+    Duration apiDown() {
+      return brokerDown.multipliedBy(3).dividedBy(4);
+    }
+  }
 
   private final Settings settings;
   private final Random random;
@@ -181,12 +196,12 @@ public final class ChaosRun {
 
   private void brokerRestart() throws Exception {
     fault("broker-stop");
-    Thread.sleep(20_000);
+    Thread.sleep(settings.brokerDown().toMillis());
     fault("broker-start");
     Instant back = Instant.now();
     String marker = marker();
     await("a change made after the broker came back reached the topic", CATCH_UP, () -> observe().changedNames.contains(marker));
-    figures.caughtUp("broker killed for 20 s", Duration.between(back, Instant.now()));
+    figures.caughtUp("broker killed for " + ChaosFigures.human(settings.brokerDown()), Duration.between(back, Instant.now()));
   }
 
   private void etcdDuringSnapshot() throws Exception {
@@ -194,18 +209,19 @@ public final class ChaosRun {
     sendCommand(SnapshotNow.newBuilder().setKind(SnapshotKind.ETCD).setTarget("etcd").build());
     Thread.sleep(300);
     fault("etcd-stop");
-    Thread.sleep(10_000);
+    Thread.sleep(settings.etcdDown().toMillis());
     fault("etcd-start");
     Instant back = Instant.now();
     await("an etcd snapshot completed after etcd came back", CATCH_UP,
         () -> observe().completedOfKindAfter(SnapshotKind.ETCD, back) > 0);
-    figures.caughtUp("etcd stopped for 10 s during an etcd snapshot", Duration.between(back, Instant.now()));
+    figures.caughtUp("etcd stopped for " + ChaosFigures.human(settings.etcdDown()) + " during an etcd snapshot",
+        Duration.between(back, Instant.now()));
     figures.note("etcd snapshot asked at " + asked + ", etcd stopped 0.3 s later");
   }
 
   private void apiFaults() throws Exception {
     fault("api-outage-begin");
-    Thread.sleep(15_000);
+    Thread.sleep(settings.apiDown().toMillis());
     fault("api-outage-end");
     Instant back = Instant.now();
     for (int i = 0; i < 3; i++) {
@@ -214,7 +230,8 @@ public final class ChaosRun {
     }
     String marker = marker();
     await("a change made after the API came back reached the topic", CATCH_UP, () -> observe().changedNames.contains(marker));
-    figures.caughtUp("API server down 15 s, then watches expired 3 times", Duration.between(back, Instant.now()));
+    figures.caughtUp("API server down " + ChaosFigures.human(settings.apiDown()) + ", then watches expired 3 times",
+        Duration.between(back, Instant.now()));
   }
 
   private void malformed() throws Exception {
