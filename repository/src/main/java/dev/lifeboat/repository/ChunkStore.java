@@ -70,6 +70,8 @@ public final class ChunkStore {
   private List<Pack> uploadedWhileLoading;
   /** Packs found missing on a read: index entries naming them are ignored, so another copy is used. */
   private final Set<String> gonePacks = ConcurrentHashMap.newKeySet();
+  /** Index files that did not open: left out, their packs indexed from their headers. */
+  private final Set<String> damagedIndexFiles = ConcurrentHashMap.newKeySet();
   /** Chunks accepted whose pack is not uploaded yet. */
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private final Object packLock = new Object();
@@ -97,6 +99,8 @@ public final class ChunkStore {
     this.uploadedBytes = meters.counter("lifeboat.repository.uploaded.bytes");
     this.packsUploaded = meters.counter("lifeboat.repository.packs.uploaded");
     // one per repository copy a process opens (the snapshotter's primary, the verifier's off-region copies)
+    Gauge.builder("lifeboat.repository.index.damaged", damagedIndexFiles, Set::size).tag("store", store.describe())
+        .description("Index files left out because they do not open").register(meters);
     Gauge.builder("lifeboat.repository.index.chunks", this, s -> s.index.size()).tag("store", store.describe())
         .description("Chunks in the loaded index of a repository").register(meters);
   }
@@ -167,7 +171,7 @@ public final class ChunkStore {
     ChunkIndex fresh = new ChunkIndex();
     Set<String> files = new HashSet<>();
     plans.refresh();
-    reader.read(fresh, reader.indexFiles(), files);
+    reader.read(fresh, reader.indexFiles(), files, damagedIndexFiles);
     Map<String, List<PackEntry>> recovered = reader.unlistedPacks(fresh);
     recovered.forEach((name, entries) -> fresh.addPack(name, entries, false));
     synchronized (indexSwap) {
@@ -217,7 +221,11 @@ public final class ChunkStore {
       load();
       return fresh.size();
     }
-    reader.read(index, fresh, loadedIndexFiles);
+    int damagedBefore = damagedIndexFiles.size();
+    reader.read(index, fresh, loadedIndexFiles, damagedIndexFiles);
+    if (damagedIndexFiles.size() > damagedBefore) {
+      load(); // the packs a damaged file listed are indexed from their headers
+    }
     return fresh.size();
   }
 
@@ -506,6 +514,11 @@ public final class ChunkStore {
   /** The in-memory index of this store (what garbage collection marks and sweeps against). */
   public ChunkIndex index() {
     return index;
+  }
+
+  /** Index files that did not open and were left out (their packs were indexed from their headers). */
+  public Set<String> damagedIndexFiles() {
+    return Set.copyOf(damagedIndexFiles);
   }
 
   /** Index files this store has read or written. */

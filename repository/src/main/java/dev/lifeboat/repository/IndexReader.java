@@ -49,14 +49,30 @@ final class IndexReader {
     return keys;
   }
 
-  /** Reads index files into {@code into}, adding each one read to {@code read}. */
-  void read(ChunkIndex into, List<String> keys, Set<String> read) {
+  /**
+   * Reads index files into {@code into}, adding each one read to {@code read}. A file that does not
+   * open (a flipped bit, a truncated upload, another repository's key) is added to {@code damaged} and
+   * to {@code read}, so it is not read again, and its packs count as listed by no index: they are found
+   * by {@link #unlistedPacks} from their own headers, as a writer's unindexed packs are. One damaged
+   * file must not make the whole repository unreadable.
+   */
+  void read(ChunkIndex into, List<String> keys, Set<String> read, Set<String> damaged) {
     for (String key : keys) {
       Optional<byte[]> bytes = store.get(key);
       if (bytes.isEmpty()) {
         continue; // replaced by garbage collection since the listing
       }
-      IndexFile.decode(key, bytes.get(), codec).forEach((pack, entries) -> {
+      Map<String, List<PackEntry>> packs;
+      try {
+        packs = IndexFile.decode(key, bytes.get(), codec);
+      } catch (RuntimeException e) {
+        log.error("Index file {} in {} is damaged and is left out; the packs it lists are read from their own headers"
+            + " (lifeboat check names it): {}", key, store.describe(), e.getMessage());
+        damaged.add(key);
+        read.add(key);
+        continue;
+      }
+      packs.forEach((pack, entries) -> {
         if (!gonePacks.contains(pack)) {
           into.addPack(pack, entries, false);
         }
