@@ -83,7 +83,7 @@ class RepositoryCheckIT {
     assertThat(report.problems()).anySatisfy(p -> assertThat(p.reason()).contains("1 of its", "do not authenticate", first.get(3).id()));
     assertThat(report.problems()).anySatisfy(p -> {
       assertThat(p.object()).contains("snapshot 20260101T000000Z-aaaaaa (volume/pvc-1)", "stream data");
-      assertThat(p.reason()).contains("chunk " + first.get(3).id() + " cannot be read");
+      assertThat(p.reason()).contains("chunk " + first.get(3).id() + " (in pack ", ") cannot be read");
     });
   }
 
