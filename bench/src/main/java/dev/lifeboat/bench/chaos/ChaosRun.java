@@ -1,13 +1,11 @@
 package dev.lifeboat.bench.chaos;
 
 import dev.lifeboat.audit.EventFactory;
-import dev.lifeboat.cli.DemoKeys;
 import dev.lifeboat.cli.client.Connection;
 import dev.lifeboat.cli.client.PipelineCheck;
 import dev.lifeboat.cli.client.PipelineReport;
 import dev.lifeboat.commands.v1.Command;
 import dev.lifeboat.commands.v1.SnapshotNow;
-import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.blob.BlobStore;
@@ -286,8 +284,9 @@ public final class ChaosRun {
     Observations.Moment now = observe().moment();
     await("everything copied off-region", CATCH_UP, () -> observe().offsiteCaughtUp(now), false);
     figures.caughtUp("final catch-up", Duration.between(began, Instant.now()));
-    byte[] key = DemoKeys.masterKey(settings.dataDir());
-    PipelineReport pipeline = new PipelineCheck(connection(key), CheckProgress.NONE).run();
+    Connection connection = connection();
+    byte[] key = connection.masterKey();
+    PipelineReport pipeline = new PipelineCheck(connection, CheckProgress.NONE).run();
     figures.pipeline(pipeline);
     log.info("check --pipeline:\n{}", pipeline.summary());
     workers.get("snapshotter").stop(Duration.ofSeconds(30));
@@ -305,18 +304,13 @@ public final class ChaosRun {
     }
   }
 
-  private Connection connection(byte[] key) {
-    List<StoreConfig> stores = endpoints.stores().stream().map(ChaosRun::storeConfig).toList();
-    return new Connection(Connection.DEMO_CLUSTER, endpoints.kafkaBootstrapServers(), Map.of(), endpoints.schemaRegistryUrl(),
-        stores, key);
+  /** The demo's connection as {@code lifeboat check} finds it: endpoints.json, its prefix and its master key. */
+  private Connection connection() {
+    return Connection.fromDataDir(settings.dataDir());
   }
 
-  private static StoreConfig storeConfig(Endpoints.Store s) {
-    return new StoreConfig(s.name(), s.endpoint(), s.bucket(), "lifeboat", s.accessKey(), s.secretKey(), s.region());
-  }
-
-  private static BlobStore store(Endpoints.Store s) {
-    return new S3BlobStore(storeConfig(s));
+  private BlobStore store(Endpoints.Store s) {
+    return new S3BlobStore(connection().store(s.name()));
   }
 
   private Observations observe() {

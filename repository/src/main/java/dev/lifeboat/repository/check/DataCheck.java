@@ -88,8 +88,9 @@ final class DataCheck {
     byte[] bytes = read.get();
     report.packsRead++;
     report.bytesRead += bytes.length;
-    if (!PackFormat.sha256(bytes).equals(pack)) {
-      report.problem("pack " + pack, "its bytes hash to " + PackFormat.sha256(bytes) + ", not to its name: it was changed"
+    String actual = PackFormat.sha256(bytes);
+    if (!actual.equals(pack)) {
+      report.problem("pack " + pack, "its bytes hash to " + actual + ", not to its name: it was changed"
           + " after it was written");
     }
     List<PackEntry> entries;
