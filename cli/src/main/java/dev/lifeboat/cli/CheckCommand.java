@@ -69,7 +69,7 @@ final class CheckCommand extends ClientCommand {
   private int pipeline(Connection connection) {
     PrintWriter out = out();
     try (TerminalProgress progress = new TerminalProgress(spec.commandLine().getErr(), System.console() != null)) {
-      PipelineReport report = new PipelineCheck(connection, progress).run();
+      PipelineReport report = new PipelineCheck(connection, client.scratch(), progress).run();
       progress.close();
       out.print(report.summary());
       out.flush();

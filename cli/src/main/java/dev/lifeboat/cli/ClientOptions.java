@@ -1,7 +1,14 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.cli.client.Connection;
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.ConfigLoader;
+import dev.lifeboat.config.LifeboatConfig.KubernetesConfig;
+import dev.lifeboat.embedded.Endpoints;
+import dev.lifeboat.verifier.ScratchSpace;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,6 +32,24 @@ final class ClientOptions {
     if (dataDir != null && config != null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give --data-dir or --config, not both");
     }
-    return config != null ? Connection.fromConfig(config) : Connection.fromDataDir(dataDir != null ? dataDir : DEFAULT_DATA_DIR);
+    return config != null ? Connection.fromConfig(config) : Connection.fromDataDir(demoDir());
+  }
+
+  /** Where the verifier restores to: the configuration's verifier section, or the demo's. */
+  ScratchSpace scratch() {
+    if (config != null) {
+      return ScratchSpace.of(new ConfigLoader().load(config));
+    }
+    Path dir = demoDir();
+    try {
+      Endpoints endpoints = Endpoints.read(dir.resolve("endpoints.json"));
+      return ScratchSpace.of(new KubernetesConfig(endpoints.kubeconfig(), null), DemoConfig.verifier(dir));
+    } catch (IOException e) {
+      throw new ConfigException(dir.resolve("endpoints.json").toString(), List.of("cannot be read: " + e.getMessage()));
+    }
+  }
+
+  private Path demoDir() {
+    return dataDir != null ? dataDir : DEFAULT_DATA_DIR;
   }
 }

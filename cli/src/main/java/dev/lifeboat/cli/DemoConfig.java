@@ -53,8 +53,12 @@ public final class DemoConfig {
         new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(15), Duration.ofMinutes(5)))
         .with(WatcherConfig.SECTION, demoWatcher())
         .with(SnapshotterConfig.SECTION, new SnapshotterConfig(true, DemoKeys.masterKey(dataDir), Duration.ofMinutes(5), "", 2))
-        // restores into scratch namespaces of the local API, scratch etcd and volumes under the data directory
-        .with(VerifierConfig.SECTION, VerifierConfig.defaults().withScratchDir(dataDir.resolve("verify")));
+        .with(VerifierConfig.SECTION, verifier(dataDir));
+  }
+
+  /** The demo verifies into scratch namespaces of the local API, scratch etcd and volumes under {@code DIR/verify}. */
+  static VerifierConfig verifier(Path dataDir) {
+    return VerifierConfig.defaults().withScratchDir(dataDir.resolve("verify"));
   }
 
   /** Every kind, and an on-change snapshot policy for the demo's "standard" volumes. */

@@ -4,6 +4,7 @@ import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.kube.KubeClients;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.observe.StatusServer;
 import dev.lifeboat.retry.ErrorClassifier;
@@ -15,9 +16,7 @@ import dev.lifeboat.runtime.WorkerPlugin;
 import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -27,8 +26,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -156,16 +153,7 @@ public final class LifeboatProcess implements AutoCloseable {
   }
 
   private KubernetesClient connectKubernetes() {
-    String file = config.kubernetes().kubeconfig();
-    String context = config.kubernetes().context();
-    try {
-      Config kubeConfig = file == null
-          ? Config.autoConfigure(context)
-          : Config.fromKubeconfig(context, Files.readString(Path.of(file)), file);
-      return new KubernetesClientBuilder().withConfig(kubeConfig).build();
-    } catch (IOException e) {
-      throw new UncheckedIOException("kubernetes.kubeconfig = " + file + " cannot be read: " + e.getMessage(), e);
-    }
+    return KubeClients.connect(config.kubernetes().kubeconfig(), config.kubernetes().context(), "kubernetes.kubeconfig");
   }
 
   public WorkerRuntime runtime() {

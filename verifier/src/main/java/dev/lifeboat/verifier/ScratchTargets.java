@@ -1,7 +1,6 @@
 package dev.lifeboat.verifier;
 
 import dev.lifeboat.restore.PrivateFiles;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,11 +14,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +35,7 @@ final class ScratchTargets {
   static final String LABEL = "lifeboat.dev/verification";
   private static final int MAX_NAMESPACE = 63;
 
-  private final Supplier<KubernetesClient> cluster;
-  private final boolean dedicated;
-  private final String description;
-  private final String prefix;
-  private final Path dir;
+  private final ScratchSpace space;
   private final Set<String> active = ConcurrentHashMap.newKeySet();
 
   /**
@@ -48,11 +43,11 @@ final class ScratchTargets {
    * @param description how evidence names the cluster: its kubeconfig context
    */
   ScratchTargets(Supplier<KubernetesClient> cluster, boolean dedicated, String description, String prefix, Path dir) {
-    this.cluster = cluster;
-    this.dedicated = dedicated;
-    this.description = description;
-    this.prefix = prefix;
-    this.dir = dir;
+    this(new ScratchSpace(cluster, dedicated, description, prefix, dir));
+  }
+
+  ScratchTargets(ScratchSpace space) {
+    this.space = space;
   }
 
   /** A new verification id: 8 hex digits, unique enough for the scratch targets alive at once. */
@@ -66,26 +61,26 @@ final class ScratchTargets {
     try {
       deleteNamespaces(id);
     } finally {
-      deleteQuietly(dir.resolve(id));
+      deleteQuietly(space.directory().resolve(id));
       active.remove(id);
     }
   }
 
   KubernetesClient cluster() {
-    return cluster.get();
+    return space.cluster();
   }
 
   boolean dedicated() {
-    return dedicated;
+    return space.dedicated();
   }
 
   String describeCluster() {
-    return description;
+    return space.describeCluster();
   }
 
   /** Where the scratch directory of verification {@code id} is (or will be), for evidence; nothing is created. */
   Path path(String id) {
-    return dir.resolve(id);
+    return space.directory().resolve(id);
   }
 
   /**
@@ -94,6 +89,7 @@ final class ScratchTargets {
    * by this process's user alone from the moment it is written. Removed by {@link #end}.
    */
   Path directory(String id) {
+    Path dir = space.directory();
     Path own = dir.resolve(id);
     try {
       if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -112,6 +108,7 @@ final class ScratchTargets {
 
   /** {@code <prefix>-<id>-<namespace>}, shortened with a hash of the namespace when it would pass 63 characters. */
   String namespace(String id, String source) {
+    String prefix = space.prefix();
     String name = prefix + "-" + id + "-" + source;
     if (name.length() <= MAX_NAMESPACE) {
       return name;
@@ -124,7 +121,7 @@ final class ScratchTargets {
 
   /** Whether a namespace is one of ours (a scratch namespace must never be sampled, nor anything else deleted). */
   boolean isScratch(String namespace) {
-    return namespace.startsWith(prefix + "-");
+    return space.isScratch(namespace);
   }
 
   /**
@@ -133,35 +130,31 @@ final class ScratchTargets {
    */
   void sweep() {
     try {
-      for (Namespace ns : cluster.get().namespaces().withLabel(LABEL).list().getItems()) {
-        String name = ns.getMetadata().getName();
-        String id = ns.getMetadata().getLabels().get(LABEL);
-        if (isScratch(name) && !active.contains(id)) {
-          log.info("Removing scratch namespace {} left by verification {}", name, id);
-          cluster.get().namespaces().withName(name).delete();
+      for (ScratchSpace.ScratchNamespace ns : space.namespaces()) {
+        if (!active.contains(ns.verificationId())) {
+          log.info("Removing scratch namespace {} left by verification {}", ns.name(), ns.verificationId());
+          space.cluster().namespaces().withName(ns.name()).delete();
         }
       }
     } catch (RuntimeException e) {
       log.warn("Could not look for leftover scratch namespaces in {} (tried again before the next verification): {}",
-          description, e.toString());
+          space.describeCluster(), e.toString());
     }
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> children = Files.list(dir)) {
-        children.filter(p -> !active.contains(p.getFileName().toString())).forEach(p -> {
-          log.info("Removing scratch directory {} left by an earlier verification", p);
-          deleteQuietly(p);
-        });
-      } catch (IOException e) {
-        log.warn("Could not list the scratch directory {}: {}", dir, e.toString());
-      }
+    try {
+      space.directories().orElse(List.of()).stream().filter(d -> !active.contains(d.verificationId())).forEach(d -> {
+        log.info("Removing scratch directory {} left by an earlier verification", d.path());
+        deleteQuietly(d.path());
+      });
+    } catch (UncheckedIOException e) {
+      log.warn("{} (tried again before the next verification)", e.getMessage());
     }
   }
 
   private void deleteNamespaces(String id) {
     try {
-      cluster.get().namespaces().withLabel(LABEL, id).list().getItems().stream()
+      space.cluster().namespaces().withLabel(LABEL, id).list().getItems().stream()
           .filter(ns -> isScratch(ns.getMetadata().getName()))
-          .forEach(ns -> cluster.get().namespaces().withName(ns.getMetadata().getName()).delete());
+          .forEach(ns -> space.cluster().namespaces().withName(ns.getMetadata().getName()).delete());
     } catch (RuntimeException e) {
       log.warn("Could not remove the scratch namespaces of verification {} (the next sweep will): {}", id, e.toString());
     }

@@ -80,6 +80,12 @@ public record VerifierConfig(boolean enabled, double volumeFraction, int namespa
         scratchKubeconfig, designatedContext, namespacePrefix, dir, parallelism);
   }
 
+  /** The same settings with another scratch namespace prefix (tests sharing one cluster). */
+  public VerifierConfig withNamespacePrefix(String prefix) {
+    return new VerifierConfig(enabled, volumeFraction, namespacesPerSnapshot, rotationPeriod, scratchContext,
+        scratchKubeconfig, designatedContext, prefix, scratchDir, parallelism);
+  }
+
   private static Path defaultScratchDir() {
     return Path.of(System.getProperty("java.io.tmpdir"), "lifeboat-verify");
   }

@@ -13,16 +13,8 @@ import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerDefinition;
 import dev.lifeboat.runtime.SectionPlugin;
 import dev.lifeboat.schemas.topics.Topics;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,39 +81,7 @@ public final class VerifierPlugin extends SectionPlugin<VerifierConfig> {
 
   /** The scratch cluster, or the designated one, and the scratch directory. */
   static ScratchTargets scratchTargets(ProcessContext context, VerifierConfig settings) {
-    String kubeconfig = !settings.scratchKubeconfig().isEmpty() ? settings.scratchKubeconfig()
-        : context.config().kubernetes().kubeconfig();
-    boolean dedicated = !settings.scratchContext().isEmpty();
-    String kubeContext = dedicated ? settings.scratchContext() : settings.designatedContext();
-    Supplier<KubernetesClient> client;
-    String description;
-    if (kubeContext.isEmpty() && settings.scratchKubeconfig().isEmpty()) {
-      client = context.kubernetes();
-      description = "the protected cluster (scratch namespaces " + settings.namespacePrefix() + "-*)";
-    } else {
-      KubernetesClient[] built = new KubernetesClient[1];
-      client = () -> {
-        synchronized (built) {
-          if (built[0] == null) {
-            built[0] = connect(kubeconfig, kubeContext.isEmpty() ? null : kubeContext);
-          }
-          return built[0];
-        }
-      };
-      description = (dedicated ? "scratch cluster " : "designated cluster ") + "context "
-          + (kubeContext.isEmpty() ? "(current)" : kubeContext);
-    }
-    return new ScratchTargets(client, dedicated, description, settings.namespacePrefix(), settings.scratchDir());
-  }
-
-  private static KubernetesClient connect(String kubeconfig, String kubeContext) {
-    try {
-      Config config = kubeconfig == null || kubeconfig.isEmpty() ? Config.autoConfigure(kubeContext)
-          : Config.fromKubeconfig(kubeContext, Files.readString(Path.of(kubeconfig)), kubeconfig);
-      return new KubernetesClientBuilder().withConfig(config).build();
-    } catch (IOException e) {
-      throw new UncheckedIOException("verifier.scratchKubeconfig = " + kubeconfig + " cannot be read: " + e.getMessage(), e);
-    }
+    return new ScratchTargets(ScratchSpace.of(context.config().kubernetes().kubeconfig(), context.kubernetes(), settings));
   }
 
   private static ProofHistory loadHistory(ProcessContext context, String cluster) {

@@ -1,6 +1,7 @@
 package dev.lifeboat.bench.chaos;
 
 import dev.lifeboat.audit.EventFactory;
+import dev.lifeboat.cli.DemoConfig;
 import dev.lifeboat.cli.client.Connection;
 import dev.lifeboat.cli.client.PipelineCheck;
 import dev.lifeboat.cli.client.PipelineReport;
@@ -19,6 +20,7 @@ import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.schemas.serde.AvroSerializer;
 import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.verifier.ScratchSpace;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -286,7 +288,8 @@ public final class ChaosRun {
     figures.caughtUp("final catch-up", Duration.between(began, Instant.now()));
     Connection connection = connection();
     byte[] key = connection.masterKey();
-    PipelineReport pipeline = new PipelineCheck(connection, CheckProgress.NONE).run();
+    PipelineReport pipeline = new PipelineCheck(connection,
+        ScratchSpace.of(DemoConfig.of(endpoints, settings.dataDir(), 0)), CheckProgress.NONE).run();
     figures.pipeline(pipeline);
     log.info("check --pipeline:\n{}", pipeline.summary());
     workers.get("snapshotter").stop(Duration.ofSeconds(30));

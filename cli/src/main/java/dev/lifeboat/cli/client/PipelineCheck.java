@@ -7,6 +7,7 @@ import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
 import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotReplicated;
+import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.repository.changelog.ChangeLogEntry;
@@ -19,9 +20,11 @@ import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.topics.TopicReader;
 import dev.lifeboat.schemas.topics.Topics;
+import dev.lifeboat.verifier.ScratchSpace;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -42,14 +45,17 @@ import org.apache.kafka.common.header.Header;
  *   <li>every change of this cluster on {@code lifeboat.resource-changes} up to the archived offset of
  *       its partition is in a change-log segment of the primary, and up to the replicated offset in
  *       each off-region store (how far each store lags is noted); dead-lettered changes excepted;
+ *   <li>no scratch namespace or directory is left behind by a verification that ended or by a
+ *       verifier process that stopped ({@link ScratchCheck});
  *   <li>how many records {@code lifeboat.dlq} holds, by the topic they came from.
  * </ul>
  *
  * Only reads: the topics from their beginning to their ends of the moment, and the stores' listings
- * and segments.
+ * and segments, and the scratch namespaces and directories.
  */
 public final class PipelineCheck {
   private final Connection connection;
+  private final ScratchSpace scratch;
   private final CheckProgress progress;
   private final AvroDeserializer<Object> deserializer;
   private final PipelineReport report = new PipelineReport();
@@ -59,10 +65,14 @@ public final class PipelineCheck {
   private final Map<Integer, Long> archived = new TreeMap<>();
   private final Map<String, Map<Integer, Long>> segmentsReplicated = new HashMap<>();
   private final Map<Integer, Set<Long>> deadLettered = new HashMap<>();
+  private final List<String> verifiedInto = new ArrayList<>();
   private Instant lastCollection;
+  private Instant verifierStarted;
 
-  public PipelineCheck(Connection connection, CheckProgress progress) {
+  /** @param scratch where the verifier restores to, its leftovers looked for; null: not looked for (noted) */
+  public PipelineCheck(Connection connection, ScratchSpace scratch, CheckProgress progress) {
     this.connection = connection;
+    this.scratch = scratch;
     this.progress = progress;
     this.deserializer = new AvroDeserializer<>(connection.registry());
   }
@@ -72,9 +82,17 @@ public final class PipelineCheck {
       read(reader, Topics.SNAPSHOTS);
       read(reader, Topics.REPLICATIONS);
       read(reader, Topics.AUDIT);
+      read(reader, Topics.VERIFICATIONS);
       readDeadLetters(reader);
       checkManifests();
       checkChangeLog(reader);
+    }
+    if (scratch == null) {
+      report.note("scratch namespaces and directories were not looked for");
+    } else {
+      progress.at("list scratch namespaces and directories", 0, 1);
+      new ScratchCheck(scratch, report).run(verifiedInto, verifierStarted, Instant.now());
+      progress.at("list scratch namespaces and directories", 1, 1);
     }
     return report;
   }
@@ -97,6 +115,12 @@ public final class PipelineCheck {
         archived.merge(a.getPartition(), a.getLastOffset(), Math::max);
       } else if (value instanceof ChangeLogSegmentReplicated s && s.getCluster().equals(connection.cluster())) {
         segmentsReplicated.computeIfAbsent(s.getStore(), k -> new TreeMap<>()).merge(s.getPartition(), s.getLastOffset(), Math::max);
+      } else if (value instanceof SnapshotVerified v && ours(v.getHeader())) {
+        verifiedInto.add(v.getScratchTarget());
+      } else if (value instanceof AuditEvent e && ours(e.getHeader())
+          && e.getAction().equals(AuditActions.COMPONENT + AuditActions.START) && e.getSubject().equals("verifier")) {
+        Instant at = e.getHeader().getTime();
+        verifierStarted = verifierStarted == null || at.isAfter(verifierStarted) ? at : verifierStarted;
       } else if (value instanceof AuditEvent e && ours(e.getHeader()) && e.getAction().equals(AuditActions.REPOSITORY_GC)
           && (e.getOutcome() == AuditOutcome.SUCCEEDED || e.getOutcome() == AuditOutcome.PARTIALLY_FAILED)) {
         Instant at = e.getHeader().getTime();

@@ -39,6 +39,22 @@ import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import dev.lifeboat.config.LifeboatConfig.KubernetesConfig;
+import dev.lifeboat.events.v1.AuditEvent;
+import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.events.v1.SnapshotVerified;
+import dev.lifeboat.events.v1.VerificationOutcome;
+import dev.lifeboat.schemas.audit.AuditActions;
+import dev.lifeboat.verifier.ScratchSpace;
+import dev.lifeboat.verifier.VerifierConfig;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code lifeboat check --pipeline} against the real broker and S3 servers: what the topics report
@@ -97,7 +113,7 @@ class PipelineCheckIT {
     archived(segment.key(), offsets.get(0), offsets.get(4));
     segmentReplicated(segment.key(), offsets.get(0), offsets.get(3));
 
-    PipelineReport report = new PipelineCheck(connection(), CheckProgress.NONE).run();
+    PipelineReport report = new PipelineCheck(connection(), null, CheckProgress.NONE).run();
 
     assertThat(report.problems()).extracting(Object::toString).containsExactlyInAnyOrder(
         "store primary: the manifest " + lost + " of a completed snapshot is missing",
@@ -109,6 +125,70 @@ class PipelineCheckIT {
     assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("store offsite: the change log of partition 0 is copied up to offset "
         + offsets.get(3) + " of " + offsets.get(4)));
     assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains(Topics.DLQ + " holds"));
+  }
+
+  /**
+   * Four scratch namespaces and three scratch directories: one of each left by a verification that
+   * ended, one made before the verifier's last start (its sweep should have removed it), one of a
+   * verification under way; and a namespace carrying the label without the prefix, never ours.
+   */
+  @Test
+  void scratchLeftByAnEndedVerificationOrAStoppedVerifierIsNamedAndScratchInUseIsNot(@TempDir Path scratchDir)
+      throws Exception {
+    Repository.openOrCreate(primary, KEY, dev.lifeboat.repository.chunk.ChunkerParams.DEFAULT, new SimpleMeterRegistry());
+    copy("config", "config"); // stores that hold a repository: only the scratch space can have problems here
+    String prefix = "pc" + UUID.randomUUID().toString().substring(0, 6);
+    KubernetesClient kube = stack.stack().kubernetes().orElseThrow().client();
+    Namespace endedNs = scratchNamespace(kube, prefix + "-aaaa0001-shop", "aaaa0001");
+    Namespace oldNs = scratchNamespace(kube, prefix + "-bbbb0002-shop", "bbbb0002");
+    scratchNamespace(kube, "not" + prefix + "-dddd0004-shop", "dddd0004");
+    Path endedDir = Files.createDirectory(scratchDir.resolve("aaaa0001"));
+    Path oldDir = Files.createDirectory(scratchDir.resolve("bbbb0002"));
+    Instant created = Instant.parse(oldNs.getMetadata().getCreationTimestamp());
+    Files.setLastModifiedTime(oldDir, FileTime.from(created));
+    // the verifier started 1.5 s into the second after: the namespaces above were made before it
+    Instant verifierStarted = created.plusMillis(1500);
+    while (Instant.now().isBefore(created.plusSeconds(1))) {
+      Thread.sleep(50); // the namespace under way is made in a later second than the old one
+    }
+    Namespace underWay = scratchNamespace(kube, prefix + "-cccc0003-shop", "cccc0003");
+    Path underWayDir = Files.createDirectory(scratchDir.resolve("cccc0003"));
+    Files.setLastModifiedTime(underWayDir, FileTime.from(verifierStarted.plusSeconds(1)));
+    verified("namespaces " + endedNs.getMetadata().getName() + ",other on the protected cluster");
+    verified("scratch etcd in " + endedDir);
+    EventFactory startedAt = new EventFactory(cluster, "verifier", Clock.fixed(verifierStarted, ZoneOffset.UTC));
+    stack.send(Topics.AUDIT, "verifier", AuditEvent.newBuilder().setHeader(startedAt.header("verifier")).setActor("verifier")
+        .setAction(AuditActions.COMPONENT + AuditActions.START).setSubject("verifier").setOutcome(AuditOutcome.INFO).build());
+    ScratchSpace scratch = ScratchSpace.of(new KubernetesConfig(stack.stack().endpoints().kubeconfig(), null),
+        VerifierConfig.defaults().withNamespacePrefix(prefix).withScratchDir(scratchDir));
+
+    PipelineReport report = new PipelineCheck(connection(), scratch, CheckProgress.NONE).run();
+
+    assertThat(report.problems()).extracting(p -> p.object()).containsExactlyInAnyOrder(
+        "scratch namespace " + endedNs.getMetadata().getName(), "scratch namespace " + oldNs.getMetadata().getName(),
+        "scratch directory " + endedDir, "scratch directory " + oldDir);
+    assertThat(report.problems()).anySatisfy(p -> assertThat(p.toString()).contains(endedNs.getMetadata().getName())
+        .contains("verification aaaa0001 ended"));
+    assertThat(report.problems()).anySatisfy(p -> assertThat(p.toString()).contains(oldNs.getMetadata().getName())
+        .contains("the sweep when the verifier started again"));
+    assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains(underWay.getMetadata().getName())
+        .contains("under way"));
+    assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains(underWayDir.toString()).contains("under way"));
+    assertThat(report.count("scratch namespaces")).isEqualTo(3);
+    assertThat(report.count("scratch directories")).isEqualTo(3);
+  }
+
+  private static Namespace scratchNamespace(KubernetesClient kube, String name, String verification) {
+    return kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
+        .addToLabels("lifeboat.dev/verification", verification).endMetadata().build()).create();
+  }
+
+  private void verified(String scratchTarget) {
+    String id = "20260101T000000Z-" + UUID.randomUUID().toString().substring(0, 6);
+    stack.send(Topics.VERIFICATIONS, id, SnapshotVerified.newBuilder().setHeader(events.header(id)).setSnapshotId(id)
+        .setKind(SnapshotKind.RESOURCES).setTarget("cluster").setPassed(true).setStore("offsite").setScratchTarget(scratchTarget)
+        .setChecks(List.of()).setSnapshotCompletedAt(Instant.now()).setDurationMillis(1).setOutcome(VerificationOutcome.PASSED)
+        .build());
   }
 
   private Connection connection() {
