@@ -14,6 +14,7 @@ import dev.lifeboat.observe.Health;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.StreamWriter;
+import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
@@ -37,6 +38,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.TreeMap;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -200,6 +202,33 @@ class ClientCommandsIT {
     CliRun unknown = CliRun.lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--store", "nowhere");
     assertThat(unknown.exit()).isEqualTo(ExitCodes.ERROR);
     assertThat(unknown.err()).contains("no store named 'nowhere'", "primary", "offsite");
+  }
+
+  /**
+   * A listing only reads. With the index files gone (as after a writer that stopped before writing
+   * one), opening the repository would index the packs from their headers and write a new index file.
+   */
+  @Test
+  void listingTheManifestsOfAStoreWritesNothingToIt() {
+    BlobStore primary = TestStores.primary(stack, "lifeboat");
+    Map<String, byte[]> indexes = new TreeMap<>();
+    primary.list("index/", info -> indexes.put(info.key(), primary.get(info.key()).orElseThrow()));
+    indexes.keySet().forEach(primary::delete);
+    try {
+      List<String> before = keys(primary);
+      CliRun list = CliRun.lifeboat("snapshots", "list", "--data-dir", dataDir.toString(), "--store", "primary");
+      assertThat(list.exit()).as(list.toString()).isZero();
+      assertThat(list.out()).contains(resourceSnapshot, "COMPLETED");
+      assertThat(keys(primary)).isEqualTo(before);
+    } finally {
+      indexes.forEach(primary::putIfAbsent);
+    }
+  }
+
+  private static List<String> keys(BlobStore store) {
+    List<String> keys = new ArrayList<>();
+    store.list("", info -> keys.add(info.key()));
+    return keys;
   }
 
   @Test

@@ -32,6 +32,11 @@ public record ConfigFile(String id, ChunkerParams chunker, RepositoryKeys keys) 
     return parse(store, raw, masterKey);
   }
 
+  /** The config in {@code store}, empty when it holds no repository; failures as {@link #read}. */
+  public static java.util.Optional<ConfigFile> readIfPresent(BlobStore store, byte[] masterKey) {
+    return store.get(Repository.CONFIG).map(raw -> parse(store, raw, masterKey));
+  }
+
   static ConfigFile parse(BlobStore store, byte[] raw, byte[] masterKey) {
     JsonNode config;
     try {

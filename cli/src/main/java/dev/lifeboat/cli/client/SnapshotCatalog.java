@@ -2,8 +2,10 @@ package dev.lifeboat.cli.client;
 
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotFailed;
+import dev.lifeboat.repository.ConfigFile;
 import dev.lifeboat.repository.Manifest;
-import dev.lifeboat.repository.Repository;
+import dev.lifeboat.repository.ManifestStore;
+import dev.lifeboat.repository.chunk.ChunkCodec;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
@@ -66,12 +68,15 @@ public final class SnapshotCatalog {
 
   /**
    * Every manifest in a store's repository. With the master key each manifest is opened for its
-   * phase and size; without it, what the key names alone tells (id, kind, target, time).
+   * phase and size; without it, what the key names alone tells (id, kind, target, time). Only reads:
+   * the config and the manifests, never the index (opening the repository may write one).
    */
   public static List<Row> fromStore(Connection connection, String storeName) {
     BlobStore store = BlobStores.open(connection.store(storeName), new SimpleMeterRegistry());
-    Repository repository = connection.masterKey() == null || store.get("config").isEmpty() ? null
-        : Repository.open(store, connection.masterKey(), new SimpleMeterRegistry());
+    ChunkCodec codec = connection.masterKey() == null ? null
+        : ConfigFile.readIfPresent(store, connection.masterKey()).map(c -> c.codec(1)).orElse(null);
+    String notOpened = connection.masterKey() == null ? "manifest not opened (no master key)"
+        : "manifest not opened (the store holds no repository config)";
     List<Row> rows = new ArrayList<>();
     store.list("manifests/", info -> {
       String[] parts = info.key().split("/");
@@ -82,11 +87,11 @@ public final class SnapshotCatalog {
       String target = URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
       String id = parts[3];
       Instant time = idTime(id);
-      if (repository == null) {
-        rows.add(new Row(id, kind, target, null, time, null, "manifest not opened (no master key)"));
+      if (codec == null) {
+        rows.add(new Row(id, kind, target, null, time, null, notOpened));
         return;
       }
-      Optional<Manifest> manifest = repository.manifests().read(info.key());
+      Optional<Manifest> manifest = store.get(info.key()).map(sealed -> ManifestStore.open(info.key(), sealed, codec));
       manifest.ifPresent(m -> rows.add(new Row(id, kind, target, m.phase() == null ? null : m.phase().name(), m.createdAt(),
           size(m), "")));
     });
