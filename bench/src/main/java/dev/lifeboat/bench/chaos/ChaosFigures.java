@@ -152,6 +152,11 @@ public final class ChaosFigures {
         .filter(p -> p.object().equals("store offsite") && p.reason().contains("change-log segment")).count();
   }
 
+  /** Scratch namespaces and directories a verification or a stopped verifier left behind (check --pipeline). */
+  long scratchLeftBehind() {
+    return pipeline == null ? -1 : pipeline.problems().stream().filter(p -> p.object().startsWith("scratch ")).count();
+  }
+
   long crashes() {
     return crashes.getOrDefault("whole run", 0L);
   }
@@ -201,7 +206,7 @@ public final class ChaosFigures {
 
   /** The targets: nothing lost or dangling, no crash, every corruption caught, every malformed record dead-lettered and audited. */
   public boolean metTargets() {
-    return snapshotsLost() == 0 && dangling() == 0 && changesMissingOffRegion() == 0 && crashes() == 0
+    return snapshotsLost() == 0 && dangling() == 0 && changesMissingOffRegion() == 0 && scratchLeftBehind() == 0 && crashes() == 0
         && caught() == injected.size() && malformedDeadLettered() == malformedSent() && malformedAudited() == malformedSent()
         && hostileAnswered == hostile && timeouts.isEmpty() && unexplained().isEmpty();
   }
@@ -222,6 +227,7 @@ public final class ChaosFigures {
     row(out, "snapshots lost (completed or copied, manifest missing)", snapshotsLost() + "", "0");
     row(out, "manifests naming missing chunks", dangling() + "", "0");
     row(out, "changes missing off-region", changesMissingOffRegion() + "", "0");
+    row(out, "scratch namespaces and directories left behind", scratchLeftBehind() + "", "0");
     row(out, "malformed records dead-lettered / sent", malformedDeadLettered() + " / " + malformedSent()
         + " (" + malformedAudited() + " with their audit event)", "all");
     row(out, "hostile commands answered / sent", hostileAnswered + " / " + hostile, "all");
