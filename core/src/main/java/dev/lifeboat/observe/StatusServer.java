@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The process's status over HTTP: {@code /} a page a person reads at a glance, {@code /status} the
  * same as JSON, {@code /health} 200 or 503 for probes, {@code /metrics} for Prometheus.
+ *
+ * <p>Kubernetes probes: {@code /health/ready} is {@code /health} (503 while a component is DOWN: a
+ * new version whose workers cannot start holds its rollout back), and {@code /health/live} answers 200
+ * as long as the process serves requests. A broker, store or API away makes a component DOWN, and
+ * restarting the process would not bring it back, so liveness does not depend on them.
  */
 public final class StatusServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusServer.class);
@@ -65,7 +70,9 @@ public final class StatusServer implements AutoCloseable {
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
       switch (path) {
-        case "/health" -> {
+        case "/health/live" -> respond(exchange, 200, "application/json",
+            JSON.writeValueAsBytes(Map.of("status", "ALIVE")));
+        case "/health", "/health/ready" -> {
           Health.State state = health.overall();
           respond(exchange, state == Health.State.DOWN ? 503 : 200, "application/json", JSON.writeValueAsBytes(
               Map.of("status", state.name(), "components", health.components())));
