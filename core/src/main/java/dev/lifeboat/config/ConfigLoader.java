@@ -45,9 +45,10 @@ public final class ConfigLoader {
     this(System.getenv());
   }
 
-  /** The configuration sections of every worker plugin on the class path. */
+  /** The configuration sections of every worker plugin on the class path, and core's own optional ones. */
   public static List<ConfigSection<?>> pluginSections() {
     List<ConfigSection<?>> found = new ArrayList<>();
+    found.add(dev.lifeboat.lease.LeaseConfig.SECTION);
     for (dev.lifeboat.runtime.WorkerPlugin plugin : java.util.ServiceLoader.load(dev.lifeboat.runtime.WorkerPlugin.class)) {
       found.addAll(plugin.configSections());
     }

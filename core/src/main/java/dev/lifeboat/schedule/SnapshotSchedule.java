@@ -91,9 +91,20 @@ public final class SnapshotSchedule implements AutoCloseable {
     }, period, period, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Stops every schedule and waits up to a minute for a job under way (a garbage collection) to end;
+   * one still running then is logged (the repository's collection lock keeps a second one out).
+   */
   @Override
   public void close() {
     timer.shutdownNow();
+    try {
+      if (!timer.awaitTermination(1, TimeUnit.MINUTES)) {
+        log.warn("A scheduled job is still running a minute after its schedules stopped");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The requests of one schedule; a failed one is tried again once, not once per failure. */

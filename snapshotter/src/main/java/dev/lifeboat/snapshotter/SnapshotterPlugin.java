@@ -12,6 +12,7 @@ import dev.lifeboat.retry.Retry;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerDefinition;
 import dev.lifeboat.runtime.WorkerPlugin;
+import dev.lifeboat.lease.SingletonDuty;
 import dev.lifeboat.schedule.SnapshotSchedule;
 import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.schemas.topics.Topics;
@@ -25,6 +26,7 @@ import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -101,25 +103,30 @@ public final class SnapshotterPlugin implements WorkerPlugin {
                     && config.nodeName().equals(request.getNode())
                 : true)));
     // When each snapshot is taken is decided in one place: dev.lifeboat.schedule (see its DESIGN.md).
-    SnapshotSchedule schedule = new SnapshotSchedule(runtime.context(), events);
-    if (etcd != null) {
-      schedule.requestEvery(SnapshotKind.ETCD, "etcd", config.etcdEvery(), Duration.ofSeconds(10));
-    }
-    if (resources != null) {
-      schedule.requestEvery(SnapshotKind.RESOURCES, ResourceSnapshots.WHOLE_CLUSTER, config.resourcesEvery(),
-          Duration.ofSeconds(30));
-    }
     RetentionConfig retention = context.config().retention();
-    if (!nodeAgent) {
-      RepositoryMaintenance maintenance = new RepositoryMaintenance(repository, retention, runtime.audit(), context.meters(),
-          context.events().clock());
-      schedule.runEvery("retention and garbage collection", retention.gcEvery(), maintenance::run);
-    }
+    RepositoryMaintenance maintenance = nodeAgent ? null : new RepositoryMaintenance(repository, retention, runtime.audit(),
+        context.meters(), context.events().clock());
+    Supplier<SnapshotSchedule> schedules = () -> {
+      SnapshotSchedule schedule = new SnapshotSchedule(runtime.context(), events);
+      if (etcd != null) {
+        schedule.requestEvery(SnapshotKind.ETCD, "etcd", config.etcdEvery(), Duration.ofSeconds(10));
+      }
+      if (resources != null) {
+        schedule.requestEvery(SnapshotKind.RESOURCES, ResourceSnapshots.WHOLE_CLUSTER, config.resourcesEvery(),
+            Duration.ofSeconds(30));
+      }
+      if (maintenance != null) {
+        schedule.runEvery("retention and garbage collection", retention.gcEvery(), maintenance::run);
+      }
+      return schedule;
+    };
+    // The schedules and garbage collection run once per cluster: behind a lease when leaderElection is on.
+    AutoCloseable schedule = nodeAgent ? () -> {} : SingletonDuty.start("lifeboat-snapshotter", context, schedules);
     runtime.audit().component(AuditActions.START, "snapshotter", AuditOutcome.INFO).detail("repository", repository.describe())
         .detail("kinds", sources.keySet()).publish();
     log.info("Snapshotter serving {} into {}", sources.keySet(), repository.describe());
     return () -> {
-      schedule.close();
+      closeQuietly(schedule);
       if (resources != null) {
         resources.close();
       }
@@ -129,5 +136,13 @@ public final class SnapshotterPlugin implements WorkerPlugin {
       }
       runtime.audit().component(AuditActions.STOP, "snapshotter", AuditOutcome.INFO).publish();
     };
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.warn("Could not stop the snapshot schedules cleanly: {}", e.toString());
+    }
   }
 }
