@@ -236,12 +236,14 @@ public final class ChaosRun {
 
   private void malformed() throws Exception {
     Instant began = Instant.now();
-    MalformedRecords.Batch batch = new MalformedRecords(random, new AvroSerializer<>(registry), events()).make(settings.malformedPerTopic());
+    MalformedRecords malformed = new MalformedRecords(random, new AvroSerializer<>(registry), events());
+    MalformedRecords.Batch batch = malformed.make(settings.malformedPerTopic());
     Map<String, List<String>> sent = new LinkedHashMap<>();
     try (KafkaProducer<byte[], byte[]> producer = kafka.producer("lifeboat-chaos")) {
-      for (ProducerRecord<byte[], byte[]> record : batch.records()) {
+      for (MalformedRecords.Spec spec : batch.specs()) {
+        ProducerRecord<byte[], byte[]> record = malformed.record(spec);
         RecordMetadata m = producer.send(record).get();
-        if (record.topic().equals(Topics.COMMANDS) && isHostile(batch, record)) {
+        if (spec.hostile() != null) {
           continue;
         }
         sent.computeIfAbsent(record.topic(), t -> new ArrayList<>()).add(m.partition() + "@" + m.offset());
@@ -253,18 +255,15 @@ public final class ChaosRun {
           && batch.hostileCommands().stream().allMatch(o::answered);
     }, false);
     Observations o = observe();
+    java.util.Set<String> auditedSubjects = new java.util.HashSet<>();
+    o.audit.stream().filter(e -> e.getAction().equals(AuditActions.RECORD_DEAD_LETTERED)).forEach(e -> auditedSubjects.add(e.getSubject()));
     sent.forEach((topic, offsets) -> {
       long dead = offsets.stream().filter(o.deadLettered.getOrDefault(topic, java.util.Set.of())::contains).count();
-      long audited = offsets.stream().filter(off -> o.audit.stream().anyMatch(e -> e.getAction().equals(AuditActions.RECORD_DEAD_LETTERED)
-          && e.getSubject().equals(topic + "-" + off))).count();
+      long audited = offsets.stream().filter(off -> auditedSubjects.contains(topic + "-" + off)).count();
       figures.malformed(topic, offsets.size(), dead, audited);
     });
     figures.hostile(batch.hostileCommands().size(), batch.hostileCommands().stream().filter(o::answered).count());
     figures.crashesAfter(began, o.auditCount(AuditActions.COMPONENT + AuditActions.RESTART, began));
-  }
-
-  private static boolean isHostile(MalformedRecords.Batch batch, ProducerRecord<byte[], byte[]> record) {
-    return record.key() != null && batch.hostileCommands().contains(new String(record.key(), StandardCharsets.UTF_8));
   }
 
   private void corruptions() throws InterruptedException {

@@ -32,8 +32,15 @@ final class MalformedRecords {
   static final List<String> INPUT_TOPICS = List.of(Topics.RESOURCE_CHANGES, Topics.SNAPSHOT_REQUESTS, Topics.SNAPSHOTS,
       Topics.REPLICATIONS, Topics.COMMANDS);
 
-  /** What was made: the garbage records per topic, and the ids of the hostile commands. */
-  record Batch(List<ProducerRecord<byte[], byte[]>> records, Map<String, Integer> garbagePerTopic, List<String> hostileCommands) {}
+  /** One record to send: its topic, key and what it holds; its bytes are made when it is sent ({@link #record}). */
+  record Spec(String topic, byte[] key, int kind, Command hostile) {}
+
+  /**
+   * What to send, in sending order: the garbage records per topic, and the ids of the hostile commands.
+   * The values are made one at a time as they are sent: a thousand records per topic with a sixth of
+   * them several MiB would not fit in the run's heap at once.
+   */
+  record Batch(List<Spec> specs, Map<String, Integer> garbagePerTopic, List<String> hostileCommands) {}
 
   private final Random random;
   private final AvroSerializer<Object> serializer;
@@ -47,7 +54,7 @@ final class MalformedRecords {
 
   /** {@code perTopic} records for each input topic; on the commands topic one in seven is a hostile command. */
   Batch make(int perTopic) {
-    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    List<Spec> records = new ArrayList<>();
     Map<String, Integer> garbage = new java.util.LinkedHashMap<>();
     List<String> hostile = new ArrayList<>();
     for (String topic : INPUT_TOPICS) {
@@ -56,15 +63,21 @@ final class MalformedRecords {
         if (kind == 6 && topic.equals(Topics.COMMANDS)) {
           Command command = hostileCommand(i / 7);
           hostile.add(command.getCommandId());
-          records.add(new ProducerRecord<>(topic, bytes(command.getCommandId()), serializer.serialize(topic, command)));
+          records.add(new Spec(topic, bytes(command.getCommandId()), kind, command));
           continue;
         }
-        records.add(new ProducerRecord<>(topic, kind == 5 ? null : bytes("chaos-" + UUID.randomUUID()), garbage(topic, kind)));
+        records.add(new Spec(topic, kind == 5 ? null : bytes("chaos-" + UUID.randomUUID()), kind, null));
         garbage.merge(topic, 1, Integer::sum);
       }
     }
     java.util.Collections.shuffle(records, random);
     return new Batch(records, garbage, hostile);
+  }
+
+  /** The record {@code spec} describes, its value made now. */
+  ProducerRecord<byte[], byte[]> record(Spec spec) {
+    byte[] value = spec.hostile() != null ? serializer.serialize(spec.topic(), spec.hostile()) : garbage(spec.topic(), spec.kind());
+    return new ProducerRecord<>(spec.topic(), spec.key(), value);
   }
 
   private byte[] garbage(String topic, int kind) {
