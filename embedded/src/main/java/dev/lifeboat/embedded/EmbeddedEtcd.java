@@ -111,6 +111,10 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
     int clientPort = Ports.preferredOrFree("etcd", preferredClientPort);
     int peerPort = Ports.preferredOrFree("etcd peer", peerPortFor(preferredClientPort, clientPort));
+    if (peerPort == clientPort) {
+      // two free ports asked in a row can be the same one: etcd then fails to bind its second listener
+      peerPort = Ports.freeOtherThan(clientPort);
+    }
     String clientUrl = "http://127.0.0.1:" + clientPort;
     String peerUrl = "http://127.0.0.1:" + peerPort;
 

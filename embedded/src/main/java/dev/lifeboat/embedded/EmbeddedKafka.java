@@ -103,7 +103,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new UncheckedIOException("cannot create Kafka log directory " + logDir, e);
     }
     int port = Ports.preferredOrFree("Kafka", preferredPort);
-    int controllerPort = Ports.preferredOrFree("Kafka controller", 0);
+    int controllerPort = Ports.freeOtherThan(port); // two free ports asked in a row can be the same one
     KafkaConfig config = KafkaConfig.fromProps(properties(logDir, port, controllerPort), false);
     boolean formatted = formatIfNeeded(config, logDir);
 

@@ -68,6 +68,20 @@ public final class Ports {
     }
   }
 
+  /**
+   * A free port other than {@code taken}: {@link #free()} may hand out again a port it has just
+   * handed out and nobody has bound yet, so a process that needs two ports asks for the second so.
+   */
+  public static int freeOtherThan(int taken) {
+    for (int i = 0; i < 100; i++) {
+      int port = free();
+      if (port != taken) {
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port on 127.0.0.1 other than " + taken);
+  }
+
   /** Whether {@code port} can be bound on 127.0.0.1 right now. */
   public static boolean isFree(int port) {
     try (ServerSocket socket = new ServerSocket()) {

@@ -42,4 +42,12 @@ class PortsTest {
         .hasMessageContaining("Kafka")
         .hasMessageContaining("70000");
   }
+
+  @Test
+  void aSecondFreePortIsNeverTheFirst() {
+    for (int i = 0; i < 200; i++) {
+      int first = Ports.free();
+      assertThat(Ports.freeOtherThan(first)).isNotEqualTo(first);
+    }
+  }
 }
