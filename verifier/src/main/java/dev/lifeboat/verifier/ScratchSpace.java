@@ -3,6 +3,7 @@ package dev.lifeboat.verifier;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.KubernetesConfig;
 import dev.lifeboat.kube.KubeClients;
+import dev.lifeboat.kube.ScratchInventory;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -23,13 +24,7 @@ import java.util.stream.Stream;
  * {@code <verification id>} per verification. The verifier creates and removes what is there ({@link
  * ScratchTargets}); {@code lifeboat check --pipeline} lists it to find what was left behind.
  */
-public final class ScratchSpace {
-  /** A scratch namespace: its name, the verification that made it, when, and whether its deletion is under way. */
-  public record ScratchNamespace(String name, String verificationId, Instant created, boolean terminating) {}
-
-  /** A verification's scratch directory and when it was last changed. */
-  public record ScratchDirectory(Path path, String verificationId, Instant modified) {}
-
+public final class ScratchSpace implements ScratchInventory {
   private final Supplier<KubernetesClient> cluster;
   private final boolean dedicated;
   private final String description;
@@ -95,7 +90,7 @@ public final class ScratchSpace {
     return dedicated;
   }
 
-  /** How evidence and messages name the cluster scratch namespaces are made in. */
+  @Override
   public String describeCluster() {
     return description;
   }
@@ -104,7 +99,7 @@ public final class ScratchSpace {
     return prefix;
   }
 
-  /** The scratch directory (on the machine the verifier runs on). */
+  @Override
   public Path directory() {
     return dir;
   }
@@ -118,6 +113,7 @@ public final class ScratchSpace {
    * Every scratch namespace in the scratch cluster: labelled {@value ScratchTargets#LABEL} and named
    * with the prefix (never anything else). Throws when the cluster cannot be reached.
    */
+  @Override
   public List<ScratchNamespace> namespaces() {
     return cluster.get().namespaces().withLabel(ScratchTargets.LABEL).list().getItems().stream()
         .filter(ns -> isScratch(ns.getMetadata().getName()))
@@ -132,6 +128,7 @@ public final class ScratchSpace {
   }
 
   /** The verifications' directories under the scratch directory; empty when it does not exist on this machine. */
+  @Override
   public Optional<List<ScratchDirectory>> directories() {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();

@@ -130,7 +130,7 @@ final class ScratchTargets {
    */
   void sweep() {
     try {
-      for (ScratchSpace.ScratchNamespace ns : space.namespaces()) {
+      for (dev.lifeboat.kube.ScratchInventory.ScratchNamespace ns : space.namespaces()) {
         if (!active.contains(ns.verificationId())) {
           log.info("Removing scratch namespace {} left by verification {}", ns.name(), ns.verificationId());
           space.cluster().namespaces().withName(ns.name()).delete();

@@ -20,7 +20,7 @@ import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.topics.TopicReader;
 import dev.lifeboat.schemas.topics.Topics;
-import dev.lifeboat.verifier.ScratchSpace;
+import dev.lifeboat.kube.ScratchInventory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -55,7 +55,7 @@ import org.apache.kafka.common.header.Header;
  */
 public final class PipelineCheck {
   private final Connection connection;
-  private final ScratchSpace scratch;
+  private final ScratchInventory scratch;
   private final CheckProgress progress;
   private final AvroDeserializer<Object> deserializer;
   private final PipelineReport report = new PipelineReport();
@@ -70,7 +70,7 @@ public final class PipelineCheck {
   private Instant verifierStarted;
 
   /** @param scratch where the verifier restores to, its leftovers looked for; null: not looked for (noted) */
-  public PipelineCheck(Connection connection, ScratchSpace scratch, CheckProgress progress) {
+  public PipelineCheck(Connection connection, ScratchInventory scratch, CheckProgress progress) {
     this.connection = connection;
     this.scratch = scratch;
     this.progress = progress;

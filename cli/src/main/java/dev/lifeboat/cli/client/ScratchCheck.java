@@ -1,8 +1,8 @@
 package dev.lifeboat.cli.client;
 
-import dev.lifeboat.verifier.ScratchSpace;
-import dev.lifeboat.verifier.ScratchSpace.ScratchDirectory;
-import dev.lifeboat.verifier.ScratchSpace.ScratchNamespace;
+import dev.lifeboat.kube.ScratchInventory;
+import dev.lifeboat.kube.ScratchInventory.ScratchDirectory;
+import dev.lifeboat.kube.ScratchInventory.ScratchNamespace;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -19,10 +19,10 @@ final class ScratchCheck {
   /** A creationTimestamp has whole seconds: a namespace is older than an instant only when its second ended before it. */
   private static final java.time.Duration RESOLUTION = java.time.Duration.ofSeconds(1);
 
-  private final ScratchSpace space;
+  private final ScratchInventory space;
   private final PipelineReport report;
 
-  ScratchCheck(ScratchSpace space, PipelineReport report) {
+  ScratchCheck(ScratchInventory space, PipelineReport report) {
     this.space = space;
     this.report = report;
   }
