@@ -33,6 +33,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,11 +144,8 @@ class SingletonLeaseIT {
     return count;
   }
 
-  private static void await(BooleanSupplier condition, Duration within) throws InterruptedException {
-    Instant deadline = Instant.now().plus(within);
-    while (!condition.getAsBoolean()) {
-      assertThat(Instant.now()).as("waited %s", within).isBefore(deadline);
-      Thread.sleep(100);
-    }
+  private static void await(BooleanSupplier condition, Duration within) {
+    Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
   }
+
 }
