@@ -208,8 +208,16 @@ public final class Leadership implements AutoCloseable {
       try {
         duty.begin();
       } catch (RuntimeException e) {
-        log.error("The duty of the lease {} could not begin: {}", where(), e.toString(), e);
-        health.set(component(), Health.State.DOWN, "holds the lease but its duty could not begin: " + e.getMessage());
+        // A holder that does not act would keep every replica from acting: give the lease up, so that
+        // another replica (or this one, a retry period later) takes it and tries again.
+        synchronized (lock) {
+          held = false;
+        }
+        lastHolder = "";
+        log.error("The duty of the lease {} could not begin; releasing the lease to try again: {}", where(), e.toString(), e);
+        health.set(component(), Health.State.DOWN, "its duty could not begin (" + e.getMessage()
+            + "); released the lease " + where() + " to try again");
+        release();
       }
     }
   }
@@ -251,6 +259,11 @@ public final class Leadership implements AutoCloseable {
       return;
     }
     duty.end();
+    release();
+  }
+
+  /** Gives the lease up (holder cleared, duration 1 s), so that a contender takes it at once. */
+  private void release() {
     try {
       Lease current = client.get().leases().inNamespace(settings.namespace()).withName(name).get();
       if (current != null && current.getSpec() != null && identity.equals(current.getSpec().getHolderIdentity())) {

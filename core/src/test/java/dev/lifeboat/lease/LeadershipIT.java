@@ -95,6 +95,35 @@ class LeadershipIT {
     c.close();
   }
 
+  @Test
+  void aHolderWhoseDutyCannotBeginGivesTheLeaseUpAndAnotherTakesIt() {
+    Health brokenHealth = new Health(Clock.systemUTC());
+    AtomicInteger attempts = new AtomicInteger();
+    Leadership broken = Leadership.start("watcher", "broken", LeadershipIT::client, FAST, new Leadership.Duty() {
+      @Override
+      public void begin() {
+        attempts.incrementAndGet();
+        throw new IllegalStateException("Kafka is not reachable");
+      }
+
+      @Override
+      public void end() {}
+    }, brokenHealth, new SimpleMeterRegistry());
+    try {
+      await(() -> attempts.get() >= 1, Duration.ofSeconds(10));
+      await(() -> brokenHealth.components().get("lease:watcher").state() == Health.State.DOWN, Duration.ofSeconds(5));
+      assertThat(brokenHealth.components().get("lease:watcher").detail()).contains("Kafka is not reachable")
+          .contains("released the lease");
+      Leadership working = contend("watcher", "working", client());
+      await(working::held, Duration.ofSeconds(10));
+      assertThat(broken.held()).isFalse();
+      assertThat(events).containsExactly("begin working");
+      working.close();
+    } finally {
+      broken.close();
+    }
+  }
+
   private Leadership contend(String lease, String identity, KubernetesClient client) {
     return Leadership.start(lease, identity, () -> client, FAST, new Leadership.Duty() {
       @Override
