@@ -10,6 +10,7 @@ import static dev.lifeboat.verifier.VerifierFixture.startVerifier;
 import static dev.lifeboat.verifier.VerifierFixture.verifyAllInScratchCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeboat.embedded.CsiSnapshotController;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.AuditOutcome;
@@ -28,7 +29,6 @@ import dev.lifeboat.testing.Closer;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -36,14 +36,11 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -63,11 +60,8 @@ class CsiVerificationIT {
   private static final String DRIVER = "csi.example.com";
   private static final String NAMESPACE = "shop";
   private static final long RESTORE_SIZE = 5L << 30;
-  private static final ResourceDefinitionContext SNAPSHOTS = snapshotApi("volumesnapshots", "VolumeSnapshot", true);
-  private static final ResourceDefinitionContext CONTENTS = snapshotApi("volumesnapshotcontents", "VolumeSnapshotContent",
-      false);
-  private static final ResourceDefinitionContext CLASSES = snapshotApi("volumesnapshotclasses", "VolumeSnapshotClass",
-      false);
+  private static final ResourceDefinitionContext SNAPSHOTS = CsiSnapshotController.SNAPSHOTS;
+  private static final ResourceDefinitionContext CONTENTS = CsiSnapshotController.CONTENTS;
 
   @TempDir
   Path dir;
@@ -81,13 +75,10 @@ class CsiVerificationIT {
     SourceCluster source = closer.register(new SourceCluster(stack));
     KubernetesClient kube = source.kube();
     kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
-    kube.genericKubernetesResources(CLASSES).resource(new GenericKubernetesResourceBuilder()
-        .withApiVersion("snapshot.storage.k8s.io/v1").withKind("VolumeSnapshotClass").withNewMetadata().withName("csi")
-        .addToAnnotations("snapshot.storage.kubernetes.io/is-default-class", "true").endMetadata()
-        .addToAdditionalProperties("driver", DRIVER).addToAdditionalProperties("deletionPolicy", "Retain").build()).create();
+    CsiSnapshotController controller = closer.register(new CsiSnapshotController(kube, DRIVER, RESTORE_SIZE));
+    controller.createDefaultClass("csi");
     PersistentVolumeClaim pvc = boundClaim(kube);
     String uid = pvc.getMetadata().getUid();
-    closer.register(new SnapshotController(kube));
     CsiSnapshotter csi = new CsiSnapshotter(kube, source.repository(), Clock.systemUTC(), Duration.ofSeconds(60), "");
     CsiSnapshotter.Result good = csi.snapshot(request(uid), source.cluster, "20260101T000000Z-csi001");
     CsiSnapshotter.Result moved = csi.snapshot(request(uid), source.cluster, "20260101T000100Z-csi002");
@@ -179,63 +170,5 @@ class CsiVerificationIT {
         .setRequestId(id).setKind(SnapshotKind.VOLUME).setTarget(pvcUid).setReason(RequestReason.VOLUME_EVENT)
         .setParameters(Map.of("method", "csi", "namespace", NAMESPACE, "pvc", "data", "csiDriver", DRIVER))
         .build();
-  }
-
-  /**
-   * Plays the CSI snapshot controller and the driver's sidecar: every new VolumeSnapshot gets a
-   * bound VolumeSnapshotContent with a snapshot handle and a restore size, and is made ready to use.
-   */
-  private static final class SnapshotController implements AutoCloseable {
-    private final KubernetesClient kube;
-    private final SharedIndexInformer<GenericKubernetesResource> informer;
-
-    SnapshotController(KubernetesClient kube) {
-      this.kube = kube;
-      this.informer = kube.genericKubernetesResources(SNAPSHOTS).inNamespace(NAMESPACE).inform(new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(GenericKubernetesResource snapshot) {
-          ready(snapshot);
-        }
-
-        @Override
-        public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {}
-
-        @Override
-        public void onDelete(GenericKubernetesResource snapshot, boolean finalStateUnknown) {}
-      });
-    }
-
-    private void ready(GenericKubernetesResource snapshot) {
-      String content = "snapcontent-" + snapshot.getMetadata().getUid();
-      GenericKubernetesResource created = kube.genericKubernetesResources(CONTENTS).resource(
-          new GenericKubernetesResourceBuilder().withApiVersion("snapshot.storage.k8s.io/v1")
-              .withKind("VolumeSnapshotContent").withNewMetadata().withName(content).endMetadata()
-              .addToAdditionalProperties("spec", Map.of("deletionPolicy", "Retain", "driver", DRIVER,
-                  "source", Map.of("volumeHandle", "vol-data"), "volumeSnapshotRef", Map.of("namespace", NAMESPACE,
-                      "name", snapshot.getMetadata().getName(), "uid", snapshot.getMetadata().getUid())))
-              .build()).create();
-      created.setAdditionalProperty("status", Map.of("snapshotHandle", "snap-" + UUID.randomUUID(), "restoreSize",
-          RESTORE_SIZE, "readyToUse", true));
-      kube.genericKubernetesResources(CONTENTS).resource(created).updateStatus();
-      GenericKubernetesResource current = kube.genericKubernetesResources(SNAPSHOTS).inNamespace(NAMESPACE)
-          .withName(snapshot.getMetadata().getName()).get();
-      Map<String, Object> status = new LinkedHashMap<>();
-      status.put("boundVolumeSnapshotContentName", content);
-      status.put("readyToUse", true);
-      status.put("restoreSize", "5Gi");
-      status.put("creationTime", Instant.now().toString());
-      current.setAdditionalProperty("status", status);
-      kube.genericKubernetesResources(SNAPSHOTS).inNamespace(NAMESPACE).resource(current).updateStatus();
-    }
-
-    @Override
-    public void close() {
-      informer.close();
-    }
-  }
-
-  private static ResourceDefinitionContext snapshotApi(String plural, String kind, boolean namespaced) {
-    return new ResourceDefinitionContext.Builder().withGroup("snapshot.storage.k8s.io").withVersion("v1")
-        .withPlural(plural).withKind(kind).withNamespaced(namespaced).build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.embedded;
 
+import dev.lifeboat.embedded.apiserver.ApiCall;
 import dev.lifeboat.embedded.apiserver.ApiServer;
 import dev.lifeboat.embedded.apiserver.EtcdRegistryStore;
 import dev.lifeboat.embedded.apiserver.Faults;
@@ -186,6 +187,36 @@ public final class LocalKubernetes implements AutoCloseable {
   /** Lifts {@link #forbid}. */
   public void allow(String resource) {
     faults.allow(resource);
+  }
+
+  /**
+   * Starts recording every request for a resource, with the user that made it, as a real API
+   * server's audit log does: what a worker's role must allow ({@link #calls()}).
+   */
+  public void recordCalls() {
+    server.recordCalls();
+  }
+
+  /** The requests for resources since {@link #recordCalls()}. */
+  public List<ApiCall> calls() {
+    return server.calls();
+  }
+
+  /**
+   * Writes a kubeconfig like {@link #writeKubeconfig(Path)} whose user presents {@code user} as its
+   * bearer token: this server takes any token and records it as the user of the requests ({@link
+   * #calls()}), so each worker of a test can have its own identity, as each has its service account
+   * in a cluster.
+   */
+  public Path writeKubeconfig(Path file, String user) {
+    writeKubeconfig(file);
+    try {
+      String text = Files.readString(file);
+      Files.writeString(file, text.replace("  user: {}", "  user:\n    token: \"" + user.replace("\"", "") + "\""));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
   }
 
   /**

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+  private final java.util.Queue<ApiCall> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private volatile boolean recording;
   private static final List<String> WEBSOCKET_PROTOCOLS =
       List.of("v1.channel.k8s.io", "v2.channel.k8s.io", "v3.channel.k8s.io", "v4.channel.k8s.io");
 
@@ -126,6 +128,7 @@ public final class ApiServer implements AutoCloseable {
       send(request, Reply.of(e));
       return;
     }
+    record(head);
     if (head.isWatch()) {
       watch(request, head, context);
       return;
@@ -143,6 +146,30 @@ public final class ApiServer implements AutoCloseable {
         context.runOnContext(v -> send(request, reply));
       });
     });
+  }
+
+  /**
+   * Starts keeping every request for a resource (whoever made it, answered or refused) for {@link
+   * #calls}; off by default, so a long-running demo does not keep them all.
+   */
+  public void recordCalls() {
+    recording = true;
+  }
+
+  /** The requests for resources made since {@link #recordCalls}, in the order they arrived. */
+  public List<ApiCall> calls() {
+    return List.copyOf(calls);
+  }
+
+  private void record(ApiRequest head) {
+    if (!recording) {
+      return;
+    }
+    try {
+      ResourcePath.parse(head.segments(), catalog).flatMap(path -> ApiCall.of(head, path)).ifPresent(calls::add);
+    } catch (ApiException e) {
+      // a resource the server does not serve: nothing RBAC would be asked about
+    }
   }
 
   private void watch(HttpServerRequest request, ApiRequest head, Context context) {

@@ -1,0 +1,110 @@
+package dev.lifeboat.embedded;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Plays the CSI snapshot controller and a driver's snapshot sidecar against the local API (which
+ * serves the {@code snapshot.storage.k8s.io} kinds but runs no controller): every new
+ * VolumeSnapshot, in any namespace, gets a bound VolumeSnapshotContent with a snapshot handle and a
+ * restore size, and is made ready to use. Its requests are made with the client it is given.
+ */
+public final class CsiSnapshotController implements AutoCloseable {
+  public static final ResourceDefinitionContext SNAPSHOTS = api("volumesnapshots", "VolumeSnapshot", true);
+  public static final ResourceDefinitionContext CONTENTS = api("volumesnapshotcontents", "VolumeSnapshotContent", false);
+  public static final ResourceDefinitionContext CLASSES = api("volumesnapshotclasses", "VolumeSnapshotClass", false);
+
+  private final KubernetesClient kube;
+  private final String driver;
+  private final long restoreSize;
+  private final SharedIndexInformer<GenericKubernetesResource> informer;
+
+  /**
+   * @param driver the CSI driver the contents name
+   * @param restoreSize the size, in bytes, every snapshot reports
+   */
+  public CsiSnapshotController(KubernetesClient kube, String driver, long restoreSize) {
+    this.kube = kube;
+    this.driver = driver;
+    this.restoreSize = restoreSize;
+    this.informer = kube.genericKubernetesResources(SNAPSHOTS).inAnyNamespace().inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GenericKubernetesResource snapshot) {
+        ready(snapshot);
+      }
+
+      @Override
+      public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {}
+
+      @Override
+      public void onDelete(GenericKubernetesResource snapshot, boolean finalStateUnknown) {}
+    });
+  }
+
+  /** A default VolumeSnapshotClass {@code name} for this controller's driver (deletion policy Retain). */
+  public void createDefaultClass(String name) {
+    kube.genericKubernetesResources(CLASSES).resource(new GenericKubernetesResourceBuilder()
+        .withApiVersion("snapshot.storage.k8s.io/v1").withKind("VolumeSnapshotClass").withNewMetadata().withName(name)
+        .addToAnnotations("snapshot.storage.kubernetes.io/is-default-class", "true").endMetadata()
+        .addToAdditionalProperties("driver", driver).addToAdditionalProperties("deletionPolicy", "Retain").build()).create();
+  }
+
+  private void ready(GenericKubernetesResource snapshot) {
+    String namespace = snapshot.getMetadata().getNamespace();
+    String content = "snapcontent-" + snapshot.getMetadata().getUid();
+    GenericKubernetesResource created = kube.genericKubernetesResources(CONTENTS).resource(
+        new GenericKubernetesResourceBuilder().withApiVersion("snapshot.storage.k8s.io/v1")
+            .withKind("VolumeSnapshotContent").withNewMetadata().withName(content).endMetadata()
+            .addToAdditionalProperties("spec", Map.of("deletionPolicy", "Retain", "driver", driver,
+                "source", Map.of("volumeHandle", volumeHandle(snapshot)), "volumeSnapshotRef", Map.of("namespace", namespace,
+                    "name", snapshot.getMetadata().getName(), "uid", snapshot.getMetadata().getUid())))
+            .build()).create();
+    created.setAdditionalProperty("status", Map.of("snapshotHandle", "snap-" + UUID.randomUUID(), "restoreSize",
+        restoreSize, "readyToUse", true));
+    kube.genericKubernetesResources(CONTENTS).resource(created).updateStatus();
+    GenericKubernetesResource current = kube.genericKubernetesResources(SNAPSHOTS).inNamespace(namespace)
+        .withName(snapshot.getMetadata().getName()).get();
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("boundVolumeSnapshotContentName", content);
+    status.put("readyToUse", true);
+    status.put("restoreSize", Long.toString(restoreSize));
+    status.put("creationTime", Instant.now().toString());
+    current.setAdditionalProperty("status", status);
+    kube.genericKubernetesResources(SNAPSHOTS).inNamespace(namespace).resource(current).updateStatus();
+  }
+
+  /** The CSI handle of the volume bound to the snapshot's claim, as the driver would snapshot it. */
+  private String volumeHandle(GenericKubernetesResource snapshot) {
+    Object spec = snapshot.getAdditionalProperties().get("spec");
+    Object source = spec instanceof Map<?, ?> s ? s.get("source") : null;
+    Object claimName = source instanceof Map<?, ?> s ? s.get("persistentVolumeClaimName") : null;
+    if (claimName == null) {
+      return "vol-unknown";
+    }
+    PersistentVolumeClaim claim = kube.persistentVolumeClaims().inNamespace(snapshot.getMetadata().getNamespace())
+        .withName(claimName.toString()).get();
+    String volumeName = claim == null || claim.getSpec() == null ? null : claim.getSpec().getVolumeName();
+    PersistentVolume volume = volumeName == null ? null : kube.persistentVolumes().withName(volumeName).get();
+    return volume == null || volume.getSpec().getCsi() == null ? "vol-unknown" : volume.getSpec().getCsi().getVolumeHandle();
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+
+  private static ResourceDefinitionContext api(String plural, String kind, boolean namespaced) {
+    return new ResourceDefinitionContext.Builder().withGroup("snapshot.storage.k8s.io").withVersion("v1")
+        .withPlural(plural).withKind(kind).withNamespaced(namespaced).build();
+  }
+}
