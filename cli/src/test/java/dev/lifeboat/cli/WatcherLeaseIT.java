@@ -92,6 +92,9 @@ class WatcherLeaseIT {
       assertThat(published(namespace)).as("the latest published state of every ConfigMap of %s", namespace)
           .isEqualTo(expected);
       assertThat(holding(holder)).isFalse();
+      // one handover, and no lease lost on the way: a watcher slow to start must not miss its renewals
+      assertThat(api.leases().inNamespace(namespace).withName("lifeboat-watcher").get().getSpec().getLeaseTransitions())
+          .as("times the lease changed hands").isEqualTo(1);
     } finally {
       first.close();
       second.close();

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * before anyone else may start (for clocks less than their difference apart). fabric8's leader elector
  * is not used because it kept its holder leading through a 7-second API outage with a 2-second
  * deadline (its renewal waits on a request the client retries).
+ *
+ * <p>The duty begins and ends on a thread of its own, one after the other in the order the lease was
+ * taken and lost: a duty that takes long to begin (a watcher loading what it published) never holds
+ * up renewals, and a lease lost while it begins ends it as soon as it has begun.
  *
  * <p>Observable as the gauge {@code lifeboat_lease_held{lease}} (1 while held) and the health
  * component {@code lease:<name>} (who holds it).
@@ -75,7 +80,9 @@ public final class Leadership implements AutoCloseable {
   private final Duty duty;
   private final Health health;
   private final ScheduledExecutorService threads;
+  private final ExecutorService dutyThread;
   private final Object lock = new Object();
+  private boolean acting; // on the duty thread only: begun and not yet ended
   private boolean held;
   private Instant lastRenewalBegan = Instant.EPOCH;
   private String lastHolder = "";
@@ -93,6 +100,11 @@ public final class Leadership implements AutoCloseable {
         .description("1 while this process holds the lease and runs its duty").register(meters);
     this.threads = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "lifeboat-lease-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+    this.dutyThread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "lifeboat-duty-" + name);
       t.setDaemon(true);
       return t;
     });
@@ -132,12 +144,13 @@ public final class Leadership implements AutoCloseable {
     if (closed) {
       return;
     }
-    Instant began = Instant.now();
     try {
-      Lease current = client.get().leases().inNamespace(settings.namespace()).withName(name).get();
+      KubernetesClient kube = client.get(); // the first call connects: not part of the renewal's time
+      Instant began = Instant.now();
+      Lease current = kube.leases().inNamespace(settings.namespace()).withName(name).get();
       ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
       if (current == null) {
-        client.get().leases().inNamespace(settings.namespace()).resource(new LeaseBuilder().withNewMetadata().withName(name)
+        kube.leases().inNamespace(settings.namespace()).resource(new LeaseBuilder().withNewMetadata().withName(name)
             .withNamespace(settings.namespace()).endMetadata().withSpec(spec(null, now, 0)).build()).create();
         renewed(began, true);
         return;
@@ -146,11 +159,11 @@ public final class Leadership implements AutoCloseable {
       String holder = spec.getHolderIdentity() == null ? "" : spec.getHolderIdentity();
       if (holder.equals(identity)) {
         current.setSpec(spec(spec, now, transitions(spec)));
-        client.get().leases().inNamespace(settings.namespace()).resource(current).update();
+        kube.leases().inNamespace(settings.namespace()).resource(current).update();
         renewed(began, !held());
       } else if (holder.isEmpty() || expired(spec, now)) {
         current.setSpec(spec(null, now, transitions(spec) + 1));
-        client.get().leases().inNamespace(settings.namespace()).resource(current).update();
+        kube.leases().inNamespace(settings.namespace()).resource(current).update();
         renewed(began, true);
       } else if (!holder.equals(lastHolder)) {
         lastHolder = holder;
@@ -205,20 +218,47 @@ public final class Leadership implements AutoCloseable {
       lastHolder = identity;
       log.info("Holding the lease {} as {}: starting its duty", where(), identity);
       health.set(component(), Health.State.UP, "holding the lease " + where());
-      try {
-        duty.begin();
-      } catch (RuntimeException e) {
-        // A holder that does not act would keep every replica from acting: give the lease up, so that
-        // another replica (or this one, a retry period later) takes it and tries again.
-        synchronized (lock) {
-          held = false;
-        }
-        lastHolder = "";
-        log.error("The duty of the lease {} could not begin; releasing the lease to try again: {}", where(), e.toString(), e);
-        health.set(component(), Health.State.DOWN, "its duty could not begin (" + e.getMessage()
-            + "); released the lease " + where() + " to try again");
-        release();
+      onDutyThread(this::beginDuty);
+    }
+  }
+
+  /** Begins the duty, unless the lease was lost meanwhile; one that cannot begin gives the lease up. */
+  private void beginDuty() {
+    synchronized (lock) {
+      if (!held || closed) {
+        return;
       }
+    }
+    try {
+      duty.begin();
+      acting = true;
+    } catch (RuntimeException e) {
+      // A holder that does not act would keep every replica from acting: give the lease up, so that
+      // another replica (or this one, a retry period later) takes it and tries again.
+      synchronized (lock) {
+        held = false;
+      }
+      lastHolder = "";
+      log.error("The duty of the lease {} could not begin; releasing the lease to try again: {}", where(), e.toString(), e);
+      health.set(component(), Health.State.DOWN, "its duty could not begin (" + e.getMessage()
+          + "); released the lease " + where() + " to try again");
+      release();
+    }
+  }
+
+  /** Ends the duty if it runs. */
+  private void endDuty() {
+    if (acting) {
+      acting = false;
+      duty.end();
+    }
+  }
+
+  private void onDutyThread(Runnable task) {
+    try {
+      dutyThread.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("The lease {} is closed: its duty no longer starts or stops", where());
     }
   }
 
@@ -233,13 +273,14 @@ public final class Leadership implements AutoCloseable {
     log.warn("Lost the lease {}: not renewed within {}; its duty stops, standing by", where(), settings.renewDeadline());
     health.set(component(), Health.State.UP, "lost the lease " + where() + " (not renewed in time); standing by");
     lastHolder = "";
-    duty.end();
+    onDutyThread(this::endDuty);
   }
 
   /** Stops contending as a killed process does: the lease is neither released nor the duty ended (tests). */
   void halt() {
     closed = true;
     threads.shutdownNow();
+    dutyThread.shutdownNow();
     synchronized (lock) {
       held = false;
     }
@@ -255,11 +296,19 @@ public final class Leadership implements AutoCloseable {
       wasHeld = held;
       held = false;
     }
-    if (!wasHeld) {
-      return;
+    onDutyThread(this::endDuty);
+    dutyThread.shutdown();
+    try {
+      if (!dutyThread.awaitTermination(2, TimeUnit.MINUTES)) {
+        log.warn("The duty of the lease {} has not stopped within 2 minutes", where());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-    duty.end();
-    release();
+    if (wasHeld) {
+      release();
+    }
+    health.set(component(), Health.State.UP, "stopped: no longer contending for the lease " + where());
   }
 
   /** Gives the lease up (holder cleared, duration 1 s), so that a contender takes it at once. */

@@ -17,12 +17,17 @@ import java.util.UUID;
  * Plays the CSI snapshot controller and a driver's snapshot sidecar against the local API (which
  * serves the {@code snapshot.storage.k8s.io} kinds but runs no controller): every new
  * VolumeSnapshot, in any namespace, gets a bound VolumeSnapshotContent with a snapshot handle and a
- * restore size, and is made ready to use. Its requests are made with the client it is given.
+ * restore size, and is made ready to use; a snapshot of a claim annotated {@value #FAIL_ANNOTATION}
+ * fails instead, with the annotation's value as the driver's error message. Its requests are made
+ * with the client it is given.
  */
 public final class CsiSnapshotController implements AutoCloseable {
   public static final ResourceDefinitionContext SNAPSHOTS = api("volumesnapshots", "VolumeSnapshot", true);
   public static final ResourceDefinitionContext CONTENTS = api("volumesnapshotcontents", "VolumeSnapshotContent", false);
   public static final ResourceDefinitionContext CLASSES = api("volumesnapshotclasses", "VolumeSnapshotClass", false);
+
+  /** A claim annotated so has every snapshot fail, with the annotation's value as the driver's error. */
+  public static final String FAIL_ANNOTATION = "csi.lifeboat.dev/snapshot-error";
 
   private final KubernetesClient kube;
   private final String driver;
@@ -61,12 +66,23 @@ public final class CsiSnapshotController implements AutoCloseable {
 
   private void ready(GenericKubernetesResource snapshot) {
     String namespace = snapshot.getMetadata().getNamespace();
+    PersistentVolumeClaim claim = claimOf(snapshot);
+    String error = claim == null || claim.getMetadata().getAnnotations() == null ? null
+        : claim.getMetadata().getAnnotations().get(FAIL_ANNOTATION);
+    if (error != null) {
+      GenericKubernetesResource current = kube.genericKubernetesResources(SNAPSHOTS).inNamespace(namespace)
+          .withName(snapshot.getMetadata().getName()).get();
+      current.setAdditionalProperty("status", Map.of("readyToUse", false,
+          "error", Map.of("message", error, "time", Instant.now().toString())));
+      kube.genericKubernetesResources(SNAPSHOTS).inNamespace(namespace).resource(current).updateStatus();
+      return;
+    }
     String content = "snapcontent-" + snapshot.getMetadata().getUid();
     GenericKubernetesResource created = kube.genericKubernetesResources(CONTENTS).resource(
         new GenericKubernetesResourceBuilder().withApiVersion("snapshot.storage.k8s.io/v1")
             .withKind("VolumeSnapshotContent").withNewMetadata().withName(content).endMetadata()
             .addToAdditionalProperties("spec", Map.of("deletionPolicy", "Retain", "driver", driver,
-                "source", Map.of("volumeHandle", volumeHandle(snapshot)), "volumeSnapshotRef", Map.of("namespace", namespace,
+                "source", Map.of("volumeHandle", volumeHandle(claim)), "volumeSnapshotRef", Map.of("namespace", namespace,
                     "name", snapshot.getMetadata().getName(), "uid", snapshot.getMetadata().getUid())))
             .build()).create();
     created.setAdditionalProperty("status", Map.of("snapshotHandle", "snap-" + UUID.randomUUID(), "restoreSize",
@@ -83,16 +99,17 @@ public final class CsiSnapshotController implements AutoCloseable {
     kube.genericKubernetesResources(SNAPSHOTS).inNamespace(namespace).resource(current).updateStatus();
   }
 
-  /** The CSI handle of the volume bound to the snapshot's claim, as the driver would snapshot it. */
-  private String volumeHandle(GenericKubernetesResource snapshot) {
+  /** The claim the snapshot is of, or null. */
+  private PersistentVolumeClaim claimOf(GenericKubernetesResource snapshot) {
     Object spec = snapshot.getAdditionalProperties().get("spec");
     Object source = spec instanceof Map<?, ?> s ? s.get("source") : null;
     Object claimName = source instanceof Map<?, ?> s ? s.get("persistentVolumeClaimName") : null;
-    if (claimName == null) {
-      return "vol-unknown";
-    }
-    PersistentVolumeClaim claim = kube.persistentVolumeClaims().inNamespace(snapshot.getMetadata().getNamespace())
-        .withName(claimName.toString()).get();
+    return claimName == null ? null
+        : kube.persistentVolumeClaims().inNamespace(snapshot.getMetadata().getNamespace()).withName(claimName.toString()).get();
+  }
+
+  /** The CSI handle of the volume bound to the claim, as the driver would snapshot it. */
+  private String volumeHandle(PersistentVolumeClaim claim) {
     String volumeName = claim == null || claim.getSpec() == null ? null : claim.getSpec().getVolumeName();
     PersistentVolume volume = volumeName == null ? null : kube.persistentVolumes().withName(volumeName).get();
     return volume == null || volume.getSpec().getCsi() == null ? "vol-unknown" : volume.getSpec().getCsi().getVolumeHandle();

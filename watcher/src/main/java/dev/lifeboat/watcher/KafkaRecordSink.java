@@ -42,6 +42,8 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
 
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaClientMetrics metrics;
+  private final MeterRegistry meters;
+  private final Gauge inFlightGauge;
   private final AvroSerializer<Object> serializer;
   private final int maxInFlight;
   private final long maxInFlightBytes = BUFFER_BYTES / 2;
@@ -76,7 +78,8 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
     metrics.bindTo(meters);
     this.serializer = serializer;
     this.maxInFlight = maxInFlight;
-    Gauge.builder("lifeboat.watcher.in.flight", this, KafkaRecordSink::inFlight).tag("producer", clientId)
+    this.meters = meters;
+    this.inFlightGauge = Gauge.builder("lifeboat.watcher.in.flight", this, KafkaRecordSink::inFlight).tag("producer", clientId)
         .description("Records taken and not yet acknowledged").register(meters);
     this.sender = new Thread(this::sendLoop, "lifeboat-sink-" + clientId);
     sender.setDaemon(true);
@@ -230,6 +233,7 @@ public final class KafkaRecordSink implements RecordSink, AutoCloseable {
     }
     producer.close(Duration.ofSeconds(10));
     metrics.close();
+    meters.remove(inFlightGauge);
     log.debug("Record sink closed");
   }
 }

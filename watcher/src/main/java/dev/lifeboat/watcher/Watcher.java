@@ -32,10 +32,12 @@ public final class Watcher implements AutoCloseable {
   private final PublishedState state;
   private final ResourceChangePublisher publisher;
   private final Republisher republisher;
+  private final WatcherMetrics metrics;
   private VolumeWatcher volumes;
 
   private Watcher(KafkaRecordSink sink, ResourceWatcher resources, PublishedState state, ResourceChangePublisher publisher,
-      Republisher republisher) {
+      Republisher republisher, WatcherMetrics metrics) {
+    this.metrics = metrics;
     this.sink = sink;
     this.resources = resources;
     this.state = state;
@@ -71,7 +73,7 @@ public final class Watcher implements AutoCloseable {
     ResourceWatcher resources = new ResourceWatcher(client, config, publisher, metrics, services.health(), services.audit(),
         services.clock(), failures);
     Republisher republisher = new Republisher(publisher, sink, failures, resources);
-    Watcher watcher = new Watcher(sink, resources, state, publisher, republisher);
+    Watcher watcher = new Watcher(sink, resources, state, publisher, republisher, metrics);
     services.health().set(PublishFailures.KAFKA, dev.lifeboat.observe.Health.State.UP, "publishing");
     services.health().set(PublishFailures.CHANGES, dev.lifeboat.observe.Health.State.UP, "every change published");
     try {
@@ -130,5 +132,6 @@ public final class Watcher implements AutoCloseable {
       volumeSink.flush();
       volumeSink.close();
     }
+    metrics.close();
   }
 }

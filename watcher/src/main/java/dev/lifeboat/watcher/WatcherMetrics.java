@@ -1,6 +1,7 @@
 package dev.lifeboat.watcher;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -14,6 +15,7 @@ public final class WatcherMetrics {
   private final MeterRegistry meters;
   private final Timer ackLatency;
   private final Counter unchanged;
+  private final java.util.List<io.micrometer.core.instrument.Meter> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public WatcherMetrics(MeterRegistry meters) {
     this.meters = meters;
@@ -54,12 +56,25 @@ public final class WatcherMetrics {
   }
 
   void backlog(Supplier<Number> waiting, Supplier<Number> unacknowledged) {
-    meters.gauge("lifeboat.watcher.backlog", java.util.List.of(), waiting, s -> s.get().doubleValue());
-    meters.gauge("lifeboat.watcher.unacknowledged", java.util.List.of(), unacknowledged, s -> s.get().doubleValue());
+    gauge("lifeboat.watcher.backlog", waiting);
+    gauge("lifeboat.watcher.unacknowledged", unacknowledged);
   }
 
   void watching(Supplier<Number> objects, Supplier<Number> kinds) {
-    meters.gauge("lifeboat.watcher.objects", java.util.List.of(), objects, s -> s.get().doubleValue());
-    meters.gauge("lifeboat.watcher.kinds", java.util.List.of(), kinds, s -> s.get().doubleValue());
+    gauge("lifeboat.watcher.objects", objects);
+    gauge("lifeboat.watcher.kinds", kinds);
+  }
+
+  private void gauge(String name, Supplier<Number> value) {
+    gauges.add(Gauge.builder(name, value, s -> s.get().doubleValue()).strongReference(true).register(meters));
+  }
+
+  /**
+   * Removes the gauges of this watcher from the registry: a watcher started again in the same
+   * process (a lease taken back) registers its own, which would otherwise keep measuring this one.
+   */
+  void close() {
+    gauges.forEach(meters::remove);
+    gauges.clear();
   }
 }
