@@ -14,7 +14,6 @@ import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerPlugin;
 import dev.lifeboat.runtime.WorkerRuntime;
-import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -85,7 +84,7 @@ public final class LifeboatProcess implements AutoCloseable {
   public LifeboatProcess start() {
     try {
       KafkaClients kafka = new KafkaClients(config.kafka().bootstrapServers(), config.kafka().clientProperties());
-      registry = new HttpSchemaRegistryClient(config.registry().url());
+      registry = config.registry().newClient();
       bootstrap = Retry.withDefaults().call("prepare topics and schemas",
           () -> Bootstrap.prepare(kafka, registry, (short) config.kafka().replicationFactor(),
               config.kafka().minInSyncReplicas()));

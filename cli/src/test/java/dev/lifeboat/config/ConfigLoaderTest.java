@@ -8,8 +8,13 @@ import dev.lifeboat.replicator.ReplicatorConfig;
 import dev.lifeboat.snapshotter.SnapshotterConfig;
 import dev.lifeboat.verifier.VerifierConfig;
 import dev.lifeboat.watcher.WatcherConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
   private static final String VALID = """
@@ -336,5 +341,101 @@ class ConfigLoaderTest {
   void everyWorkerSectionIsInTheDocsThroughItsPlugin() {
     assertThat(LifeboatConfig.documentation()).contains("watcher:", "watcher.volumePolicies[]:", "snapshotter:", "verifier:",
         "replicator:", "repository:", "deliveryTimeout", "minInSyncReplicas");
+  }
+
+  @TempDir
+  Path dir;
+
+  private Path file(String name, String content) throws IOException {
+    return Files.writeString(dir.resolve(name), content);
+  }
+
+  private List<String> problems(String yaml) {
+    try {
+      loader.parse(yaml, "lifeboat.yaml");
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+    throw new AssertionError("the configuration was accepted");
+  }
+
+  @Test
+  void theRegistryIsReachedOverHttpsTrustingItsCaAndSigningInWithAPasswordFromTheEnvironment() throws IOException {
+    Path ca = file("ca.pem", "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+    String yaml = VALID.replace("  url: http://registry:8081\n", "  url: https://registry:8081\n  caFile: " + ca
+        + "\n  username: lifeboat\n  password: ${REGISTRY_PASSWORD}\n");
+
+    LifeboatConfig config = new ConfigLoader(Map.of("S3_KEY", "AKIA1", "S3_SECRET", "s3cr3t", "REGISTRY_PASSWORD", "pa55word"))
+        .parse(yaml, "lifeboat.yaml");
+
+    assertThat(config.registry().url()).isEqualTo("https://registry:8081");
+    assertThat(config.registry().caFile()).isEqualTo(ca.toString());
+    assertThat(config.registry().username()).isEqualTo("lifeboat");
+    assertThat(config.registry().password()).isEqualTo("pa55word");
+    assertThat(config.registry().toString()).contains("lifeboat").doesNotContain("pa55word");
+    assertThat(config.toString()).doesNotContain("pa55word", "s3cr3t");
+  }
+
+  @Test
+  void aRegistryUserWithoutPasswordAMissingCaFileAndACaFileForPlainHttpAreNamed() throws IOException {
+    assertThat(problems(VALID.replace("  url: http://registry:8081\n", "  url: http://registry:8081\n  username: lifeboat\n")))
+        .containsExactly("registry.password is missing: username and password go together");
+    assertThat(problems(VALID.replace("  url: http://registry:8081\n", "  url: http://registry:8081\n  password: pa55word\n")))
+        .singleElement().asString().startsWith("registry.username is missing").doesNotContain("pa55word");
+    assertThat(problems(VALID.replace("  url: http://registry:8081\n", "  url: https://registry:8081\n  caFile: /no/such/ca.pem\n")))
+        .containsExactly("registry.caFile = \"/no/such/ca.pem\" is invalid: valid values are " + Validators.READABLE_FILE);
+    Path ca = file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    assertThat(problems(VALID.replace("  url: http://registry:8081\n", "  url: http://registry:8081\n  caFile: " + ca + "\n")))
+        .containsExactly("registry.caFile is set, but url http://registry:8081 is not https://: use https:// or drop caFile");
+  }
+
+  @Test
+  void aStoreReadsItsKeysFromTheFilesOfAMountedSecretAndTrustsAPrivateCa() throws IOException {
+    Path ca = file("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    Path accessKey = file("access-key", "AKIA-FROM-FILE\n");
+    Path secretKey = file("secret-key", "s3cr3t-from-file\n");
+    String yaml = VALID.replace("    accessKey: ${S3_KEY}\n    secretKey: ${S3_SECRET}\n", "    caFile: " + ca
+        + "\n    accessKeyFile: " + accessKey + "\n    secretKeyFile: " + secretKey + "\n");
+
+    LifeboatConfig.StoreConfig primary = loader.parse(yaml, "lifeboat.yaml").stores().primary();
+
+    assertThat(primary.accessKey()).isNull();
+    assertThat(primary.secretKey()).isNull();
+    assertThat(primary.access()).isEqualTo(new StoreAccess(ca.toString(), accessKey.toString(), secretKey.toString()));
+    assertThat(primary.access().keysFromFiles()).isTrue();
+    assertThat(primary.toString()).contains(secretKey.toString()).doesNotContain("s3cr3t");
+    assertThat(loader.parse(VALID, "lifeboat.yaml").stores().primary().access()).isEqualTo(StoreAccess.DEFAULT);
+  }
+
+  @Test
+  void aStoreHasItsKeysExactlyOneWayAndItsFilesMustBeThere() throws IOException {
+    Path accessKey = file("access-key", "AKIA-FROM-FILE");
+    Path secretKey = file("secret-key", "s3cr3t-from-file");
+    Path empty = file("empty", "");
+    String inline = "    accessKey: ${S3_KEY}\n    secretKey: ${S3_SECRET}\n";
+    String files = "    accessKeyFile: " + accessKey + "\n    secretKeyFile: " + secretKey + "\n";
+
+    assertThat(problems(VALID.replace(inline, inline + files))).containsExactly("stores.primary.accessKey and accessKeyFile"
+        + " are both set: give the keys one way, either accessKey and secretKey, or accessKeyFile and secretKeyFile");
+    assertThat(problems(VALID.replace(inline, ""))).singleElement().asString()
+        .startsWith("stores.primary.accessKey is required: give accessKey and secretKey");
+    assertThat(problems(VALID.replace(inline, "    accessKey: ${S3_KEY}\n")))
+        .containsExactly("stores.primary.secretKey is missing: accessKey and secretKey go together");
+    assertThat(problems(VALID.replace(inline, "    accessKeyFile: " + accessKey + "\n")))
+        .containsExactly("stores.primary.secretKeyFile is missing: accessKeyFile and secretKeyFile go together");
+    assertThat(problems(VALID.replace(inline, files.replace(secretKey.toString(), "/no/such/secret"))))
+        .containsExactly("stores.primary.secretKeyFile = \"/no/such/secret\" is invalid: valid values are " + Validators.READABLE_FILE);
+    assertThat(problems(VALID.replace(inline, files.replace(accessKey.toString(), empty.toString()))))
+        .containsExactly("stores.primary.accessKeyFile = \"" + empty + "\" is invalid: valid values are " + Validators.READABLE_FILE);
+    assertThat(problems(VALID.replace("endpoint: https://s3.us-east-1.example.com", "endpoint: http://s3.us-east-1.example.com\n"
+        + "      caFile: " + accessKey)))
+        .containsExactly("stores.offsite[0].caFile is set, but endpoint http://s3.us-east-1.example.com is not https://:"
+            + " use https:// or drop caFile");
+  }
+
+  @Test
+  void documentsTheTlsAndCredentialKeys() {
+    String docs = LifeboatConfig.documentation();
+    assertThat(docs).contains("caFile", "username", "password", "accessKeyFile", "secretKeyFile");
   }
 }

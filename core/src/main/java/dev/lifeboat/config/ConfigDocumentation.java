@@ -14,9 +14,11 @@ final class ConfigDocumentation {
     sections.put("cluster", List.of(LifeboatConfig.ClusterConfig.NAME));
     sections.put("kafka", List.of(LifeboatConfig.KafkaConfig.BOOTSTRAP, LifeboatConfig.KafkaConfig.GROUP_PREFIX, LifeboatConfig.KafkaConfig.REPLICATION, LifeboatConfig.KafkaConfig.MIN_INSYNC,
         LifeboatConfig.KafkaConfig.COMPRESSION));
-    sections.put("registry", List.of(LifeboatConfig.RegistryConfig.URL));
-    List<Field<?>> store = List.of(LifeboatConfig.StoreConfig.NAME, LifeboatConfig.StoreConfig.ENDPOINT, LifeboatConfig.StoreConfig.BUCKET, LifeboatConfig.StoreConfig.PREFIX,
-        LifeboatConfig.StoreConfig.ACCESS_KEY, LifeboatConfig.StoreConfig.SECRET_KEY, LifeboatConfig.StoreConfig.REGION);
+    sections.put("registry", List.of(LifeboatConfig.RegistryConfig.URL, LifeboatConfig.RegistryConfig.CA_FILE,
+        LifeboatConfig.RegistryConfig.USERNAME, LifeboatConfig.RegistryConfig.PASSWORD));
+    List<Field<?>> store = new ArrayList<>(List.of(LifeboatConfig.StoreConfig.NAME, LifeboatConfig.StoreConfig.ENDPOINT, LifeboatConfig.StoreConfig.BUCKET, LifeboatConfig.StoreConfig.PREFIX,
+        LifeboatConfig.StoreConfig.ACCESS_KEY, LifeboatConfig.StoreConfig.SECRET_KEY, LifeboatConfig.StoreConfig.REGION));
+    store.addAll(StoreAccess.fields());
     sections.put("stores.primary", store);
     List<Field<?>> offsite = new ArrayList<>(store);
     offsite.addAll(ReplicationConfig.fields());

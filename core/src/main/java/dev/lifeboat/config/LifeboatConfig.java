@@ -130,58 +130,114 @@ public record LifeboatConfig(
     }
   }
 
-  /** The Confluent-compatible schema registry. */
-  public record RegistryConfig(String url) {
-    static final Field<String> URL = Field.string("url", "Schema registry URL.")
+  /**
+   * The Confluent-compatible schema registry.
+   *
+   * @param caFile PEM CA certificate(s) to trust for an https:// URL instead of the JDK's CAs; null: the JDK's
+   * @param username with {@code password}, sent with every request (HTTP basic auth); null: none
+   */
+  public record RegistryConfig(String url, String caFile, String username, String password) {
+    static final Field<String> URL = Field.string("url", "Schema registry URL (http:// or https://).")
         .validate(Validators::httpUrl, Validators.HTTP_URL);
+    static final Field<String> CA_FILE = Field.string("caFile",
+        "CA certificate (PEM) that signed an https:// registry's certificate; only it is trusted. Absent: the JDK's CAs.")
+        .optional().validate(Validators::readableFile, Validators.READABLE_FILE);
+    static final Field<String> USERNAME = Field.string("username", "User for HTTP basic auth, with password.").optional();
+    static final Field<String> PASSWORD = Field.string("password",
+        "Password for HTTP basic auth, with username; ${ENV_VAR} reads it from the environment.").optional();
+
+    /** A registry reached without TLS settings or credentials. */
+    public RegistryConfig(String url) {
+      this(url, null, null, null);
+    }
 
     static RegistryConfig read(ConfigReader r) {
-      RegistryConfig c = new RegistryConfig(r.get(URL));
+      RegistryConfig c = new RegistryConfig(r.get(URL), r.get(CA_FILE), r.get(USERNAME), r.get(PASSWORD));
+      if ((c.username == null) != (c.password == null)) {
+        r.reportProblem(c.username == null ? "username" : "password", "is missing: username and password go together");
+      }
+      if (c.caFile != null && c.url != null && !Validators.isHttps(c.url)) {
+        r.reportProblem("caFile", "is set, but url " + c.url + " is not https://: use https:// or drop caFile");
+      }
       r.rejectUnknown(List.of());
       return c;
+    }
+
+    /** A client for this registry, trusting {@code caFile} (when set) and signing in (when credentials are set). */
+    public dev.lifeboat.schemas.registry.HttpSchemaRegistryClient newClient() {
+      return new dev.lifeboat.schemas.registry.HttpSchemaRegistryClient(url,
+          dev.lifeboat.schemas.registry.HttpSchemaRegistryClient.DEFAULT_TIMEOUT,
+          caFile == null ? null : dev.lifeboat.tls.PemFiles.clientContext(java.nio.file.Path.of(caFile)), username, password);
+    }
+
+    @Override
+    public String toString() {
+      return "RegistryConfig[url=" + url + ", caFile=" + caFile + ", username=" + username + ", password="
+          + (password == null ? null : "***") + "]";
     }
   }
 
   /**
    * One S3-compatible object store holding a repository.
    *
+   * @param accessKey the access key id; null when {@code access} reads the keys from files
+   * @param secretKey the secret access key; null when {@code access} reads the keys from files
    * @param replication how the replicator copies to this store (off-region stores only; the primary's
    *     is the default and unused)
+   * @param access the CA trusted for the endpoint, and the key files when the keys are not inline
    */
   public record StoreConfig(String name, String endpoint, String bucket, String prefix, String accessKey, String secretKey,
-      String region, ReplicationConfig replication) {
+      String region, ReplicationConfig replication, StoreAccess access) {
     static final Field<String> NAME = Field.string("name", "Short name of the store, used in records and metrics.")
         .validate(Validators::dnsName, Validators.DNS_NAME);
-    static final Field<String> ENDPOINT = Field.string("endpoint", "S3 endpoint URL.")
+    static final Field<String> ENDPOINT = Field.string("endpoint", "S3 endpoint URL (http:// or https://).")
         .validate(Validators::httpUrl, Validators.HTTP_URL);
     static final Field<String> BUCKET = Field.string("bucket", "Bucket (must exist).")
         .validate(b -> b.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]"), "an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'");
     static final Field<String> PREFIX = Field.string("prefix", "Key prefix of the repository inside the bucket.")
         .withDefault("lifeboat").validate(p -> !p.startsWith("/") && !p.endsWith("/"), "a key prefix without leading or trailing '/'");
-    static final Field<String> ACCESS_KEY = Field.string("accessKey", "Access key id; ${ENV_VAR} reads it from the environment.");
-    static final Field<String> SECRET_KEY = Field.string("secretKey", "Secret access key; ${ENV_VAR} reads it from the environment.");
+    static final Field<String> ACCESS_KEY = Field.string("accessKey",
+        "Access key id; ${ENV_VAR} reads it from the environment. Required unless accessKeyFile is set.").optional();
+    static final Field<String> SECRET_KEY = Field.string("secretKey",
+        "Secret access key; ${ENV_VAR} reads it from the environment. Required unless secretKeyFile is set.").optional();
     static final Field<String> REGION = Field.string("region", "Region name, when the store needs one.").optional();
 
-    /** A store the replicator copies to with its defaults (or the primary store). */
+    /** A store the replicator copies to with its defaults (or the primary store), keys inline. */
     public StoreConfig(String name, String endpoint, String bucket, String prefix, String accessKey, String secretKey,
         String region) {
       this(name, endpoint, bucket, prefix, accessKey, secretKey, region, ReplicationConfig.defaults());
     }
 
+    /** A store with its keys inline, trusting the JDK's CAs. */
+    public StoreConfig(String name, String endpoint, String bucket, String prefix, String accessKey, String secretKey,
+        String region, ReplicationConfig replication) {
+      this(name, endpoint, bucket, prefix, accessKey, secretKey, region, replication, StoreAccess.DEFAULT);
+    }
+
     public StoreConfig {
       java.util.Objects.requireNonNull(replication, "replication");
+      java.util.Objects.requireNonNull(access, "access");
     }
 
     /** The same store, copied to as {@code settings} say. */
     public StoreConfig withReplication(ReplicationConfig settings) {
-      return new StoreConfig(name, endpoint, bucket, prefix, accessKey, secretKey, region, settings);
+      return new StoreConfig(name, endpoint, bucket, prefix, accessKey, secretKey, region, settings, access);
+    }
+
+    /** The same store, reached and signed in to as {@code settings} say. */
+    public StoreConfig withAccess(StoreAccess settings) {
+      return new StoreConfig(name, endpoint, bucket, prefix, accessKey, secretKey, region, replication, settings);
     }
 
     static StoreConfig read(ConfigReader r, String defaultName, boolean offsite) {
       String name = r.has("name") ? r.get(NAME) : defaultName;
       ReplicationConfig replication = offsite ? ReplicationConfig.read(r) : ReplicationConfig.defaults();
-      StoreConfig store = new StoreConfig(name, r.get(ENDPOINT), r.get(BUCKET), r.get(PREFIX), r.get(ACCESS_KEY), r.get(SECRET_KEY),
-          r.get(REGION), replication);
+      String endpoint = r.get(ENDPOINT);
+      String accessKey = r.get(ACCESS_KEY);
+      String secretKey = r.get(SECRET_KEY);
+      StoreAccess access = StoreAccess.read(r, endpoint, r.has(ACCESS_KEY.name()), r.has(SECRET_KEY.name()));
+      StoreConfig store = new StoreConfig(name, endpoint, r.get(BUCKET), r.get(PREFIX), accessKey, secretKey,
+          r.get(REGION), replication, access);
       r.rejectUnknown(List.of());
       return store;
     }
@@ -189,7 +245,8 @@ public record LifeboatConfig(
     @Override
     public String toString() {
       return "StoreConfig[name=" + name + ", endpoint=" + endpoint + ", bucket=" + bucket + ", prefix=" + prefix
-          + ", accessKey=" + accessKey + ", secretKey=***, region=" + region + ", replication=" + replication + "]";
+          + ", accessKey=" + accessKey + ", secretKey=" + (secretKey == null ? null : "***") + ", region=" + region
+          + ", replication=" + replication + ", access=" + access + "]";
     }
   }
 

@@ -17,6 +17,7 @@ public final class Validators {
   public static final String HTTP_URL = "an http:// or https:// URL, e.g. http://registry:8081";
   public static final String PORT = "a port number from 0 (any free port) to 65535";
   public static final String DNS_NAME = "lower-case letters, digits and '-', at most 63 characters (a DNS label)";
+  public static final String READABLE_FILE = "the path of a readable, non-empty file (e.g. a mounted Secret's key)";
   public static final String DNS_SUBDOMAIN = "a Kubernetes object name: lower-case letters, digits, '-' and '.', at most 253 characters";
 
   public static boolean hostPorts(String value) {
@@ -47,6 +48,20 @@ public final class Validators {
 
   public static boolean dnsSubdomain(String value) {
     return value.length() <= 253 && SUBDOMAIN.matcher(value).matches();
+  }
+
+  /** A file that exists, can be read and is not empty: what a mounted Secret's key is. */
+  public static boolean readableFile(String value) {
+    try {
+      java.nio.file.Path path = java.nio.file.Path.of(value);
+      return java.nio.file.Files.isRegularFile(path) && java.nio.file.Files.isReadable(path) && java.nio.file.Files.size(path) > 0;
+    } catch (java.nio.file.InvalidPathException | java.io.IOException e) {
+      return false;
+    }
+  }
+
+  public static boolean isHttps(String url) {
+    return url != null && url.regionMatches(true, 0, "https://", 0, 8);
   }
 
   public static Predicate<List<String>> allHttpUrls() {

@@ -1,5 +1,6 @@
 package dev.lifeboat.retry;
 
+import dev.lifeboat.schemas.registry.RegistryCertificateException;
 import dev.lifeboat.schemas.registry.RegistryUnavailableException;
 import dev.lifeboat.schemas.serde.UndecodableRecordException;
 import java.io.IOException;
@@ -10,7 +11,7 @@ import org.apache.kafka.common.errors.RetriableException;
 /**
  * Decides, at the boundary, whether a failure is worth retrying. Retriable: I/O, timeouts, Kafka's
  * retriable errors, an unreachable schema registry, and our own {@link RetriableFailure}. Everything
- * else is permanent: bad input, refused credentials, bugs. An explicit {@link PermanentFailure} or an
+ * else is permanent: bad input, refused credentials, an untrusted certificate, bugs. An explicit {@link PermanentFailure} or an
  * {@link UndecodableRecordException} anywhere in the cause chain wins over a retriable cause deeper
  * down (Avro reports truncated bytes as an {@code EOFException}).
  */
@@ -21,6 +22,9 @@ public final class ErrorClassifier {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof PermanentFailure || t instanceof UndecodableRecordException) {
         return false; // undecodable bytes stay undecodable, whatever I/O error the Avro decoder raised
+      }
+      if (t instanceof RegistryCertificateException) {
+        return false; // an untrusted certificate stays untrusted, though the handshake failed with an IOException
       }
       if (t instanceof RetriableFailure
           || t instanceof RetriableException

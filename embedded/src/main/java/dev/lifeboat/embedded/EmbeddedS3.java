@@ -2,14 +2,21 @@ package dev.lifeboat.embedded;
 
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
+import dev.lifeboat.embedded.tls.LocalPki;
 import io.minio.MinioClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.List;
 import java.util.Properties;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.OkHttpClient;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -22,6 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Objects live under {@code <dataDir>/blobs}, one directory per bucket, so they survive a
  * restart. The buckets named at start are created if missing.
+ *
+ * <p>Plain HTTP by default; {@link #startHttps} serves HTTPS alone, with the server certificate of a
+ * {@link LocalPki}, for clients that must trust a private CA.
  */
 public final class EmbeddedS3 implements AutoCloseable {
 
@@ -34,6 +44,8 @@ public final class EmbeddedS3 implements AutoCloseable {
   private final String accessKey;
   private final String secretKey;
   private final List<String> buckets;
+  /** The CA the HTTPS endpoint's certificate comes from; null for plain HTTP. */
+  private final LocalPki tls;
   private boolean closed;
 
   private EmbeddedS3(
@@ -42,7 +54,9 @@ public final class EmbeddedS3 implements AutoCloseable {
       String endpoint,
       String accessKey,
       String secretKey,
-      List<String> buckets) {
+      List<String> buckets,
+      LocalPki tls) {
+    this.tls = tls;
     this.name = name;
     this.proxy = proxy;
     this.endpoint = endpoint;
@@ -68,6 +82,33 @@ public final class EmbeddedS3 implements AutoCloseable {
       String accessKey,
       String secretKey,
       List<String> buckets) {
+    return start(name, dataDir, preferredPort, accessKey, secretKey, buckets, null);
+  }
+
+  /**
+   * As {@link #start(String, Path, int, String, String, List)}, serving HTTPS only, at {@code
+   * https://127.0.0.1:PORT}, with {@code pki}'s server certificate (S3Proxy's secure endpoint, reading
+   * the certificate's PKCS#12 store). Clients must trust {@link LocalPki#caCertificate()}.
+   */
+  public static EmbeddedS3 startHttps(
+      String name,
+      Path dataDir,
+      int preferredPort,
+      String accessKey,
+      String secretKey,
+      List<String> buckets,
+      LocalPki pki) {
+    return start(name, dataDir, preferredPort, accessKey, secretKey, buckets, java.util.Objects.requireNonNull(pki, "pki"));
+  }
+
+  private static EmbeddedS3 start(
+      String name,
+      Path dataDir,
+      int preferredPort,
+      String accessKey,
+      String secretKey,
+      List<String> buckets,
+      LocalPki tls) {
     long began = System.nanoTime();
     Path baseDir = dataDir.resolve("blobs").toAbsolutePath();
     try {
@@ -76,18 +117,22 @@ public final class EmbeddedS3 implements AutoCloseable {
       throw new UncheckedIOException("cannot create object store directory " + baseDir, e);
     }
     int port = Ports.preferredOrFree("S3 " + name, preferredPort);
-    String endpoint = "http://127.0.0.1:" + port;
+    String endpoint = (tls == null ? "http" : "https") + "://127.0.0.1:" + port;
 
     Properties blobStoreProperties = new Properties();
     blobStoreProperties.setProperty("jclouds.filesystem.basedir", baseDir.toString());
-    S3Proxy proxy =
+    S3Proxy.Builder builder =
         S3Proxy.builder()
             .blobStore(BlobStores.create(PROVIDER, blobStoreProperties))
-            .endpoint(URI.create(endpoint))
-            .awsAuthentication(AuthenticationType.AWS_V4, accessKey, secretKey)
-            .build();
+            .awsAuthentication(AuthenticationType.AWS_V4, accessKey, secretKey);
+    if (tls == null) {
+      builder.endpoint(URI.create(endpoint));
+    } else {
+      builder.secureEndpoint(URI.create(endpoint)).keyStore(tls.server().keyStore().toString(), tls.password());
+    }
+    S3Proxy proxy = builder.build();
     EmbeddedS3 s3 =
-        new EmbeddedS3(name, proxy, endpoint, accessKey, secretKey, List.copyOf(buckets));
+        new EmbeddedS3(name, proxy, endpoint, accessKey, secretKey, List.copyOf(buckets), tls);
     try {
       proxy.start();
       s3.createBuckets();
@@ -110,7 +155,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     return name;
   }
 
-  /** The store's URL, e.g. {@code http://127.0.0.1:9000}; use path-style addressing. */
+  /** The store's URL, e.g. {@code http://127.0.0.1:9000} (https:// when started with {@link #startHttps}); use path-style addressing. */
   public String endpoint() {
     return endpoint;
   }
@@ -128,9 +173,29 @@ public final class EmbeddedS3 implements AutoCloseable {
     return buckets;
   }
 
-  /** A new client for this store with its credentials; the caller closes it. */
+  /** A new client for this store with its credentials (trusting its CA over HTTPS); the caller closes it. */
   public MinioClient newClient() {
-    return MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).build();
+    MinioClient.Builder builder = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey);
+    if (tls != null) {
+      X509TrustManager trust = trustManager(tls);
+      SSLContext context = tls.trustingContext();
+      builder.httpClient(new OkHttpClient.Builder().sslSocketFactory(context.getSocketFactory(), trust).build(), true);
+    }
+    return builder.build();
+  }
+
+  private static X509TrustManager trustManager(LocalPki pki) {
+    try (var in = Files.newInputStream(pki.trustStore())) {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(in, pki.password().toCharArray());
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(store);
+      return (X509TrustManager) factory.getTrustManagers()[0];
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot trust the CA of " + pki.caCertificate() + ": " + e.getMessage(), e);
+    }
   }
 
   /** Stops the store; its data stays on disk. Calling it again does nothing. */

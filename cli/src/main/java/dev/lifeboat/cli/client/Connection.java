@@ -3,10 +3,10 @@ package dev.lifeboat.cli.client;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.runtime.KafkaClients;
-import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ import java.util.Map;
  * @param masterKey the repository's master key when known (demo data directory, or {@code
  *     snapshotter.masterKey}); null otherwise
  */
-public record Connection(String cluster, String bootstrapServers, Map<String, String> kafkaProperties, String registryUrl,
+public record Connection(String cluster, String bootstrapServers, Map<String, String> kafkaProperties, RegistryConfig registryConfig,
     List<StoreConfig> stores, byte[] masterKey) {
 
   /** The cluster name the demo protects. */
@@ -47,8 +47,8 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
     for (Endpoints.Store s : endpoints.stores()) {
       stores.add(new StoreConfig(s.name(), s.endpoint(), s.bucket(), DEMO_PREFIX, s.accessKey(), s.secretKey(), s.region()));
     }
-    return new Connection(DEMO_CLUSTER, endpoints.kafkaBootstrapServers(), Map.of(), endpoints.schemaRegistryUrl(), stores,
-        demoMasterKey(dataDir));
+    return new Connection(DEMO_CLUSTER, endpoints.kafkaBootstrapServers(), Map.of(),
+        new RegistryConfig(endpoints.schemaRegistryUrl()), stores, demoMasterKey(dataDir));
   }
 
   /** The connection a configuration file describes. */
@@ -57,7 +57,7 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
     List<StoreConfig> stores = new ArrayList<>();
     stores.add(c.stores().primary());
     stores.addAll(c.stores().offsite());
-    return new Connection(c.cluster().name(), c.kafka().bootstrapServers(), c.kafka().properties(), c.registry().url(),
+    return new Connection(c.cluster().name(), c.kafka().bootstrapServers(), c.kafka().properties(), c.registry(),
         stores, c.masterKey());
   }
 
@@ -76,7 +76,7 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
   }
 
   public SchemaRegistry registry() {
-    return new HttpSchemaRegistryClient(registryUrl);
+    return registryConfig.newClient();
   }
 
   /** The store of this name. */

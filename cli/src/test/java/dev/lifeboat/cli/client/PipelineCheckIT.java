@@ -192,8 +192,8 @@ class PipelineCheckIT {
   }
 
   private Connection connection() {
-    return new Connection(cluster, stack.kafka().bootstrapServers(), Map.of(), stack.stack().endpoints().schemaRegistryUrl(),
-        List.of(primaryStore, offsiteStore), KEY);
+    return new Connection(cluster, stack.kafka().bootstrapServers(), Map.of(),
+        new dev.lifeboat.config.LifeboatConfig.RegistryConfig(stack.stack().endpoints().schemaRegistryUrl()), List.of(primaryStore, offsiteStore), KEY);
   }
 
   private static StoreConfig store(String name, EmbeddedS3 s3, String bucket) {

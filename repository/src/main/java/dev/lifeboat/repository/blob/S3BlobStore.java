@@ -94,11 +94,17 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   /**
    * A store over its own client, built from {@code config}; {@link #close()} closes the client. The
    * client does not retry by itself (retries belong to {@link RetryingBlobStore}), gives up connecting
-   * after 10 s and waits up to 60 s for any read or write on the connection.
+   * after 10 s and waits up to 60 s for any read or write on the connection. It trusts the store's
+   * {@code caFile} when one is configured, and signs every request with the keys given inline or read
+   * from the key files (read again when they change).
    */
   public S3BlobStore(StoreConfig config) {
-    this(config.name(), newClient(config), true, config.endpoint(), config.bucket(), config.prefix(), DEFAULT_PART_SIZE,
-        DEFAULT_LIST_PAGE, config.replication().objectLock().orElse(null), config);
+    this(config, S3Access.of(config, describe(config.bucket(), config.prefix(), config.endpoint(), config.name())));
+  }
+
+  private S3BlobStore(StoreConfig config, S3Access access) {
+    this(config.name(), newClient(config, access), true, config.endpoint(), config.bucket(), config.prefix(), DEFAULT_PART_SIZE,
+        DEFAULT_LIST_PAGE, config.replication().objectLock().orElse(null), config, access);
   }
 
   /** A store over the caller's client, which keeps its own retry and timeout settings and stays open. */
@@ -111,7 +117,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    * 5 MiB) and a listing page size (1 to 1000 keys per request).
    */
   public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage) {
-    this(name, client, false, null, bucket, prefix, partSize, listPage, null, null);
+    this(name, client, false, null, bucket, prefix, partSize, listPage, null, null, null);
   }
 
   /**
@@ -120,11 +126,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
    */
   public S3BlobStore(String name, MinioClient client, String bucket, String prefix, long partSize, int listPage,
       ObjectLock objectLock) {
-    this(name, client, false, null, bucket, prefix, partSize, listPage, objectLock, null);
+    this(name, client, false, null, bucket, prefix, partSize, listPage, objectLock, null, null);
   }
 
   private S3BlobStore(String name, MinioClient client, boolean ownsClient, String endpoint, String bucket,
-      String prefix, long partSize, int listPage, ObjectLock objectLock, StoreConfig credentials) {
+      String prefix, long partSize, int listPage, ObjectLock objectLock, StoreConfig config, S3Access access) {
     this.objectLock = objectLock;
     this.name = Objects.requireNonNull(name, "name");
     this.client = Objects.requireNonNull(client, "client");
@@ -143,15 +149,24 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     this.partSize = partSize;
     this.listPage = listPage;
     this.base = this.prefix.isEmpty() ? "" : this.prefix + "/";
-    this.description = "s3://" + bucket + "/" + this.prefix + (endpoint == null ? "" : " at " + endpoint)
-        + " (store " + name + ")";
-    this.signedPut = credentials == null ? null : new S3SignedPut(credentials.endpoint(), credentials.region(), bucket,
-        credentials.accessKey(), credentials.secretKey(), objectLock, description, java.time.Clock.systemUTC());
+    this.description = describe(bucket, this.prefix, endpoint, name);
+    this.signedPut = config == null ? null : new S3SignedPut(config.endpoint(), config.region(), bucket,
+        access.credentials(), access.sockets(), objectLock, description, java.time.Clock.systemUTC());
   }
 
-  private static MinioClient newClient(StoreConfig config) {
+  private static String describe(String bucket, String prefix, String endpoint, String name) {
+    return "s3://" + bucket + "/" + (prefix == null ? "" : prefix) + (endpoint == null ? "" : " at " + endpoint)
+        + " (store " + name + ")";
+  }
+
+  private static MinioClient newClient(StoreConfig config, S3Access access) {
     MinioClient.Builder builder =
-        MinioClient.builder().endpoint(config.endpoint()).credentials(config.accessKey(), config.secretKey());
+        MinioClient.builder().endpoint(config.endpoint()).credentialsProvider(access.credentials());
+    if (access.sockets() != null) {
+      // the client's own defaults, trusting the store's CA instead of the JDK's
+      builder.httpClient(io.minio.Http.newDefaultClient().newBuilder().sslSocketFactory(access.sockets(), access.trust())
+          .build(), true);
+    }
     if (config.region() != null && !config.region().isBlank()) {
       builder.region(config.region());
     }

@@ -39,6 +39,11 @@ final class S3Failures {
     return response == null || response.errorResponse() == null ? null : response.errorResponse().code();
   }
 
+  /** Whether checking the store's certificate failed (untrusted CA, another host's name), not the network. */
+  static boolean isUntrustedCertificate(Throwable error) {
+    return find(error, java.security.cert.CertificateException.class) != null;
+  }
+
   static boolean isNoSuchKey(Throwable error) {
     return "NoSuchKey".equals(errorCode(error));
   }
@@ -85,6 +90,11 @@ final class S3Failures {
     InsufficientDataException shortStream = find(error, InsufficientDataException.class);
     if (shortStream != null) {
       return new PermanentFailure(what + ": the stream ended before the declared length: " + shortStream.getMessage(), error);
+    }
+    if (isUntrustedCertificate(error)) {
+      // The handshake fails with an IOException, but the same certificate is met on every try.
+      return new PermanentFailure(what + ": the store's TLS certificate is not trusted (" + error.getMessage()
+          + "): is the store's caFile the CA that signed it, and does the certificate name the endpoint's host?", error);
     }
     IOException io = find(error, IOException.class);
     if (io != null) {

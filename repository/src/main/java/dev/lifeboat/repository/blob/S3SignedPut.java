@@ -22,7 +22,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.minio.credentials.Credentials;
+import io.minio.credentials.Provider;
 import javax.crypto.Mac;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -53,21 +57,27 @@ final class S3SignedPut {
   private final String region;
   private final String bucket;
   private final boolean virtualHosted;
-  private final String accessKey;
-  private final String secretKey;
+  private final Provider credentials;
+  /** TLS sockets trusting the store's CA, or null for the JDK's default. */
+  private final SSLSocketFactory sockets;
   private final ObjectLock objectLock;
   private final String description;
   private final Clock clock;
 
-  S3SignedPut(String endpoint, String region, String bucket, String accessKey, String secretKey, ObjectLock objectLock,
-      String description, Clock clock) {
+  /**
+   * @param credentials asked for the keys on every PUT, so rotated keys are used as soon as the
+   *     provider has them
+   * @param sockets TLS sockets for an https:// endpoint with a private CA; null: the JDK's default
+   */
+  S3SignedPut(String endpoint, String region, String bucket, Provider credentials, SSLSocketFactory sockets,
+      ObjectLock objectLock, String description, Clock clock) {
     this.endpoint = URI.create(endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint);
     this.region = region == null || region.isBlank() ? "us-east-1" : region;
     this.bucket = bucket;
     // AWS serves new buckets by virtual host only; other S3 servers are addressed by path, as the MinIO client does
     this.virtualHosted = this.endpoint.getHost().endsWith(".amazonaws.com") && !bucket.contains(".");
-    this.accessKey = accessKey;
-    this.secretKey = secretKey;
+    this.credentials = credentials;
+    this.sockets = sockets;
     this.objectLock = objectLock;
     this.description = description;
     this.clock = clock;
@@ -93,6 +103,10 @@ final class S3SignedPut {
     signed.put("x-amz-checksum-sha256", checksum);
     signed.put("x-amz-content-sha256", UNSIGNED);
     signed.put("x-amz-date", amzDate);
+    Credentials keys = credentials.fetch();
+    if (keys.sessionToken() != null && !keys.sessionToken().isEmpty()) {
+      signed.put("x-amz-security-token", keys.sessionToken());
+    }
     if (objectLock != null) {
       signed.put("x-amz-object-lock-mode", objectLock.mode().name());
       signed.put("x-amz-object-lock-retain-until-date",
@@ -101,6 +115,9 @@ final class S3SignedPut {
     HttpURLConnection connection;
     try {
       connection = (HttpURLConnection) uri.toURL().openConnection();
+      if (sockets != null && connection instanceof HttpsURLConnection https) {
+        https.setSSLSocketFactory(sockets);
+      }
     } catch (IOException e) {
       throw new RetriableFailure("put " + key + " in " + description + ": " + e, e);
     }
@@ -117,7 +134,7 @@ final class S3SignedPut {
           connection.setRequestProperty(name, value);
         }
       });
-      connection.setRequestProperty("Authorization", authorization(uri, signed, amzDate));
+      connection.setRequestProperty("Authorization", authorization(uri, signed, amzDate, keys));
       byte[] buffer = new byte[BUFFER];
       try (OutputStream out = connection.getOutputStream()) {
         for (int n; (n = read(body, buffer, connection)) >= 0; ) {
@@ -127,6 +144,9 @@ final class S3SignedPut {
         // The connection broke, or the store answered before the body was complete (refused
         // credentials, say) and closed it; HttpURLConnection cannot read that answer any more.
         connection.disconnect();
+        if (S3Failures.isUntrustedCertificate(sending)) {
+          throw S3Failures.classify("put", key, description, sending);
+        }
         throw new SendFailure("put " + key + " in " + description + ": sending the object failed: " + sending, sending);
       }
       status = connection.getResponseCode();
@@ -197,7 +217,7 @@ final class S3SignedPut {
   }
 
   /** AWS Signature Version 4 over the method, path, the signed headers and an unsigned payload. */
-  private String authorization(URI uri, Map<String, String> signed, String amzDate) {
+  private String authorization(URI uri, Map<String, String> signed, String amzDate, Credentials keys) {
     String day = amzDate.substring(0, 8);
     StringBuilder headers = new StringBuilder();
     signed.forEach((name, value) -> headers.append(name).append(':').append(value.trim()).append('\n'));
@@ -205,8 +225,8 @@ final class S3SignedPut {
     String canonical = "PUT\n" + uri.getRawPath() + "\n\n" + headers + "\n" + names + "\n" + UNSIGNED;
     String scope = day + "/" + region + "/s3/aws4_request";
     String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
-    byte[] key = hmac(hmac(hmac(hmac(("AWS4" + secretKey).getBytes(StandardCharsets.UTF_8), day), region), "s3"), "aws4_request");
-    return "AWS4-HMAC-SHA256 Credential=" + accessKey + "/" + scope + ", SignedHeaders=" + names + ", Signature="
+    byte[] key = hmac(hmac(hmac(hmac(("AWS4" + keys.secretKey()).getBytes(StandardCharsets.UTF_8), day), region), "s3"), "aws4_request");
+    return "AWS4-HMAC-SHA256 Credential=" + keys.accessKey() + "/" + scope + ", SignedHeaders=" + names + ", Signature="
         + hex(hmac(key, toSign));
   }
 

@@ -11,12 +11,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.security.cert.CertificateException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +44,10 @@ public final class HttpSchemaRegistryClient implements SchemaRegistry {
   private final String baseUrl;
   private final Duration timeout;
   private final HttpClient http;
+  /** The user signed in as, or null; the password lives only inside {@link #authorization}. */
+  private final String username;
+  /** The basic-auth header value sent with every request, or null. */
+  private final String authorization;
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
   private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
   private final Map<String, Map<Schema, SubjectVersion>> versionsBySubject = new ConcurrentHashMap<>();
@@ -54,12 +61,35 @@ public final class HttpSchemaRegistryClient implements SchemaRegistry {
    * @param timeout how long to wait for a connection and for each answer
    */
   public HttpSchemaRegistryClient(String baseUrl, Duration timeout) {
+    this(baseUrl, timeout, null, null, null);
+  }
+
+  /**
+   * A client of a registry that may be reached over HTTPS and may require HTTP basic auth.
+   *
+   * @param baseUrl the registry's URL, e.g. {@code https://registry:8081}
+   * @param timeout how long to wait for a connection and for each answer
+   * @param tls the TLS context for an https:// URL (which CAs are trusted); null: the JDK's default
+   * @param username with {@code password}, sent with every request; null: no credentials
+   * @param password the password of {@code username}
+   */
+  public HttpSchemaRegistryClient(String baseUrl, Duration timeout, SSLContext tls, String username, String password) {
     if (baseUrl == null || !(baseUrl.startsWith("http://") || baseUrl.startsWith("https://"))) {
       throw new IllegalArgumentException("schema registry URL '" + baseUrl + "' is invalid: use http://host:port");
     }
+    if ((username == null) != (password == null)) {
+      throw new IllegalArgumentException("schema registry at " + baseUrl + ": username and password go together");
+    }
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout);
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
+    this.username = username;
+    this.authorization = username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+        (username + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   public String url() {
@@ -194,19 +224,30 @@ public final class HttpSchemaRegistryClient implements SchemaRegistry {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
         .timeout(timeout)
         .header("Accept", ACCEPT)
-        .header("Content-Type", CONTENT_TYPE)
-        .method(method, body == null
+        .header("Content-Type", CONTENT_TYPE);
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    request.method(method, body == null
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
     HttpResponse<String> response;
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
+      if (untrusted(e)) {
+        throw new RegistryCertificateException("Schema registry at " + baseUrl + " cannot be trusted: the TLS handshake"
+            + " failed verifying its certificate (" + e.getMessage() + "); is registry.caFile the CA that signed it,"
+            + " and does the certificate name the URL's host?", e);
+      }
       throw new RegistryUnavailableException("Schema registry at " + baseUrl + " is unreachable ("
           + method + " " + path + "): " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RegistryUnavailableException("Interrupted calling the schema registry at " + baseUrl, e);
+    }
+    if (response.statusCode() == 401 || response.statusCode() == 403) {
+      throw refused(response.statusCode(), method, path);
     }
     JsonNode answer = readJson(response.body());
     if (response.statusCode() >= 400) {
@@ -218,6 +259,27 @@ public final class HttpSchemaRegistryClient implements SchemaRegistry {
     }
     log.trace("{} {} -> {}", method, url, response.statusCode());
     return answer;
+  }
+
+  /** 401 and 403 are permanent: trying again with the same credentials is refused again. */
+  private RegistryException refused(int status, String method, String path) {
+    if (status == 403) {
+      return new RegistryException(403, 403, "Schema registry at " + baseUrl + " accepted the credentials of user '"
+          + username + "' but forbids them " + method + " " + path);
+    }
+    return new RegistryException(401, 401, "Schema registry at " + baseUrl + (username == null
+        ? " requires credentials and none were sent: set registry.username and registry.password"
+        : " refused the credentials of user '" + username + "': check registry.username and registry.password"));
+  }
+
+  /** Whether a failed call failed checking the server's certificate (untrusted CA, wrong host name), not the network. */
+  private static boolean untrusted(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof CertificateException) {
+        return true; // the JDK's PKIX and host name checks fail with one under the SSLHandshakeException
+      }
+    }
+    return false;
   }
 
   private static RegistryException error(int status, JsonNode answer, String body, String url) {

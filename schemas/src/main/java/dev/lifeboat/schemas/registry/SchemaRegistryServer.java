@@ -1,14 +1,19 @@
 package dev.lifeboat.schemas.registry;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +52,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
    * @param topic the single-partition compacted topic holding the schemas, created if missing;
    *     default {@value #DEFAULT_TOPIC}
    * @param timeout how long to wait for Kafka before answering 50002; default 10 s
+   * @param tls the server's TLS context (its certificate and key): HTTPS when set, plain HTTP when null
+   * @param usersFile {@code user:password} lines; when set, every request needs HTTP basic auth with
+   *     one of them (401 otherwise); null: no authentication
    */
-  public record Config(String bootstrapServers, String host, int port, String topic, Duration timeout) {
+  public record Config(String bootstrapServers, String host, int port, String topic, Duration timeout, SSLContext tls,
+      Path usersFile) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_TOPIC = "_schemas";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
@@ -68,25 +77,40 @@ public final class SchemaRegistryServer implements AutoCloseable {
       }
     }
 
+    /** Plain HTTP, no authentication. */
+    public Config(String bootstrapServers, String host, int port, String topic, Duration timeout) {
+      this(bootstrapServers, host, port, topic, timeout, null, null);
+    }
+
     /** Defaults for everything but the Kafka cluster. */
     public static Config of(String bootstrapServers) {
       return new Config(bootstrapServers, null, 0, null, null);
     }
 
     public Config withHost(String host) {
-      return new Config(bootstrapServers, host, port, topic, timeout);
+      return new Config(bootstrapServers, host, port, topic, timeout, tls, usersFile);
     }
 
     public Config withPort(int port) {
-      return new Config(bootstrapServers, host, port, topic, timeout);
+      return new Config(bootstrapServers, host, port, topic, timeout, tls, usersFile);
     }
 
     public Config withTopic(String topic) {
-      return new Config(bootstrapServers, host, port, topic, timeout);
+      return new Config(bootstrapServers, host, port, topic, timeout, tls, usersFile);
     }
 
     public Config withTimeout(Duration timeout) {
-      return new Config(bootstrapServers, host, port, topic, timeout);
+      return new Config(bootstrapServers, host, port, topic, timeout, tls, usersFile);
+    }
+
+    /** HTTPS with this context's certificate and key. */
+    public Config withTls(SSLContext tls) {
+      return new Config(bootstrapServers, host, port, topic, timeout, tls, usersFile);
+    }
+
+    /** HTTP basic auth against the {@code user:password} lines of this file, read again when it changes. */
+    public Config withUsersFile(Path usersFile) {
+      return new Config(bootstrapServers, host, port, topic, timeout, tls, usersFile);
     }
   }
 
@@ -98,14 +122,14 @@ public final class SchemaRegistryServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SchemaRegistryServer(KafkaRegistryLog registryLog, HttpServer http, ExecutorService executor,
-      RegistryHttpHandler handler) {
+      RegistryHttpHandler handler, String scheme) {
     this.registryLog = registryLog;
     this.http = http;
     this.executor = executor;
     this.handler = handler;
     InetSocketAddress address = http.getAddress();
     String host = address.getHostString().contains(":") ? "[" + address.getHostString() + "]" : address.getHostString();
-    this.url = "http://" + host + ":" + address.getPort();
+    this.url = scheme + "://" + host + ":" + address.getPort();
   }
 
   /**
@@ -128,9 +152,23 @@ public final class SchemaRegistryServer implements AutoCloseable {
           + " (bootstrapServers): " + e.getMessage(), e);
     }
     RegistryHttpHandler handler = new RegistryHttpHandler(new RegistryRoutes(new RegistryService(registryLog, state)));
+    RegistryUsers users;
+    try {
+      users = config.usersFile() == null ? null : new RegistryUsers(config.usersFile());
+    } catch (IllegalArgumentException e) {
+      registryLog.close();
+      throw new IllegalStateException("Schema registry cannot authenticate its users: " + e.getMessage(), e);
+    }
     HttpServer http;
     try {
-      http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
+      InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+      if (config.tls() == null) {
+        http = HttpServer.create(address, 0);
+      } else {
+        HttpsServer https = HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(config.tls()));
+        http = https;
+      }
     } catch (IOException e) {
       registryLog.close();
       throw new IllegalStateException("Schema registry cannot listen on " + config.host() + ":"
@@ -138,13 +176,17 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
     ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS,
         new RequestThreads(http.getAddress().getPort()));
-    http.createContext("/", handler);
+    HttpContext context = http.createContext("/", handler);
+    if (users != null) {
+      context.setAuthenticator(users); // every path: the server has no unauthenticated endpoint
+    }
     http.setExecutor(executor);
     http.start();
-    SchemaRegistryServer server = new SchemaRegistryServer(registryLog, http, executor, handler);
-    log.info("Schema registry listening on {} (topic '{}' at {}, {} subjects, ready in {} ms)", server.url,
-        config.topic(), config.bootstrapServers(), state.subjects(true).size(),
-        Duration.ofNanos(System.nanoTime() - started).toMillis());
+    SchemaRegistryServer server = new SchemaRegistryServer(registryLog, http, executor, handler,
+        config.tls() == null ? "http" : "https");
+    log.info("Schema registry listening on {} (topic '{}' at {}, {}, {} subjects, ready in {} ms)", server.url,
+        config.topic(), config.bootstrapServers(), users == null ? "no authentication" : "basic auth from " + config.usersFile(),
+        state.subjects(true).size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
     return server;
   }
 
