@@ -2,6 +2,7 @@ package dev.lifeboat.testing;
 
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.embedded.EmbeddedStack;
+import dev.lifeboat.embedded.KafkaBrokers;
 import dev.lifeboat.runtime.Bootstrap;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
@@ -54,7 +55,9 @@ public final class TestStack implements ExtensionContext.Store.CloseableResource
   static TestStack start() {
     try {
       Path dir = Files.createTempDirectory("lifeboat-it-");
-      return new TestStack(EmbeddedStack.start(EmbeddedStack.Options.ephemeral(dir)), dir);
+      // -Ptestcontainers (lifeboat.kafka=testcontainers): the broker image in a container instead of this JVM
+      EmbeddedStack.Options options = EmbeddedStack.Options.ephemeral(dir).withKafka(KafkaBrokers.requested());
+      return new TestStack(EmbeddedStack.start(options), dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,5 +1,6 @@
 package dev.lifeboat.embedded;
 
+import dev.lifeboat.embedded.tls.LocalPki;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -29,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * etcd outlives a JVM that was killed with SIGKILL; a shutdown hook stops it on a normal exit. Its
  * data lives in {@code <dataDir>/data} and survives a restart; its output goes to
  * {@code <dataDir>/etcd.log}.
+ *
+ * <p>By default clients connect over plain HTTP. {@link #startWithClientCertificates} serves the
+ * client URL over TLS instead and admits only clients that present a certificate signed by the
+ * given {@link LocalPki}'s CA ({@code --client-cert-auth}), as a production etcd does; the peer URL
+ * of this single member stays plain.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
@@ -68,14 +75,16 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private final Process watchdog;
   private final long etcdPid;
   private final int clientPort;
+  private final LocalPki pki;
   private final Path logFile;
   private final Thread shutdownHook;
   private boolean closed;
 
-  private EmbeddedEtcd(Process watchdog, long etcdPid, int clientPort, Path logFile) {
+  private EmbeddedEtcd(Process watchdog, long etcdPid, int clientPort, LocalPki pki, Path logFile) {
     this.watchdog = watchdog;
     this.etcdPid = etcdPid;
     this.clientPort = clientPort;
+    this.pki = pki;
     this.logFile = logFile;
     this.shutdownHook = new Thread(this::close, "etcd-shutdown-" + clientPort);
   }
@@ -94,6 +103,22 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * @throws IllegalStateException if etcd is not installed or does not become healthy
    */
   public static EmbeddedEtcd start(Path dataDir, int preferredClientPort) {
+    return start(dataDir, preferredClientPort, null);
+  }
+
+  /**
+   * Starts etcd with its client URL on https, presenting {@code pki}'s server certificate (for
+   * 127.0.0.1 and localhost) and refusing any client without a certificate signed by {@code pki}'s CA
+   * ({@code --client-cert-auth --trusted-ca-file}). Returns once {@code /health} reports healthy to
+   * a client presenting {@code pki}'s client certificate.
+   *
+   * @see #start(Path, int)
+   */
+  public static EmbeddedEtcd startWithClientCertificates(Path dataDir, int preferredClientPort, LocalPki pki) {
+    return start(dataDir, preferredClientPort, Objects.requireNonNull(pki, "pki"));
+  }
+
+  private static EmbeddedEtcd start(Path dataDir, int preferredClientPort, LocalPki pki) {
     long began = System.nanoTime();
     Path etcd =
         binary()
@@ -115,7 +140,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       // two free ports asked in a row can be the same one: etcd then fails to bind its second listener
       peerPort = Ports.freeOtherThan(clientPort);
     }
-    String clientUrl = "http://127.0.0.1:" + clientPort;
+    String clientUrl = clientUrl(pki, clientPort);
     String peerUrl = "http://127.0.0.1:" + peerPort;
 
     List<String> command = new ArrayList<>();
@@ -143,6 +168,14 @@ public final class EmbeddedEtcd implements AutoCloseable {
             "--election-timeout=500",
             "--logger=zap",
             "--log-outputs=stderr"));
+    if (pki != null) {
+      command.addAll(
+          List.of(
+              "--cert-file=" + pki.server().certificate().toAbsolutePath(),
+              "--key-file=" + pki.server().privateKey().toAbsolutePath(),
+              "--client-cert-auth",
+              "--trusted-ca-file=" + pki.caCertificate().toAbsolutePath()));
+    }
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -162,7 +195,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       watchdog.destroyForcibly();
       throw new IllegalStateException("etcd did not start; see " + logFile, e);
     }
-    EmbeddedEtcd server = new EmbeddedEtcd(watchdog, etcdPid, clientPort, logFile);
+    EmbeddedEtcd server = new EmbeddedEtcd(watchdog, etcdPid, clientPort, pki, logFile);
     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
     Lifecycle.orClose(server::close, server::awaitHealthy);
     log.info(
@@ -175,9 +208,9 @@ public final class EmbeddedEtcd implements AutoCloseable {
     return server;
   }
 
-  /** The client URLs, e.g. {@code [http://127.0.0.1:2379]}. */
+  /** The client URLs, e.g. {@code [http://127.0.0.1:2379]}, or {@code [https://127.0.0.1:2379]} with TLS. */
   public List<String> endpoints() {
-    return List.of("http://127.0.0.1:" + clientPort);
+    return List.of(clientUrl(pki, clientPort));
   }
 
   /** The client port on 127.0.0.1. */
@@ -245,8 +278,16 @@ public final class EmbeddedEtcd implements AutoCloseable {
     return Long.parseLong(line.trim());
   }
 
+  private static String clientUrl(LocalPki pki, int clientPort) {
+    return (pki == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+  }
+
   private void awaitHealthy() {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+    if (pki != null) {
+      client.sslContext(pki.clientContext());
+    }
+    HttpClient http = client.build();
     HttpRequest health =
         HttpRequest.newBuilder(URI.create(endpoints().get(0) + "/health"))
             .timeout(Duration.ofSeconds(2))

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * ({@code controller.quorum.voters}), which lets both ports change from one run to the next.
  * Every internal topic has replication factor 1 and one partition, as a single node needs.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements KafkaBroker {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
   private static final int NODE_ID = 1;
@@ -58,6 +58,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param preferredPort the client port to use if it is free (e.g. 9092); 0 for any free port
    */
   public static EmbeddedKafka start(Path dataDir, int preferredPort) {
+    KafkaBrokers.noteInProcess();
     keepTheJvmOnFatalErrors();
     for (int attempt = 1; ; attempt++) {
       try {

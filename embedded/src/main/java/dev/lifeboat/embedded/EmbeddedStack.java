@@ -33,9 +33,25 @@ public final class EmbeddedStack implements AutoCloseable {
   public static final String PRIMARY_BUCKET = "lifeboat-primary";
   public static final String OFFSITE_BUCKET = "lifeboat-offsite";
 
-  /** Which components to start and where; port 0 means any free port. */
+  /**
+   * Which components to start and where; port 0 means any free port. {@code kafka} says where the
+   * broker runs: in this JVM unless asked otherwise ({@link KafkaBrokers}).
+   */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int primaryPort, int offsitePort,
-      int kubernetesPort, int etcdPort, boolean etcd, boolean kubernetes) {
+      int kubernetesPort, int etcdPort, boolean etcd, boolean kubernetes, KafkaBrokers.Kind kafka) {
+
+    /** With the broker in this JVM. */
+    public Options(Path dataDir, int kafkaPort, int registryPort, int primaryPort, int offsitePort,
+        int kubernetesPort, int etcdPort, boolean etcd, boolean kubernetes) {
+      this(dataDir, kafkaPort, registryPort, primaryPort, offsitePort, kubernetesPort, etcdPort, etcd, kubernetes,
+          KafkaBrokers.Kind.IN_PROCESS);
+    }
+
+    /** The same, with the broker of {@code kind}: a broker in a container cannot be stopped and started again. */
+    public Options withKafka(KafkaBrokers.Kind kind) {
+      return new Options(dataDir, kafkaPort, registryPort, primaryPort, offsitePort, kubernetesPort, etcdPort, etcd,
+          kubernetes, kind);
+    }
 
     /** The demo's well-known ports; a taken port is replaced by a free one, with a warning. */
     public static Options demo(Path dataDir) {
@@ -49,7 +65,8 @@ public final class EmbeddedStack implements AutoCloseable {
   }
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
-  private EmbeddedKafka kafka;
+  private KafkaBroker kafka;
+  private KafkaBrokers.Kind kafkaKind;
   private SchemaRegistryServer registry;
   private EmbeddedS3 primary;
   private EmbeddedS3 offsite;
@@ -72,8 +89,10 @@ public final class EmbeddedStack implements AutoCloseable {
    * do in parallel). If anything fails, whatever did start is stopped before the error is thrown.
    */
   public static EmbeddedStack start(Options options) {
+    KafkaBrokers.requireAvailable(options.kafka()); // a broker in a container needs Docker: say so before starting the rest
     EmbeddedStack stack = new EmbeddedStack();
     stack.dataDir = options.dataDir();
+    stack.kafkaKind = options.kafka();
     long begin = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "lifeboat-stack-start");
@@ -105,7 +124,7 @@ public final class EmbeddedStack implements AutoCloseable {
         kubernetes = pool.submit(() -> store == null ? LocalKubernetes.start(options.kubernetesPort())
             : LocalKubernetes.start(options.kubernetesPort(), store.get().endpoints()));
       }
-      stack.kafka = stack.track(EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort()));
+      stack.kafka = stack.track(KafkaBrokers.start(options.kafka(), options.dataDir().resolve("kafka"), options.kafkaPort()));
       stack.registry = stack.track(SchemaRegistryServer.start(
           SchemaRegistryServer.Config.of(stack.kafka.bootstrapServers())
               .withPort(Ports.preferredOrFree("schema-registry", options.registryPort()))));
@@ -176,7 +195,7 @@ public final class EmbeddedStack implements AutoCloseable {
     return dataDir;
   }
 
-  public EmbeddedKafka kafka() {
+  public KafkaBroker kafka() {
     return kafka;
   }
 
@@ -245,8 +264,17 @@ public final class EmbeddedStack implements AutoCloseable {
     }
   }
 
-  /** Stops the Kafka broker (as a crash would: clients find nothing on its port); its log stays. */
+  /**
+   * Stops the Kafka broker (as a crash would: clients find nothing on its port); its log stays.
+   *
+   * @throws IllegalStateException if the broker runs in a container, which cannot come back on its port with its log
+   */
   public synchronized void stopBroker() {
+    if (kafkaKind != KafkaBrokers.Kind.IN_PROCESS) {
+      throw new IllegalStateException("this stack's Kafka broker runs in a container (" + KafkaBrokers.SWITCH + "="
+          + "testcontainers), which cannot be stopped and started again on its port with its log: start a stack with"
+          + " the in-process broker (Options.withKafka(Kind.IN_PROCESS)) to stop and restart it");
+    }
     kafka = stop(kafka);
   }
 

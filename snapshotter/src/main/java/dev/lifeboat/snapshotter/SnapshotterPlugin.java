@@ -82,7 +82,8 @@ public final class SnapshotterPlugin implements WorkerPlugin {
         config.nodeName()));
     String cluster = context.events().cluster();
     if (etcd != null) {
-      EtcdSnapshotter snapshotter = new EtcdSnapshotter(etcd, repository, uploads, context.events().clock());
+      EtcdSnapshotter snapshotter = new EtcdSnapshotter(etcd, context.config().etcd().orElseThrow().endpoints(), repository,
+          uploads, context.events().clock());
       sources.put(SnapshotKind.ETCD, (request, id) -> {
         EtcdSnapshotter.Result r = snapshotter.snapshot(cluster, request.getTarget(), id, bytes -> {});
         return new Taken(r.manifest(), r.written(), r.newChunks(), r.newBytes());

@@ -38,12 +38,23 @@ public final class EtcdSnapshotter {
   private static final ByteSequence ALL = ByteSequence.from(new byte[] {0});
 
   private final Client etcd;
+  private final List<String> endpoints;
   private final Repository repository;
   private final ExecutorService uploads;
   private final Clock clock;
 
+  /** For a client whose endpoints are not known here: errors then name no endpoint. */
   public EtcdSnapshotter(Client etcd, Repository repository, ExecutorService uploads, Clock clock) {
+    this(etcd, List.of(), repository, uploads, clock);
+  }
+
+  /**
+   * @param endpoints the client URLs {@code etcd} was built with (etcd.endpoints), named in errors: jetcd's own
+   *     errors do not say which etcd failed
+   */
+  public EtcdSnapshotter(Client etcd, List<String> endpoints, Repository repository, ExecutorService uploads, Clock clock) {
     this.etcd = etcd;
+    this.endpoints = List.copyOf(endpoints);
     this.repository = repository;
     this.uploads = uploads;
     this.clock = clock;
@@ -121,8 +132,10 @@ public final class EtcdSnapshotter {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableFailure("interrupted while counting etcd keys", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new RetriableFailure("cannot reach etcd to count its keys: " + e.getMessage(), e);
+    } catch (ExecutionException e) {
+      throw EtcdFailures.classify("count its keys", endpoints, e.getCause());
+    } catch (TimeoutException e) {
+      throw new RetriableFailure(EtcdFailures.at(endpoints) + " did not count its keys within 30 s", e);
     }
   }
 }
