@@ -159,7 +159,7 @@ public record LifeboatConfig(
     static final Field<String> PREFIX = Field.string("prefix", "Key prefix of the repository inside the bucket.")
         .withDefault("lifeboat").validate(p -> !p.startsWith("/") && !p.endsWith("/"), "a key prefix without leading or trailing '/'");
     static final Field<String> ACCESS_KEY = Field.string("accessKey", "Access key id; ${ENV_VAR} reads it from the environment.");
-    static final Field<String> SECRET_KEY = Field.string("secretKey", "Secret access key; ${ENV_VAR} reads it from the environment.");
+    static final Field<String> SECRET_KEY = Field.string("secretKey", "Secret access key; ${ENV_VAR} reads it from the environment.").secret();
     static final Field<String> REGION = Field.string("region", "Region name, when the store needs one.").optional();
 
     /** A store the replicator copies to with its defaults (or the primary store). */
