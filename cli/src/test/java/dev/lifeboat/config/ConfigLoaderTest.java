@@ -18,7 +18,7 @@ class ConfigLoaderTest {
       kafka:
         bootstrapServers: kafka-0:9092,kafka-1:9092
         properties:
-          security.protocol: SASL_SSL
+          client.dns.lookup: use_all_dns_ips
       registry:
         url: http://registry:8081
       stores:
@@ -53,7 +53,7 @@ class ConfigLoaderTest {
     assertThat(config.kafka().minInSyncReplicas()).as("acks=all means two brokers hold each record").isEqualTo(2);
     assertThat(config.section(WatcherConfig.SECTION).deliveryTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
     assertThat(config.kafka().groupPrefix()).isEqualTo("lifeboat-");
-    assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
+    assertThat(config.kafka().properties()).containsEntry("client.dns.lookup", "use_all_dns_ips");
     assertThat(config.stores().primary().name()).isEqualTo("primary");
     assertThat(config.stores().primary().accessKey()).isEqualTo("AKIA1");
     assertThat(config.stores().primary().secretKey()).isEqualTo("s3cr3t");
