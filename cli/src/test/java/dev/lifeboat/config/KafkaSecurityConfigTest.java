@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifeboat.config.KafkaSecurityConfig.SaslMechanism;
 import dev.lifeboat.embedded.tls.LocalPki;
+import dev.lifeboat.embedded.tls.LocalPki.KeyEncryption;
 import dev.lifeboat.runtime.KafkaClients;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +13,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.security.JaasContext;
+import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +27,8 @@ class KafkaSecurityConfigTest {
   /** Every character the JAAS syntax treats specially: quote, backslash, semicolon, equals, a line break. */
   private static final String PASSWORD = "p\"a\\ss;w=rd\nnext line";
   private static final String KEY_PASSWORD = "key-pass-7d1f";
+  /** A PBES1 scheme: what Kafka decrypts on every JVM. */
+  private static final KeyEncryption PBES1 = KeyEncryption.PBES1_SHA1_3DES;
 
   @TempDir static Path dir;
   private static LocalPki pki;
@@ -233,8 +238,7 @@ class KafkaSecurityConfigTest {
   @Test
   void aKeyKafkaCannotReadOrAKeyPasswordThatDoesNotFitTheKeyIsNamed() throws Exception {
     Path pkcs1 = Files.writeString(dir.resolve("rsa-key.pem"), "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
-    Path encrypted = Files.writeString(dir.resolve("enc-key.pem"),
-        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n");
+    Path encrypted = pki.encryptedPrivateKey(pki.client(), PBES1, KEY_PASSWORD);
     String tls = "security: {protocol: SSL, tls: {certFile: %s, keyFile: %s%s}}";
     Path cert = pki.client().certificate();
 
@@ -246,8 +250,57 @@ class KafkaSecurityConfigTest {
     assertThat(problems(tls.formatted(cert, pki.client().privateKey(), ", keyPassword: \"${KEY_PASSWORD}\""))).containsExactly(
         "kafka.security.tls.keyFile = " + pki.client().privateKey()
             + " holds an unencrypted private key, but keyPassword is set: remove keyPassword");
+    assertThat(problems(tls.formatted(cert, encrypted, ", keyPassword: not-" + KEY_PASSWORD))).containsExactly(
+        "kafka.security.tls.keyFile = " + encrypted + " cannot be decrypted with keyPassword (a wrong password?)");
     KafkaSecurityConfig withPassword = parse(tls.formatted(cert, encrypted, ", keyPassword: \"${KEY_PASSWORD}\"")).kafka().security();
     assertThat(((Password) withPassword.clientProperties().get(SslConfigs.SSL_KEY_PASSWORD_CONFIG)).value()).isEqualTo(KEY_PASSWORD);
+  }
+
+  /**
+   * Kafka decrypts a PEM key with the JDK's SecretKeyFactory named by the key's scheme; Java 17 has
+   * none for PBES2 (what {@code openssl pkcs8 -topk8} writes), later JDKs do. Whatever the JVM, the
+   * start-up check accepts exactly the keys Kafka's own PEM reader loads.
+   */
+  @Test
+  void anEncryptedKeyIsAcceptedAtStartUpExactlyWhenKafkaCanDecryptIt() {
+    for (KeyEncryption scheme : KeyEncryption.values()) {
+      Path key = pki.encryptedPrivateKey(pki.client(), scheme, KEY_PASSWORD);
+      List<String> problems;
+      try {
+        parse("security: {protocol: SSL, tls: {certFile: %s, keyFile: %s, keyPassword: \"${KEY_PASSWORD}\"}}"
+            .formatted(pki.client().certificate(), key));
+        problems = List.of();
+      } catch (ConfigException e) {
+        problems = e.problems();
+      }
+      String kafkaError = kafkaLoads(pki.client().certificate(), key, KEY_PASSWORD);
+      if (kafkaError == null) {
+        assertThat(problems).as(scheme.name()).isEmpty();
+      } else {
+        assertThat(problems).as(scheme + ", which Kafka refuses: " + kafkaError).singleElement().asString()
+            .contains("keyFile = " + key + " is encrypted with", "which Kafka cannot decrypt on this JVM (Java "
+                + Runtime.version().feature() + ")");
+      }
+      if (scheme == PBES1) {
+        assertThat(kafkaError).as("Kafka reads PBES1 keys on every JVM").isNull();
+      }
+    }
+  }
+
+  /** Null when Kafka's PEM reader makes a key store of the certificate and key, else its error. */
+  private static String kafkaLoads(Path certificate, Path key, String password) {
+    ConfigDef def = new ConfigDef();
+    SslConfigs.addClientSslSupport(def);
+    try {
+      new DefaultSslEngineFactory().configure(def.parse(Map.of(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM",
+          SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, Files.readString(certificate),
+          SslConfigs.SSL_KEYSTORE_KEY_CONFIG, Files.readString(key), SslConfigs.SSL_KEY_PASSWORD_CONFIG, password)));
+      return null;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      return e + (e.getCause() == null ? "" : " <- " + e.getCause());
+    }
   }
 
   @Test

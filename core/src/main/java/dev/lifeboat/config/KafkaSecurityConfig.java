@@ -53,7 +53,8 @@ public record KafkaSecurityConfig(SecurityProtocol protocol, Optional<Tls> tls, 
     static final Field<String> KEY_FILE = Field.string("keyFile", "Private key (PEM, PKCS#8: BEGIN PRIVATE KEY, or BEGIN"
         + " ENCRYPTED PRIVATE KEY with keyPassword) of certFile; may be the same file as certFile.").optional();
     static final Field<String> KEY_PASSWORD = Field.string("keyPassword", "Password of an encrypted keyFile; ${ENV_VAR} reads"
-        + " it from the environment.").optional().secret();
+        + " it from the environment. On Java 17 Kafka decrypts PBES1 keys only (openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES),"
+        + " not openssl's default PBES2: checked at start-up.").optional().secret();
     static final Field<Boolean> ENDPOINT_IDENTIFICATION = Field.bool("endpointIdentification", "Check that a broker's"
         + " certificate names the host connected to (HTTPS rules). Turn off only for certificates without the brokers' names.")
         .withDefault(true);
@@ -75,7 +76,7 @@ public record KafkaSecurityConfig(SecurityProtocol protocol, Optional<Tls> tls, 
         key = null;
       }
       check(r, CERT_FILE, cert, PemFiles::problemWithCertificates);
-      check(r, KEY_FILE, key, file -> PemFiles.problemWithPrivateKey(file, keyPassword != null));
+      check(r, KEY_FILE, key, file -> PemFiles.problemWithPrivateKey(file, keyPassword));
       r.rejectUnknown(List.of());
       return new Tls(ca, cert, key, keyPassword, endpointIdentification == null || endpointIdentification);
     }

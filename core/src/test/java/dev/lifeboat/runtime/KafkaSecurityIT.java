@@ -40,6 +40,7 @@ class KafkaSecurityIT {
   /** Passwords with what the JAAS syntax must escape: a quote, a backslash, a semicolon. */
   private static final String SCRAM_PASSWORD = "scr\"am\\pass;word";
   private static final String PLAIN_PASSWORD = "pl\"ain\\pass;word";
+  private static final String KEY_PASSWORD = "key-password";
   private static final Duration WAIT = Duration.ofSeconds(20);
   /** Bounds every client call, so a refused client fails instead of retrying until the test times out. */
   private static final String TIMEOUTS = """
@@ -108,6 +109,21 @@ class KafkaSecurityIT {
           certFile: %s
           keyFile: %s
         """.formatted(pki.caCertificate(), pki.client().certificate(), pki.client().privateKey()), "");
+
+    assertRoundTrip(clients);
+  }
+
+  @Test
+  void aClientCertificateWithAnEncryptedKeyAndItsPasswordOverSslProducesAndConsumes() throws Exception {
+    Path key = pki.encryptedPrivateKey(pki.client(), LocalPki.KeyEncryption.PBES1_SHA1_3DES, KEY_PASSWORD);
+    KafkaClients clients = clients(kafka.sslBootstrapServers(), """
+        protocol: SSL
+        tls:
+          caFile: %s
+          certFile: %s
+          keyFile: %s
+          keyPassword: ${KAFKA_PASSWORD}
+        """.formatted(pki.caCertificate(), pki.client().certificate(), key), KEY_PASSWORD);
 
     assertRoundTrip(clients);
   }
