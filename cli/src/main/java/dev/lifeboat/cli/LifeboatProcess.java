@@ -83,7 +83,7 @@ public final class LifeboatProcess implements AutoCloseable {
   /** Starts everything; on failure stops what was started and rethrows. */
   public LifeboatProcess start() {
     try {
-      KafkaClients kafka = new KafkaClients(config.kafka().bootstrapServers(), config.kafka().clientProperties());
+      KafkaClients kafka = KafkaClients.of(config.kafka());
       registry = config.registry().newClient();
       bootstrap = Retry.withDefaults().call("prepare topics and schemas",
           () -> Bootstrap.prepare(kafka, registry, (short) config.kafka().replicationFactor(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.cli.client.CommandSender;
 import dev.lifeboat.cli.client.Connection;
+import dev.lifeboat.config.KafkaSecurityConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
 import dev.lifeboat.config.LifeboatConfig.KafkaConfig;
@@ -129,8 +130,8 @@ class WorkerRolesIT {
           "the CSI snapshot checked where it lives");
       assertThat(proven.getScratchTarget()).contains("lifeboat-verify");
 
-      Connection connection = new Connection(cluster, stack.kafka().bootstrapServers(), Map.of(),
-          stack.stack().endpoints().schemaRegistryUrl(), List.of(), null);
+      Connection connection = new Connection(cluster, stack.kafka().bootstrapServers(), Map.of(), KafkaSecurityConfig.PLAINTEXT,
+          new LifeboatConfig.RegistryConfig(stack.stack().endpoints().schemaRegistryUrl()), List.of(), null);
       for (ConflictPolicy conflict : List.of(ConflictPolicy.SKIP, ConflictPolicy.UPDATE)) {
         if (conflict == ConflictPolicy.UPDATE) { // changed since the first restore: the second one puts it back
           kube.configMaps().inNamespace(namespace + "-copy").withName("settings")

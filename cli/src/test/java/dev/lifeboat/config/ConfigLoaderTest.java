@@ -23,7 +23,7 @@ class ConfigLoaderTest {
       kafka:
         bootstrapServers: kafka-0:9092,kafka-1:9092
         properties:
-          security.protocol: SASL_SSL
+          client.dns.lookup: use_all_dns_ips
       registry:
         url: http://registry:8081
       stores:
@@ -58,7 +58,7 @@ class ConfigLoaderTest {
     assertThat(config.kafka().minInSyncReplicas()).as("acks=all means two brokers hold each record").isEqualTo(2);
     assertThat(config.section(WatcherConfig.SECTION).deliveryTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
     assertThat(config.kafka().groupPrefix()).isEqualTo("lifeboat-");
-    assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
+    assertThat(config.kafka().properties()).containsEntry("client.dns.lookup", "use_all_dns_ips");
     assertThat(config.stores().primary().name()).isEqualTo("primary");
     assertThat(config.stores().primary().accessKey()).isEqualTo("AKIA1");
     assertThat(config.stores().primary().secretKey()).isEqualTo("s3cr3t");
@@ -148,7 +148,8 @@ class ConfigLoaderTest {
         """;
     assertThatThrownBy(() -> loader.parse(yaml, "lifeboat.yaml"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("encryption.keys[0].key = \"c2hvcnQ=\" is invalid: valid values are base64 of exactly 32 bytes")
+        .hasMessageContaining("encryption.keys[0].key = (hidden) is invalid: valid values are base64 of exactly 32 bytes")
+        .hasMessageNotContaining("c2hvcnQ=")
         .hasMessageContaining("encryption.activeKey = \"k2\" names no key")
         .hasMessageContaining("watcher.compression = \"brotli\" is invalid")
         .hasMessageContaining("watcher.volumePolicies[0].storageClass or label must be given")

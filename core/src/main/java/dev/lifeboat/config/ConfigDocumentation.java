@@ -14,6 +14,7 @@ final class ConfigDocumentation {
     sections.put("cluster", List.of(LifeboatConfig.ClusterConfig.NAME));
     sections.put("kafka", List.of(LifeboatConfig.KafkaConfig.BOOTSTRAP, LifeboatConfig.KafkaConfig.GROUP_PREFIX, LifeboatConfig.KafkaConfig.REPLICATION, LifeboatConfig.KafkaConfig.MIN_INSYNC,
         LifeboatConfig.KafkaConfig.COMPRESSION));
+    sections.putAll(KafkaSecurityConfig.documentation());
     sections.put("registry", List.of(LifeboatConfig.RegistryConfig.URL, LifeboatConfig.RegistryConfig.CA_FILE,
         LifeboatConfig.RegistryConfig.USERNAME, LifeboatConfig.RegistryConfig.PASSWORD));
     List<Field<?>> store = new ArrayList<>(List.of(LifeboatConfig.StoreConfig.NAME, LifeboatConfig.StoreConfig.ENDPOINT, LifeboatConfig.StoreConfig.BUCKET, LifeboatConfig.StoreConfig.PREFIX,
@@ -36,13 +37,14 @@ final class ConfigDocumentation {
     sections.forEach((name, fields) -> {
       out.append(name).append(":\n");
       for (Field<?> f : fields) {
-        out.append(String.format("  %-18s %-16s %s%n", f.name(), f.required() ? "required" : "default " + (f.defaultValue() == null ? "-" : f.defaultValue()), f.doc()));
+        out.append(String.format("  %-22s %-16s %s%n", f.name(), f.required() ? "required" : "default " + (f.defaultValue() == null ? "-" : f.defaultValue()), f.doc()));
         if (f.validDescription() != null) {
-          out.append(String.format("  %-18s %-16s valid: %s%n", "", "", f.validDescription()));
+          out.append(String.format("  %-22s %-16s valid: %s%n", "", "", f.validDescription()));
         }
       }
       if (name.equals("kafka")) {
-        out.append(String.format("  %-18s %-16s %s%n", "properties", "default {}", "Extra Kafka client properties (security.protocol, sasl.*, ssl.*), applied to every client."));
+        out.append(String.format("  %-22s %-16s %s%n", "properties", "default {}", "Extra Kafka client properties, applied to every client;"));
+        out.append(String.format("  %-22s %-16s %s%n", "", "", "not security.protocol, ssl.* or sasl.*: kafka.security sets those."));
       }
     });
     return out.toString();

@@ -17,7 +17,7 @@ public record EncryptionConfig(String activeKey, Map<String, byte[]> keys) {
   static final Field<String> ACTIVE = Field.string("activeKey", "Id of the key that encrypts new data.");
   static final Field<String> KEY_ID = Field.string("id", "Key id, recorded with everything it encrypts.")
       .validate(id -> id.matches("[A-Za-z0-9._-]{1,64}"), "1-64 letters, digits, '.', '_' or '-'");
-  static final Field<String> KEY = Field.string("key", "The key: 32 random bytes, base64; use ${ENV_VAR}.")
+  static final Field<String> KEY = Field.string("key", "The key: 32 random bytes, base64; use ${ENV_VAR}.").secret()
       .validate(EncryptionConfig::isAesKey, "base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)");
 
   public byte[] active() {

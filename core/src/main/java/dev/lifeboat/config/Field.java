@@ -12,6 +12,9 @@ import java.util.function.Predicate;
  * A key without a default is required.
  */
 public final class Field<T> {
+  /** What an error shows instead of a secret's value. */
+  public static final String HIDDEN = "(hidden)";
+
   private final String name;
   private final String doc;
   private final T defaultValue;
@@ -20,9 +23,15 @@ public final class Field<T> {
   private final Function<JsonNode, T> parser;
   private final Predicate<T> validator;
   private final String validDescription;
+  private final boolean secret;
 
   private Field(String name, String doc, T defaultValue, boolean required, String type,
       Function<JsonNode, T> parser, Predicate<T> validator, String validDescription) {
+    this(name, doc, defaultValue, required, type, parser, validator, validDescription, false);
+  }
+
+  private Field(String name, String doc, T defaultValue, boolean required, String type,
+      Function<JsonNode, T> parser, Predicate<T> validator, String validDescription, boolean secret) {
     this.name = name;
     this.doc = doc;
     this.defaultValue = defaultValue;
@@ -31,6 +40,7 @@ public final class Field<T> {
     this.parser = parser;
     this.validator = validator;
     this.validDescription = validDescription;
+    this.secret = secret;
   }
 
   public static Field<String> string(String name, String doc) {
@@ -117,17 +127,26 @@ public final class Field<T> {
 
   /** The key becomes optional, with this value when absent. */
   public Field<T> withDefault(T value) {
-    return new Field<>(name, doc, value, false, type, parser, validator, validDescription);
+    return new Field<>(name, doc, value, false, type, parser, validator, validDescription, secret);
   }
 
   /** The key becomes optional, absent meaning null. */
   public Field<T> optional() {
-    return new Field<>(name, doc, null, false, type, parser, validator, validDescription);
+    return new Field<>(name, doc, null, false, type, parser, validator, validDescription, secret);
   }
 
   /** Adds a check; {@code whatIsValid} finishes the sentence "valid values are ...". */
   public Field<T> validate(Predicate<T> check, String whatIsValid) {
-    return new Field<>(name, doc, defaultValue, required, type, parser, validator.and(check), whatIsValid);
+    return new Field<>(name, doc, defaultValue, required, type, parser, validator.and(check), whatIsValid, secret);
+  }
+
+  /** The value is a secret (a password, a key): an error about it never shows the value. */
+  public Field<T> secret() {
+    return new Field<>(name, doc, defaultValue, required, type, parser, validator, validDescription, true);
+  }
+
+  public boolean isSecret() {
+    return secret;
   }
 
   public String name() {
@@ -163,14 +182,15 @@ public final class Field<T> {
       return defaultValue;
     }
     T value;
+    String shown = secret ? HIDDEN : node.toString();
     try {
       value = parser.apply(node);
     } catch (RuntimeException e) {
-      errors.add(path + " = " + node + " is invalid: " + e.getMessage());
+      errors.add(path + " = " + shown + " is invalid: " + e.getMessage());
       return null;
     }
     if (!validator.test(value)) {
-      errors.add(path + " = " + node + " is invalid" + (validDescription == null ? "" : ": valid values are " + validDescription));
+      errors.add(path + " = " + shown + " is invalid" + (validDescription == null ? "" : ": valid values are " + validDescription));
       return null;
     }
     return value;

@@ -79,13 +79,16 @@ public record LifeboatConfig(
   }
 
   /**
-   * Kafka: where every topic lives.
+   * Kafka: where every topic lives, and how every client reaches it.
    *
+   * @param properties extra client properties, applied to every client; never the ones {@code
+   *     security} owns (security.protocol, ssl.*, sasl.*)
    * @param minInSyncReplicas {@code min.insync.replicas} of the topics Lifeboat creates: how many
    *     replicas hold a record before it is acknowledged (every Lifeboat producer uses acks=all)
+   * @param security TLS and SASL ({@code kafka.security})
    */
   public record KafkaConfig(String bootstrapServers, String groupPrefix, int replicationFactor, String compression,
-      Map<String, String> properties, int minInSyncReplicas) {
+      Map<String, String> properties, int minInSyncReplicas, KafkaSecurityConfig security) {
     static final Field<String> BOOTSTRAP = Field.string("bootstrapServers", "Kafka bootstrap servers.")
         .validate(Validators::hostPorts, Validators.HOST_PORTS);
     static final Field<String> GROUP_PREFIX = Field.string("groupPrefix", "Prefix of every consumer group id; the worker name follows.")
@@ -101,15 +104,31 @@ public record LifeboatConfig(
         "Compression of what Lifeboat produces. gzip is decoded by every Kafka client without plugins; lz4 and zstd cost less CPU.")
         .withDefault("gzip").validate(c -> List.of("none", "gzip", "snappy", "lz4", "zstd").contains(c), "none, gzip, snappy, lz4, zstd");
     static final String PROPERTIES = "properties";
+    static final String SECURITY = "security";
 
-    /** A configuration whose topics get the default {@code min.insync.replicas} for their replication factor. */
+    public KafkaConfig {
+      properties = Map.copyOf(properties);
+      java.util.Objects.requireNonNull(security, "security");
+    }
+
+    /** A plaintext configuration whose topics get the default {@code min.insync.replicas} for their replication factor. */
     public KafkaConfig(String bootstrapServers, String groupPrefix, int replicationFactor, String compression,
         Map<String, String> properties) {
       this(bootstrapServers, groupPrefix, replicationFactor, compression, properties,
           TopicCreator.defaultMinInSync(replicationFactor));
     }
 
-    /** The client properties every Kafka client of the process gets: the extra properties, plus compression. */
+    /** A plaintext configuration. */
+    public KafkaConfig(String bootstrapServers, String groupPrefix, int replicationFactor, String compression,
+        Map<String, String> properties, int minInSyncReplicas) {
+      this(bootstrapServers, groupPrefix, replicationFactor, compression, properties, minInSyncReplicas,
+          KafkaSecurityConfig.PLAINTEXT);
+    }
+
+    /**
+     * The extra client properties every Kafka client of the process gets, plus compression; the
+     * security properties come from {@link #security} ({@link KafkaSecurityConfig#clientProperties()}).
+     */
     public Map<String, String> clientProperties() {
       Map<String, String> props = new LinkedHashMap<>(properties);
       props.put("compression.type", compression);
@@ -123,8 +142,16 @@ public record LifeboatConfig(
         r.reportProblem(MIN_INSYNC.name(), "is " + minInSync + ", more than replicationFactor " + replication
             + ": no write could ever be acknowledged; use 1 to " + replication);
       }
+      Map<String, String> properties = r.map(PROPERTIES);
+      for (String property : properties.keySet()) {
+        String owner = KafkaSecurityConfig.ownerOf(property);
+        if (owner != null) {
+          r.reportProblem(PROPERTIES + "." + property, "is set by the kafka.security section: use " + owner + " instead");
+        }
+      }
+      KafkaSecurityConfig security = KafkaSecurityConfig.read(r.section(SECURITY));
       KafkaConfig c = new KafkaConfig(r.get(BOOTSTRAP), r.get(GROUP_PREFIX), replication, r.get(COMPRESSION),
-          r.map(PROPERTIES), minInSync == null ? TopicCreator.defaultMinInSync(replication) : minInSync);
+          properties, minInSync == null ? TopicCreator.defaultMinInSync(replication) : minInSync, security);
       r.rejectUnknown(List.of());
       return c;
     }
@@ -144,7 +171,7 @@ public record LifeboatConfig(
         .optional().validate(Validators::readableFile, Validators.READABLE_FILE);
     static final Field<String> USERNAME = Field.string("username", "User for HTTP basic auth, with password.").optional();
     static final Field<String> PASSWORD = Field.string("password",
-        "Password for HTTP basic auth, with username; ${ENV_VAR} reads it from the environment.").optional();
+        "Password for HTTP basic auth, with username; ${ENV_VAR} reads it from the environment.").optional().secret();
 
     /** A registry reached without TLS settings or credentials. */
     public RegistryConfig(String url) {
@@ -199,7 +226,8 @@ public record LifeboatConfig(
     static final Field<String> ACCESS_KEY = Field.string("accessKey",
         "Access key id; ${ENV_VAR} reads it from the environment. Required unless accessKeyFile is set.").optional();
     static final Field<String> SECRET_KEY = Field.string("secretKey",
-        "Secret access key; ${ENV_VAR} reads it from the environment. Required unless secretKeyFile is set.").optional();
+        "Secret access key; ${ENV_VAR} reads it from the environment. Required unless secretKeyFile is set.").optional()
+        .secret();
     static final Field<String> REGION = Field.string("region", "Region name, when the store needs one.").optional();
 
     /** A store the replicator copies to with its defaults (or the primary store), keys inline. */

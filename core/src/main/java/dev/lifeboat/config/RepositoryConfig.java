@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record RepositoryConfig(byte[] masterKey) {
   static final Field<String> MASTER_KEY = Field.string("masterKey",
-      "Master key of the repository: base64 of 32 random bytes; use ${ENV_VAR}. Losing it loses every backup.").optional()
+      "Master key of the repository: base64 of 32 random bytes; use ${ENV_VAR}. Losing it loses every backup.").optional().secret()
       .validate(RepositoryConfig::decodes, "base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`)");
 
   /** A configuration without a master key (the replicator alone needs none). */
@@ -36,7 +36,7 @@ public record RepositoryConfig(byte[] masterKey) {
 
   /** The field as the snapshotter section still accepts it, for files written before this section. */
   public static Field<String> legacyMasterKey() {
-    return Field.string("masterKey", "Deprecated: use repository.masterKey (read from here when that is absent).").optional();
+    return Field.string("masterKey", "Deprecated: use repository.masterKey (read from here when that is absent).").optional().secret();
   }
 
   static boolean decodes(String key) {

@@ -2,8 +2,15 @@ package dev.lifeboat.runtime;
 
 import dev.lifeboat.schemas.topics.TopicCatalog;
 import dev.lifeboat.schemas.topics.TopicReader;
+import dev.lifeboat.config.KafkaSecurityConfig;
+import dev.lifeboat.config.LifeboatConfig.KafkaConfig;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -11,34 +18,54 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Builds Kafka clients with Lifeboat's settings: idempotent producers with acks=all and
  * compression, consumers that commit only what was processed and read only committed data. Extra
- * client properties from configuration (security, SASL, TLS) apply to every client.
+ * client properties from configuration and the TLS and SASL settings of {@code kafka.security}
+ * apply to every client (admin clients and Kafka Streams apps too: they start from {@link #common()}).
  */
 public final class KafkaClients {
   public static final String DEFAULT_COMPRESSION = "gzip";
+  private static final Set<String> SECRET_PROPERTIES = secretProperties();
 
   private final String bootstrapServers;
   private final Map<String, Object> extra;
+  private final KafkaSecurityConfig security;
 
-  public KafkaClients(String bootstrapServers, Map<String, ?> extra) {
+  /**
+   * @param security how clients connect; its properties are made again for each new client, so a
+   *     client certificate renewed on disk is used by the clients made after the renewal
+   */
+  public KafkaClients(String bootstrapServers, Map<String, ?> extra, KafkaSecurityConfig security) {
     this.bootstrapServers = bootstrapServers;
     this.extra = Map.copyOf(extra);
+    this.security = Objects.requireNonNull(security, "security");
+  }
+
+  /** Plaintext clients; {@code extra} may hold security properties of its own. */
+  public KafkaClients(String bootstrapServers, Map<String, ?> extra) {
+    this(bootstrapServers, extra, KafkaSecurityConfig.PLAINTEXT);
   }
 
   public KafkaClients(String bootstrapServers) {
     this(bootstrapServers, Map.of());
   }
 
+  /** The clients a configuration describes: its bootstrap servers, extra properties, compression and security. */
+  public static KafkaClients of(KafkaConfig kafka) {
+    return new KafkaClients(kafka.bootstrapServers(), kafka.clientProperties(), kafka.security());
+  }
+
   /** The same clients with one more (or another) producer setting, e.g. a topic's own compression. */
   public KafkaClients withProducerProperty(String key, Object value) {
     Map<String, Object> more = new HashMap<>(extra);
     more.put(key, value);
-    return new KafkaClients(bootstrapServers, more);
+    return new KafkaClients(bootstrapServers, more, security);
   }
 
   public String bootstrapServers() {
@@ -47,6 +74,7 @@ public final class KafkaClients {
 
   public Map<String, Object> common() {
     Map<String, Object> props = new HashMap<>(extra);
+    props.putAll(security.clientProperties());
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.remove(ProducerConfig.COMPRESSION_TYPE_CONFIG); // producer-only: admin clients and consumers would warn about it
     return props;
@@ -152,5 +180,26 @@ public final class KafkaClients {
 
   public Admin admin() {
     return Admin.create(common());
+  }
+
+  /** The bootstrap servers, the extra properties with every password-typed one hidden, and the security settings (secrets hidden). */
+  @Override
+  public String toString() {
+    Map<String, Object> shown = new TreeMap<>();
+    extra.forEach((key, value) -> shown.put(key, SECRET_PROPERTIES.contains(key) ? Password.HIDDEN : value));
+    return "KafkaClients[bootstrapServers=" + bootstrapServers + ", properties=" + shown + ", security=" + security + "]";
+  }
+
+  /** The client properties Kafka itself treats as secrets (type PASSWORD: sasl.jaas.config, ssl.key.password, ...). */
+  private static Set<String> secretProperties() {
+    Set<String> names = new HashSet<>();
+    for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(), AdminClientConfig.configDef())) {
+      def.configKeys().forEach((name, key) -> {
+        if (key.type == ConfigDef.Type.PASSWORD) {
+          names.add(name);
+        }
+      });
+    }
+    return Set.copyOf(names);
   }
 }

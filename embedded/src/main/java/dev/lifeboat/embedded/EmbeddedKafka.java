@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * afterwards, so topics and records survive a restart. The controller quorum is static
  * ({@code controller.quorum.voters}), which lets both ports change from one run to the next.
  * Every internal topic has replication factor 1 and one partition, as a single node needs.
+ *
+ * <p>Clients connect in plaintext; started with {@link SecureListeners}, the node also has a SASL_SSL
+ * listener (SCRAM-SHA-512 and PLAIN) and optionally an SSL listener requiring client certificates.
  */
 public final class EmbeddedKafka implements KafkaBroker {
 
@@ -42,12 +46,17 @@ public final class EmbeddedKafka implements KafkaBroker {
 
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final String saslSslBootstrapServers;
+  private final String sslBootstrapServers;
   private final Path logDir;
   private boolean closed;
 
-  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir) {
+  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, String saslSslBootstrapServers,
+      String sslBootstrapServers, Path logDir) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.saslSslBootstrapServers = saslSslBootstrapServers;
+    this.sslBootstrapServers = sslBootstrapServers;
     this.logDir = logDir;
   }
 
@@ -58,11 +67,21 @@ public final class EmbeddedKafka implements KafkaBroker {
    * @param preferredPort the client port to use if it is free (e.g. 9092); 0 for any free port
    */
   public static EmbeddedKafka start(Path dataDir, int preferredPort) {
+    return start(dataDir, preferredPort, null);
+  }
+
+  /**
+   * Starts the node with secured listeners besides the plaintext one (on free ports), and returns once
+   * an admin client can describe the cluster and the SCRAM users can log in.
+   *
+   * @param secure the SASL_SSL (and SSL) listeners; null for the plaintext listener alone
+   */
+  public static EmbeddedKafka start(Path dataDir, int preferredPort, SecureListeners secure) {
     KafkaBrokers.noteInProcess();
     keepTheJvmOnFatalErrors();
     for (int attempt = 1; ; attempt++) {
       try {
-        return startOnce(dataDir, attempt == 1 ? preferredPort : 0);
+        return startOnce(dataDir, attempt == 1 ? preferredPort : 0, secure);
       } catch (RuntimeException e) {
         // a free port was taken by another process between finding it and binding it: pick new ones
         if (attempt >= 3 || !boundFailed(e)) {
@@ -95,7 +114,7 @@ public final class EmbeddedKafka implements KafkaBroker {
     return false;
   }
 
-  private static EmbeddedKafka startOnce(Path dataDir, int preferredPort) {
+  private static EmbeddedKafka startOnce(Path dataDir, int preferredPort, SecureListeners secure) {
     long began = System.nanoTime();
     Path logDir = dataDir.resolve("data").toAbsolutePath();
     try {
@@ -105,27 +124,71 @@ public final class EmbeddedKafka implements KafkaBroker {
     }
     int port = Ports.preferredOrFree("Kafka", preferredPort);
     int controllerPort = Ports.freeOtherThan(port); // two free ports asked in a row can be the same one
-    KafkaConfig config = KafkaConfig.fromProps(properties(logDir, port, controllerPort), false);
+    int saslSslPort = secure == null ? -1 : Ports.freeOtherThan(port, controllerPort);
+    int sslPort = secure == null || !secure.hasSslListener() ? -1 : Ports.freeOtherThan(port, controllerPort, saslSslPort);
+    Properties props = properties(logDir, port, controllerPort);
+    if (secure != null) {
+      addSecureListeners(props, secure, saslSslPort, sslPort);
+    }
+    KafkaConfig config = KafkaConfig.fromProps(props, false);
     boolean formatted = formatIfNeeded(config, logDir);
 
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-    EmbeddedKafka kafka = new EmbeddedKafka(server, "127.0.0.1:" + port, logDir);
+    EmbeddedKafka kafka = new EmbeddedKafka(server, "127.0.0.1:" + port, saslSslPort < 0 ? null : "127.0.0.1:" + saslSslPort,
+        sslPort < 0 ? null : "127.0.0.1:" + sslPort, logDir);
     Lifecycle.orClose(kafka::close, () -> {
       server.startup();
       kafka.awaitReady();
+      if (secure != null) {
+        try (Admin admin = kafka.admin()) {
+          secure.createScramUsers(admin);
+        }
+      }
     });
     log.info(
-        "Kafka started on {} in {} ms (log dir {}{})",
+        "Kafka started on {}{} in {} ms (log dir {}{})",
         kafka.bootstrapServers,
+        secure == null ? "" : " (" + secure + ": SASL_SSL on " + kafka.saslSslBootstrapServers
+            + (kafka.sslBootstrapServers == null ? "" : ", SSL on " + kafka.sslBootstrapServers) + ")",
         Lifecycle.millisSince(began),
         logDir,
         formatted ? ", newly formatted" : "");
     return kafka;
   }
 
+  /** Adds the secured listeners to the broker's listeners, advertised listeners and protocol map, and their settings. */
+  private static void addSecureListeners(Properties p, SecureListeners secure, int saslSslPort, int sslPort) {
+    StringBuilder listeners = new StringBuilder(SecureListeners.SASL_SSL.value()).append("://127.0.0.1:").append(saslSslPort);
+    StringBuilder protocols = new StringBuilder(SecureListeners.SASL_SSL.value()).append(':').append(SecurityProtocol.SASL_SSL.name);
+    if (sslPort >= 0) {
+      listeners.append(',').append(SecureListeners.SSL.value()).append("://127.0.0.1:").append(sslPort);
+      protocols.append(',').append(SecureListeners.SSL.value()).append(':').append(SecurityProtocol.SSL.name);
+    }
+    p.put("listeners", p.getProperty("listeners") + "," + listeners);
+    p.put("advertised.listeners", p.getProperty("advertised.listeners") + "," + listeners);
+    p.put("listener.security.protocol.map", p.getProperty("listener.security.protocol.map") + "," + protocols);
+    secure.addTo(p);
+  }
+
   /** The {@code bootstrap.servers} value for clients, e.g. {@code 127.0.0.1:9092}. */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /** The {@code bootstrap.servers} of the SASL_SSL listener; only when started with {@link SecureListeners}. */
+  public String saslSslBootstrapServers() {
+    if (saslSslBootstrapServers == null) {
+      throw new IllegalStateException("this broker has no SASL_SSL listener: start it with SecureListeners");
+    }
+    return saslSslBootstrapServers;
+  }
+
+  /** The {@code bootstrap.servers} of the SSL listener requiring client certificates; only with {@link SecureListeners#clientCertificates()}. */
+  public String sslBootstrapServers() {
+    if (sslBootstrapServers == null) {
+      throw new IllegalStateException("this broker has no SSL listener: start it with SecureListeners...clientCertificates()");
+    }
+    return sslBootstrapServers;
   }
 
   /** Shuts the node down and waits until it has stopped. Calling it again does nothing. */
@@ -211,13 +274,16 @@ public final class EmbeddedKafka implements KafkaBroker {
     return true;
   }
 
+  /** An admin client on the plaintext listener. */
+  private Admin admin() {
+    return Admin.create(Map.of(
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+  }
+
   private void awaitReady() {
-    Map<String, Object> props =
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-    try (Admin admin = Admin.create(props)) {
+    try (Admin admin = admin()) {
       Lifecycle.await("Kafka", READY_TIMEOUT, () -> {
         try {
           return admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000)).nodes().get(10, TimeUnit.SECONDS)

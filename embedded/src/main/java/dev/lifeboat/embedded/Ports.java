@@ -69,17 +69,17 @@ public final class Ports {
   }
 
   /**
-   * A free port other than {@code taken}: {@link #free()} may hand out again a port it has just
-   * handed out and nobody has bound yet, so a process that needs two ports asks for the second so.
+   * A free port other than those {@code taken}: {@link #free()} may hand out again a port it has just
+   * handed out and nobody has bound yet, so a process that needs several ports asks for the others so.
    */
-  public static int freeOtherThan(int taken) {
+  public static int freeOtherThan(int... taken) {
     for (int i = 0; i < 100; i++) {
       int port = free();
-      if (port != taken) {
+      if (java.util.Arrays.stream(taken).noneMatch(t -> t == port)) {
         return port;
       }
     }
-    throw new IllegalStateException("no free port on 127.0.0.1 other than " + taken);
+    throw new IllegalStateException("no free port on 127.0.0.1 other than " + java.util.Arrays.toString(taken));
   }
 
   /** Whether {@code port} can be bound on 127.0.0.1 right now. */

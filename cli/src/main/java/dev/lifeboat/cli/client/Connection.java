@@ -2,6 +2,7 @@ package dev.lifeboat.cli.client;
 
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.ConfigLoader;
+import dev.lifeboat.config.KafkaSecurityConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.LifeboatConfig.RegistryConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
@@ -20,11 +21,12 @@ import java.util.Map;
  * Where a client command finds Lifeboat: Kafka, the schema registry, the stores and the cluster name,
  * read from a running demo's {@code endpoints.json} or from a {@code lifeboat.yaml}.
  *
+ * @param kafkaSecurity TLS and SASL towards Kafka ({@code kafka.security}); plaintext for the demo
  * @param masterKey the repository's master key when known (demo data directory, or {@code
  *     snapshotter.masterKey}); null otherwise
  */
-public record Connection(String cluster, String bootstrapServers, Map<String, String> kafkaProperties, RegistryConfig registryConfig,
-    List<StoreConfig> stores, byte[] masterKey) {
+public record Connection(String cluster, String bootstrapServers, Map<String, String> kafkaProperties,
+    KafkaSecurityConfig kafkaSecurity, RegistryConfig registryConfig, List<StoreConfig> stores, byte[] masterKey) {
 
   /** The cluster name the demo protects. */
   public static final String DEMO_CLUSTER = "demo";
@@ -47,7 +49,7 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
     for (Endpoints.Store s : endpoints.stores()) {
       stores.add(new StoreConfig(s.name(), s.endpoint(), s.bucket(), DEMO_PREFIX, s.accessKey(), s.secretKey(), s.region()));
     }
-    return new Connection(DEMO_CLUSTER, endpoints.kafkaBootstrapServers(), Map.of(),
+    return new Connection(DEMO_CLUSTER, endpoints.kafkaBootstrapServers(), Map.of(), KafkaSecurityConfig.PLAINTEXT,
         new RegistryConfig(endpoints.schemaRegistryUrl()), stores, demoMasterKey(dataDir));
   }
 
@@ -57,8 +59,8 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
     List<StoreConfig> stores = new ArrayList<>();
     stores.add(c.stores().primary());
     stores.addAll(c.stores().offsite());
-    return new Connection(c.cluster().name(), c.kafka().bootstrapServers(), c.kafka().properties(), c.registry(),
-        stores, c.masterKey());
+    return new Connection(c.cluster().name(), c.kafka().bootstrapServers(), c.kafka().properties(), c.kafka().security(),
+        c.registry(), stores, c.masterKey());
   }
 
   /** The master key the demo keeps in {@code DIR/keys}; null when there is none (never made here). */
@@ -72,7 +74,7 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
   }
 
   public KafkaClients kafka() {
-    return new KafkaClients(bootstrapServers, kafkaProperties);
+    return new KafkaClients(bootstrapServers, kafkaProperties, kafkaSecurity);
   }
 
   public SchemaRegistry registry() {

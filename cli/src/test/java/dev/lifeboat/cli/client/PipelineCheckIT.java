@@ -3,6 +3,7 @@ package dev.lifeboat.cli.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.audit.EventFactory;
+import dev.lifeboat.config.KafkaSecurityConfig;
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.embedded.EmbeddedS3;
 import dev.lifeboat.embedded.EmbeddedStack;
@@ -192,8 +193,9 @@ class PipelineCheckIT {
   }
 
   private Connection connection() {
-    return new Connection(cluster, stack.kafka().bootstrapServers(), Map.of(),
-        new dev.lifeboat.config.LifeboatConfig.RegistryConfig(stack.stack().endpoints().schemaRegistryUrl()), List.of(primaryStore, offsiteStore), KEY);
+    return new Connection(cluster, stack.kafka().bootstrapServers(), Map.of(), KafkaSecurityConfig.PLAINTEXT,
+        new dev.lifeboat.config.LifeboatConfig.RegistryConfig(stack.stack().endpoints().schemaRegistryUrl()),
+        List.of(primaryStore, offsiteStore), KEY);
   }
 
   private static StoreConfig store(String name, EmbeddedS3 s3, String bucket) {

@@ -10,18 +10,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import javax.crypto.Cipher;
+import javax.crypto.EncryptedPrivateKeyInfo;
+import javax.crypto.SecretKey;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.PBEParameterSpec;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -37,7 +46,10 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -112,6 +124,53 @@ public final class LocalPki {
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IllegalStateException("cannot make certificates: " + e.getMessage(), e);
     }
+  }
+
+  /** How {@link #encryptedPrivateKey} encrypts a key. */
+  public enum KeyEncryption {
+    /** PKCS#12's PBE with SHA-1 and 3DES ({@code openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES}). */
+    PBES1_SHA1_3DES,
+    /** PBES2 with AES-256-CBC and HMAC-SHA256: what {@code openssl pkcs8 -topk8} writes by default. */
+    PBES2_AES_256
+  }
+
+  /**
+   * The private key of {@code credentials} encrypted with {@code password}, as PEM ({@code BEGIN
+   * ENCRYPTED PRIVATE KEY}, PKCS#8), written next to the plain one.
+   */
+  public Path encryptedPrivateKey(Credentials credentials, KeyEncryption encryption, String password) {
+    try {
+      String pem = Files.readString(credentials.privateKey());
+      byte[] pkcs8 = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+      byte[] encrypted = switch (encryption) {
+        case PBES1_SHA1_3DES -> pbes1(pkcs8, password);
+        case PBES2_AES_256 -> new JcaPKCS8Generator(KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8)),
+            new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setPRF(PKCS8Generator.PRF_HMACSHA256)
+                .setIterationCount(10_000).setRandom(RANDOM).setPassword(password.toCharArray())
+                .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).build()).generate().getContent();
+      };
+      String file = credentials.privateKey().getFileName().toString().replace(".pem", "-" + encryption.name().toLowerCase(java.util.Locale.ROOT) + ".pem");
+      StringWriter text = new StringWriter();
+      try (JcaPEMWriter out = new JcaPEMWriter(text)) {
+        out.writeObject(new org.bouncycastle.util.io.pem.PemObject("ENCRYPTED PRIVATE KEY", encrypted));
+      }
+      return Files.writeString(dir.resolve(file), text.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write an encrypted key under " + dir, e);
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IllegalStateException("cannot encrypt a key with " + encryption + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** With the JDK alone, which writes PBES1 but (Java 17) not PBES2 key infos. */
+  private static byte[] pbes1(byte[] pkcs8, String password) throws GeneralSecurityException, IOException {
+    String algorithm = "PBEWithSHA1AndDESede";
+    byte[] salt = new byte[16];
+    RANDOM.nextBytes(salt);
+    SecretKey key = SecretKeyFactory.getInstance(algorithm).generateSecret(new PBEKeySpec(password.toCharArray()));
+    Cipher cipher = Cipher.getInstance(algorithm);
+    cipher.init(Cipher.ENCRYPT_MODE, key, new PBEParameterSpec(salt, 10_000), RANDOM);
+    return new EncryptedPrivateKeyInfo(cipher.getParameters(), cipher.doFinal(pkcs8)).getEncoded();
   }
 
   /** The CA certificate (PEM): what a client trusts. */
