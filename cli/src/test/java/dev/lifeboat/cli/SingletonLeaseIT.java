@@ -10,6 +10,8 @@ import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.LifeboatConfig.StoresConfig;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.events.v1.RequestReason;
+import dev.lifeboat.events.v1.SnapshotCompleted;
+import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.lease.Leadership;
 import dev.lifeboat.lease.LeaseConfig;
@@ -20,6 +22,8 @@ import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotterConfig;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
+import dev.lifeboat.watcher.WatcherConfig;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,11 +44,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two snapshotters of one cluster with leaderElection on, as two replicas of its Deployment: one holds
  * the lease and runs the schedules, the other stands by; when the holder stops, the other takes over
- * and the scheduled requests go on. A process without the lease requests nothing.
+ * and the scheduled requests go on. A process without the lease requests nothing. Both serve requests
+ * and share the resource state table (a Kafka Streams application): every resource snapshot, taken by
+ * either, holds every object the watcher published.
  */
 @LifeboatIntegrationTest
 class SingletonLeaseIT {
   private static final Duration RESOURCES_EVERY = Duration.ofSeconds(1);
+  private static final int OBJECTS = 30;
   private final TestStack stack;
   private final String cluster = "lease-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -57,7 +64,13 @@ class SingletonLeaseIT {
     String namespace = cluster;
     stack.stack().kubernetes().orElseThrow().client().namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
+    var api = stack.stack().kubernetes().orElseThrow().client();
+    for (int i = 0; i < OBJECTS; i++) {
+      api.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata().withName("settings-" + i)
+          .endMetadata().addToData("n", Integer.toString(i)).build()).create();
+    }
     LifeboatConfig config = config(dataDir, namespace);
+    LifeboatProcess watcher = new LifeboatProcess(config, "lease-it-watcher").only(Set.of("watcher")).start();
     LifeboatProcess first = new LifeboatProcess(config, "lease-it-1").only(Set.of("snapshotter")).start();
     LifeboatProcess second = new LifeboatProcess(config, "lease-it-2").only(Set.of("snapshotter")).start();
     try {
@@ -81,9 +94,20 @@ class SingletonLeaseIT {
       assertThat(Duration.between(stopped, Instant.now())).isLessThan(Duration.ofSeconds(5));
       Map<TopicPartition, Long> after = endOffset();
       await(() -> scheduled(after, endOffset()) >= 2, Duration.ofSeconds(15));
+
+      // the two snapshotters shared the resource state table (a Kafka Streams application, its partitions
+      // split between them), and each resource snapshot holds every object, before and after the handover
+      List<Long> items = resourceSnapshots(Topics.SNAPSHOTS);
+      assertThat(items).as("resource snapshots of %s and their object counts", cluster).hasSizeGreaterThanOrEqualTo(4);
+      assertThat(items.get(items.size() - 1)).as("objects in the last snapshot, taken by one snapshotter")
+          .isGreaterThanOrEqualTo(OBJECTS);
+      int complete = items.indexOf(items.stream().filter(n -> n >= OBJECTS).findFirst().orElseThrow());
+      assertThat(items.subList(complete, items.size())).as("object counts of every snapshot from the first that had them all")
+          .allMatch(n -> n >= OBJECTS);
     } finally {
       first.close();
       second.close();
+      watcher.close();
     }
   }
 
@@ -98,6 +122,8 @@ class SingletonLeaseIT {
         demo.encryption(), demo.repository(), new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(30), Duration.ofMinutes(5)))
         .with(SnapshotterConfig.SECTION, new SnapshotterConfig(true, s.masterKey(), Duration.ZERO, "", 2, s.csiTimeout(),
             s.csiSnapshotClass(), RESOURCES_EVERY, Duration.ofSeconds(5)))
+        .with(WatcherConfig.SECTION, new WatcherConfig(true, List.of("ConfigMap"), List.of(), List.of(namespace), List.of(), null,
+            true, Duration.ofMinutes(1), List.of(), 10_000, "lz4", List.of()))
         .with(LeaseConfig.SECTION, new LeaseConfig(true, new Leadership.Settings(namespace, Duration.ofSeconds(3),
             Duration.ofSeconds(2), Duration.ofMillis(300))));
   }
@@ -109,6 +135,32 @@ class SingletonLeaseIT {
   private static String detail(LifeboatProcess process) {
     Health.Status status = process.health().components().get("lease:lifeboat-snapshotter");
     return status == null ? "" : status.detail();
+  }
+
+  /** The object counts of this cluster's completed resource snapshots, in the order they completed. */
+  private List<Long> resourceSnapshots(String topic) {
+    AvroDeserializer<Object> avro = new AvroDeserializer<>(stack.registry());
+    List<SnapshotCompleted> completed = new java.util.ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = stack.kafka().consumer("lease-it-" + UUID.randomUUID())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Instant deadline = Instant.now().plusSeconds(30);
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        assertThat(Instant.now()).as("read up to the end offsets %s", end).isBefore(deadline);
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          Object value = r.value() == null ? null : avro.decode(r.topic(), r.partition(), r.offset(), r.value());
+          if (value instanceof SnapshotCompleted c && c.getHeader().getCluster().equals(cluster)
+              && c.getKind() == SnapshotKind.RESOURCES) {
+            completed.add(c);
+          }
+        }
+      }
+    }
+    completed.sort(java.util.Comparator.comparing(c -> c.getHeader().getTime()));
+    return completed.stream().map(c -> (long) c.getItemCount()).toList();
   }
 
   private Map<TopicPartition, Long> endOffset() {
