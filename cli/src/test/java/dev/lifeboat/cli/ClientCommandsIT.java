@@ -81,11 +81,11 @@ class ClientCommandsIT {
         new SimpleMeterRegistry());
     resourceSnapshot = resourceSnapshot(repository, Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS));
 
-    runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("it"), new SimpleMeterRegistry(),
+    runtime = new WorkerRuntime(stack.kafka(), stack.registry(), new dev.lifeboat.audit.EventFactory(CLUSTER, "it", Clock.systemUTC()), new SimpleMeterRegistry(),
         new Health(Clock.systemUTC()), "it-cli-");
     var kube = stack.stack().kubernetes().orElseThrow();
     RestoreData data = new RestoreData(CLUSTER, () -> Optional.of(repository), masterKey);
-    worker = CommandsWorker.start(runtime, stack.events("it"), CommandsSettings.defaults(), data,
+    worker = CommandsWorker.start(runtime, new dev.lifeboat.audit.EventFactory(CLUSTER, "it", Clock.systemUTC()), CommandsSettings.defaults(), data,
         new TargetClusters(CLUSTER, kube::client, Path.of(stack.stack().endpoints().kubeconfig()), null), null);
   }
 

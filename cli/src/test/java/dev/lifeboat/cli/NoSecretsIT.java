@@ -10,17 +10,10 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.AppenderBase;
 import dev.lifeboat.config.EncryptionConfig;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
-import dev.lifeboat.config.LifeboatConfig.KafkaConfig;
-import dev.lifeboat.config.LifeboatConfig.StatusConfig;
-import dev.lifeboat.config.LifeboatConfig.StoreConfig;
-import dev.lifeboat.config.LifeboatConfig.StoresConfig;
 import dev.lifeboat.events.v1.AuditEvent;
 import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationOutcome;
-import dev.lifeboat.runtime.KafkaClients;
-import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
@@ -39,7 +32,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,10 +51,13 @@ import org.slf4j.LoggerFactory;
 @LifeboatIntegrationTest
 class NoSecretsIT {
   private final TestStack stack;
-  private final String cluster = "leakcheck-" + UUID.randomUUID().toString().substring(0, 8);
+  private final IsolatedCluster isolated;
+  private final String cluster;
 
   NoSecretsIT(TestStack stack) {
     this.stack = stack;
+    this.isolated = new IsolatedCluster(stack, "leakcheck");
+    this.cluster = isolated.name();
   }
 
   @Test
@@ -98,10 +93,8 @@ class NoSecretsIT {
       logs.stop();
     }
     outputs.put("logs", String.join("\n", logs.lines));
-    AvroDeserializer<Object> avro = new AvroDeserializer<>(stack.registry());
-    outputs.put("audit", String.join("\n", readToEnd(Topics.AUDIT).stream()
-        .map(r -> avro.decode(r.topic(), r.partition(), r.offset(), r.value()))
-        .filter(e -> e instanceof AuditEvent a && a.getHeader().getCluster().equals(cluster)).map(Object::toString).toList()));
+    outputs.put("audit", String.join("\n", isolated.records(Topics.AUDIT, AuditEvent.class).stream().map(Object::toString)
+        .toList()));
     outputs.put("change records", String.join("\n", readToEnd(Topics.RESOURCE_CHANGES).stream()
         .map(r -> new String(r.value() == null ? new byte[0] : r.value(), StandardCharsets.ISO_8859_1)).toList()));
     outputs.put("config docs", LifeboatConfig.documentation());
@@ -124,7 +117,7 @@ class NoSecretsIT {
   /** Every record of the topic up to its end offsets when called. */
   private List<ConsumerRecord<byte[], byte[]>> readToEnd(String topic) {
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = stack.kafka().consumer("leakcheck-it-" + UUID.randomUUID())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = stack.kafka().consumer(cluster + "-it-" + UUID.randomUUID())) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -144,23 +137,13 @@ class NoSecretsIT {
   }
 
   private LifeboatConfig config(Path dir) {
-    LifeboatConfig demo = DemoConfig.of(stack.stack().endpoints(), dir, 0);
-    List<StoreConfig> stores = new ArrayList<>();
-    for (StoreConfig s : java.util.stream.Stream.concat(java.util.stream.Stream.of(demo.stores().primary()),
-        demo.stores().offsite().stream()).toList()) {
-      stores.add(new StoreConfig(s.name(), s.endpoint(), s.bucket(), cluster, s.accessKey(), s.secretKey(), s.region()));
-    }
-    dev.lifeboat.snapshotter.SnapshotterConfig s = demo.section(dev.lifeboat.snapshotter.SnapshotterConfig.SECTION);
-    dev.lifeboat.watcher.WatcherConfig w = demo.section(dev.lifeboat.watcher.WatcherConfig.SECTION);
-    return new LifeboatConfig(new ClusterConfig(cluster),
-        new KafkaConfig(stack.kafka().bootstrapServers(), cluster + "-", 1, KafkaClients.DEFAULT_COMPRESSION, Map.of()),
-        demo.registry(), new StoresConfig(stores.get(0), stores.subList(1, stores.size())), demo.kubernetes(), Optional.empty(),
-        new StatusConfig("127.0.0.1", 0), demo.encryption(), demo.repository(), demo.retention())
+    LifeboatConfig base = isolated.config(dir);
+    dev.lifeboat.snapshotter.SnapshotterConfig s = base.section(dev.lifeboat.snapshotter.SnapshotterConfig.SECTION);
+    return base
         .with(dev.lifeboat.watcher.WatcherConfig.SECTION, new dev.lifeboat.watcher.WatcherConfig(true, List.of(), List.of(),
             List.of(cluster), List.of(), null, true, Duration.ofMinutes(1), List.of("Secret"), 10_000, "lz4", List.of()))
         .with(dev.lifeboat.snapshotter.SnapshotterConfig.SECTION, new dev.lifeboat.snapshotter.SnapshotterConfig(true,
-            s.masterKey(), Duration.ZERO, "", 2, s.csiTimeout(), "", Duration.ofSeconds(5), Duration.ofSeconds(5)))
-        .with(dev.lifeboat.verifier.VerifierConfig.SECTION, DemoConfig.verifier(dir));
+            s.masterKey(), Duration.ZERO, "", 2, s.csiTimeout(), "", Duration.ofSeconds(5), Duration.ofSeconds(5)));
   }
 
   /** Every log line of the process, every logger at DEBUG, with the messages of exceptions and their causes. */

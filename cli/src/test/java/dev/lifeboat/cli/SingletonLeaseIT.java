@@ -3,12 +3,6 @@ package dev.lifeboat.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
-import dev.lifeboat.config.LifeboatConfig.KafkaConfig;
-import dev.lifeboat.config.LifeboatConfig.StatusConfig;
-import dev.lifeboat.config.LifeboatConfig.StoreConfig;
-import dev.lifeboat.config.LifeboatConfig.StoresConfig;
-import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.events.v1.RequestReason;
 import dev.lifeboat.events.v1.SnapshotCompleted;
 import dev.lifeboat.events.v1.SnapshotKind;
@@ -16,8 +10,6 @@ import dev.lifeboat.events.v1.SnapshotRequested;
 import dev.lifeboat.lease.Leadership;
 import dev.lifeboat.lease.LeaseConfig;
 import dev.lifeboat.observe.Health;
-import dev.lifeboat.runtime.KafkaClients;
-import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotterConfig;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
@@ -30,12 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -53,15 +41,16 @@ class SingletonLeaseIT {
   private static final Duration RESOURCES_EVERY = Duration.ofSeconds(1);
   private static final int OBJECTS = 30;
   private final TestStack stack;
-  private final String cluster = "lease-" + UUID.randomUUID().toString().substring(0, 8);
+  private final IsolatedCluster cluster;
 
   SingletonLeaseIT(TestStack stack) {
     this.stack = stack;
+    this.cluster = new IsolatedCluster(stack, "lease");
   }
 
   @Test
   void oneOfTwoSnapshottersSchedulesAndTheOtherTakesOverWhenItStops(@TempDir Path dataDir) throws Exception {
-    String namespace = cluster;
+    String namespace = cluster.name();
     stack.stack().kubernetes().orElseThrow().client().namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
     var api = stack.stack().kubernetes().orElseThrow().client();
@@ -84,7 +73,7 @@ class SingletonLeaseIT {
       Map<TopicPartition, Long> from = endOffset();
       Thread.sleep(6_000); // a period of time to count requests in, not a wait for something to happen
       long during = scheduled(from, endOffset());
-      assertThat(during).as("scheduled resource snapshots of %s in 6 s, one every %s", cluster, RESOURCES_EVERY)
+      assertThat(during).as("scheduled resource snapshots of %s in 6 s, one every %s", cluster.name(), RESOURCES_EVERY)
           .isBetween(3L, 8L);
       assertThat(holding(standby)).isFalse();
 
@@ -97,8 +86,8 @@ class SingletonLeaseIT {
 
       // the two snapshotters shared the resource state table (a Kafka Streams application, its partitions
       // split between them), and each resource snapshot holds every object, before and after the handover
-      List<Long> items = resourceSnapshots(Topics.SNAPSHOTS);
-      assertThat(items).as("resource snapshots of %s and their object counts", cluster).hasSizeGreaterThanOrEqualTo(4);
+      List<Long> items = resourceSnapshots();
+      assertThat(items).as("resource snapshots of %s and their object counts", cluster.name()).hasSizeGreaterThanOrEqualTo(4);
       assertThat(items.get(items.size() - 1)).as("objects in the last snapshot, taken by one snapshotter")
           .isGreaterThanOrEqualTo(OBJECTS);
       int complete = items.indexOf(items.stream().filter(n -> n >= OBJECTS).findFirst().orElseThrow());
@@ -112,14 +101,9 @@ class SingletonLeaseIT {
   }
 
   private LifeboatConfig config(Path dataDir, String namespace) {
-    LifeboatConfig demo = DemoConfig.of(stack.stack().endpoints(), dataDir, 0);
-    StoreConfig p = demo.stores().primary();
-    StoreConfig primary = new StoreConfig(p.name(), p.endpoint(), p.bucket(), cluster, p.accessKey(), p.secretKey(), p.region());
-    SnapshotterConfig s = demo.section(SnapshotterConfig.SECTION);
-    return new LifeboatConfig(new ClusterConfig(cluster),
-        new KafkaConfig(stack.kafka().bootstrapServers(), cluster + "-", 1, KafkaClients.DEFAULT_COMPRESSION, Map.of()),
-        demo.registry(), new StoresConfig(primary, List.of()), demo.kubernetes(), Optional.empty(), new StatusConfig("127.0.0.1", 0),
-        demo.encryption(), demo.repository(), new RetentionConfig(10, 24, 7, 4, 12, Duration.ofMinutes(30), Duration.ofMinutes(5)))
+    LifeboatConfig base = cluster.config(dataDir);
+    SnapshotterConfig s = base.section(SnapshotterConfig.SECTION);
+    return base
         .with(SnapshotterConfig.SECTION, new SnapshotterConfig(true, s.masterKey(), Duration.ZERO, "", 2, s.csiTimeout(),
             s.csiSnapshotClass(), RESOURCES_EVERY, Duration.ofSeconds(5)))
         .with(WatcherConfig.SECTION, new WatcherConfig(true, List.of("ConfigMap"), List.of(), List.of(namespace), List.of(), null,
@@ -138,62 +122,21 @@ class SingletonLeaseIT {
   }
 
   /** The object counts of this cluster's completed resource snapshots, in the order they completed. */
-  private List<Long> resourceSnapshots(String topic) {
-    AvroDeserializer<Object> avro = new AvroDeserializer<>(stack.registry());
-    List<SnapshotCompleted> completed = new java.util.ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = stack.kafka().consumer("lease-it-" + UUID.randomUUID())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Instant deadline = Instant.now().plusSeconds(30);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        assertThat(Instant.now()).as("read up to the end offsets %s", end).isBefore(deadline);
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          Object value = r.value() == null ? null : avro.decode(r.topic(), r.partition(), r.offset(), r.value());
-          if (value instanceof SnapshotCompleted c && c.getHeader().getCluster().equals(cluster)
-              && c.getKind() == SnapshotKind.RESOURCES) {
-            completed.add(c);
-          }
-        }
-      }
-    }
-    completed.sort(java.util.Comparator.comparing(c -> c.getHeader().getTime()));
-    return completed.stream().map(c -> (long) c.getItemCount()).toList();
+  private List<Long> resourceSnapshots() {
+    return cluster.records(Topics.SNAPSHOTS, SnapshotCompleted.class).stream()
+        .filter(c -> c.getKind() == SnapshotKind.RESOURCES)
+        .sorted(java.util.Comparator.comparing(c -> c.getHeader().getTime()))
+        .map(SnapshotCompleted::getItemCount).toList();
   }
 
   private Map<TopicPartition, Long> endOffset() {
-    try (KafkaConsumer<byte[], byte[]> consumer = stack.kafka().consumer("lease-it-" + UUID.randomUUID())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.SNAPSHOT_REQUESTS).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      return consumer.endOffsets(partitions);
-    }
+    return cluster.endOffsets(Topics.SNAPSHOT_REQUESTS);
   }
 
   /** Scheduled resource snapshot requests of this cluster between two sets of end offsets (markers, not a sleep). */
   private long scheduled(Map<TopicPartition, Long> from, Map<TopicPartition, Long> to) {
-    AvroDeserializer<Object> avro = new AvroDeserializer<>(stack.registry());
-    long count = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = stack.kafka().consumer("lease-it-" + UUID.randomUUID())) {
-      consumer.assign(from.keySet());
-      from.forEach(consumer::seek);
-      Instant deadline = Instant.now().plusSeconds(30);
-      while (from.keySet().stream().anyMatch(tp -> consumer.position(tp) < to.get(tp))) {
-        assertThat(Instant.now()).as("read up to the end offsets %s", to).isBefore(deadline);
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.offset() >= to.get(new TopicPartition(r.topic(), r.partition()))) {
-            continue;
-          }
-          Object value = avro.decode(r.topic(), r.partition(), r.offset(), r.value());
-          if (value instanceof SnapshotRequested q && q.getHeader().getCluster().equals(cluster)
-              && q.getReason() == RequestReason.SCHEDULE) {
-            count++;
-          }
-        }
-      }
-    }
-    return count;
+    return cluster.records(SnapshotRequested.class, from, to).stream()
+        .filter(q -> q.getReason() == RequestReason.SCHEDULE).count();
   }
 
   private static void await(BooleanSupplier condition, Duration within) {

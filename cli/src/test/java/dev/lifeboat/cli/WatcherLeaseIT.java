@@ -3,18 +3,11 @@ package dev.lifeboat.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
-import dev.lifeboat.config.LifeboatConfig.KafkaConfig;
-import dev.lifeboat.config.LifeboatConfig.StatusConfig;
-import dev.lifeboat.config.LifeboatConfig.StoreConfig;
-import dev.lifeboat.config.LifeboatConfig.StoresConfig;
 import dev.lifeboat.events.v1.ChangeType;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.lease.Leadership;
 import dev.lifeboat.lease.LeaseConfig;
 import dev.lifeboat.observe.Health;
-import dev.lifeboat.runtime.KafkaClients;
-import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.testing.LifeboatIntegrationTest;
 import dev.lifeboat.testing.TestStack;
@@ -24,18 +17,11 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,15 +36,16 @@ import org.junit.jupiter.api.io.TempDir;
 class WatcherLeaseIT {
   private static final String LEASE = "lease:lifeboat-watcher";
   private final TestStack stack;
-  private final String cluster = "wlease-" + UUID.randomUUID().toString().substring(0, 8);
+  private final IsolatedCluster cluster;
 
   WatcherLeaseIT(TestStack stack) {
     this.stack = stack;
+    this.cluster = new IsolatedCluster(stack, "wlease");
   }
 
   @Test
   void theStandbyTakesOverWhenTheHolderStopsAndNoChangeIsMissing(@TempDir Path dataDir) throws Exception {
-    String namespace = cluster;
+    String namespace = cluster.name();
     KubernetesClient api = stack.stack().kubernetes().orElseThrow().client();
     api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
     LifeboatConfig config = config(dataDir, namespace);
@@ -109,30 +96,13 @@ class WatcherLeaseIT {
 
   /** The latest published value of every ConfigMap of the namespace, read up to the topic's end offsets (a marker). */
   private Map<String, String> published(String namespace) {
-    AvroDeserializer<Object> avro = new AvroDeserializer<>(stack.registry());
     Map<String, String> latest = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = stack.kafka().consumer("wlease-it-" + UUID.randomUUID())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.RESOURCE_CHANGES).stream()
-          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Instant deadline = Instant.now().plusSeconds(30);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        assertThat(Instant.now()).as("read up to the end offsets %s", end).isBefore(deadline);
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() == null || r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
-            continue;
-          }
-          Object value = avro.decode(r.topic(), r.partition(), r.offset(), r.value());
-          if (value instanceof ResourceChanged c && c.getHeader().getCluster().equals(cluster)
-              && c.getKind().equals("ConfigMap") && namespace.equals(c.getNamespace())) {
-            if (c.getType() == ChangeType.DELETED) {
-              latest.remove(c.getName());
-            } else {
-              latest.put(c.getName(), valueOf(c.getObject()));
-            }
-          }
+    for (ResourceChanged c : cluster.records(Topics.RESOURCE_CHANGES, ResourceChanged.class)) {
+      if (c.getKind().equals("ConfigMap") && namespace.equals(c.getNamespace())) {
+        if (c.getType() == ChangeType.DELETED) {
+          latest.remove(c.getName());
+        } else {
+          latest.put(c.getName(), valueOf(c.getObject()));
         }
       }
     }
@@ -146,13 +116,7 @@ class WatcherLeaseIT {
   }
 
   private LifeboatConfig config(Path dataDir, String namespace) {
-    LifeboatConfig demo = DemoConfig.of(stack.stack().endpoints(), dataDir, 0);
-    StoreConfig p = demo.stores().primary();
-    StoreConfig primary = new StoreConfig(p.name(), p.endpoint(), p.bucket(), cluster, p.accessKey(), p.secretKey(), p.region());
-    return new LifeboatConfig(new ClusterConfig(cluster),
-        new KafkaConfig(stack.kafka().bootstrapServers(), cluster + "-", 1, KafkaClients.DEFAULT_COMPRESSION, Map.of()),
-        demo.registry(), new StoresConfig(primary, List.of()), demo.kubernetes(), Optional.empty(), new StatusConfig("127.0.0.1", 0),
-        demo.encryption(), demo.repository(), demo.retention())
+    return cluster.config(dataDir)
         .with(WatcherConfig.SECTION, new WatcherConfig(true, List.of("ConfigMap"), List.of(), List.of(namespace), List.of(), null,
             true, Duration.ofMinutes(1), List.of(), 10_000, "lz4", List.of()))
         .with(LeaseConfig.SECTION, new LeaseConfig(true, new Leadership.Settings(namespace, Duration.ofSeconds(3),

@@ -6,12 +6,7 @@ import dev.lifeboat.cli.client.CommandSender;
 import dev.lifeboat.cli.client.Connection;
 import dev.lifeboat.config.KafkaSecurityConfig;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.LifeboatConfig.ClusterConfig;
-import dev.lifeboat.config.LifeboatConfig.KafkaConfig;
 import dev.lifeboat.config.LifeboatConfig.KubernetesConfig;
-import dev.lifeboat.config.LifeboatConfig.StatusConfig;
-import dev.lifeboat.config.LifeboatConfig.StoreConfig;
-import dev.lifeboat.config.LifeboatConfig.StoresConfig;
 import dev.lifeboat.embedded.CsiSnapshotController;
 import dev.lifeboat.embedded.LocalKubernetes;
 import dev.lifeboat.embedded.apiserver.ApiCall;
@@ -29,7 +24,6 @@ import dev.lifeboat.events.v1.SnapshotVerified;
 import dev.lifeboat.events.v1.VerificationOutcome;
 import dev.lifeboat.lease.Leadership;
 import dev.lifeboat.lease.LeaseConfig;
-import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schedule.VolumePolicy;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.serde.AvroSerializer;
@@ -53,7 +47,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -80,11 +73,15 @@ class WorkerRolesIT {
   private static final List<String> WORKERS = List.of("watcher", "snapshotter", "replicator", "verifier", "commands");
 
   private final TestStack stack;
-  private final String cluster = "roles-" + UUID.randomUUID().toString().substring(0, 8);
-  private final String namespace = cluster;
+  private final IsolatedCluster isolated;
+  private final String cluster;
+  private final String namespace;
 
   WorkerRolesIT(TestStack stack) {
     this.stack = stack;
+    this.isolated = new IsolatedCluster(stack, "roles");
+    this.cluster = isolated.name();
+    this.namespace = cluster;
   }
 
   @Test
@@ -216,19 +213,13 @@ class WorkerRolesIT {
   }
 
   private LifeboatConfig config(Path dir, Path kubeconfig) {
-    LifeboatConfig demo = DemoConfig.of(stack.stack().endpoints(), dir, 0);
-    List<StoreConfig> stores = new ArrayList<>();
-    for (StoreConfig s : java.util.stream.Stream.concat(java.util.stream.Stream.of(demo.stores().primary()),
-        demo.stores().offsite().stream()).toList()) {
-      stores.add(new StoreConfig(s.name(), s.endpoint(), s.bucket(), cluster, s.accessKey(), s.secretKey(), s.region()));
-    }
-    SnapshotterConfig s = demo.section(SnapshotterConfig.SECTION);
-    VerifierConfig v = demo.section(VerifierConfig.SECTION);
-    return new LifeboatConfig(new ClusterConfig(cluster),
-        new KafkaConfig(stack.kafka().bootstrapServers(), cluster + "-", 1, KafkaClients.DEFAULT_COMPRESSION, Map.of()),
-        demo.registry(), new StoresConfig(stores.get(0), stores.subList(1, stores.size())),
-        new KubernetesConfig(kubeconfig.toString(), null), Optional.empty(), new StatusConfig("127.0.0.1", 0),
-        demo.encryption(), demo.repository(), demo.retention())
+    LifeboatConfig base = isolated.config(dir);
+    base = new LifeboatConfig(base.cluster(), base.kafka(), base.registry(), base.stores(),
+        new KubernetesConfig(kubeconfig.toString(), null), base.etcd(), base.status(), base.encryption(), base.repository(),
+        base.retention(), base.sections());
+    SnapshotterConfig s = base.section(SnapshotterConfig.SECTION);
+    VerifierConfig v = base.section(VerifierConfig.SECTION);
+    return base
         .with(WatcherConfig.SECTION, new WatcherConfig(true, List.of(), List.of(), List.of(namespace), List.of(), null, true,
             Duration.ofMinutes(1), List.of("Secret"), 10_000, "lz4",
             List.of(new VolumePolicy("fast", null, VolumePolicy.Mode.ON_CHANGE, null, VolumePolicy.Method.CSI))))

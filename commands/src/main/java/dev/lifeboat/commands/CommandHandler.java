@@ -29,14 +29,16 @@ final class CommandHandler implements RecordHandler<Command> {
   private static final Logger log = LoggerFactory.getLogger(CommandHandler.class);
   private static final long ACK_SECONDS = 30;
 
+  private final String cluster;
   private final CommandLedger ledger;
   private final CommandValidator validator;
   private final CommandRunner runner;
   private final AuditPublisher audit;
   private final CommandMetrics metrics;
 
-  CommandHandler(CommandLedger ledger, CommandValidator validator, CommandRunner runner, AuditPublisher audit,
+  CommandHandler(String cluster, CommandLedger ledger, CommandValidator validator, CommandRunner runner, AuditPublisher audit,
       CommandMetrics metrics) {
+    this.cluster = cluster;
     this.ledger = ledger;
     this.validator = validator;
     this.runner = runner;
@@ -49,6 +51,9 @@ final class CommandHandler implements RecordHandler<Command> {
     Command command = record.value();
     if (command == null) {
       throw new PermanentFailure("the record has no value: a record on the commands topic carries a Command");
+    }
+    if (command.getHeader() != null && !cluster.equals(command.getHeader().getCluster())) {
+      return; // the topics may be shared by the Lifeboats of several clusters: another cluster's command is its own
     }
     String action = CommandAudit.action(command);
     String actor = command.getRequestedBy() == null || command.getRequestedBy().isBlank() ? "unknown" : command.getRequestedBy();

@@ -64,9 +64,11 @@ final class CommandLedger {
   }
 
   /**
-   * Reads the commands worker's audit events since the oldest record on {@code commandsTopic}.
+   * Reads the commands worker's audit events of {@code cluster} since the oldest record on {@code
+   * commandsTopic} (the topics may be shared with the Lifeboats of other clusters: their commands are
+   * theirs to remember).
    */
-  static Rebuilt rebuild(KafkaClients kafka, AvroDeserializer<Object> deserializer, String commandsTopic,
+  static Rebuilt rebuild(KafkaClients kafka, AvroDeserializer<Object> deserializer, String commandsTopic, String cluster,
       Duration timeout) {
     CommandLedger ledger = new CommandLedger();
     Map<String, Unfinished> accepted = new LinkedHashMap<>();
@@ -86,7 +88,8 @@ final class CommandLedger {
       reader.readToEnd(reader.offsetsAt(partitions, oldest.minus(CLOCK_MARGIN)), r -> {
         read[0]++;
         AuditEvent event = decode(deserializer, r);
-        if (event == null || !CommandAudit.isCommandEvent(event) || event.getHeader().getCorrelationId() == null) {
+        if (event == null || !CommandAudit.isCommandEvent(event) || event.getHeader().getCorrelationId() == null
+            || !cluster.equals(event.getHeader().getCluster())) {
           return;
         }
         String id = event.getHeader().getCorrelationId();

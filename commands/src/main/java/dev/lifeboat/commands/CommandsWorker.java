@@ -58,7 +58,7 @@ public final class CommandsWorker implements AutoCloseable {
     WorkerContext context = runtime.context();
     EventFactory events = processEvents.forSource(CommandAudit.SOURCE);
     AuditPublisher audit = new AuditPublisher(context.producer(), context.serializer(), events);
-    CommandLedger.Rebuilt rebuilt = CommandLedger.rebuild(context.kafka(), context.deserializer(), settings.commandsTopic(),
+    CommandLedger.Rebuilt rebuilt = CommandLedger.rebuild(context.kafka(), context.deserializer(), settings.commandsTopic(), events.cluster(),
         Duration.ofSeconds(60));
     CommandLedger ledger = rebuilt.ledger();
     for (CommandLedger.Unfinished u : rebuilt.unfinished()) {
@@ -81,7 +81,7 @@ public final class CommandsWorker implements AutoCloseable {
     CommandValidator validator = new CommandValidator(data, targets, ledger, runner, jobs, settings.dataTimeout(),
         events.clock());
     Worker<Command> worker = runtime.start(WorkerDefinition.of(NAME, settings.commandsTopic(),
-        new CommandHandler(ledger, validator, runner, audit, metrics)));
+        new CommandHandler(events.cluster(), ledger, validator, runner, audit, metrics)));
     log.info("Commands worker serving {} ({} commands remembered, {} reported interrupted)", settings.commandsTopic(),
         ledger.size(), rebuilt.unfinished().size());
     return new CommandsWorker(worker, runner, validator, tracker, targets, metrics);

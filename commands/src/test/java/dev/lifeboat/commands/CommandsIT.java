@@ -123,7 +123,7 @@ class CommandsIT {
 
   private static Command command(String id, Object action) {
     return Command.newBuilder()
-        .setHeader(Header.newBuilder().setEventId(UUID.randomUUID().toString()).setTime(Instant.now()).setCluster("it")
+        .setHeader(Header.newBuilder().setEventId(UUID.randomUUID().toString()).setTime(Instant.now()).setCluster("test")
             .setSource("test").setCorrelationId(id).build())
         .setCommandId(id).setRequestedBy("it-operator").setRequestedAt(Instant.now()).setAction(action).build();
   }

@@ -53,6 +53,12 @@ final class ReplicationHandler implements RecordHandler<Object> {
   @Override
   public void handle(InboundRecord<Object> record, Outputs outputs) {
     Object value = record.value();
+    // The topics may be shared by the Lifeboats of several clusters: another cluster's snapshots and
+    // segments are in its own repository, copied by its own replicator.
+    if (value instanceof SnapshotCompleted completed && !events.cluster().equals(completed.getHeader().getCluster())
+        || value instanceof ChangeLogSegmentArchived archived && !events.cluster().equals(archived.getCluster())) {
+      return;
+    }
     if (value instanceof SnapshotCompleted completed) {
       MDC.put("snapshotId", completed.getSnapshotId());
       try {

@@ -85,7 +85,9 @@ public final class SnapshotRequestHandler implements RecordHandler<SnapshotReque
   @Override
   public void handle(InboundRecord<SnapshotRequested> record, Outputs outputs) throws Exception {
     SnapshotRequested request = record.value();
-    if (!serves.test(request)) {
+    // The topics may be shared by the Lifeboats of several clusters: another cluster's request is its own
+    // snapshotter's (its targets are not in this cluster, its snapshots not for this repository).
+    if (!events.cluster().equals(request.getHeader().getCluster()) || !serves.test(request)) {
       return;
     }
     String target = request.getKind() + "/" + request.getTarget();

@@ -97,7 +97,7 @@ class ResourceSnapshotIT {
     Repository repository = Repository.openOrCreate(TestStores.primary(stack, "resources-" + cluster), masterKey,
         ChunkerParams.DEFAULT, new SimpleMeterRegistry());
     SegmentStore segments = SegmentStore.open(repository, masterKey);
-    WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), stack.events("snapshotter"),
+    WorkerRuntime runtime = new WorkerRuntime(stack.kafka(), stack.registry(), new dev.lifeboat.audit.EventFactory(cluster, "snapshotter", Clock.systemUTC()),
         new SimpleMeterRegistry(), new Health(Clock.systemUTC()), "it-" + cluster + "-");
     closing.add(runtime);
     ResourceStateTable.Settings tableSettings = new ResourceStateTable.Settings(
@@ -105,12 +105,12 @@ class ResourceSnapshotIT {
     ChangeLogArchiver.Settings archiverSettings = new ChangeLogArchiver.Settings(cluster, changes,
         "it-changelog-" + cluster, Duration.ofSeconds(1), ChangeLogArchiver.DEFAULT_MAX_SEGMENT_BYTES, repository.describe());
     ResourceBackup backup = ResourceBackup.start(tableSettings, archiverSettings, runtime.context(),
-        stack.events("snapshotter"), repository, segments, uploads);
+        new dev.lifeboat.audit.EventFactory(cluster, "snapshotter", Clock.systemUTC()), repository, segments, uploads);
     closing.add(backup);
     Map<SnapshotKind, Source> sources = new EnumMap<>(SnapshotKind.class);
     sources.put(SnapshotKind.RESOURCES, backup.source());
     runtime.start(WorkerDefinition.of("snapshotter-" + requests, requests, new SnapshotRequestHandler(sources,
-        repository, stack.events("snapshotter"), runtime.audit(), Clock.systemUTC())));
+        repository, new dev.lifeboat.audit.EventFactory(cluster, "snapshotter", Clock.systemUTC()), runtime.audit(), Clock.systemUTC())));
 
     // Phase A: three namespaces and cluster-scoped objects, with a modification, a deletion and two malformed records.
     ResourceChanges web = object("shop", "web");
