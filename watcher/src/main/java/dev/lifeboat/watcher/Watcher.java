@@ -5,6 +5,7 @@ import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.EncryptionConfig;
 import dev.lifeboat.watcher.WatcherConfig;
 import dev.lifeboat.crypto.FieldSealer;
+import dev.lifeboat.kube.LifeboatLabels;
 import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.observe.Health;
 import dev.lifeboat.runtime.KafkaClients;
@@ -84,7 +85,7 @@ public final class Watcher implements AutoCloseable {
       watcher.volumeSink = new KafkaRecordSink(services.kafka(), new AvroSerializer<>(services.registry()), config.maxInFlight(),
           KafkaRecordSink.UNTIL_DELIVERED, "lifeboat-watcher-volumes-" + cluster, services.meters());
       watcher.volumes = VolumeWatcher.start(client, watcher.volumeSink, services.events().forSource("watcher"), config.volumePolicies(),
-          services.meters(), services.clock(), services.kafka(), services.registry());
+          services.meters(), services.clock(), services.kafka(), services.registry(), claimsInScope(config));
     } catch (RuntimeException e) {
       watcher.close();
       throw e;
@@ -117,6 +118,19 @@ public final class Watcher implements AutoCloseable {
   /** Objects whose latest state waits to be sent again (Kafka refused it, or too much was in flight). */
   public int backlog() {
     return publisher.backlogSize();
+  }
+
+  /**
+   * The claims whose volumes are the watcher's: those of the namespaces it watches, not the claims a
+   * verification restored into its scratch namespaces (labelled {@link LifeboatLabels#SCRATCH}).
+   */
+  static java.util.function.Predicate<io.fabric8.kubernetes.api.model.PersistentVolumeClaim> claimsInScope(WatcherConfig config) {
+    KindFilter filter = new KindFilter(config);
+    return claim -> {
+      java.util.Map<String, String> labels = claim.getMetadata().getLabels();
+      return (labels == null || !labels.containsKey(LifeboatLabels.SCRATCH))
+          && filter.watchesNamespace(claim.getMetadata().getNamespace());
+    };
   }
 
   @Override

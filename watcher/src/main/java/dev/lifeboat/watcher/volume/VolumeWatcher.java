@@ -7,6 +7,7 @@ import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.SchemaRegistry;
 import dev.lifeboat.watcher.RecordSink;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Informable;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -81,6 +83,7 @@ public final class VolumeWatcher implements AutoCloseable {
   private ScheduledExecutorService executor;
   private boolean started;
   private boolean closed;
+  private Predicate<PersistentVolumeClaim> scope = claim -> true;
 
   /** A watcher that has published nothing before: it announces every claim it finds. */
   public VolumeWatcher(KubernetesClient client, RecordSink sink, EventFactory events, List<VolumePolicy> policies,
@@ -103,8 +106,20 @@ public final class VolumeWatcher implements AutoCloseable {
    */
   public static VolumeWatcher start(KubernetesClient client, RecordSink sink, EventFactory events,
       List<VolumePolicy> policies, MeterRegistry meters, Clock clock, KafkaClients kafka, SchemaRegistry registry) {
+    return start(client, sink, events, policies, meters, clock, kafka, registry, claim -> true);
+  }
+
+  /**
+   * {@link #start(KubernetesClient, RecordSink, EventFactory, List, MeterRegistry, Clock, KafkaClients,
+   * SchemaRegistry)} for the claims {@code scope} accepts only: the watcher's namespaces, not
+   * Lifeboat's own scratch claims.
+   */
+  public static VolumeWatcher start(KubernetesClient client, RecordSink sink, EventFactory events,
+      List<VolumePolicy> policies, MeterRegistry meters, Clock clock, KafkaClients kafka, SchemaRegistry registry,
+      Predicate<PersistentVolumeClaim> scope) {
     PublishedVolumeState published = new PublishedStateLoader(kafka, registry).load(events.cluster(), HISTORY_TIMEOUT);
     VolumeWatcher watcher = new VolumeWatcher(client, sink, events, policies, meters, clock, published);
+    watcher.scope = scope;
     try {
       watcher.start();
     } catch (RuntimeException e) {
@@ -125,7 +140,15 @@ public final class VolumeWatcher implements AutoCloseable {
       }
       started = true;
       CompletableFuture<Boolean> claims = inform(Kind.CLAIMS, client.persistentVolumeClaims().inAnyNamespace(),
-          tracker::claimChanged, tracker::claimDeleted);
+          claim -> {
+            if (scope.test(claim)) {
+              tracker.claimChanged(claim);
+            }
+          }, claim -> {
+            if (scope.test(claim)) {
+              tracker.claimDeleted(claim);
+            }
+          });
       CompletableFuture<Boolean> volumes = inform(Kind.VOLUMES, client.persistentVolumes(),
           tracker::volumeChanged, tracker::volumeDeleted);
       CompletableFuture<Boolean> pods = inform(Kind.PODS, client.pods().inAnyNamespace(),
