@@ -33,6 +33,9 @@ final class RestoreCommand extends CommandSending {
   @Option(names = "--map", paramLabel = "FROM=TO", description = "Restore namespace FROM into namespace TO (repeatable).")
   Map<String, String> mapping = new LinkedHashMap<>();
 
+  @Option(names = "--storage-class-map", paramLabel = "FROM=TO", description = "Restored claims of storage class FROM get a volume of class TO (repeatable); a restored claim always gets a new volume.")
+  Map<String, String> storageClasses = new LinkedHashMap<>();
+
   @Option(names = "--kind", defaultValue = "RESOURCES", paramLabel = "KIND", description = "What to restore: resources, etcd or volume (default: resources).")
   SnapshotKind kind;
 
@@ -60,6 +63,7 @@ final class RestoreCommand extends CommandSending {
       throw usage("give --snapshot or --at, not both");
     }
     Restore.Builder restore = Restore.newBuilder().setKind(kind).setNamespaces(namespaces).setNamespaceMapping(mapping)
+        .setStorageClassMapping(storageClasses)
         .setKinds(kinds).setLabelSelector(selector).setTargetCluster(targetCluster).setConflictPolicy(conflict)
         .setDryRun(dryRun).setSnapshotId(snapshot);
     if (at != null) {

@@ -177,6 +177,9 @@ final class CommandValidator implements AutoCloseable {
     if (!v.namespaces().isEmpty()) {
       details.put("namespaces", String.join(",", v.namespaces()));
     }
+    if (!v.storageClassMapping().isEmpty()) {
+      details.put("storageClassMapping", v.storageClassMapping().toString());
+    }
     if (!v.namespaceMapping().isEmpty()) {
       details.put("namespaceMapping", v.namespaceMapping().toString());
     }

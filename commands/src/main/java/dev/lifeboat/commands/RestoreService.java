@@ -88,7 +88,8 @@ public final class RestoreService {
         ? ResourceRestorePlan.fromSnapshot(r.cluster(), s.snapshotId())
         : ResourceRestorePlan.atTime(r.cluster(), ((ValidatedRestore.StateAt) r.source()).at());
     return plan.namespaces(r.namespaces()).kinds(r.kinds()).labelSelector(r.labelSelector())
-        .namespaceMapping(r.namespaceMapping()).conflictPolicy(r.conflictPolicy()).dryRun(r.dryRun()).build();
+        .namespaceMapping(r.namespaceMapping()).storageClassMapping(r.storageClassMapping())
+        .conflictPolicy(r.conflictPolicy()).dryRun(r.dryRun()).build();
   }
 
   private static Result etcd(RestoreEngine engine, ValidatedRestore r, Progress progress) throws Exception {

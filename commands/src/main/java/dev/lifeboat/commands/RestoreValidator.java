@@ -24,6 +24,8 @@ import java.util.TreeMap;
  * the target cluster ({@link #validate}), resolving what it restores.
  */
 final class RestoreValidator {
+  private static final java.util.regex.Pattern STORAGE_CLASS =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private final RestoreData data;
   private final TargetClusters targets;
   private final Clock clock;
@@ -120,9 +122,15 @@ final class RestoreValidator {
       }
       default -> problems.add("unknown kind " + r.getKind());
     }
+    new TreeMap<>(r.getStorageClassMapping()).forEach((from, to) -> {
+      if (!STORAGE_CLASS.matcher(from).matches() || !STORAGE_CLASS.matcher(to).matches()) {
+        problems.add("storage class mapping " + from + "=" + to + " names an invalid storage class (lower-case letters, "
+            + "digits, '-' and '.', at most 253)");
+      }
+    });
     if (r.getKind() != SnapshotKind.RESOURCES && (!r.getNamespaceMapping().isEmpty() || !r.getKinds().isEmpty()
-        || r.getLabelSelector() != null)) {
-      problems.add("namespace mapping, kinds and label selectors apply to resource restores only");
+        || r.getLabelSelector() != null || !r.getStorageClassMapping().isEmpty())) {
+      problems.add("namespace and storage class mappings, kinds and label selectors apply to resource restores only");
     }
     return problems;
   }
@@ -201,7 +209,7 @@ final class RestoreValidator {
     }
     return new Checked(new ValidatedRestore(command.getCommandId(), command.getRequestedBy(), data.cluster(), r.getKind(),
         source, r.getNamespaces(), r.getKinds(), r.getLabelSelector(), r.getNamespaceMapping(), target, r.getTargetPath(),
-        r.getConflictPolicy(), r.getDryRun()), null);
+        r.getConflictPolicy(), r.getDryRun(), r.getStorageClassMapping()), null);
   }
 
   /** Null when resources at {@code at} can be rebuilt, else the rejection. */

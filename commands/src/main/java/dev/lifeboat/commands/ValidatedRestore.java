@@ -19,6 +19,7 @@ import java.util.Map;
  * @param namespaceMapping source namespace to target namespace
  * @param targetCluster the target's name (the protected cluster's own name when none was given)
  * @param targetPath for volumes and etcd: where the data goes, on the machine running the commands worker
+ * @param storageClassMapping source storage class to the target's, for restored claims
  */
 public record ValidatedRestore(
     String commandId,
@@ -33,12 +34,14 @@ public record ValidatedRestore(
     String targetCluster,
     String targetPath,
     ConflictPolicy conflictPolicy,
-    boolean dryRun) {
+    boolean dryRun,
+    Map<String, String> storageClassMapping) {
 
   public ValidatedRestore {
     namespaces = List.copyOf(namespaces);
     kinds = List.copyOf(kinds);
     namespaceMapping = Map.copyOf(namespaceMapping);
+    storageClassMapping = Map.copyOf(storageClassMapping);
   }
 
   /** Where a restore reads. */

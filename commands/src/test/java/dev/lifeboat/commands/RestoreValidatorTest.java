@@ -39,6 +39,10 @@ class RestoreValidatorTest {
         .containsExactly("namespace b is both mapped onto and mapped elsewhere");
     assertThat(problems(Restore.newBuilder().setNamespaceMapping(Map.of("a", "Not_Valid"))))
         .containsExactly("mapping a=Not_Valid names an invalid namespace");
+    assertThat(problems(Restore.newBuilder().setStorageClassMapping(Map.of("gp2", "standard")))).isEmpty();
+    assertThat(problems(Restore.newBuilder().setStorageClassMapping(Map.of("gp2", "Fast SSD"))))
+        .containsExactly("storage class mapping gp2=Fast SSD names an invalid storage class (lower-case letters, digits, '-'"
+            + " and '.', at most 253)");
   }
 
   @Test
@@ -55,7 +59,7 @@ class RestoreValidatorTest {
     assertThat(problems(Restore.newBuilder().setTargetPath("/tmp/x")))
         .containsExactly("a resource restore goes to a cluster, not a path: targetPath is for volumes and etcd");
     assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.ETCD).setTargetPath("/tmp/e.db").setKinds(List.of("Pod"))))
-        .containsExactly("namespace mapping, kinds and label selectors apply to resource restores only");
+        .containsExactly("namespace and storage class mappings, kinds and label selectors apply to resource restores only");
     assertThat(problems(Restore.newBuilder().setLabelSelector("=web")))
         .singleElement().asString().startsWith("label selector: '=web' is not a label selector requirement");
   }

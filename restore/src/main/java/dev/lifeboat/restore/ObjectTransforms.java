@@ -19,7 +19,10 @@ import java.util.Map;
  *   <li>Service: {@code spec.clusterIP} and {@code spec.clusterIPs}, unless headless ({@code None});
  *   <li>Pod: {@code spec.nodeName} (the scheduler places it again);
  *   <li>PersistentVolume: {@code spec.claimRef.uid} and {@code resourceVersion}; its namespace mapped;
- *   <li>PersistentVolumeClaim: the binding annotations of the source's controller;
+ *   <li>PersistentVolumeClaim: what bound it to the source's volume ({@code spec.volumeName}, the
+ *       binding and provisioning annotations of the source's controllers), so that the target gives it
+ *       a new volume of its storage class (mapped by the plan), or binds it to a restored volume whose
+ *       {@code claimRef} names it;
  *   <li>RoleBinding, ClusterRoleBinding: the namespace of ServiceAccount subjects mapped.
  * </ul>
  */
@@ -28,7 +31,8 @@ final class ObjectTransforms {
       "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink",
       "ownerReferences");
   private static final List<String> PVC_BINDING_ANNOTATIONS = List.of("pv.kubernetes.io/bind-completed",
-      "pv.kubernetes.io/bound-by-controller");
+      "pv.kubernetes.io/bound-by-controller", "volume.kubernetes.io/selected-node",
+      "volume.beta.kubernetes.io/storage-provisioner", "volume.kubernetes.io/storage-provisioner");
 
   private ObjectTransforms() {}
 
@@ -93,6 +97,15 @@ final class ObjectTransforms {
           JsonNode annotations = metadata.path("annotations");
           if (annotations.isObject()) {
             PVC_BINDING_ANNOTATIONS.forEach(((ObjectNode) annotations)::remove);
+          }
+          // Left bound to the source's volume, a claim stays Pending in any other cluster (and in this
+          // one once that volume is released): the target provisions or binds a volume anew.
+          if (out.path("spec").isObject()) {
+            ObjectNode spec = (ObjectNode) out.get("spec");
+            spec.remove("volumeName");
+            if (spec.hasNonNull("storageClassName")) {
+              spec.put("storageClassName", plan.targetStorageClass(spec.get("storageClassName").asText()));
+            }
           }
         }
         default -> { }

@@ -31,6 +31,8 @@ import java.util.Objects;
  *     scratch objects so); each is a {@link FieldChange} of {@value FieldChange#LABELS}
  * @param inert restore nothing that can run, serve or scale ({@link InertTransform}): what a
  *     verification restores
+ * @param storageClassMapping source storage class to the target's, for restored claims; unmapped
+ *     ones keep theirs
  */
 public record ResourceRestorePlan(
     String cluster,
@@ -48,7 +50,8 @@ public record ResourceRestorePlan(
     int parallelism,
     Duration crdTimeout,
     Map<String, String> objectLabels,
-    boolean inert) {
+    boolean inert,
+    Map<String, String> storageClassMapping) {
 
   /** Which cluster-scoped objects a restore takes. */
   public enum ClusterScope {
@@ -75,6 +78,7 @@ public record ResourceRestorePlan(
     priorities = List.copyOf(priorities);
     namespaceLabels = Map.copyOf(namespaceLabels);
     objectLabels = Map.copyOf(objectLabels);
+    storageClassMapping = Map.copyOf(storageClassMapping);
     Objects.requireNonNull(conflictPolicy, "conflictPolicy");
     Objects.requireNonNull(clusterScoped, "clusterScoped");
     if (parallelism < 1) {
@@ -96,6 +100,11 @@ public record ResourceRestorePlan(
     return sourceNamespace == null ? null : namespaceMapping.getOrDefault(sourceNamespace, sourceNamespace);
   }
 
+  /** The storage class a restored claim of {@code sourceClass} asks for. */
+  public String targetStorageClass(String sourceClass) {
+    return sourceClass == null ? null : storageClassMapping.getOrDefault(sourceClass, sourceClass);
+  }
+
   /** {@code snapshot <id>} or {@code <cluster> at <instant>}: what the restore reads, for reports. */
   public String describeSource() {
     return snapshotId != null ? "snapshot " + snapshotId : cluster + " at " + atTime;
@@ -110,6 +119,7 @@ public record ResourceRestorePlan(
     private List<String> kinds = List.of();
     private String labelSelector;
     private Map<String, String> namespaceMapping = Map.of();
+    private Map<String, String> storageClassMapping = Map.of();
     private ConflictPolicy conflictPolicy = ConflictPolicy.SKIP;
     private boolean dryRun;
     private ClusterScope clusterScoped;
@@ -187,6 +197,12 @@ public record ResourceRestorePlan(
       return this;
     }
 
+    /** Source storage class to the target's, for restored claims. */
+    public Builder storageClassMapping(Map<String, String> value) {
+      this.storageClassMapping = new LinkedHashMap<>(value);
+      return this;
+    }
+
     /** Restores nothing that can run, serve or scale: see {@link InertTransform}. */
     public Builder inert(boolean value) {
       this.inert = value;
@@ -197,7 +213,8 @@ public record ResourceRestorePlan(
       ClusterScope scope = clusterScoped != null ? clusterScoped
           : namespaces.isEmpty() ? ClusterScope.ALL : ClusterScope.DEFINITIONS;
       return new ResourceRestorePlan(cluster, snapshotId, atTime, namespaces, kinds, labelSelector, namespaceMapping,
-          conflictPolicy, dryRun, scope, priorities, namespaceLabels, parallelism, crdTimeout, objectLabels, inert);
+          conflictPolicy, dryRun, scope, priorities, namespaceLabels, parallelism, crdTimeout, objectLabels, inert,
+          storageClassMapping);
     }
   }
 }

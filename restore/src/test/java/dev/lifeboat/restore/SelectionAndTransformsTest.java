@@ -115,6 +115,30 @@ class SelectionAndTransformsTest {
   }
 
   @Test
+  void aRestoredClaimLosesWhatBoundItToTheSourcesVolumeAndItsStorageClassIsMapped() throws Exception {
+    ResourceRestorePlan mapped = ResourceRestorePlan.fromSnapshot("c", "20260101T000000Z-aaaaaa")
+        .namespaceMapping(Map.of("shop", "shop-dr")).storageClassMapping(Map.of("gp2", "standard")).build();
+    JsonNode claim = ObjectTransforms.forRestore((ObjectNode) JSON.readTree("""
+        {"kind":"PersistentVolumeClaim","metadata":{"name":"data","namespace":"shop","annotations":{
+          "pv.kubernetes.io/bind-completed":"yes","pv.kubernetes.io/bound-by-controller":"yes",
+          "volume.kubernetes.io/selected-node":"node-1","volume.kubernetes.io/storage-provisioner":"ebs.csi.aws.com",
+          "volume.beta.kubernetes.io/storage-provisioner":"ebs.csi.aws.com","team":"shop"}},
+         "spec":{"accessModes":["ReadWriteOnce"],"storageClassName":"gp2","volumeName":"pvc-1234",
+          "resources":{"requests":{"storage":"5Gi"}}},"status":{"phase":"Bound"}}"""), "v1", "", "PersistentVolumeClaim",
+        "shop-dr", mapped);
+    assertThat(claim.path("spec").has("volumeName")).as("bound to the source's volume").isFalse();
+    assertThat(claim.path("spec").path("storageClassName").asText()).isEqualTo("standard");
+    assertThat(claim.path("metadata").path("annotations").toString()).isEqualTo("{\"team\":\"shop\"}");
+    assertThat(claim.path("spec").path("resources").toString()).isEqualTo("{\"requests\":{\"storage\":\"5Gi\"}}");
+    assertThat(claim.has("status")).isFalse();
+
+    JsonNode unmapped = ObjectTransforms.forRestore((ObjectNode) JSON.readTree("""
+        {"kind":"PersistentVolumeClaim","metadata":{"name":"logs"},"spec":{"storageClassName":"fast"}}"""),
+        "v1", "", "PersistentVolumeClaim", "shop-dr", mapped);
+    assertThat(unmapped.path("spec").path("storageClassName").asText()).as("a class the map does not name").isEqualTo("fast");
+  }
+
+  @Test
   void aMergePatchIsComputedAsTheApiServerAppliesIt() throws Exception {
     JsonNode existing = JSON.readTree("{\"a\":1,\"b\":{\"c\":2,\"d\":3},\"e\":[1,2]}");
     assertThat(MergePatch.apply(existing, JSON.readTree("{\"b\":{\"c\":5,\"d\":null},\"e\":[3],\"f\":\"new\"}")).toString())
