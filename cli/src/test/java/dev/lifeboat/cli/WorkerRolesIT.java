@@ -61,7 +61,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (one Deployment and service account per worker), through a whole cycle: the watcher publishes an
  * application, the snapshotter takes resource and CSI snapshots behind its lease, the replicator
  * copies them off-region, the verifier proves them in a scratch namespace, and the commands worker
- * restores the application twice (new objects, then over existing ones). The local API records every
+ * restores the application twice (new objects, then over existing ones); a node agent, whose service
+ * account has no role, runs beside them. The local API records every
  * request with its user; each one must be allowed by that worker's roles in {@code deploy/}, and
  * every group, resource and verb a role lists must have been needed by one of them.
  */
@@ -71,6 +72,8 @@ class WorkerRolesIT {
   private static final String LIFEBOAT_NAMESPACE = "lifeboat";
   private static final String DRIVER = "csi.example.com";
   private static final List<String> WORKERS = List.of("watcher", "snapshotter", "replicator", "verifier", "commands");
+  /** The node agent: the snapshotter of one node's file-level volumes, whose service account has no role at all. */
+  private static final String NODE_AGENT = "node-agent";
 
   private final TestStack stack;
   private final IsolatedCluster isolated;
@@ -105,6 +108,12 @@ class WorkerRolesIT {
         Path kubeconfig = api.writeKubeconfig(dir.resolve(worker + ".kubeconfig"), user(worker));
         processes.add(new LifeboatProcess(config(dir, kubeconfig), "roles-it-" + worker).only(Set.of(worker)).start());
       }
+      LifeboatConfig agent = config(dir, api.writeKubeconfig(dir.resolve("node-agent.kubeconfig"), user(NODE_AGENT)));
+      SnapshotterConfig agentSettings = agent.section(SnapshotterConfig.SECTION);
+      processes.add(new LifeboatProcess(agent.with(SnapshotterConfig.SECTION, new SnapshotterConfig(true,
+          agentSettings.masterKey(), Duration.ZERO, "node-a", 2, agentSettings.csiTimeout(), "", Duration.ZERO, Duration.ZERO)),
+          "roles-it-node-agent")
+          .only(Set.of("snapshotter")).start());
 
       SnapshotCompleted resources = await(Topics.SNAPSHOTS, SnapshotCompleted.class,
           s -> s.getKind() == SnapshotKind.RESOURCES, "a resource snapshot");
@@ -150,12 +159,14 @@ class WorkerRolesIT {
       }
     }
 
-    List<ApiCall> calls = api.calls().stream().filter(c -> WORKERS.stream().anyMatch(w -> c.user().equals(user(w)))).toList();
+    List<String> identities = new ArrayList<>(WORKERS);
+    identities.add(NODE_AGENT);
+    List<ApiCall> calls = api.calls().stream().filter(c -> identities.stream().anyMatch(w -> c.user().equals(user(w)))).toList();
     assertThat(calls).as("requests made by the workers").isNotEmpty();
     List<String> refused = calls.stream().filter(c -> policy.allowing(c).isEmpty()).map(ApiCall::toString).distinct().toList();
     assertThat(refused).as("requests the roles in %s do not allow", SPLIT).isEmpty();
     List<String> unused = new ArrayList<>();
-    for (String worker : WORKERS) {
+    for (String worker : identities) {
       unused.addAll(policy.unused(user(worker), calls));
     }
     assertThat(unused).as("what the roles grant that no request needed").isEmpty();
