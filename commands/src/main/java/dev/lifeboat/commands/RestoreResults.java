@@ -7,6 +7,7 @@ import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.restore.EtcdDatabaseReport;
 import dev.lifeboat.restore.PathRestorePlan;
 import dev.lifeboat.restore.ResourceRestoreReport;
+import dev.lifeboat.restore.ResourceRestoreReport.Action;
 import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
 import dev.lifeboat.restore.RestoreDataException;
 import dev.lifeboat.restore.VolumeRestoreReport;
@@ -14,6 +15,7 @@ import dev.lifeboat.repository.restore.FileRestorer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeMap;
@@ -61,9 +63,19 @@ final class RestoreResults {
     details.put("namespaces", join(byNamespace));
     details.put("kinds", join(byKind));
     details.put("namespacesCreated", String.join(",", report.namespacesCreated()));
+    // A claim created by a resource restore gets a new, empty volume: say which, so that no one takes
+    // the restore of an application for the restore of its data.
+    List<String> emptyClaims = report.outcomes().stream()
+        .filter(o -> o.action() == Action.CREATE && o.group().isEmpty() && o.kind().equals("PersistentVolumeClaim"))
+        .map(o -> o.targetNamespace() + "/" + o.name()).sorted().toList();
+    if (!emptyClaims.isEmpty()) {
+      details.put("claimsOnNewVolumes", String.join(",", emptyClaims));
+    }
     String summary = (report.dryRun() ? "dry run: " + report.outcomes().size() + " objects would be restored into "
         : "restored " + report.outcomes().size() + " objects into ") + r.targetCluster() + " from " + r.source().describe()
-        + " (" + counts(report) + ")" + (report.dryRun() ? "; nothing was written" : "");
+        + " (" + counts(report) + ")" + (report.dryRun() ? "; nothing was written" : "")
+        + (emptyClaims.isEmpty() ? "" : "; " + emptyClaims.size() + " claims " + (report.dryRun() ? "would get" : "got")
+            + " new, empty volumes (restore their data with --kind volume): " + String.join(", ", emptyClaims));
     if (report.failed() > 0 && report.failed() == report.outcomes().size()) {
       return new Result(AuditOutcome.FAILED, summary + "; every object failed, the first: " + firstFailure(report),
           counts, details);

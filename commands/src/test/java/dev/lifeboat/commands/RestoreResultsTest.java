@@ -1,0 +1,37 @@
+package dev.lifeboat.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeboat.events.v1.AuditOutcome;
+import dev.lifeboat.events.v1.ConflictPolicy;
+import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.restore.ResourceRestoreReport;
+import dev.lifeboat.restore.ResourceRestoreReport.Action;
+import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RestoreResultsTest {
+
+  @Test
+  void claimsARestoreCreatedAreNamedAsOnNewEmptyVolumes() {
+    ValidatedRestore restore = new ValidatedRestore("c1", "ops", "prod", SnapshotKind.RESOURCES,
+        new ValidatedRestore.StateAt(Instant.parse("2026-12-01T00:00:00Z"), true), List.of("shop"), List.of(), null,
+        Map.of("shop", "shop-dr"), "dr", null, ConflictPolicy.SKIP, false, Map.of("gp2", "standard"));
+    ResourceRestoreReport report = new ResourceRestoreReport("prod at 2026-12-01T00:00:00Z", null, 3, List.of(), 4, false,
+        List.of("shop-dr"), List.of(), List.of(
+            new Outcome(Action.CREATE, "", "v1", "Namespace", null, "shop-dr", null, null),
+            new Outcome(Action.CREATE, "", "v1", "PersistentVolumeClaim", "shop", "data", "shop-dr", null),
+            new Outcome(Action.SKIP, "", "v1", "PersistentVolumeClaim", "shop", "logs", "shop-dr", "already exists"),
+            new Outcome(Action.CREATE, "apps", "v1", "Deployment", "shop", "web", "shop-dr", null)),
+        Duration.ofSeconds(1));
+    RestoreService.Result result = RestoreResults.resources(restore, report);
+    assertThat(result.outcome()).isEqualTo(AuditOutcome.SUCCEEDED);
+    assertThat(result.details()).containsEntry("claimsOnNewVolumes", "shop-dr/data");
+    assertThat(result.summary()).endsWith("; 1 claims got new, empty volumes (restore their data with --kind volume): "
+        + "shop-dr/data");
+  }
+}
