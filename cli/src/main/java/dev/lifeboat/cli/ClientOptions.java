@@ -4,6 +4,7 @@ import dev.lifeboat.cli.client.Connection;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig.KubernetesConfig;
+import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.verifier.ScratchSpace;
 import java.io.IOException;
@@ -40,10 +41,30 @@ final class ClientOptions {
     if (config != null) {
       return ScratchSpace.of(new ConfigLoader().load(config));
     }
+    return ScratchSpace.of(new KubernetesConfig(endpoints().kubeconfig(), null), DemoConfig.verifier(demoDir()));
+  }
+
+  /** The Kubernetes clusters the configuration names: its kubeconfig and context, or the demo's kubeconfig. */
+  KubernetesConfig kubernetes() {
+    if (config != null) {
+      return new ConfigLoader().load(config).kubernetes();
+    }
+    return new KubernetesConfig(endpoints().kubeconfig(), null);
+  }
+
+  /** The data keys that unseal Secrets: the configuration's encryption section, or the demo's keys; null when none. */
+  KeyRing keys() {
+    if (config != null) {
+      return new ConfigLoader().load(config).encryption().map(KeyRing::from).orElse(null);
+    }
+    Path dir = demoDir();
+    return java.nio.file.Files.isDirectory(dir.resolve("keys")) ? KeyRing.from(DemoKeys.load(dir)) : null;
+  }
+
+  private Endpoints endpoints() {
     Path dir = demoDir();
     try {
-      Endpoints endpoints = Endpoints.read(dir.resolve("endpoints.json"));
-      return ScratchSpace.of(new KubernetesConfig(endpoints.kubeconfig(), null), DemoConfig.verifier(dir));
+      return Endpoints.read(dir.resolve("endpoints.json"));
     } catch (IOException e) {
       throw new ConfigException(dir.resolve("endpoints.json").toString(), List.of("cannot be read: " + e.getMessage()));
     }

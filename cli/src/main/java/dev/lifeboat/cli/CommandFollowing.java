@@ -34,6 +34,16 @@ final class CommandFollowing {
   @Option(names = "--requested-by", paramLabel = "WHO", description = "Who the command is recorded as coming from (default: the current user).")
   String requestedBy;
 
+  /** Whether --wait was given (a command run here, not sent, has nothing to follow). */
+  boolean waits() {
+    return wait;
+  }
+
+  /** Who the command comes from: --requested-by, else the current user. */
+  String requestedBy() {
+    return requestedBy != null ? requestedBy : CommandSender.currentUser();
+  }
+
   int send(Connection connection, Object action, PrintWriter out) throws Exception {
     String who = requestedBy != null ? requestedBy : CommandSender.currentUser();
     if (!wait) {

@@ -14,7 +14,7 @@ abstract class CommandSending extends ClientCommand {
   abstract Object action();
 
   @Override
-  public final Integer call() throws Exception {
+  public Integer call() throws Exception {
     Object action = action(); // usage errors before any connection is made
     return following.send(client.connection(), action, out());
   }

@@ -18,7 +18,10 @@ import picocli.CommandLine.Option;
     description = {"Asks Lifeboat to restore: sends a Restore command to lifeboat.commands.",
         "Resources come from a snapshot (--snapshot), the state at an instant (--at), or, with neither, the latest",
         "data there is. They go to the protected cluster (in the demo: the demo's own) unless --target-cluster names",
-        "another context of Lifeboat's kubeconfig. With --wait the command is followed until it finishes."},
+        "another context of Lifeboat's kubeconfig. With --wait the command is followed until it finishes.",
+        "With --direct --store NAME the restore runs in this process instead, reading that store (an off-region copy",
+        "when the protected region is gone) with the configuration's master key and keys: no Kafka and no running",
+        "Lifeboat are needed. It reports the recovery point reached and how long the restore took."},
     footer = ExitCodes.DESCRIPTION)
 final class RestoreCommand extends CommandSending {
   @Option(names = "--snapshot", paramLabel = "ID", description = "The snapshot to restore.")
@@ -56,6 +59,38 @@ final class RestoreCommand extends CommandSending {
 
   @Option(names = "--dry-run", description = "Say what would be restored; change nothing.")
   boolean dryRun;
+
+  @Option(names = "--direct", description = "Run the restore in this process from the store --store names, without Kafka.")
+  boolean direct;
+
+  @Option(names = "--store", paramLabel = "NAME", description = "With --direct: the store to read (primary, offsite, ...; default: primary).")
+  String store;
+
+  @Option(names = "--source-cluster", paramLabel = "NAME",
+      description = "With --direct: the protected cluster whose backups to restore, as the store records it (default: cluster.name).")
+  String sourceCluster;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!direct) {
+      if (store != null || sourceCluster != null) {
+        throw usage("--store and --source-cluster go with --direct: a restore sent to Lifeboat reads its primary store");
+      }
+      return super.call();
+    }
+    if (following.waits()) {
+      throw usage("--wait and --timeout follow a command sent to Lifeboat; a --direct restore runs to its end here");
+    }
+    Restore restore = (Restore) action();
+    try {
+      var connection = client.connection();
+      return DirectRestoring.run(connection, sourceCluster == null ? connection.cluster() : sourceCluster,
+          client.kubernetes(), client.keys(), store == null ? "primary" : store, restore, following.requestedBy(), out(),
+          spec.commandLine().getErr());
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+  }
 
   @Override
   Object action() {

@@ -13,6 +13,7 @@ import dev.lifeboat.restore.RestoreDataException;
 import dev.lifeboat.restore.VolumeRestoreReport;
 import dev.lifeboat.repository.restore.FileRestorer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.List;
@@ -25,6 +26,11 @@ import java.util.TreeMap;
  * sentence, counts and details (the names clients such as the CLI print and tests read).
  */
 final class RestoreResults {
+  /** The newest instant the restored resources are known at (a snapshot's cut or the newest archived change). */
+  static final String DETAIL_RECOVERY_POINT = "recoveryPoint";
+  /** How far the recovery point lies before the instant asked for (ISO-8601 duration): the RPO achieved. */
+  static final String DETAIL_RECOVERY_POINT_BEHIND = "recoveryPointBehind";
+
   private RestoreResults() {}
 
   /**
@@ -57,6 +63,19 @@ final class RestoreResults {
     if (report.snapshotId() != null) {
       details.put(CommandAudit.DETAIL_SNAPSHOT_ID, report.snapshotId());
     }
+    String reached = "";
+    if (report.recoveryPoint() != null) {
+      details.put(DETAIL_RECOVERY_POINT, report.recoveryPoint().toString());
+      if (r.source() instanceof ValidatedRestore.StateAt at) {
+        Duration behind = Duration.between(report.recoveryPoint(), at.at());
+        details.put(DETAIL_RECOVERY_POINT_BEHIND, behind.isNegative() ? "PT0S" : behind.toString());
+        reached = "; the newest change this repository holds at or before " + at.at() + " is from "
+            + report.recoveryPoint() + " (" + (behind.isNegative() ? Duration.ZERO : behind).toString().substring(2)
+            .toLowerCase(Locale.ROOT) + " before it)";
+      } else {
+        reached = "; state as of " + report.recoveryPoint();
+      }
+    }
     if (!report.gaps().isEmpty()) {
       details.put("gaps", report.gaps().toString());
     }
@@ -75,7 +94,8 @@ final class RestoreResults {
         : "restored " + report.outcomes().size() + " objects into ") + r.targetCluster() + " from " + r.source().describe()
         + " (" + counts(report) + ")" + (report.dryRun() ? "; nothing was written" : "")
         + (emptyClaims.isEmpty() ? "" : "; " + emptyClaims.size() + " claims " + (report.dryRun() ? "would get" : "got")
-            + " new, empty volumes (restore their data with --kind volume): " + String.join(", ", emptyClaims));
+            + " new, empty volumes (restore their data with --kind volume): " + String.join(", ", emptyClaims))
+        + reached;
     if (report.failed() > 0 && report.failed() == report.outcomes().size()) {
       return new Result(AuditOutcome.FAILED, summary + "; every object failed, the first: " + firstFailure(report),
           counts, details);

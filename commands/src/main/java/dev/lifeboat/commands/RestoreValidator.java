@@ -149,6 +149,11 @@ final class RestoreValidator {
 
   /** Resolves what the restore reads and checks it against the repository and the target. */
   Checked validate(Command command, Restore r) throws Exception {
+    return validate(command.getCommandId(), command.getRequestedBy(), r);
+  }
+
+  /** As {@link #validate(Command, Restore)}, for a restore that is not a command on the topic ({@link DirectRestore}). */
+  Checked validate(String commandId, String requestedBy, Restore r) throws Exception {
     String target = targets.resolve(r.getTargetCluster());
     if (!targets.isKnown(r.getTargetCluster())) {
       return Checked.rejected("unknown target cluster '" + target + "'; known: " + targets.known());
@@ -207,7 +212,7 @@ final class RestoreValidator {
         }
       }
     }
-    return new Checked(new ValidatedRestore(command.getCommandId(), command.getRequestedBy(), data.cluster(), r.getKind(),
+    return new Checked(new ValidatedRestore(commandId, requestedBy, data.cluster(), r.getKind(),
         source, r.getNamespaces(), r.getKinds(), r.getLabelSelector(), r.getNamespaceMapping(), target, r.getTargetPath(),
         r.getConflictPolicy(), r.getDryRun(), r.getStorageClassMapping()), null);
   }

@@ -27,11 +27,28 @@ class RestoreResultsTest {
             new Outcome(Action.CREATE, "", "v1", "PersistentVolumeClaim", "shop", "data", "shop-dr", null),
             new Outcome(Action.SKIP, "", "v1", "PersistentVolumeClaim", "shop", "logs", "shop-dr", "already exists"),
             new Outcome(Action.CREATE, "apps", "v1", "Deployment", "shop", "web", "shop-dr", null)),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1), Instant.parse("2026-11-30T23:59:58Z"));
     RestoreService.Result result = RestoreResults.resources(restore, report);
     assertThat(result.outcome()).isEqualTo(AuditOutcome.SUCCEEDED);
     assertThat(result.details()).containsEntry("claimsOnNewVolumes", "shop-dr/data");
-    assertThat(result.summary()).endsWith("; 1 claims got new, empty volumes (restore their data with --kind volume): "
+    assertThat(result.summary()).contains("; 1 claims got new, empty volumes (restore their data with --kind volume): "
         + "shop-dr/data");
+  }
+
+  @Test
+  void theRecoveryPointReachedIsReportedWithHowFarItLiesBeforeTheInstantAskedFor() {
+    ValidatedRestore restore = new ValidatedRestore("c1", "ops", "prod", SnapshotKind.RESOURCES,
+        new ValidatedRestore.StateAt(Instant.parse("2026-12-01T00:00:00Z"), true), List.of(), List.of(), null,
+        Map.of(), "dr", null, ConflictPolicy.SKIP, false, Map.of());
+    ResourceRestoreReport report = new ResourceRestoreReport("prod at 2026-12-01T00:00:00Z", "s1", 3, List.of(), 1, false,
+        List.of(), List.of(), List.of(new Outcome(Action.CREATE, "", "v1", "ConfigMap", "shop", "a", "shop", null)),
+        Duration.ofSeconds(1), Instant.parse("2026-11-30T23:58:30Z"));
+
+    RestoreService.Result result = RestoreResults.resources(restore, report);
+
+    assertThat(result.details()).containsEntry("recoveryPoint", "2026-11-30T23:58:30Z")
+        .containsEntry("recoveryPointBehind", "PT1M30S");
+    assertThat(result.summary()).endsWith("; the newest change this repository holds at or before 2026-12-01T00:00:00Z"
+        + " is from 2026-11-30T23:58:30Z (1m30s before it)");
   }
 }

@@ -11,6 +11,7 @@ import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +34,10 @@ final class ResourceReader {
    * What was read.
    *
    * @param expectedPerNamespace object counts the manifest records per stream read (snapshot restores)
+   * @param recoveryPoint the newest instant the state read is known at (null: nothing was read)
    */
   record Read(String snapshotId, long changesApplied, List<ChangeLog.Gap> gaps, List<ResourceDocument> documents,
-      Map<String, Long> expectedPerNamespace) {}
+      Map<String, Long> expectedPerNamespace, Instant recoveryPoint) {}
 
   Read read(ResourceRestorePlan plan, Progress progress) {
     Predicate<String> streams = streamFilter(plan);
@@ -77,7 +79,9 @@ final class ResourceReader {
       }
       progress.report(Progress.Update.of("reading", documents.size(), -1, "objects").withBytes(bytesDone, bytesTotal));
     }
-    return new Read(manifest.snapshotId(), 0, List.of(), documents, expected);
+    Instant cut = manifest.details() != null && manifest.details().containsKey(ResourceSnapshots.CUT_TIME)
+        ? ResourceSnapshots.cutTime(manifest.details()) : manifest.createdAt();
+    return new Read(manifest.snapshotId(), 0, List.of(), documents, expected, cut);
   }
 
   private Read readPointInTime(ResourceRestorePlan plan, Predicate<String> streams, Progress progress) {
@@ -95,7 +99,7 @@ final class ResourceReader {
     List<ResourceDocument> documents = new ArrayList<>();
     state.namespaces().values().forEach(objects -> documents.addAll(objects.values()));
     progress.report(Progress.Update.of("reading", documents.size(), documents.size(), "objects"));
-    return new Read(state.snapshotId(), state.changesApplied(), state.gaps(), documents, Map.of());
+    return new Read(state.snapshotId(), state.changesApplied(), state.gaps(), documents, Map.of(), state.recoveryPoint());
   }
 
   /** The manifest of a resource snapshot by id: whole-cluster snapshots first, then any target. */

@@ -21,6 +21,9 @@ import java.util.Map;
  * @param namespacesGuarded target namespaces an inert restore guarded ({@link InertTransform#guards})
  *     before writing into them
  * @param outcomes one per selected object, in the order they were restored
+ * @param recoveryPoint the newest instant the restored state is known at: a snapshot's cut, or the
+ *     time of the newest archived change at or before the instant asked for; null when nothing was
+ *     read. The gap between the instant asked for and this is the recovery point actually reached.
  */
 public record ResourceRestoreReport(
     String source,
@@ -32,7 +35,8 @@ public record ResourceRestoreReport(
     List<String> namespacesCreated,
     List<String> namespacesGuarded,
     List<Outcome> outcomes,
-    Duration duration) {
+    Duration duration,
+    java.time.Instant recoveryPoint) {
 
   /** What happened to one object. In a dry run: what would happen. */
   public enum Action {

@@ -92,7 +92,7 @@ final class ResourceRestorer {
     progress.report(Progress.Update.of("restoring", done.get(), total, "objects").last());
     ResourceRestoreReport report = new ResourceRestoreReport(plan.describeSource(), read.snapshotId(), read.changesApplied(),
         read.gaps(), read.documents().size(), plan.dryRun(), namespaces.created(), namespaces.guarded(), outcomes,
-        Duration.ofNanos(System.nanoTime() - started));
+        Duration.ofNanos(System.nanoTime() - started), read.recoveryPoint());
     log.info("{}restore of {}: {} read, {}; {} namespaces created, in {} ms ({} objects/s)", plan.dryRun() ? "Dry-run " : "",
         report.source(), report.objectsRead(), report.counts(), report.namespacesCreated().size(),
         report.duration().toMillis(), Math.round(report.objectsPerSecond()));

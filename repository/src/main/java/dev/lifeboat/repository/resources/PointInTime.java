@@ -61,10 +61,14 @@ public final class PointInTime {
    * @param changesApplied changes read from the archive and applied (deletions included)
    * @param namespaces namespace (or {@link ResourceDocument#CLUSTER_SCOPED}) to objects by key
    * @param gaps offset ranges the archive lacks: when not empty, changes may be missing
+   * @param recoveryPoint the newest instant this state is known at: the time of the newest change
+   *     the archive holds at or before {@code at} (of any namespace: the archive is one log), or the
+   *     snapshot's cut when that is later; null when neither exists. Nothing after it can be
+   *     restored from this repository: {@code at} minus it is the recovery point objective achieved.
    */
   public record State(String cluster, Instant at, String snapshotId, Map<Integer, Long> replayedFrom,
       long changesApplied, SortedMap<String, SortedMap<String, ResourceDocument>> namespaces,
-      List<ChangeLog.Gap> gaps) {
+      List<ChangeLog.Gap> gaps, Instant recoveryPoint) {
 
     /** The objects of one namespace, by key (empty when it had none). */
     public SortedMap<String, ResourceDocument> objects(String namespace) {
@@ -99,8 +103,12 @@ public final class PointInTime {
     }
     ChangeLog.Replay replay = changeLog.replay(cluster, start, at);
     long applied = 0;
+    Instant newest = snapshot.map(m -> ResourceSnapshots.cutTime(m.details())).orElse(null);
     while (replay.hasNext()) {
       ChangeLogEntry entry = replay.next();
+      if (newest == null || entry.timestamp().isAfter(newest)) {
+        newest = entry.timestamp();
+      }
       String namespace = ResourceDocument.namespaceOfKey(entry.key());
       if (!namespaces.test(namespace)) {
         continue;
@@ -117,9 +125,10 @@ public final class PointInTime {
     }
     state.values().removeIf(Map::isEmpty);
     State result = new State(cluster, at, snapshot.map(Manifest::snapshotId).orElse(null), start, applied, state,
-        replay.gaps());
-    log.info("State of cluster {} at {}: {} objects in {} namespaces from snapshot {} and {} archived changes ({} gaps)",
-        cluster, at, result.objectCount(), state.size(), result.snapshotId(), applied, result.gaps().size());
+        replay.gaps(), newest);
+    log.info("State of cluster {} at {}: {} objects in {} namespaces from snapshot {} and {} archived changes ({} gaps),"
+        + " known up to {}", cluster, at, result.objectCount(), state.size(), result.snapshotId(), applied,
+        result.gaps().size(), newest);
     return result;
   }
 
