@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * of the built-in kinds and of custom resources of CustomResourceDefinitions created at run time;
  * real answers (409 AlreadyExists, 404 NotFound, 422 Invalid naming the field, 410 Expired); Secret
  * {@code stringData} folded into {@code data}; namespace deletion removing what the namespace holds;
- * protobuf request bodies, which {@code kubectl} sends for built-in kinds. What it does not:
+ * protobuf request bodies, which {@code kubectl} sends for built-in kinds; pod exec over websockets
+ * with a pluggable {@link ExecHandler} ({@link #onExec}), a host-path volume provisioner ({@link
+ * #provisionVolumes}) and a kubelet for Lifeboat's data-mover pods only. What it does not: other
  * controllers (a Deployment makes no Pods), schema validation, admission webhooks, garbage
  * collection of owned objects, authentication. It starts with the namespaces a real cluster has
  * ({@code default}, {@code kube-system}, {@code kube-public}, {@code kube-node-lease}).
