@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, version = "lifeboat 0.1.0",
     description = "Continuous, event-driven backup and disaster recovery for Kubernetes over Kafka.",
     subcommands = {DemoCommand.class, RunCommand.class, ConfigCommand.class, RegistryCommand.class, RestoreCommand.class,
-        SnapshotsCommand.class, AuditCommand.class, VerifyCommand.class, CancelCommand.class, CheckCommand.class})
+        SnapshotsCommand.class, AuditCommand.class, VerifyCommand.class, CancelCommand.class, CheckCommand.class,
+        VolumeCommand.class})
 public final class LifeboatCli {
 
   public static void main(String[] args) {

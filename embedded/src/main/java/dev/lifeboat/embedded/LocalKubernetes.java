@@ -3,6 +3,7 @@ package dev.lifeboat.embedded;
 import dev.lifeboat.embedded.apiserver.ApiCall;
 import dev.lifeboat.embedded.apiserver.ApiServer;
 import dev.lifeboat.embedded.apiserver.EtcdRegistryStore;
+import dev.lifeboat.embedded.apiserver.ExecHandler;
 import dev.lifeboat.embedded.apiserver.Faults;
 import dev.lifeboat.embedded.apiserver.MemoryRegistryStore;
 import dev.lifeboat.embedded.apiserver.RegistryStore;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * of the built-in kinds and of custom resources of CustomResourceDefinitions created at run time;
  * real answers (409 AlreadyExists, 404 NotFound, 422 Invalid naming the field, 410 Expired); Secret
  * {@code stringData} folded into {@code data}; namespace deletion removing what the namespace holds;
- * protobuf request bodies, which {@code kubectl} sends for built-in kinds. What it does not:
+ * protobuf request bodies, which {@code kubectl} sends for built-in kinds; pod exec over websockets
+ * with a pluggable {@link ExecHandler} ({@link #onExec}), a host-path volume provisioner ({@link
+ * #provisionVolumes}) and a kubelet for Lifeboat's data-mover pods only. What it does not: other
  * controllers (a Deployment makes no Pods), schema validation, admission webhooks, garbage
  * collection of owned objects, authentication. It starts with the namespaces a real cluster has
  * ({@code default}, {@code kube-system}, {@code kube-public}, {@code kube-node-lease}).
@@ -59,6 +62,10 @@ public final class LocalKubernetes implements AutoCloseable {
   private final String url;
   private final KubernetesClient client;
   private KubernetesClient adminClient;
+  private KubernetesClient controllerClient;
+  private LocalVolumes volumes;
+  private LocalKubelet kubelet;
+  private KubernetesClient kubeletClient;
   private boolean closed;
 
   private LocalKubernetes(ApiServer server, RegistryStore store) {
@@ -256,6 +263,89 @@ public final class LocalKubernetes implements AutoCloseable {
     return file;
   }
 
+  /** The storage class {@link #provisionVolumes} creates, the default one. */
+  public static final String STORAGE_CLASS = LocalVolumes.STORAGE_CLASS;
+
+  /**
+   * Provisions volumes from now on, as a cluster with a default storage class does: creates the
+   * StorageClass {@value #STORAGE_CLASS} (provisioner {@code local.lifeboat.dev/hostpath}, default,
+   * binding mode {@code Immediate}), and binds every claim of that class, or of none, to a new
+   * PersistentVolume whose {@code hostPath} is a new directory under {@code directory} ({@link
+   * #volumeDirectory}). Claims of another class stay {@code Pending}. A second call does nothing.
+   * Its requests are made as {@code system:kube-controller-manager}.
+   */
+  public synchronized LocalKubernetes provisionVolumes(Path directory) {
+    if (volumes == null) {
+      volumes = new LocalVolumes(controllerClient(), directory);
+    }
+    return this;
+  }
+
+  /** The host directory of the volume bound to a claim (see {@link #provisionVolumes}). */
+  public Path volumeDirectory(String namespace, String claim) {
+    LocalVolumes provisioner;
+    synchronized (this) {
+      provisioner = volumes;
+    }
+    if (provisioner == null) {
+      throw new IllegalStateException("volumes are not provisioned here: call provisionVolumes first");
+    }
+    return provisioner.directory(namespace, claim);
+  }
+
+  /**
+   * The host directory mounted at {@code mountPath} in {@code container} of {@code pod} (as an {@link
+   * ExecHandler} receives it): the volume bound to the claim the mount names.
+   *
+   * @throws IllegalArgumentException nothing, or no claim, is mounted there
+   */
+  @SuppressWarnings("unchecked")
+  public Path mountedDirectory(Map<String, Object> pod, String container, String mountPath) {
+    Map<String, Object> metadata = (Map<String, Object>) pod.get("metadata");
+    Map<String, Object> spec = (Map<String, Object>) pod.get("spec");
+    String volumeName = null;
+    for (Map<String, Object> c : (List<Map<String, Object>>) spec.getOrDefault("containers", List.of())) {
+      if (container.equals(c.get("name"))) {
+        for (Map<String, Object> mount : (List<Map<String, Object>>) c.getOrDefault("volumeMounts", List.of())) {
+          if (mountPath.equals(mount.get("mountPath"))) {
+            volumeName = (String) mount.get("name");
+          }
+        }
+      }
+    }
+    for (Map<String, Object> volume : (List<Map<String, Object>>) spec.getOrDefault("volumes", List.of())) {
+      if (volume.get("name").equals(volumeName) && volume.get("persistentVolumeClaim") instanceof Map<?, ?> claim) {
+        return volumeDirectory((String) metadata.get("namespace"), (String) claim.get("claimName"));
+      }
+    }
+    throw new IllegalArgumentException("container " + container + " of pod " + metadata.get("name")
+        + " mounts no claim at " + mountPath);
+  }
+
+  /**
+   * Runs the commands of pod execs with {@code handler} from now on, and runs Lifeboat's data-mover
+   * pods (labelled {@code app.kubernetes.io/managed-by=lifeboat}, {@code
+   * app.kubernetes.io/component=data-mover}): each is placed on node {@code lifeboat-local} and made
+   * {@code Running}, its container ready, once every claim it mounts is bound. Other pods stay as
+   * they are. Without a handler, an exec is refused as by a cluster whose kubelet cannot be reached
+   * (500), and a pod that is not running as a real API server refuses it (400).
+   */
+  public synchronized LocalKubernetes onExec(ExecHandler handler) {
+    server.onExec(handler);
+    if (kubelet == null) {
+      kubeletClient = newClient(url, Map.of("Authorization", "Bearer system:node:" + LocalKubelet.NODE));
+      kubelet = new LocalKubelet(kubeletClient);
+    }
+    return this;
+  }
+
+  private synchronized KubernetesClient controllerClient() {
+    if (controllerClient == null) {
+      controllerClient = newClient(url, Map.of("Authorization", "Bearer system:kube-controller-manager"));
+    }
+    return controllerClient;
+  }
+
   /** Where the objects are kept: {@code memory} or {@code etcd <endpoints>}. */
   public String storage() {
     return store.describe();
@@ -272,6 +362,16 @@ public final class LocalKubernetes implements AutoCloseable {
     }
     closed = true;
     try {
+      if (kubelet != null) {
+        kubelet.close();
+        kubeletClient.close();
+      }
+      if (volumes != null) {
+        volumes.close();
+      }
+      if (controllerClient != null) {
+        controllerClient.close();
+      }
       client.close();
     } finally {
       try {

@@ -35,6 +35,11 @@ public record ApiCall(String user, String verb, String group, String resource, S
       case "DELETE" -> path.isCollection() ? "deletecollection" : "delete";
       default -> null;
     };
+    if (path.subresource() != null && ApiResourceType.CONNECT_SUBRESOURCES.contains(path.subresource())) {
+      // websocket exec is a GET: authorized as get before Kubernetes 1.35, and also as create since
+      // (AuthorizePodWebsocketUpgradeCreatePermission); SPDY's POST always was create
+      verb = "create";
+    }
     if (verb == null) {
       return Optional.empty();
     }

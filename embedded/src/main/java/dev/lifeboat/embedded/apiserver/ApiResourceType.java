@@ -40,6 +40,9 @@ record ApiResourceType(
   static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
   private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
+  /** Subresources that open a stream to the kubelet (a real server lists them with these verbs). */
+  static final Set<String> CONNECT_SUBRESOURCES = Set.of("exec", "attach", "portforward");
+  private static final List<String> CONNECT_VERBS = List.of("create", "get");
 
   /** Groups whose kinds a real API server stores under {@code /registry/<resource>/}. */
   private static final Set<String> UNPREFIXED_GROUPS = Set.of("", "apps", "batch", "autoscaling",
@@ -168,7 +171,7 @@ record ApiResourceType(
           .withSingularName("")
           .withNamespaced(namespaced)
           .withKind(kind)
-          .withVerbs(SUBRESOURCE_VERBS);
+          .withVerbs(CONNECT_SUBRESOURCES.contains(subresource) ? CONNECT_VERBS : SUBRESOURCE_VERBS);
       if (subresource.equals("scale")) {
         entry.withGroup("autoscaling").withVersion("v1").withKind("Scale");
       }

@@ -36,7 +36,7 @@ public final class ApiServer implements AutoCloseable {
   private final java.util.Queue<ApiCall> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean recording;
   private static final List<String> WEBSOCKET_PROTOCOLS =
-      List.of("v1.channel.k8s.io", "v2.channel.k8s.io", "v3.channel.k8s.io", "v4.channel.k8s.io");
+      List.of("v1.channel.k8s.io", "v2.channel.k8s.io", "v3.channel.k8s.io", "v4.channel.k8s.io", ExecSession.V5);
 
   private final RegistryStore store;
   private final ResourceCatalog catalog = new ResourceCatalog();
@@ -47,6 +47,8 @@ public final class ApiServer implements AutoCloseable {
   private final ObjectReads reads;
   private final ObjectWrites writes;
   private final Discovery discovery;
+  private final PodExec execs;
+  private final AtomicInteger execThreads = new AtomicInteger();
   private final ExecutorService workers;
   private final Vertx vertx;
   private volatile int port;
@@ -63,6 +65,7 @@ public final class ApiServer implements AutoCloseable {
     this.writes = new ObjectWrites(registry, catalog, admission,
         new NamespaceLifecycle(registry, catalog, admission));
     this.discovery = new Discovery(catalog, () -> port);
+    this.execs = new PodExec(registry);
     AtomicInteger threads = new AtomicInteger();
     this.workers = Executors.newFixedThreadPool(8, r -> {
       Thread t = new Thread(r, "lifeboat-apiserver-" + threads.incrementAndGet());
@@ -99,6 +102,14 @@ public final class ApiServer implements AutoCloseable {
     return faults;
   }
 
+  /**
+   * What runs the commands of pod execs from now on (null: none, and execs are refused as by a
+   * cluster whose kubelet cannot be reached).
+   */
+  public void onExec(ExecHandler handler) {
+    execs.handler(handler);
+  }
+
   /** Where the objects are kept, for logs. */
   public String storage() {
     return store.describe();
@@ -132,6 +143,13 @@ public final class ApiServer implements AutoCloseable {
     if (head.isWatch()) {
       watch(request, head, context);
       return;
+    }
+    if ("GET".equals(head.method()) && head.isWebSocketUpgrade()) {
+      Optional<ResourcePath> exec = execPath(head);
+      if (exec.isPresent()) {
+        exec(request, head, exec.get(), context);
+        return;
+      }
     }
     request.body().onComplete(body -> {
       if (body.failed()) {
@@ -199,6 +217,42 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
+  private Optional<ResourcePath> execPath(ApiRequest head) {
+    try {
+      return ResourcePath.parse(head.segments(), catalog).filter(PodExec::isExec);
+    } catch (ApiException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Checks the exec on a worker thread, then upgrades the connection and runs the command. */
+  private void exec(HttpServerRequest request, ApiRequest head, ResourcePath path, Context context) {
+    Map<String, List<String>> query = new HashMap<>();
+    request.params().forEach(e -> query.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue()));
+    request.pause();
+    execute(request, () -> {
+      PodExec.Target target;
+      try {
+        ApiException refusal = faults.refusal(head);
+        if (refusal != null) {
+          throw refusal;
+        }
+        target = execs.check(path, query);
+      } catch (ApiException e) {
+        context.runOnContext(v -> send(request, Reply.of(e)));
+        return;
+      } catch (RuntimeException e) {
+        log.warn("Exec {} failed", request.uri(), e);
+        context.runOnContext(v -> send(request, Reply.of(ApiException.internal(String.valueOf(e.getMessage())))));
+        return;
+      }
+      context.runOnContext(v -> request.toWebSocket()
+          .onSuccess(socket -> new ExecSession(socket, context, target)
+              .start("lifeboat-exec-" + execThreads.incrementAndGet()))
+          .onFailure(e -> log.debug("Websocket upgrade of {} failed: {}", request.uri(), e.toString())));
+    });
+  }
+
   private void startWatch(ResourcePath path, ApiRequest request, WatchSink sink) {
     try {
       watches.start(path, request, sink);
@@ -227,6 +281,12 @@ public final class ApiServer implements AutoCloseable {
         }
       }
       ResourcePath path = ResourcePath.parse(segments, catalog).orElseThrow(ApiException::noResource);
+      if (PodExec.isExec(path)) {
+        // a real server upgrades GET (websocket) and POST (SPDY); this one speaks websockets only
+        throw "GET".equals(request.method()) || "POST".equals(request.method())
+            ? ApiException.badRequest("Upgrade request required")
+            : ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+      }
       switch (request.method()) {
         case "GET":
           return Reply.json(200, path.isCollection() ? reads.list(path, request) : reads.get(path));

@@ -16,7 +16,7 @@ final class BuiltInApiResources {
       List.of(
           // core
           clusterScoped("v1", "namespaces", "Namespace", "ns").with("status", "finalize"),
-          namespaced("v1", "pods", "Pod", "po").inCategoryAll().with("status"),
+          namespaced("v1", "pods", "Pod", "po").inCategoryAll().with("status", "exec"),
           namespaced("v1", "services", "Service", "svc").inCategoryAll().with("status"),
           namespaced("v1", "configmaps", "ConfigMap", "cm"),
           namespaced("v1", "secrets", "Secret"),

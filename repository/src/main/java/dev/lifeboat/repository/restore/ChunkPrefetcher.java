@@ -20,7 +20,7 @@ import java.util.concurrent.Executor;
  * <p>The caller takes exactly the chunks of the order it gave, each once: those of a file it gives
  * up on are {@link #skip skipped}. Not thread-safe.
  */
-final class ChunkPrefetcher {
+public final class ChunkPrefetcher {
   private record Fetch(String id, int size, CompletableFuture<byte[]> data) {}
 
   private final ChunkStore chunks;
@@ -31,7 +31,7 @@ final class ChunkPrefetcher {
   private long windowBytes;
   private ChunkRef upcoming;
 
-  ChunkPrefetcher(ChunkStore chunks, Executor executor, long budget, Iterator<ChunkRef> order) {
+  public ChunkPrefetcher(ChunkStore chunks, Executor executor, long budget, Iterator<ChunkRef> order) {
     this.chunks = chunks;
     this.executor = executor;
     this.budget = budget;
@@ -42,7 +42,7 @@ final class ChunkPrefetcher {
    * The plaintext of the next chunk, which must be {@code expected}; the store's exception (a damaged
    * or missing chunk) if it could not be read.
    */
-  byte[] next(ChunkRef expected) {
+  public byte[] next(ChunkRef expected) {
     if (executor == null) {
       ChunkRef ref = order.next();
       check(ref.id(), expected);
@@ -62,7 +62,7 @@ final class ChunkPrefetcher {
   }
 
   /** Passes over the next {@code count} chunks without needing them. */
-  void skip(int count) {
+  public void skip(int count) {
     for (int i = 0; i < count; i++) {
       if (executor == null) {
         order.next();

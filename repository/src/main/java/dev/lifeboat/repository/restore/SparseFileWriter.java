@@ -22,7 +22,7 @@ import java.util.HexFormat;
  *
  * <p>Skipped ranges read back as zeros because the file is new: nothing was there before.
  */
-final class SparseFileWriter implements Closeable {
+public final class SparseFileWriter implements Closeable {
   static final int BLOCK = 4096;
   private static final byte[] ZEROS = new byte[BLOCK];
 
@@ -33,7 +33,7 @@ final class SparseFileWriter implements Closeable {
   private long written;
 
   /** Creates {@code path}; fails if anything (a file, a link) is already there. */
-  SparseFileWriter(Path path) throws IOException {
+  public SparseFileWriter(Path path) throws IOException {
     Files.createFile(path);
     this.file = new RandomAccessFile(path.toFile(), "rw");
     this.channel = file.getChannel();
@@ -45,7 +45,7 @@ final class SparseFileWriter implements Closeable {
   }
 
   /** Appends {@code data} (logically: zero blocks become holes). */
-  void write(byte[] data) throws IOException {
+  public void write(byte[] data) throws IOException {
     sha256.update(data);
     int run = -1;
     int i = 0;
@@ -76,7 +76,7 @@ final class SparseFileWriter implements Closeable {
   }
 
   /** Sets the file's length to what was given (a trailing hole included); returns its SHA-256 (hex). */
-  String finish() throws IOException {
+  public String finish() throws IOException {
     file.setLength(position);
     return HexFormat.of().formatHex(sha256.digest());
   }
