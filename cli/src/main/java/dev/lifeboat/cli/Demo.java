@@ -48,6 +48,9 @@ final class Demo implements AutoCloseable {
     LifeboatProcess process = null;
     ScheduledExecutorService churn = null;
     try {
+      // restored claims of the demo's cluster get new volumes under DIR/provisioned (storage class lifeboat-local),
+      // filled through data-mover pods that the local API runs with the lifeboat command itself
+      LocalMoverPods.serve(stack.kubernetes().orElseThrow().provisionVolumes(dataDir.resolve("provisioned")));
       int statusPort = Ports.preferredOrFree("status", anyPorts ? 0 : 8080);
       process = new LifeboatProcess(config(stack, statusPort), "demo").start();
       auditStackStarted(process, stack);

@@ -39,6 +39,10 @@ final class RestoreCommand extends CommandSending {
   @Option(names = "--storage-class-map", paramLabel = "FROM=TO", description = "Restored claims of storage class FROM get a volume of class TO (repeatable); a restored claim always gets a new volume.")
   Map<String, String> storageClasses = new LinkedHashMap<>();
 
+  @Option(names = "--no-volumes", description = "Resources: leave the claims the restore creates on new, empty volumes instead of"
+      + " filling each with the newest volume snapshot of its source claim at or before the restore point.")
+  boolean noVolumes;
+
   @Option(names = "--kind", defaultValue = "RESOURCES", paramLabel = "KIND", description = "What to restore: resources, etcd or volume (default: resources).")
   SnapshotKind kind;
 
@@ -98,7 +102,7 @@ final class RestoreCommand extends CommandSending {
       throw usage("give --snapshot or --at, not both");
     }
     Restore.Builder restore = Restore.newBuilder().setKind(kind).setNamespaces(namespaces).setNamespaceMapping(mapping)
-        .setStorageClassMapping(storageClasses)
+        .setStorageClassMapping(storageClasses).setVolumeData(!noVolumes)
         .setKinds(kinds).setLabelSelector(selector).setTargetCluster(targetCluster).setConflictPolicy(conflict)
         .setDryRun(dryRun).setSnapshotId(snapshot);
     if (at != null) {

@@ -1,5 +1,12 @@
 package dev.lifeboat.cli;
 
+import static dev.lifeboat.cli.Drills.awaitRecord;
+import static dev.lifeboat.cli.Drills.capture;
+import static dev.lifeboat.cli.Drills.copyTree;
+import static dev.lifeboat.cli.Drills.deleteTree;
+import static dev.lifeboat.cli.Drills.detail;
+import static dev.lifeboat.cli.Drills.files;
+import static dev.lifeboat.cli.Drills.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeboat.cli.client.ExitCodes;
@@ -45,8 +52,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RegionLossIT {
   private static final List<String> APPS = List.of("shop", "analytics");
-  private static final List<String> KINDS = List.of("v1/ConfigMap", "v1/Secret", "apps/v1/Deployment", "v1/Service",
-      "v1/PersistentVolumeClaim", "demo.lifeboat.dev/v1/Database");
 
   @TempDir
   Path dataDir;
@@ -75,7 +80,7 @@ class RegionLossIT {
       shopClaim = kube.persistentVolumeClaims().inNamespace("shop").withName("shop-data").get().getMetadata().getUid();
       awaitRecord(endpoints, Topics.REPLICATIONS, (SnapshotReplicated r) -> r.getStore().equals("offsite")
           && r.getKind() == SnapshotKind.VOLUME && r.getTarget().equals(shopClaim));
-      source = capture(kube);
+      source = capture(kube, APPS, name -> true);
     }
     assertThat(source).as("per application: a config map, a secret, two deployments, a service, a claim, a database;"
         + " and the marker").hasSize(2 * 7 + 1);
@@ -90,7 +95,7 @@ class RegionLossIT {
 
     try (EmbeddedS3 offsite = EmbeddedS3.start("offsite", offsiteData, 0, EmbeddedStack.ACCESS_KEY,
         EmbeddedStack.SECRET_KEY, List.of(EmbeddedStack.OFFSITE_BUCKET, "lifeboat-dr"));
-        LocalKubernetes dr = LocalKubernetes.start(0)) {
+        LocalKubernetes dr = LocalMoverPods.serve(LocalKubernetes.start(0).provisionVolumes(drDir.resolve("volumes")))) {
       Path config = drConfig(offsite, dr.writeKubeconfig(drDir.resolve("kubeconfig")), keys);
 
       CliRun listed = CliRun.lifeboat("snapshots", "list", "-c", config.toString(), "--store", "offsite");
@@ -98,13 +103,23 @@ class RegionLossIT {
       assertThat(listed.out()).contains(shopClaim, "volume");
 
       CliRun restore = CliRun.lifeboat("restore", "--direct", "--store", "offsite", "--source-cluster", "demo",
-          "-c", config.toString(), "-n", String.join(",", APPS), "--target-cluster", LocalKubernetes.CONTEXT);
+          "-c", config.toString(), "-n", String.join(",", APPS), "--target-cluster", LocalKubernetes.CONTEXT,
+          "--storage-class-map", "standard=" + LocalKubernetes.STORAGE_CLASS);
       assertThat(restore.exit()).as(restore.toString()).isEqualTo(ExitCodes.OK);
-      assertThat(restore.out()).contains("SUCCEEDED restore", "no Kafka is used", "recoveryPoint=", "took=PT");
+      assertThat(restore.out()).contains("SUCCEEDED restore", "no Kafka is used", "recoveryPoint=", "took=PT",
+          "2 claims filled with their volume data").doesNotContain("claimsOnNewVolumes");
       Instant recoveryPoint = Instant.parse(detail(restore, "recoveryPoint"));
       assertThat(recoveryPoint).as("the recovery point reached is the last change made").isEqualTo(lastChange);
 
-      assertThat(capture(dr.client())).isEqualTo(source);
+      assertThat(capture(dr.client(), APPS, name -> true)).isEqualTo(source);
+      assertThat(dr.client().persistentVolumeClaims().inNamespace("shop").withName("shop-data").get().getSpec()
+          .getStorageClassName()).isEqualTo(LocalKubernetes.STORAGE_CLASS);
+      // the claim's new volume holds the source volume's files, written through the data-mover pod
+      assertThat(files(dr.volumeDirectory("shop", "shop-data"))).containsOnlyKeys("PG_VERSION", "base/16384");
+      assertThat(files(dr.volumeDirectory("shop", "shop-data")).get("base/16384")).isEqualTo(table("shop"));
+      assertThat(files(dr.volumeDirectory("analytics", "analytics-data")).get("base/16384")).isEqualTo(table("analytics"));
+      assertThat(dr.client().pods().inAnyNamespace().list().getItems()).as("no mover pod is left")
+          .noneMatch(p -> p.getMetadata().getName().startsWith("lifeboat-mover-"));
 
       String volumeSnapshot = listed.out().lines().filter(l -> l.contains(shopClaim) && l.contains("volume"))
           .map(l -> l.trim().split("\\s+")[0]).reduce((a, b) -> b).orElseThrow();
@@ -114,9 +129,7 @@ class RegionLossIT {
       assertThat(volume.exit()).as(volume.toString()).isEqualTo(ExitCodes.OK);
       assertThat(files(restored)).containsOnlyKeys("PG_VERSION", "base/16384");
       assertThat(files(restored).get("PG_VERSION")).isEqualTo("16\n".getBytes());
-      byte[] table = new byte[2 << 20];
-      new java.util.Random("shop".hashCode()).nextBytes(table);
-      assertThat(files(restored).get("base/16384")).as("the volume's data file, byte for byte").isEqualTo(table);
+      assertThat(files(restored).get("base/16384")).as("the volume's data file, byte for byte").isEqualTo(table("shop"));
     }
   }
 
@@ -142,94 +155,10 @@ class RegionLossIT {
         + s3.accessKey() + "\n" + indent + "secretKey: " + s3.secretKey() + "\n";
   }
 
-  /**
-   * What must come back of the applications, object by object: labels and content, without what an
-   * API server assigns (uids, versions, times, status, a Service's cluster IP, a claim's volume).
-   */
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> capture(KubernetesClient client) {
-    Map<String, Object> objects = new TreeMap<>();
-    for (String ns : APPS) {
-      for (String apiKind : KINDS) {
-        int slash = apiKind.lastIndexOf('/');
-        for (GenericKubernetesResource r : client.genericKubernetesResources(apiKind.substring(0, slash),
-            apiKind.substring(slash + 1)).inNamespace(ns).list().getItems()) {
-          Map<String, Object> body = new TreeMap<>(r.getAdditionalProperties());
-          body.remove("status");
-          Map<String, Object> spec = (Map<String, Object>) body.get("spec");
-          if (spec != null) {
-            spec = new TreeMap<>(spec);
-            spec.remove("clusterIP");
-            spec.remove("clusterIPs");
-            spec.remove("volumeName");
-            body.put("spec", spec);
-          }
-          body.put("labels", Optional.ofNullable(r.getMetadata().getLabels()).map(TreeMap::new).orElse(new TreeMap<>()));
-          objects.put(apiKind + " " + ns + "/" + r.getMetadata().getName(), body);
-        }
-      }
-    }
-    return objects;
-  }
 
-  private static String detail(CliRun run, String name) {
-    return run.out().lines().map(String::trim).filter(l -> l.startsWith(name + "=")).map(l -> l.substring(name.length() + 1))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in " + run));
-  }
 
-  /** Reads {@code topic} from its beginning until a record of type T matches, or fails after 90 s. */
-  @SuppressWarnings("unchecked")
-  private static <T> ConsumerRecord<byte[], byte[]> awaitRecord(Endpoints endpoints, String topic,
-      java.util.function.Predicate<T> matches) throws InterruptedException {
-    KafkaClients kafka = new KafkaClients(endpoints.kafkaBootstrapServers());
-    AvroDeserializer<Object> values = new AvroDeserializer<>(new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl()));
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (true) {
-      for (ConsumerRecord<byte[], byte[]> r : TopicEnd.readToEnd(kafka, topic)) {
-        Object value = values.decode(r.topic(), r.partition(), r.offset(), r.value());
-        try {
-          if (matches.test((T) value)) {
-            return r;
-          }
-        } catch (ClassCastException other) {
-          // another record type of the same topic
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("nothing on " + topic + " matched within 90 s");
-      }
-      Thread.sleep(500);
-    }
-  }
 
-  private static Map<String, byte[]> files(Path root) throws IOException {
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-        files.put(root.relativize(p).toString(), Files.readAllBytes(p));
-      }
-    }
-    return files;
-  }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
-  }
 
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
+
 }

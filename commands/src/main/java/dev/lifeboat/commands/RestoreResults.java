@@ -8,6 +8,7 @@ import dev.lifeboat.restore.EtcdDatabaseReport;
 import dev.lifeboat.restore.PathRestorePlan;
 import dev.lifeboat.restore.ResourceRestoreReport;
 import dev.lifeboat.restore.ResourceRestoreReport.Action;
+import dev.lifeboat.restore.ResourceRestoreReport.ClaimData;
 import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
 import dev.lifeboat.restore.RestoreDataException;
 import dev.lifeboat.restore.VolumeRestoreReport;
@@ -30,8 +31,53 @@ final class RestoreResults {
   static final String DETAIL_RECOVERY_POINT = "recoveryPoint";
   /** How far the recovery point lies before the instant asked for (ISO-8601 duration): the RPO achieved. */
   static final String DETAIL_RECOVERY_POINT_BEHIND = "recoveryPointBehind";
+  /** The claims filled with their data: {@code ns/claim=snapshot@time(skew PT..)}, comma-separated. */
+  static final String DETAIL_CLAIMS_FILLED = "claimsFilled";
 
   private RestoreResults() {}
+
+  /**
+   * What became of the data of the claims a restore created: counts and details, and the summary's
+   * words. Without volume data (asked off, or a dry run) every created claim is on a new, empty volume.
+   */
+  private static String claims(ValidatedRestore r, ResourceRestoreReport report, List<String> created,
+      Map<String, Long> counts, Map<String, String> details) {
+    if (created.isEmpty()) {
+      return "";
+    }
+    List<ClaimData> data = report.claims();
+    if (report.dryRun() && r.volumeData()) {
+      return "; " + created.size() + " claims would get new volumes filled with the newest volume snapshot of their"
+          + " source claim at or before the restore point: " + String.join(", ", created);
+    }
+    List<String> empty = data.isEmpty() ? created
+        : data.stream().filter(c -> c.state() != ClaimData.State.FILLED).map(ClaimData::claim).sorted().toList();
+    List<ClaimData> filled = data.stream().filter(c -> c.state() == ClaimData.State.FILLED).toList();
+    StringBuilder words = new StringBuilder();
+    if (!filled.isEmpty()) {
+      counts.put("claimFiles", filled.stream().mapToLong(ClaimData::files).sum());
+      counts.put("claimBytes", filled.stream().mapToLong(ClaimData::bytes).sum());
+      details.put(DETAIL_CLAIMS_FILLED, filled.stream().map(c -> c.claim() + "=" + c.snapshotId() + "@" + c.snapshotTime()
+          + "(skew " + c.skew() + ")").sorted().collect(java.util.stream.Collectors.joining(",")));
+      Duration worst = filled.stream().map(ClaimData::skew).max(Duration::compareTo).orElse(Duration.ZERO);
+      details.put("claimSkewMax", worst.toString());
+      words.append("; ").append(filled.size()).append(" claims filled with their volume data (the oldest snapshot ")
+          .append(worst.toString().substring(2).toLowerCase(Locale.ROOT)).append(" before the restore point)");
+    }
+    data.stream().filter(c -> c.state() == ClaimData.State.FAILED).findFirst().ifPresent(c -> {
+      details.put("claimsFailed", c.claim());
+      words.append("; the data of claim ").append(c.claim()).append(" could not be written: ").append(c.reason());
+    });
+    if (!empty.isEmpty()) {
+      details.put("claimsOnNewVolumes", String.join(",", empty));
+      String why = data.isEmpty() ? (r.volumeData() ? "" : " (restore their data with --kind volume)")
+          : " (" + data.stream().filter(c -> c.state() == ClaimData.State.EMPTY).map(ClaimData::reason).findFirst()
+              .orElse("their data could not be written") + ")";
+      words.append("; ").append(empty.size()).append(" claims ").append(report.dryRun() ? "would get" : "got")
+          .append(" new, empty volumes").append(why).append(": ").append(String.join(", ", empty));
+    }
+    return words.toString();
+  }
 
   /**
    * A resource restore, or its dry run: SUCCEEDED when no object failed, PARTIALLY_FAILED when some
@@ -82,19 +128,15 @@ final class RestoreResults {
     details.put("namespaces", join(byNamespace));
     details.put("kinds", join(byKind));
     details.put("namespacesCreated", String.join(",", report.namespacesCreated()));
-    // A claim created by a resource restore gets a new, empty volume: say which, so that no one takes
-    // the restore of an application for the restore of its data.
-    List<String> emptyClaims = report.outcomes().stream()
+    // A claim created by a resource restore gets a new volume: say which were filled with their data and
+    // which stay empty, so that no one takes the restore of an application for the restore of its data.
+    List<String> created = report.outcomes().stream()
         .filter(o -> o.action() == Action.CREATE && o.group().isEmpty() && o.kind().equals("PersistentVolumeClaim"))
         .map(o -> o.targetNamespace() + "/" + o.name()).sorted().toList();
-    if (!emptyClaims.isEmpty()) {
-      details.put("claimsOnNewVolumes", String.join(",", emptyClaims));
-    }
+    String claims = claims(r, report, created, counts, details);
     String summary = (report.dryRun() ? "dry run: " + report.outcomes().size() + " objects would be restored into "
         : "restored " + report.outcomes().size() + " objects into ") + r.targetCluster() + " from " + r.source().describe()
-        + " (" + counts(report) + ")" + (report.dryRun() ? "; nothing was written" : "")
-        + (emptyClaims.isEmpty() ? "" : "; " + emptyClaims.size() + " claims " + (report.dryRun() ? "would get" : "got")
-            + " new, empty volumes (restore their data with --kind volume): " + String.join(", ", emptyClaims))
+        + " (" + counts(report) + ")" + (report.dryRun() ? "; nothing was written" : "") + claims
         + reached;
     if (report.failed() > 0 && report.failed() == report.outcomes().size()) {
       return new Result(AuditOutcome.FAILED, summary + "; every object failed, the first: " + firstFailure(report),

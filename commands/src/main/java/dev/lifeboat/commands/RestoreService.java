@@ -4,6 +4,7 @@ import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.Repository;
+import dev.lifeboat.restore.DataMoverSettings;
 import dev.lifeboat.restore.Progress;
 import dev.lifeboat.restore.ResourceRestorePlan;
 import dev.lifeboat.restore.RestoreDataException;
@@ -29,12 +30,19 @@ public final class RestoreService {
   private final RestoreData data;
   private final TargetClusters targets;
   private final KeyRing keys;
+  private final DataMoverSettings mover;
 
   /** @param keys the data keys that unseal secrets; null when the configuration has none */
   public RestoreService(RestoreData data, TargetClusters targets, KeyRing keys) {
+    this(data, targets, keys, DataMoverSettings.fromEnvironment());
+  }
+
+  /** @param mover how restored claims get their data written; null: they keep new, empty volumes */
+  public RestoreService(RestoreData data, TargetClusters targets, KeyRing keys, DataMoverSettings mover) {
     this.data = data;
     this.targets = targets;
     this.keys = keys;
+    this.mover = mover;
   }
 
   /**
@@ -63,7 +71,8 @@ public final class RestoreService {
   Result restore(ValidatedRestore r, Progress progress, CancellationToken cancellation) throws Exception {
     Repository repository = data.require();
     repository.chunks().refresh();
-    RestoreEngine engine = new RestoreEngine(new RestoreSource(repository, data.segments(), Optional.ofNullable(keys)));
+    RestoreEngine engine = new RestoreEngine(new RestoreSource(repository, data.segments(), Optional.ofNullable(keys)),
+        mover);
     Progress stoppable = update -> {
       cancellation.throwIfCancelled();
       progress.report(update);
@@ -89,7 +98,7 @@ public final class RestoreService {
         : ResourceRestorePlan.atTime(r.cluster(), ((ValidatedRestore.StateAt) r.source()).at());
     return plan.namespaces(r.namespaces()).kinds(r.kinds()).labelSelector(r.labelSelector())
         .namespaceMapping(r.namespaceMapping()).storageClassMapping(r.storageClassMapping())
-        .conflictPolicy(r.conflictPolicy()).dryRun(r.dryRun()).build();
+        .conflictPolicy(r.conflictPolicy()).dryRun(r.dryRun()).volumeData(r.volumeData()).build();
   }
 
   private static Result etcd(RestoreEngine engine, ValidatedRestore r, Progress progress) throws Exception {

@@ -214,7 +214,8 @@ final class RestoreValidator {
     }
     return new Checked(new ValidatedRestore(commandId, requestedBy, data.cluster(), r.getKind(),
         source, r.getNamespaces(), r.getKinds(), r.getLabelSelector(), r.getNamespaceMapping(), target, r.getTargetPath(),
-        r.getConflictPolicy(), r.getDryRun(), r.getStorageClassMapping()), null);
+        r.getConflictPolicy(), r.getDryRun(), r.getStorageClassMapping(),
+        r.getKind() == SnapshotKind.RESOURCES && r.getVolumeData()), null);
   }
 
   /** Null when resources at {@code at} can be rebuilt, else the rejection. */

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param targetCluster the target's name (the protected cluster's own name when none was given)
  * @param targetPath for volumes and etcd: where the data goes, on the machine running the commands worker
  * @param storageClassMapping source storage class to the target's, for restored claims
+ * @param volumeData fill the claims a resource restore creates with their volume data
  */
 public record ValidatedRestore(
     String commandId,
@@ -35,7 +36,8 @@ public record ValidatedRestore(
     String targetPath,
     ConflictPolicy conflictPolicy,
     boolean dryRun,
-    Map<String, String> storageClassMapping) {
+    Map<String, String> storageClassMapping,
+    boolean volumeData) {
 
   public ValidatedRestore {
     namespaces = List.copyOf(namespaces);

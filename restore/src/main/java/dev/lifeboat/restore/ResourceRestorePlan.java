@@ -33,6 +33,8 @@ import java.util.Objects;
  *     verification restores
  * @param storageClassMapping source storage class to the target's, for restored claims; unmapped
  *     ones keep theirs
+ * @param volumeData fill each claim the restore creates with the newest volume snapshot of the
+ *     source claim at or before the restore point, before any workload is restored ({@link ClaimVolumes})
  */
 public record ResourceRestorePlan(
     String cluster,
@@ -51,7 +53,8 @@ public record ResourceRestorePlan(
     Duration crdTimeout,
     Map<String, String> objectLabels,
     boolean inert,
-    Map<String, String> storageClassMapping) {
+    Map<String, String> storageClassMapping,
+    boolean volumeData) {
 
   /** Which cluster-scoped objects a restore takes. */
   public enum ClusterScope {
@@ -120,6 +123,7 @@ public record ResourceRestorePlan(
     private String labelSelector;
     private Map<String, String> namespaceMapping = Map.of();
     private Map<String, String> storageClassMapping = Map.of();
+    private boolean volumeData;
     private ConflictPolicy conflictPolicy = ConflictPolicy.SKIP;
     private boolean dryRun;
     private ClusterScope clusterScoped;
@@ -203,6 +207,12 @@ public record ResourceRestorePlan(
       return this;
     }
 
+    /** Fills the claims the restore creates with their data (off unless asked for). */
+    public Builder volumeData(boolean value) {
+      this.volumeData = value;
+      return this;
+    }
+
     /** Restores nothing that can run, serve or scale: see {@link InertTransform}. */
     public Builder inert(boolean value) {
       this.inert = value;
@@ -214,7 +224,7 @@ public record ResourceRestorePlan(
           : namespaces.isEmpty() ? ClusterScope.ALL : ClusterScope.DEFINITIONS;
       return new ResourceRestorePlan(cluster, snapshotId, atTime, namespaces, kinds, labelSelector, namespaceMapping,
           conflictPolicy, dryRun, scope, priorities, namespaceLabels, parallelism, crdTimeout, objectLabels, inert,
-          storageClassMapping);
+          storageClassMapping, volumeData);
     }
   }
 }

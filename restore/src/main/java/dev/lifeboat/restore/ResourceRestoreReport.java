@@ -21,6 +21,8 @@ import java.util.Map;
  * @param namespacesGuarded target namespaces an inert restore guarded ({@link InertTransform#guards})
  *     before writing into them
  * @param outcomes one per selected object, in the order they were restored
+ * @param claims what became of the data of each claim the restore created (empty unless the plan
+ *     asked for volume data)
  * @param recoveryPoint the newest instant the restored state is known at: a snapshot's cut, or the
  *     time of the newest archived change at or before the instant asked for; null when nothing was
  *     read. The gap between the instant asked for and this is the recovery point actually reached.
@@ -36,7 +38,28 @@ public record ResourceRestoreReport(
     List<String> namespacesGuarded,
     List<Outcome> outcomes,
     Duration duration,
-    java.time.Instant recoveryPoint) {
+    java.time.Instant recoveryPoint,
+    List<ClaimData> claims) {
+
+  /**
+   * The data of one claim the restore created.
+   *
+   * @param claim {@code namespace/name} in the target
+   * @param snapshotId the volume snapshot written into it (null when none was found)
+   * @param snapshotTime when that snapshot was taken
+   * @param skew how far it lies before the restore point: the claim's data is that much older than
+   *     its objects
+   * @param reason why it is empty or what failed; null when filled
+   */
+  public record ClaimData(String claim, State state, String snapshotId, java.time.Instant snapshotTime, Duration skew,
+      long files, long bytes, Duration duration, String reason) {
+    /** FILLED with a snapshot's files; EMPTY: no snapshot to fill it with; FAILED: writing them failed. */
+    public enum State { FILLED, EMPTY, FAILED }
+
+    static ClaimData empty(String claim, String reason) {
+      return new ClaimData(claim, State.EMPTY, null, null, null, 0, 0, Duration.ZERO, reason);
+    }
+  }
 
   /** What happened to one object. In a dry run: what would happen. */
   public enum Action {
@@ -72,6 +95,7 @@ public record ResourceRestoreReport(
     namespacesCreated = List.copyOf(namespacesCreated);
     namespacesGuarded = List.copyOf(namespacesGuarded);
     outcomes = List.copyOf(outcomes);
+    claims = List.copyOf(claims);
   }
 
   public Map<Action, Long> counts() {

@@ -44,11 +44,15 @@ final class ResourceRestorer {
   private final List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final TargetNamespaces namespaces;
   private final AtomicLong done = new AtomicLong();
+  private final DataMoverSettings mover;
+  private final List<ResourceRestoreReport.ClaimData> claims = new ArrayList<>();
   private long total;
 
+  /** @param mover how to fill the claims the restore creates; null: they keep new, empty volumes */
   ResourceRestorer(RestoreSource source, KubernetesClient target, ResourceRestorePlan plan, Progress progress,
-      ObjectListener listener) {
+      ObjectListener listener, DataMoverSettings mover) {
     this.source = source;
+    this.mover = mover;
     this.target = target;
     this.plan = plan;
     this.progress = progress;
@@ -76,8 +80,16 @@ final class ResourceRestorer {
     Set<String> definedHere = definedKinds(prepared);
     ExecutorService pool = Executors.newFixedThreadPool(plan.parallelism(), new NamedThreads("lifeboat-restore"));
     try {
+      String stopped = null;
       for (Map.Entry<Integer, List<Prepared>> level : levels.entrySet()) {
+        if (stopped != null) {
+          for (Prepared p : level.getValue()) {
+            record(outcome(p.document(), p.targetNamespace(), Action.FAIL, stopped), null, List.of());
+          }
+          continue;
+        }
         restoreLevel(level.getValue(), pool, definedHere);
+        stopped = fillClaims(level.getValue(), read.recoveryPoint());
         List<CrdEstablishment.Definition> crds = level.getValue().stream()
             .filter(p -> RestorePriorities.isCrd(p.document().group(), p.document().kind()))
             .map(p -> CrdEstablishment.Definition.of(p.body())).toList();
@@ -92,11 +104,51 @@ final class ResourceRestorer {
     progress.report(Progress.Update.of("restoring", done.get(), total, "objects").last());
     ResourceRestoreReport report = new ResourceRestoreReport(plan.describeSource(), read.snapshotId(), read.changesApplied(),
         read.gaps(), read.documents().size(), plan.dryRun(), namespaces.created(), namespaces.guarded(), outcomes,
-        Duration.ofNanos(System.nanoTime() - started), read.recoveryPoint());
+        Duration.ofNanos(System.nanoTime() - started), read.recoveryPoint(), claims);
     log.info("{}restore of {}: {} read, {}; {} namespaces created, in {} ms ({} objects/s)", plan.dryRun() ? "Dry-run " : "",
         report.source(), report.objectsRead(), report.counts(), report.namespacesCreated().size(),
         report.duration().toMillis(), Math.round(report.objectsPerSecond()));
     return report;
+  }
+
+  /**
+   * Writes their data into the claims this level created, when the plan asks for it; returns why the
+   * restore stops here (a claim whose data could not be written: no workload may start on it), or null.
+   */
+  private String fillClaims(List<Prepared> level, java.time.Instant recoveryPoint) {
+    if (!plan.volumeData() || plan.dryRun()) {
+      return null;
+    }
+    Set<String> created = new HashSet<>();
+    synchronized (outcomes) {
+      outcomes.stream().filter(o -> o.action() == Action.CREATE && isClaim(o.group(), o.kind()))
+          .forEach(o -> created.add(o.targetNamespace() + "/" + o.name()));
+    }
+    List<ClaimFilling.Created> claimsHere = level.stream()
+        .filter(p -> isClaim(nz(p.document().group()), p.document().kind())
+            && created.contains(p.targetNamespace() + "/" + p.document().name()))
+        .map(p -> new ClaimFilling.Created(p.document(), p.targetNamespace())).toList();
+    if (claimsHere.isEmpty()) {
+      return null;
+    }
+    if (mover == null) {
+      claimsHere.forEach(c -> claims.add(ResourceRestoreReport.ClaimData.empty(c.targetNamespace() + "/"
+          + c.document().name(), "this restore has no data mover (no image configured)")));
+      return null;
+    }
+    java.time.Instant at = plan.atTime() != null ? plan.atTime() : recoveryPoint;
+    try {
+      claims.addAll(new ClaimFilling(source, target, mover, plan.cluster(), at).fill(claimsHere, progress));
+      return null;
+    } catch (ClaimFilling.ClaimDataException e) {
+      claims.addAll(e.filled());
+      return "not restored: the data of a claim could not be written, so no workload is restored onto empty volumes: "
+          + e.getMessage();
+    }
+  }
+
+  private static boolean isClaim(String group, String kind) {
+    return group.isEmpty() && kind.equals("PersistentVolumeClaim");
   }
 
   /** Selection, controller-owned objects, unsealing and transforms. Skips and failures go straight to the outcomes. */

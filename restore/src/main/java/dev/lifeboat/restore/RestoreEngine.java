@@ -29,9 +29,16 @@ import java.util.stream.Stream;
  */
 public final class RestoreEngine {
   private final RestoreSource source;
+  private final DataMoverSettings mover;
 
   public RestoreEngine(RestoreSource source) {
+    this(source, null);
+  }
+
+  /** @param mover how resource restores that ask for volume data write it into the claims they create; null: they cannot */
+  public RestoreEngine(RestoreSource source, DataMoverSettings mover) {
     this.source = source;
+    this.mover = mover;
   }
 
   public RestoreSource source() {
@@ -52,7 +59,7 @@ public final class RestoreEngine {
   /** As {@link #restoreResources(ResourceRestorePlan, KubernetesClient, Progress)}, telling {@code listener} about each object. */
   public ResourceRestoreReport restoreResources(ResourceRestorePlan plan, KubernetesClient target, Progress progress,
       ObjectListener listener) throws InterruptedException {
-    return new ResourceRestorer(source, target, plan, progress, listener).run();
+    return new ResourceRestorer(source, target, plan, progress, listener, mover).run();
   }
 
   /**

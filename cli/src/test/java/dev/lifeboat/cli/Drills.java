@@ -1,0 +1,134 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.embedded.Endpoints;
+import dev.lifeboat.runtime.KafkaClients;
+import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
+import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.testing.TopicEnd;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/** What the disaster drills share: waiting for records, the applications' objects and files to compare. */
+final class Drills {
+  static final List<String> KINDS = List.of("v1/ConfigMap", "v1/Secret", "apps/v1/Deployment", "v1/Service",
+      "v1/PersistentVolumeClaim", "demo.lifeboat.dev/v1/Database");
+
+  private Drills() {}
+
+  /** Reads {@code topic} from its beginning until a record of type T matches, or fails after 90 s. */
+  @SuppressWarnings("unchecked")
+  static <T> ConsumerRecord<byte[], byte[]> awaitRecord(Endpoints endpoints, String topic, Predicate<T> matches)
+      throws InterruptedException {
+    KafkaClients kafka = new KafkaClients(endpoints.kafkaBootstrapServers());
+    AvroDeserializer<Object> values = new AvroDeserializer<>(new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl()));
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (true) {
+      for (ConsumerRecord<byte[], byte[]> r : TopicEnd.readToEnd(kafka, topic)) {
+        Object value = values.decode(r.topic(), r.partition(), r.offset(), r.value());
+        try {
+          if (matches.test((T) value)) {
+            return r;
+          }
+        } catch (ClassCastException other) {
+          // another record type of the same topic
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("nothing on " + topic + " matched within 90 s");
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  /**
+   * What must come back of the applications in {@code namespaces}, object by object: labels and
+   * content, without what an API server assigns (uids, versions, times, status, a Service's cluster
+   * IP, a claim's volume) and without a claim's storage class (mapped by restores; compared apart).
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> capture(KubernetesClient client, List<String> namespaces, Predicate<String> named) {
+    Map<String, Object> objects = new TreeMap<>();
+    for (String ns : namespaces) {
+      for (String apiKind : KINDS) {
+        int slash = apiKind.lastIndexOf('/');
+        for (GenericKubernetesResource r : client.genericKubernetesResources(apiKind.substring(0, slash),
+            apiKind.substring(slash + 1)).inNamespace(ns).list().getItems()) {
+          if (!named.test(r.getMetadata().getName())) {
+            continue;
+          }
+          Map<String, Object> body = new TreeMap<>(r.getAdditionalProperties());
+          body.remove("status");
+          Map<String, Object> spec = (Map<String, Object>) body.get("spec");
+          if (spec != null) {
+            spec = new TreeMap<>(spec);
+            spec.remove("clusterIP");
+            spec.remove("clusterIPs");
+            spec.remove("volumeName");
+            spec.remove("storageClassName");
+            body.put("spec", spec);
+          }
+          body.put("labels", Optional.ofNullable(r.getMetadata().getLabels()).map(TreeMap::new).orElse(new TreeMap<>()));
+          objects.put(apiKind + " " + ns + "/" + r.getMetadata().getName(), body);
+        }
+      }
+    }
+    return objects;
+  }
+
+  /** The demo database's table file in namespace {@code ns}, as DemoWorkloads writes it. */
+  static byte[] table(String ns) {
+    byte[] table = new byte[2 << 20];
+    new java.util.Random(ns.hashCode()).nextBytes(table);
+    return table;
+  }
+
+  /** The value of {@code name=} in a command's printed details. */
+  static String detail(CliRun run, String name) {
+    return run.out().lines().map(String::trim).filter(l -> l.startsWith(name + "=")).map(l -> l.substring(name.length() + 1))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + name + " in " + run));
+  }
+
+  static Map<String, byte[]> files(Path root) throws IOException {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+        files.put(root.relativize(p).toString(), Files.readAllBytes(p));
+      }
+    }
+    return files;
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.lifeboat.restore;
+
+import dev.lifeboat.repository.resources.ResourceDocument;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills the claims a resource restore created, after the level that holds them and before any
+ * workload: each gets the newest volume snapshot of its source claim at or before the restore point
+ * ({@link ClaimVolumes}), written through a data-mover pod ({@link VolumeMover}). A claim with no such
+ * snapshot keeps its new, empty volume and says so. A claim whose data cannot be written stops the
+ * restore before the next level, so that no restored pod starts on an empty volume that should hold
+ * data ({@link ClaimDataException}).
+ */
+final class ClaimFilling {
+  private static final Logger log = LoggerFactory.getLogger(ClaimFilling.class);
+
+  private final RestoreSource source;
+  private final KubernetesClient target;
+  private final DataMoverSettings settings;
+  private final ClaimVolumes volumes;
+  private final Instant at;
+
+  /** @param at the restore point: the instant asked for, or a snapshot's cut */
+  ClaimFilling(RestoreSource source, KubernetesClient target, DataMoverSettings settings, String cluster, Instant at) {
+    this.source = source;
+    this.target = target;
+    this.settings = settings;
+    this.volumes = new ClaimVolumes(source.repository().manifests(), cluster);
+    this.at = at;
+  }
+
+  /**
+   * Fills each claim the restore created.
+   *
+   * @param created the source documents of the created claims with the namespace each went to
+   * @throws ClaimDataException a claim's data could not be written: the restore must stop here
+   */
+  List<ResourceRestoreReport.ClaimData> fill(List<Created> created, Progress progress) {
+    List<ResourceRestoreReport.ClaimData> filled = new ArrayList<>();
+    for (Created c : created) {
+      String claim = c.targetNamespace() + "/" + c.document().name();
+      Optional<ClaimVolumes.Pick> pick = volumes.newestAtOrBefore(c.document().uid(), at);
+      if (pick.isEmpty()) {
+        log.warn("Claim {} keeps a new, empty volume: no volume snapshot of its source claim {}/{} (uid {}) at or before {}",
+            claim, c.document().namespace(), c.document().name(), c.document().uid(), at);
+        filled.add(ResourceRestoreReport.ClaimData.empty(claim,
+            "no volume snapshot of the source claim at or before " + at));
+        continue;
+      }
+      try {
+        VolumeMover.Result moved = new VolumeMover(source, target, settings.image(), settings.startTimeout())
+            .move(c.targetNamespace(), c.document().name(), pick.get().manifest(), progress);
+        filled.add(new ResourceRestoreReport.ClaimData(claim, ResourceRestoreReport.ClaimData.State.FILLED,
+            pick.get().manifest().snapshotId(), pick.get().manifest().createdAt(), pick.get().skew(), moved.files(),
+            moved.bytes(), moved.duration(), null));
+      } catch (VolumeMoveException | IllegalArgumentException e) {
+        filled.add(new ResourceRestoreReport.ClaimData(claim, ResourceRestoreReport.ClaimData.State.FAILED,
+            pick.get().manifest().snapshotId(), pick.get().manifest().createdAt(), pick.get().skew(), 0, 0, Duration.ZERO,
+            e.getMessage()));
+        throw new ClaimDataException(filled, e);
+      }
+    }
+    return filled;
+  }
+
+  /** A claim the restore created: its source document and where it went. */
+  record Created(ResourceDocument document, String targetNamespace) {}
+
+  /** A claim's data could not be written; what was filled before it, and it, are in {@link #filled}. */
+  static final class ClaimDataException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient List<ResourceRestoreReport.ClaimData> filled;
+
+    ClaimDataException(List<ResourceRestoreReport.ClaimData> filled, RuntimeException cause) {
+      super(cause.getMessage(), cause);
+      this.filled = List.copyOf(filled);
+    }
+
+    List<ResourceRestoreReport.ClaimData> filled() {
+      return filled;
+    }
+  }
+}

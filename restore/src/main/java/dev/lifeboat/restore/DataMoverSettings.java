@@ -1,0 +1,30 @@
+package dev.lifeboat.restore;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a resource restore writes volume data into the claims it creates ({@link VolumeMover}).
+ *
+ * @param image the image of the data-mover pod: Lifeboat's own, whose {@code lifeboat volume
+ *     receive} writes the files
+ * @param startTimeout how long a mover pod may take to run (its claim to bind, its image to pull)
+ */
+public record DataMoverSettings(String image, Duration startTimeout) {
+  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(5);
+  /** The image the deploy manifests run (deploy/components/workload sets the same name and tag). */
+  public static final String DEFAULT_IMAGE = "ghcr.io/lifeboat-dev/lifeboat:0.1.0";
+  /** Names another image for the mover pods (a mirror, a private registry). */
+  public static final String IMAGE_VARIABLE = "LIFEBOAT_DATA_MOVER_IMAGE";
+
+  /** Lifeboat's image, or the one {@value #IMAGE_VARIABLE} names. */
+  public static DataMoverSettings fromEnvironment() {
+    String image = System.getenv(IMAGE_VARIABLE);
+    return new DataMoverSettings(image == null || image.isBlank() ? DEFAULT_IMAGE : image.trim(), DEFAULT_START_TIMEOUT);
+  }
+
+  public DataMoverSettings {
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(startTimeout, "startTimeout");
+  }
+}
