@@ -4,7 +4,6 @@ import dev.lifeboat.cli.client.ExitCodes;
 import dev.lifeboat.cli.client.TimeArgument;
 import dev.lifeboat.commands.v1.Restore;
 import dev.lifeboat.events.v1.ConflictPolicy;
-import dev.lifeboat.events.v1.SnapshotKind;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -39,8 +38,9 @@ final class RestoreCommand extends CommandSending {
   @Option(names = "--storage-class-map", paramLabel = "FROM=TO", description = "Restored claims of storage class FROM get a volume of class TO (repeatable); a restored claim always gets a new volume.")
   Map<String, String> storageClasses = new LinkedHashMap<>();
 
-  @Option(names = "--kind", defaultValue = "RESOURCES", paramLabel = "KIND", description = "What to restore: resources, etcd or volume (default: resources).")
-  SnapshotKind kind;
+  @Option(names = "--kind", defaultValue = "resources", paramLabel = "KIND", converter = RestoreKind.Converter.class,
+      description = "What to restore: resources, etcd, volume or control-plane (the PKI and static pod manifests taken beside etcd; default: resources).")
+  RestoreKind kind;
 
   @Option(names = "--only-kinds", paramLabel = "KINDS", split = ",", description = "Only these object kinds, kubectl names (Deployment, configmaps, deployments.apps).")
   List<String> kinds = new ArrayList<>();
@@ -97,7 +97,7 @@ final class RestoreCommand extends CommandSending {
     if (snapshot != null && at != null) {
       throw usage("give --snapshot or --at, not both");
     }
-    Restore.Builder restore = Restore.newBuilder().setKind(kind).setNamespaces(namespaces).setNamespaceMapping(mapping)
+    Restore.Builder restore = Restore.newBuilder().setKind(kind.kind).setVolumeTarget(kind.volumeTarget).setNamespaces(namespaces).setNamespaceMapping(mapping)
         .setStorageClassMapping(storageClasses)
         .setKinds(kinds).setLabelSelector(selector).setTargetCluster(targetCluster).setConflictPolicy(conflict)
         .setDryRun(dryRun).setSnapshotId(snapshot);
