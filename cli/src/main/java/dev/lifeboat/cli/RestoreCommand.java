@@ -4,7 +4,6 @@ import dev.lifeboat.cli.client.ExitCodes;
 import dev.lifeboat.cli.client.TimeArgument;
 import dev.lifeboat.commands.v1.Restore;
 import dev.lifeboat.events.v1.ConflictPolicy;
-import dev.lifeboat.events.v1.SnapshotKind;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -43,8 +42,9 @@ final class RestoreCommand extends CommandSending {
       + " filling each with the newest volume snapshot of its source claim at or before the restore point.")
   boolean noVolumes;
 
-  @Option(names = "--kind", defaultValue = "RESOURCES", paramLabel = "KIND", description = "What to restore: resources, etcd or volume (default: resources).")
-  SnapshotKind kind;
+  @Option(names = "--kind", defaultValue = "resources", paramLabel = "KIND", converter = RestoreKind.Converter.class,
+      description = "What to restore: resources, etcd, volume or control-plane (the PKI and static pod manifests taken beside etcd; default: resources).")
+  RestoreKind kind;
 
   @Option(names = "--only-kinds", paramLabel = "KINDS", split = ",", description = "Only these object kinds, kubectl names (Deployment, configmaps, deployments.apps).")
   List<String> kinds = new ArrayList<>();
@@ -101,8 +101,9 @@ final class RestoreCommand extends CommandSending {
     if (snapshot != null && at != null) {
       throw usage("give --snapshot or --at, not both");
     }
-    Restore.Builder restore = Restore.newBuilder().setKind(kind).setNamespaces(namespaces).setNamespaceMapping(mapping)
-        .setStorageClassMapping(storageClasses).setVolumeData(!noVolumes)
+    Restore.Builder restore = Restore.newBuilder().setKind(kind.kind).setVolumeTarget(kind.volumeTarget)
+        .setNamespaces(namespaces).setNamespaceMapping(mapping).setStorageClassMapping(storageClasses)
+        .setVolumeData(!noVolumes)
         .setKinds(kinds).setLabelSelector(selector).setTargetCluster(targetCluster).setConflictPolicy(conflict)
         .setDryRun(dryRun).setSnapshotId(snapshot);
     if (at != null) {

@@ -66,6 +66,7 @@ class ClientCommandsIT {
   private WorkerRuntime runtime;
   private CommandsWorker worker;
   private String resourceSnapshot;
+  private Repository repository;
   private final ExecutorService uploads = Executors.newFixedThreadPool(2);
 
   @BeforeAll
@@ -79,6 +80,7 @@ class ClientCommandsIT {
     Files.writeString(dataDir.resolve("keys/repository-master.key"), Base64.getEncoder().encodeToString(masterKey) + "\n");
     Repository repository = Repository.openOrCreate(TestStores.primary(stack, "lifeboat"), masterKey, ChunkerParams.DEFAULT,
         new SimpleMeterRegistry());
+    this.repository = repository;
     resourceSnapshot = resourceSnapshot(repository, Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS));
 
     runtime = new WorkerRuntime(stack.kafka(), stack.registry(), new dev.lifeboat.audit.EventFactory(CLUSTER, "it", Clock.systemUTC()), new SimpleMeterRegistry(),
@@ -145,6 +147,58 @@ class ClientCommandsIT {
     CliRun commandsOnly = CliRun.lifeboat("audit", "tail", "--data-dir", dataDir.toString(), "--since", "10m", "--action", "command.");
     assertThat(commandsOnly.out().lines()).isNotEmpty().allMatch(l -> l.contains(" command."));
     assertThat(commandsOnly.out()).contains("[" + id + "]");
+  }
+
+  @Test
+  void controlPlaneFilesComeBackWithTheirModesThroughTheCommandsWorkerAndDirectlyIntoEmptyDirectoriesOnlyNamingTheirEtcdSnapshot()
+      throws Exception {
+    Path node = Files.createTempDirectory(dataDir, "node-");
+    Path kubernetes = ControlPlaneTree.etcKubernetes(node);
+    String etcdSnapshot = "20260101T000000Z-e7cd01";
+    String nodeName = "control-plane-1";
+    var source = new dev.lifeboat.snapshotter.controlplane.ControlPlaneSource(new dev.lifeboat.snapshotter.volume.VolumeSnapshotter(
+        repository, uploads, Clock.systemUTC()), CLUSTER, nodeName, List.of(kubernetes.resolve("pki"), kubernetes.resolve("manifests")));
+    String snapshotId = dev.lifeboat.snapshotter.SnapshotIds.next(Clock.systemUTC());
+    source.take(dev.lifeboat.events.v1.SnapshotRequested.newBuilder()
+        .setHeader(new dev.lifeboat.audit.EventFactory(CLUSTER, "it", Clock.systemUTC()).header("cp"))
+        .setRequestId("cp").setKind(dev.lifeboat.events.v1.SnapshotKind.VOLUME).setTarget("control-plane/" + nodeName)
+        .setReason(dev.lifeboat.events.v1.RequestReason.SCHEDULE).setNode(nodeName)
+        .setParameters(Map.of("etcdSnapshotId", etcdSnapshot, "etcdManifestKey", "manifests/etcd/etcd/" + etcdSnapshot)).build(),
+        snapshotId);
+    List<CliRun> runs = new ArrayList<>();
+
+    Path viaWorker = node.resolve("restored-by-the-worker");
+    CliRun sent = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "--kind", "control-plane", "--target-path",
+        viaWorker.toString(), "--wait", "--timeout", "PT60S");
+    runs.add(sent);
+    assertThat(sent.exit()).as(sent.toString()).isEqualTo(ExitCodes.OK);
+    assertThat(sent.out()).contains("SUCCEEDED", etcdSnapshot);
+    ControlPlaneTree.assertSameFilesAndModes(kubernetes, viaWorker);
+
+    Path direct = node.resolve("restored-directly");
+    CliRun directRun = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "--direct", "--kind", "control-plane",
+        "--snapshot", snapshotId, "--target-path", direct.toString());
+    runs.add(directRun);
+    assertThat(directRun.exit()).as(directRun.toString()).isEqualTo(ExitCodes.OK);
+    assertThat(directRun.out()).contains("SUCCEEDED restore", "etcdSnapshotId=" + etcdSnapshot, "volume=control-plane/" + nodeName);
+    ControlPlaneTree.assertSameFilesAndModes(kubernetes, direct);
+
+    CliRun intoFull = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "--direct", "--kind", "control-plane",
+        "--target-path", direct.toString());
+    runs.add(intoFull);
+    assertThat(intoFull.exit()).as(intoFull.toString()).isNotEqualTo(ExitCodes.OK);
+    assertThat(intoFull.out() + intoFull.err()).contains("not an empty directory");
+    CliRun notControlPlane = CliRun.lifeboat("restore", "--data-dir", dataDir.toString(), "--direct", "--kind", "control-plane",
+        "--snapshot", resourceSnapshot, "--target-path", node.resolve("elsewhere").toString());
+    runs.add(notControlPlane);
+    assertThat(notControlPlane.exit()).isNotEqualTo(ExitCodes.OK);
+    assertThat(Files.exists(node.resolve("elsewhere"))).isFalse();
+
+    CliRun audit = CliRun.lifeboat("audit", "tail", "--data-dir", dataDir.toString(), "--since", "10m");
+    runs.add(audit);
+    assertThat(audit.out()).contains(etcdSnapshot);
+    assertThat(runs).as("no private key's content in any output or audit event").allSatisfy(run ->
+        assertThat(run.out() + run.err()).doesNotContain(ControlPlaneTree.KEY_BODY));
   }
 
   @Test

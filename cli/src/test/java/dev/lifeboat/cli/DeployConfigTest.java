@@ -35,6 +35,20 @@ class DeployConfigTest {
   }
 
   @Test
+  void controlPlaneSnapshotsAreOnOnlyWhereThePodSaysSoWithThePkiAndStaticPodManifestsByDefault() {
+    Map<String, String> pod = new HashMap<>(Map.of("PRIMARY_ACCESS_KEY", "a", "PRIMARY_SECRET_KEY", "s", "OFFSITE_ACCESS_KEY",
+        "a", "OFFSITE_SECRET_KEY", "s", "LIFEBOAT_MASTER_KEY", KEY, "LIFEBOAT_DATA_KEY", KEY, "LIFEBOAT_NODE_NAME", "node-1"));
+    Path file = Path.of("..", "deploy", "base", "lifeboat.yaml");
+
+    assertThat(new ConfigLoader(pod).load(file).section(SnapshotterConfig.SECTION).controlPlane().enabled())
+        .as("a pod without LIFEBOAT_CONTROL_PLANE: every worker, and the node agent elsewhere").isFalse();
+    pod.put("LIFEBOAT_CONTROL_PLANE", "true"); // deploy/components/control-plane's agent
+    var controlPlane = new ConfigLoader(pod).load(file).section(SnapshotterConfig.SECTION).controlPlane();
+    assertThat(controlPlane.enabled()).isTrue();
+    assertThat(controlPlane.paths()).containsExactly(Path.of("/etc/kubernetes/pki"), Path.of("/etc/kubernetes/manifests"));
+  }
+
+  @Test
   void theCommentedKafkaSecurityExampleIsValidOnceUncommentedWithItsFilesInPlace(@TempDir Path dir) throws Exception {
     LocalPki pki = LocalPki.create(dir);
     String file = Files.readString(Path.of("..", "deploy", "base", "lifeboat.yaml"));

@@ -146,11 +146,24 @@ public final class RestoreData {
    * ids start with their time, so the listing is searched from its end.
    */
   public Optional<Found> newestAtOrBefore(SnapshotKind kind, Instant at) throws Exception {
+    return newestAtOrBefore(kind, null, at);
+  }
+
+  /**
+   * As {@link #newestAtOrBefore(SnapshotKind, Instant)}, among the snapshots of {@code target} or,
+   * when it ends in {@code /}, of any target under it (null: any target).
+   */
+  public Optional<Found> newestAtOrBefore(SnapshotKind kind, String target, Instant at) throws Exception {
     Optional<Repository> repo = repository();
     if (repo.isEmpty()) {
       return Optional.empty();
     }
     List<String> keys = keysByTime(repo.get(), kind);
+    if (target != null) {
+      String prefix = ManifestStore.prefix(kind) + java.net.URLEncoder.encode(target, java.nio.charset.StandardCharsets.UTF_8)
+          + (target.endsWith("/") ? "" : "/");
+      keys.removeIf(key -> !key.startsWith(prefix));
+    }
     for (int i = keys.size() - 1; i >= 0; i--) {
       Optional<Manifest> m = repo.get().manifests().read(keys.get(i));
       if (m.isPresent() && cluster.equals(m.get().cluster()) && !m.get().createdAt().isAfter(at)) {

@@ -3,6 +3,7 @@ package dev.lifeboat.commands;
 import dev.lifeboat.commands.RestoreService.Result;
 import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.repository.Manifest;
+import dev.lifeboat.repository.controlplane.ControlPlaneSnapshots;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.restore.EtcdDatabaseReport;
 import dev.lifeboat.restore.PathRestorePlan;
@@ -182,7 +183,8 @@ final class RestoreResults {
       details.put("chunksAtFault", String.join(",", report.chunksAtFault()));
     }
     String summary = "restored " + files.files() + " files (" + files.bytes() + " bytes) of volume " + manifest.target()
-        + " into " + report.target();
+        + " into " + report.target() + ControlPlaneSnapshots.etcdSnapshotId(manifest.details())
+            .map(etcd -> ", the control-plane files that go with etcd snapshot " + etcd).orElse("");
     if (report.clean()) {
       return new Result(AuditOutcome.SUCCEEDED, summary, counts, details);
     }
@@ -230,6 +232,7 @@ final class RestoreResults {
     details.put(CommandAudit.DETAIL_SNAPSHOT_ID, manifest.snapshotId());
     details.put("volume", manifest.target());
     details.put("targetPath", target.toString());
+    ControlPlaneSnapshots.etcdSnapshotId(manifest.details()).ifPresent(etcd -> details.put(ControlPlaneSnapshots.ETCD_SNAPSHOT_ID, etcd));
     return details;
   }
 

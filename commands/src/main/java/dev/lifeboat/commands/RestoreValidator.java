@@ -4,6 +4,7 @@ import dev.lifeboat.commands.v1.Command;
 import dev.lifeboat.commands.v1.Restore;
 import dev.lifeboat.events.v1.ConflictPolicy;
 import dev.lifeboat.events.v1.SnapshotKind;
+import dev.lifeboat.repository.controlplane.ControlPlaneSnapshots;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
 import dev.lifeboat.restore.LabelSelector;
 import dev.lifeboat.commands.RestoreData.Found;
@@ -109,8 +110,9 @@ final class RestoreValidator {
     }
     switch (r.getKind()) {
       case VOLUME -> {
-        if (r.getSnapshotId() == null) {
-          problems.add("a volume restore names its snapshot (the volume is the snapshot's)");
+        if (r.getSnapshotId() == null && r.getVolumeTarget() == null) {
+          problems.add("a volume restore names its snapshot (the volume is the snapshot's), or the volume target whose"
+              + " newest snapshot it restores");
         }
         requirePath(r, problems);
       }
@@ -121,6 +123,11 @@ final class RestoreValidator {
         }
       }
       default -> problems.add("unknown kind " + r.getKind());
+    }
+    if (r.getVolumeTarget() != null && r.getKind() != SnapshotKind.VOLUME) {
+      problems.add("volumeTarget names a volume's snapshots: it goes with kind VOLUME, not " + r.getKind());
+    } else if (r.getVolumeTarget() != null && !r.getVolumeTarget().matches("[A-Za-z0-9._:/-]{1,253}")) {
+      problems.add("volumeTarget '" + r.getVolumeTarget() + "' is not a snapshot target");
     }
     new TreeMap<>(r.getStorageClassMapping()).forEach((from, to) -> {
       if (!STORAGE_CLASS.matcher(from).matches() || !STORAGE_CLASS.matcher(to).matches()) {
@@ -180,6 +187,10 @@ final class RestoreValidator {
         return Checked.rejected("snapshot " + r.getSnapshotId() + " is of cluster " + found.get().manifest().cluster()
             + ", not " + data.cluster());
       }
+      if (r.getVolumeTarget() != null && !ofTarget(found.get().manifest().target(), r.getVolumeTarget())) {
+        return Checked.rejected("snapshot " + r.getSnapshotId() + " is of " + found.get().manifest().target() + ", not "
+            + describeTarget(r.getVolumeTarget()));
+      }
       source = new ValidatedRestore.Snapshot(found.get());
     } else {
       Instant at = r.getAtTime() != null ? r.getAtTime() : now;
@@ -199,6 +210,13 @@ final class RestoreValidator {
               : "there is no etcd snapshot of cluster " + data.cluster() + " yet");
         }
         source = new ValidatedRestore.Snapshot(found.get());
+      } else if (r.getKind() == SnapshotKind.VOLUME) {
+        Optional<Found> found = data.newestAtOrBefore(SnapshotKind.VOLUME, r.getVolumeTarget(), at);
+        if (found.isEmpty()) {
+          return Checked.rejected("there is no snapshot of " + describeTarget(r.getVolumeTarget()) + " of cluster "
+              + data.cluster() + " taken at or before " + at);
+        }
+        source = new ValidatedRestore.Snapshot(found.get());
       } else {
         source = new ValidatedRestore.StateAt(at, r.getAtTime() == null);
       }
@@ -216,6 +234,18 @@ final class RestoreValidator {
         source, r.getNamespaces(), r.getKinds(), r.getLabelSelector(), r.getNamespaceMapping(), target, r.getTargetPath(),
         r.getConflictPolicy(), r.getDryRun(), r.getStorageClassMapping(),
         r.getKind() == SnapshotKind.RESOURCES && r.getVolumeData()), null);
+  }
+
+  /** Whether a snapshot of {@code target} is one {@code volumeTarget} asks for (ending in '/': any target under it). */
+  static boolean ofTarget(String target, String volumeTarget) {
+    return volumeTarget.endsWith("/") ? target.startsWith(volumeTarget) : target.equals(volumeTarget);
+  }
+
+  private static String describeTarget(String volumeTarget) {
+    if (volumeTarget.equals(ControlPlaneSnapshots.TARGET_PREFIX)) {
+      return "the control plane (" + ControlPlaneSnapshots.TARGET_PREFIX + "<node>)";
+    }
+    return volumeTarget.endsWith("/") ? "a volume target under " + volumeTarget : "volume target " + volumeTarget;
   }
 
   /** Null when resources at {@code at} can be rebuilt, else the rejection. */

@@ -18,11 +18,13 @@ import java.util.regex.Pattern;
 
 /**
  * Reads {@code lifeboat.yaml}: YAML, with {@code ${NAME}} replaced by the environment variable NAME
- * (so secrets stay out of the file), validated completely before anything starts.
+ * (so secrets stay out of the file) and {@code ${NAME:-default}} by NAME or, when it is not set,
+ * the default (so one file serves pods that set a variable and pods that do not), validated
+ * completely before anything starts.
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
 
   private final Map<String, String> environment;
   private final List<ConfigSection<?>> sections;
@@ -119,7 +121,9 @@ public final class ConfigLoader {
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String replacement = environment.get(m.group(1));
-      if (replacement == null) {
+      if (replacement == null && m.group(2) != null) {
+        replacement = m.group(3);
+      } else if (replacement == null) {
         errors.add(path + " refers to the environment variable " + m.group(1) + ", which is not set");
         replacement = "";
       }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,6 +106,61 @@ class DeployManifestsIT {
     // it reports PDBs "configured" against a real API server too; everything else must be unchanged
     assertThat(kubectl.ok("apply", "-k", path.toString()).lines()).as("a second apply changes nothing")
         .allSatisfy(line -> assertThat(line).matches(".* unchanged|poddisruptionbudget\\.policy/\\S+ configured"));
+  }
+
+  @Test
+  void theControlPlaneComponentRunsAnAgentWithEtcKubernetesReadOnlyOnControlPlaneNodesAndTheNodeAgentElsewhere()
+      throws Exception {
+    // an overlay as the component's kustomization.yaml asks: after node-agent, before workload
+    Path overlay = Files.createDirectories(dir.resolve("with-control-plane"));
+    String deploy = overlay.relativize(DEPLOY).toString();
+    Files.writeString(overlay.resolve("kustomization.yaml"), String.join("\n", "apiVersion: kustomize.config.k8s.io/v1beta1",
+        "kind: Kustomization", "namespace: lifeboat", "resources:", "  - " + deploy + "/base", "components:",
+        "  - " + deploy + "/components/node-agent", "  - " + deploy + "/components/control-plane",
+        "  - " + deploy + "/components/workload", ""));
+    List<HasMetadata> objects = parse(render(overlay));
+    DaemonSet agent = daemonSet(objects, "lifeboat-control-plane-agent");
+    DaemonSet nodeAgent = daemonSet(objects, "lifeboat-node-agent");
+
+    PodSpec pod = agent.getSpec().getTemplate().getSpec();
+    assertThat(pod.getNodeSelector()).containsEntry("node-role.kubernetes.io/control-plane", "");
+    assertThat(pod.getTolerations()).anySatisfy(t -> assertThat(t.getKey()).isEqualTo("node-role.kubernetes.io/control-plane"));
+    assertThat(pod.getAutomountServiceAccountToken()).as("no Kubernetes API access").isFalse();
+    Container c = pod.getContainers().get(0);
+    assertThat(c.getImage()).isEqualTo("ghcr.io/lifeboat-dev/lifeboat:0.1.0");
+    assertThat(agent.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("app.kubernetes.io/part-of", "lifeboat");
+    assertThat(c.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("LIFEBOAT_CONTROL_PLANE");
+      assertThat(e.getValue()).isEqualTo("true");
+    });
+    assertThat(c.getVolumeMounts()).filteredOn(m -> m.getMountPath().equals("/etc/kubernetes")).singleElement()
+        .satisfies(m -> assertThat(m.getReadOnly()).as("read-only, at the node's own path").isTrue());
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getHostPath() != null).extracting(v -> v.getHostPath().getPath())
+        .contains("/etc/kubernetes");
+    assertThat(c.getVolumeMounts()).filteredOn(m -> m.getMountPath().equals("/var/lib/kubelet/pods")).singleElement()
+        .satisfies(m -> assertThat(m.getReadOnly()).as("it serves its node's volumes too").isTrue());
+    assertThat(c.getSecurityContext().getCapabilities().getAdd()).containsExactly("DAC_READ_SEARCH");
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+
+    assertThat(nodeAgent.getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
+        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms()).singleElement()
+        .satisfies(term -> assertThat(term.getMatchExpressions()).singleElement().satisfies(e -> {
+          assertThat(e.getKey()).isEqualTo("node-role.kubernetes.io/control-plane");
+          assertThat(e.getOperator()).as("one agent per node: the plain one stays off control-plane nodes").isEqualTo("DoesNotExist");
+        }));
+    assertThat(nodeAgent.getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts())
+        .noneSatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/kubernetes"));
+
+    assertThat(kubectl.ok("apply", "-k", overlay.toString())).contains("daemonset.apps/lifeboat-control-plane-agent");
+    assertThat(kubernetes.client().apps().daemonSets().inNamespace("lifeboat").withName("lifeboat-control-plane-agent").get())
+        .isNotNull();
+  }
+
+  private static DaemonSet daemonSet(List<HasMetadata> objects, String name) {
+    return objects.stream().filter(o -> o instanceof DaemonSet && o.getMetadata().getName().equals(name))
+        .map(DaemonSet.class::cast).findFirst().orElseThrow(() -> new AssertionError("no DaemonSet " + name));
   }
 
   private static String render(Path overlay) throws IOException, InterruptedException {

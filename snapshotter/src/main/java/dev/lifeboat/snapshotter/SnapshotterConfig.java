@@ -26,9 +26,12 @@ import java.util.List;
  *     request only
  * @param changelogEvery how often the change-log archiver stores a segment per partition with new
  *     changes; zero: the change log is not archived
+ * @param controlPlane whether this node agent snapshots its node's control-plane files ({@code
+ *     snapshotter.controlPlane})
  */
 public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads,
-    Duration csiTimeout, String csiSnapshotClass, Duration resourcesEvery, Duration changelogEvery) {
+    Duration csiTimeout, String csiSnapshotClass, Duration resourcesEvery, Duration changelogEvery,
+    ControlPlaneConfig controlPlane) {
   /** How long a CSI snapshot may take to become ready when nothing else is configured. */
   public static final Duration DEFAULT_CSI_TIMEOUT = Duration.ofMinutes(10);
 
@@ -52,6 +55,19 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
       "How often resource changes are archived into repository segments; 0s: not archived.")
       .withDefault(Duration.ofSeconds(5)).validate(d -> d.isZero() || d.toMillis() >= 100, "0s, or at least 100ms");
 
+  /** The same settings without control-plane snapshots. */
+  public SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads,
+      Duration csiTimeout, String csiSnapshotClass, Duration resourcesEvery, Duration changelogEvery) {
+    this(enabled, masterKey, etcdEvery, nodeName, uploadThreads, csiTimeout, csiSnapshotClass, resourcesEvery, changelogEvery,
+        ControlPlaneConfig.disabled());
+  }
+
+  /** The same settings with {@code controlPlane} instead. */
+  public SnapshotterConfig withControlPlane(ControlPlaneConfig controlPlane) {
+    return new SnapshotterConfig(enabled, masterKey, etcdEvery, nodeName, uploadThreads, csiTimeout, csiSnapshotClass,
+        resourcesEvery, changelogEvery, controlPlane);
+  }
+
   /** The same settings with CSI and resource backup at their defaults. */
   public SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads) {
     this(enabled, masterKey, etcdEvery, nodeName, uploadThreads, DEFAULT_CSI_TIMEOUT, "", Duration.ofHours(1), Duration.ofSeconds(5));
@@ -62,9 +78,35 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   }
 
   /** The {@code snapshotter} section, contributed by the snapshotter's plugin. */
-  public static final ConfigSection<SnapshotterConfig> SECTION = ConfigSection.of("snapshotter",
-      () -> new SnapshotterConfig(true, null, Duration.ofMinutes(15), "", 2), (reader, shared) -> read(reader, shared.masterKey()),
-      SnapshotterConfig::fields);
+  public static final ConfigSection<SnapshotterConfig> SECTION = new ConfigSection<>() {
+    @Override
+    public String name() {
+      return "snapshotter";
+    }
+
+    @Override
+    public SnapshotterConfig defaults() {
+      return new SnapshotterConfig(true, null, Duration.ofMinutes(15), "", 2);
+    }
+
+    @Override
+    public SnapshotterConfig read(ConfigReader reader, dev.lifeboat.config.LifeboatConfig shared) {
+      return SnapshotterConfig.read(reader, shared.masterKey());
+    }
+
+    @Override
+    public List<Field<?>> fields() {
+      return SnapshotterConfig.fields();
+    }
+
+    @Override
+    public java.util.Map<String, List<Field<?>>> documentation() {
+      java.util.Map<String, List<Field<?>>> docs = new java.util.LinkedHashMap<>();
+      docs.put("snapshotter", SnapshotterConfig.fields());
+      docs.put("snapshotter.controlPlane", ControlPlaneConfig.fields());
+      return docs;
+    }
+  };
 
   /** @param masterKey the repository's ({@code repository.masterKey}) */
   static SnapshotterConfig read(ConfigReader r, byte[] masterKey) {
@@ -72,10 +114,12 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
     r.get(MASTER_KEY); // its former place: the shared repository section reads it from here when it has none
     Duration csiTimeout = r.get(CSI_TIMEOUT);
     String csiSnapshotClass = r.get(CSI_SNAPSHOT_CLASS);
+    String nodeName = r.get(NODE_NAME);
     SnapshotterConfig c = new SnapshotterConfig(Boolean.TRUE.equals(enabled), masterKey,
-        r.get(ETCD_EVERY), r.get(NODE_NAME), r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS),
+        r.get(ETCD_EVERY), nodeName, r.get(UPLOAD_THREADS) == null ? 2 : r.get(UPLOAD_THREADS),
         csiTimeout == null ? DEFAULT_CSI_TIMEOUT : csiTimeout, csiSnapshotClass == null ? "" : csiSnapshotClass,
-        r.get(RESOURCES_EVERY), r.get(CHANGELOG_EVERY));
+        r.get(RESOURCES_EVERY), r.get(CHANGELOG_EVERY),
+        ControlPlaneConfig.read(r.section("controlPlane"), nodeName == null ? "" : nodeName));
     if (c.enabled() && masterKey == null) {
       r.reportProblem("enabled", "= true needs repository.masterKey (base64 of 32 random bytes): the snapshotter writes the"
           + " repository with it (or set snapshotter.enabled: false)");
@@ -93,6 +137,6 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   public String toString() {
     return "SnapshotterConfig[enabled=" + enabled + ", masterKey=***, etcdEvery=" + etcdEvery + ", nodeName=" + nodeName
         + ", uploadThreads=" + uploadThreads + ", csiTimeout=" + csiTimeout + ", csiSnapshotClass=" + csiSnapshotClass
-        + ", resourcesEvery=" + resourcesEvery + ", changelogEvery=" + changelogEvery + "]";
+        + ", resourcesEvery=" + resourcesEvery + ", changelogEvery=" + changelogEvery + ", controlPlane=" + controlPlane + "]";
   }
 }

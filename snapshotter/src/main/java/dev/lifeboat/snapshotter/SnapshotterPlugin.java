@@ -18,6 +18,8 @@ import dev.lifeboat.schemas.audit.AuditActions;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Taken;
+import dev.lifeboat.snapshotter.controlplane.ControlPlaneFollower;
+import dev.lifeboat.snapshotter.controlplane.ControlPlaneSource;
 import dev.lifeboat.snapshotter.csi.CsiSnapshotter;
 import dev.lifeboat.snapshotter.etcd.EtcdSnapshotter;
 import dev.lifeboat.snapshotter.resources.ResourceBackup;
@@ -41,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * {@code snapshotter.resourcesEvery}), and retention with garbage collection every {@code
  * retention.gcEvery}. With {@code snapshotter.nodeName} set it runs as that node's volume agent,
  * which serves file-level requests for that node only; CSI requests are left to the cluster-wide
- * snapshotter.
+ * snapshotter; with {@code snapshotter.controlPlane.enabled} it also snapshots its node's control-plane
+ * files beside every etcd snapshot.
  */
 public final class SnapshotterPlugin implements WorkerPlugin {
   private static final Logger log = LoggerFactory.getLogger(SnapshotterPlugin.class);
@@ -103,6 +106,15 @@ public final class SnapshotterPlugin implements WorkerPlugin {
                 ? request.getKind() == SnapshotKind.VOLUME && !CsiSnapshotter.wants(request)
                     && config.nodeName().equals(request.getNode())
                 : true)));
+    // A node agent on a control-plane node snapshots its PKI and static pod manifests beside each etcd snapshot
+    // (controlplane/DESIGN.md).
+    if (nodeAgent && config.controlPlane().enabled()) {
+      ControlPlaneSource controlPlane = new ControlPlaneSource(volumes, cluster, config.nodeName(), config.controlPlane().paths());
+      runtime.start(new ControlPlaneFollower(config.nodeName(), controlPlane, repository, events, runtime.audit(),
+          events.clock()).worker(Topics.SNAPSHOTS));
+      log.info("Snapshotter taking the control-plane files {} of node {} beside each etcd snapshot",
+          config.controlPlane().paths(), config.nodeName());
+    }
     // When each snapshot is taken is decided in one place: dev.lifeboat.schedule (see its DESIGN.md).
     RetentionConfig retention = context.config().retention();
     RepositoryMaintenance maintenance = nodeAgent ? null : new RepositoryMaintenance(repository, retention, runtime.audit(),

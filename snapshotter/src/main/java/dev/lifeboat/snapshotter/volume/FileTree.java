@@ -49,6 +49,14 @@ final class FileTree {
   }
 
   static List<Node> walk(Path root) throws IOException {
+    return walk(root, List.of());
+  }
+
+  /**
+   * As {@link #walk(Path)}, keeping only what lies under one of {@code only} (relative paths,
+   * {@code /} separated) and the directories on the way to them; empty: everything.
+   */
+  static List<Node> walk(Path root, List<String> only) throws IOException {
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
       throw new NoSuchFileException(root.toString(), null, "not a directory: a volume's root must be one");
     }
@@ -63,7 +71,8 @@ final class FileTree {
       List<Node> children = new ArrayList<>();
       try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory.file())) {
         for (Path child : listing) {
-          Node node = stat(child, prefix + child.getFileName());
+          String path = prefix + child.getFileName();
+          Node node = selected(path, only) ? stat(child, path) : null;
           if (node != null) {
             children.add(node);
           }
@@ -82,6 +91,19 @@ final class FileTree {
     sorted.sort(Comparator.comparing(Node::path));
     sorted.add(0, nodes.get(0));
     return sorted;
+  }
+
+  /** Whether {@code path} is one of {@code only}, under one, or a directory on the way to one. */
+  static boolean selected(String path, List<String> only) {
+    if (only.isEmpty()) {
+      return true;
+    }
+    for (String wanted : only) {
+      if (path.equals(wanted) || path.startsWith(wanted + "/") || wanted.startsWith(path + "/")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The entry at {@code file}, or null if it no longer exists. */

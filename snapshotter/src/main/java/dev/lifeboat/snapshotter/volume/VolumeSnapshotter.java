@@ -100,9 +100,31 @@ public final class VolumeSnapshotter {
    */
   public Result snapshot(Path root, String cluster, String target, String snapshotId, LongConsumer progressBytes)
       throws IOException {
+    return snapshot(root, Selection.ALL, cluster, target, snapshotId, progressBytes);
+  }
+
+  /**
+   * Part of a tree, and what the manifest says about it beyond its totals.
+   *
+   * @param only relative paths ({@code /} separated) under the root to keep, with the directories on
+   *     the way to them; empty: everything
+   * @param details added to the manifest's details
+   */
+  public record Selection(List<String> only, Map<String, String> details) {
+    public static final Selection ALL = new Selection(List.of(), Map.of());
+
+    public Selection {
+      only = List.copyOf(only);
+      details = Map.copyOf(details);
+    }
+  }
+
+  /** As {@link #snapshot(Path, String, String, String, LongConsumer)}, of the part of the tree {@code selection} keeps. */
+  public Result snapshot(Path root, Selection selection, String cluster, String target, String snapshotId,
+      LongConsumer progressBytes) throws IOException {
     MDC.put("snapshotId", snapshotId);
     try {
-      return take(root, cluster, target, snapshotId, progressBytes);
+      return take(root, selection, cluster, target, snapshotId, progressBytes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted = new InterruptedIOException("interrupted while snapshotting " + root);
@@ -113,12 +135,12 @@ public final class VolumeSnapshotter {
     }
   }
 
-  private Result take(Path root, String cluster, String target, String snapshotId, LongConsumer progressBytes)
-      throws IOException, InterruptedException {
+  private Result take(Path root, Selection selection, String cluster, String target, String snapshotId,
+      LongConsumer progressBytes) throws IOException, InterruptedException {
     Instant started = clock.instant();
     Optional<Manifest> parent = repository.manifests().latest(KIND, target);
     ParentFiles previous = ParentFiles.of(parent.orElse(null));
-    List<FileTree.Node> nodes = FileTree.walk(root);
+    List<FileTree.Node> nodes = FileTree.walk(root, selection.only());
     FileChunker chunker = new FileChunker(repository.chunks(), repository.chunker(), uploads, chunksInFlight);
     Totals totals = new Totals();
     AtomicLong done = new AtomicLong();
@@ -131,13 +153,15 @@ public final class VolumeSnapshotter {
       return t;
     });
     try {
-      return take(root, cluster, target, snapshotId, started, parent, previous, nodes, chunker, totals, progress, readers);
+      return take(root, selection, cluster, target, snapshotId, started, parent, previous, nodes, chunker, totals, progress,
+          readers);
     } finally {
       readers.shutdownNow();
     }
   }
 
-  private Result take(Path root, String cluster, String target, String snapshotId, Instant started, Optional<Manifest> parent,
+  private Result take(Path root, Selection selection, String cluster, String target, String snapshotId, Instant started,
+      Optional<Manifest> parent,
       ParentFiles previous, List<FileTree.Node> nodes, FileChunker chunker, Totals totals, LongConsumer progress,
       ExecutorService readers) throws IOException, InterruptedException {
     List<Object> slots = new ArrayList<>(nodes.size());
@@ -184,7 +208,7 @@ public final class VolumeSnapshotter {
     }
     SnapshotPhase phase = totals.errors > 0 ? PARTIALLY_FAILED : COMPLETED;
     Manifest manifest = new Manifest(Manifest.FORMAT, snapshotId, KIND, target, cluster, started,
-        parent.map(Manifest::snapshotId).orElse(null), phase, null, List.copyOf(entries), totals.details(root));
+        parent.map(Manifest::snapshotId).orElse(null), phase, null, List.copyOf(entries), totals.details(root, selection));
     ManifestStore.Written written = repository.manifests().write(manifest);
     Duration duration = Duration.between(started, clock.instant());
     entries.stream().filter(e -> e.error() != null).limit(20)
@@ -238,8 +262,8 @@ public final class VolumeSnapshotter {
       }
     }
 
-    Map<String, String> details(Path root) {
-      Map<String, String> details = new LinkedHashMap<>();
+    Map<String, String> details(Path root, Selection selection) {
+      Map<String, String> details = new LinkedHashMap<>(new java.util.TreeMap<>(selection.details()));
       details.put("root", root.toString());
       details.put("files", Long.toString(files));
       details.put("directories", Long.toString(directories));
