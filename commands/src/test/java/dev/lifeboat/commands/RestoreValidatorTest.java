@@ -50,7 +50,7 @@ class RestoreValidatorTest {
     assertThat(problems(Restore.newBuilder().setSnapshotId("20260101T000000Z-abcdef").setAtTime(Instant.EPOCH)))
         .containsExactly("name a snapshot or an instant, not both");
     assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.VOLUME)))
-        .contains("a volume restore names its snapshot (the volume is the snapshot's)",
+        .contains("a volume restore names its snapshot (the volume is the snapshot's), or the volume target whose newest snapshot it restores",
             "a VOLUME restore needs targetPath: where to write it");
     assertThat(problems(Restore.newBuilder().setKind(SnapshotKind.ETCD).setTargetPath("etcd.db")))
         .containsExactly("targetPath 'etcd.db' is not absolute");
