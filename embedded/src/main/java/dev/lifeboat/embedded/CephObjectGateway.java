@@ -161,9 +161,12 @@ public final class CephObjectGateway implements AutoCloseable {
     return SECRET_KEY;
   }
 
-  /** The region the gateway signs for. */
+  /**
+   * The region to sign for and to create buckets in: the gateway's zone group, {@code default} (it
+   * refuses {@code us-east-1} as a bucket's location constraint).
+   */
   public String region() {
-    return "us-east-1";
+    return "default";
   }
 
   /** A client of the gateway with its keys; the caller closes it. */

@@ -51,8 +51,10 @@ ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osduuid" >>"$dir/log/setup.log" 2>&
 ceph-osd -c "$conf" -i 0 -f >>"$dir/log/osd.out" 2>&1 </dev/null & pids="$pids $!"
 radosgw -c "$conf" -n client.rgw -f >>"$dir/log/rgw.out" 2>&1 </dev/null & pids="$pids $!"
 i=0
-until timeout 10 radosgw-admin -c "$conf" -n client.admin user create --uid=lifeboat --display-name=Lifeboat \
-    --access-key="$access" --secret-key="$secret" >>"$dir/log/setup.log" 2>&1; do
+# radosgw-admin blocks while the cluster is not up, and may be stopped after it created the user
+admin() { timeout 20 radosgw-admin -c "$conf" -n client.admin "$@" >>"$dir/log/setup.log" 2>&1; }
+until admin user info --uid=lifeboat || admin user create --uid=lifeboat --display-name=Lifeboat \
+    --access-key="$access" --secret-key="$secret"; do
   alive; i=$((i+1)); [ $i -lt 60 ] || { echo "the gateway's user could not be created; see $dir/log" >&2; exit 1; }
   sleep 1
 done
