@@ -57,7 +57,9 @@ final class RepositoryMaintenance {
           .detail("chunksLive", r.chunksLive()).detail("chunksMissing", r.chunksMissing())
           .detail("chunksPlanned", r.chunksPlanned()).detail("chunksDeleted", r.chunksDeleted())
           .detail("packsDeleted", r.packsDeleted()).detail("packsRewritten", r.packsRewritten())
-          .detail("bytesFreed", r.bytesFreed()).detail("durationMillis", r.durationMillis()).publish();
+          .detail("bytesFreed", r.bytesFreed()).detail("snapshotsLocked", r.manifestsLocked())
+          .detail("packsLocked", r.packsLocked()).detail("chunksLocked", r.chunksLocked())
+          .detail("durationMillis", r.durationMillis()).publish();
     } catch (RuntimeException e) {
       failed.increment();
       log.warn("Garbage collection of {} failed (tried again in {}): {}", repository.describe(), config.gcEvery(),

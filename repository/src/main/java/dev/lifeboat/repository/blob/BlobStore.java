@@ -101,6 +101,17 @@ public interface BlobStore {
    */
   void list(String prefix, Consumer<BlobInfo> each);
 
+  /**
+   * Until when the store refuses to remove the blob for good: the retain-until date of its S3 Object
+   * Lock retention, if that is still ahead of {@code now}. Empty when the blob may go (no retention,
+   * retention expired, no such blob, or a store without Object Lock). Garbage collection asks before it
+   * deletes what it means to free, since a delete of a locked object in a versioned bucket succeeds all
+   * the same: it only hides the object behind a delete marker, and frees nothing.
+   */
+  default Optional<java.time.Instant> lockedUntil(String key, java.time.Instant now) {
+    return Optional.empty();
+  }
+
   /** Removes a blob; removing one that does not exist is not an error. */
   void delete(String key);
 

@@ -14,6 +14,12 @@ public abstract class BlobStoreDecorator implements BlobStore {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
   }
 
+  /** The wrapped store's lock: a decorator that forgot to forward it would hide every lock. */
+  @Override
+  public java.util.Optional<java.time.Instant> lockedUntil(String key, java.time.Instant now) {
+    return delegate.lockedUntil(key, now);
+  }
+
   @Override
   public final String describe() {
     return delegate.describe();

@@ -133,6 +133,11 @@ public final class RetryingBlobStore extends BlobStoreDecorator {
   }
 
   @Override
+  public Optional<java.time.Instant> lockedUntil(String key, java.time.Instant now) {
+    return retry.call(what("locked_until", key), () -> delegate.lockedUntil(key, now));
+  }
+
+  @Override
   public void delete(String key) {
     retry.call(what("delete", key), () -> {
       delegate.delete(key);

@@ -402,6 +402,36 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     }
   }
 
+  /**
+   * The current version's retention (GetObjectRetention): one request. A bucket without Object Lock, an
+   * object without retention, a missing object and a store that does not implement Object Lock all
+   * answer with an error code that means "not locked"; any other failure is classified as usual, so a
+   * store that cannot be asked is never taken for one without locks.
+   */
+  @Override
+  public Optional<Instant> lockedUntil(String key, Instant now) {
+    String object = object(key);
+    try {
+      io.minio.messages.Retention retention =
+          client.getObjectRetention(io.minio.GetObjectRetentionArgs.builder().bucket(bucket).object(object).build());
+      Instant until = retention == null ? null : instant(retention.retainUntilDate());
+      return until != null && until.isAfter(now) ? Optional.of(until) : Optional.empty();
+    } catch (Exception e) {
+      if (S3Failures.isNoSuchKey(e) || NOT_LOCKED.contains(String.valueOf(S3Failures.errorCode(e)))) {
+        return Optional.empty();
+      }
+      throw S3Failures.classify("locked_until", key, description, e);
+    }
+  }
+
+  /**
+   * Answers to GetObjectRetention that mean "no retention": the object has none (AWS, Ceph), the bucket
+   * has no Object Lock (AWS: InvalidRequest), the store does not implement it (S3Proxy), the current
+   * version is a delete marker (MethodNotAllowed).
+   */
+  private static final Set<String> NOT_LOCKED = Set.of("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError",
+      "InvalidRequest", "NotImplemented", "MethodNotAllowed");
+
   /** S3 answers a delete of a missing object with success, so this is idempotent as it is. */
   @Override
   public void delete(String key) {

@@ -63,10 +63,15 @@ public final class GarbageCollector {
    * @param packsDeleted packs deleted whole or after rewriting
    * @param packsRewritten packs whose needed chunks were copied to new packs
    * @param bytesFreed stored bytes of deleted chunks
+   * @param manifestsLocked manifests retention would have deleted but the store still retains (S3 Object
+   *     Lock): kept, and counted in {@code manifestsKept}
+   * @param packsLocked packs that would have been deleted or rewritten but the store still retains: left
+   *     as they are, their unreferenced chunks planned again by a later run
+   * @param chunksLocked unreferenced chunks in those packs, not deleted
    */
   public record Report(int manifestsKept, int manifestsDeleted, long chunksLive, long chunksMissing, long chunksPlanned,
       long chunksDeleted, int packsDeleted, int packsRewritten, long bytesFreed, boolean skipped, String skippedReason,
-      long durationMillis) {}
+      long durationMillis, int manifestsLocked, int packsLocked, long chunksLocked) {}
 
   /** Applies retention to every target and collects garbage; {@code progress} hears each step. */
   public Report run(Consumer<String> progress) {
@@ -75,10 +80,10 @@ public final class GarbageCollector {
     Instant now = clock.instant();
     GcLock lock = new GcLock(store, repository.describe(), LOCK_LEASE, clock);
     if (!lock.acquire(now)) {
-      return new Report(0, 0, 0, 0, 0, 0, 0, 0, 0, true, "another garbage collection holds " + LOCK, 0);
+      return new Report(0, 0, 0, 0, 0, 0, 0, 0, 0, true, "another garbage collection holds " + LOCK, 0, 0, 0, 0);
     }
     try {
-      int[] retained = applyRetention(progress);
+      int[] retained = applyRetention(progress, now);
       Instant ripe = now.minus(config.gcSafetyDelay());
       List<DeletionPlan> plans = new ArrayList<>();
       List<DeletionPlan> due = new ArrayList<>();
@@ -149,6 +154,27 @@ public final class GarbageCollector {
         progress.accept("planned " + plannedCount[0] + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
       }
 
+      // A pack the store still retains (Object Lock) is neither deleted nor rewritten: a delete would only
+      // hide it behind a delete marker and free nothing, and a rewrite would store its kept chunks twice.
+      // Its due chunks stay where they are, indexed; the due plan goes, and a later run plans them again.
+      int packsLocked = 0;
+      long chunksLocked = 0;
+      for (String pack : new ArrayList<>(freed.keySet())) {
+        java.util.Optional<Instant> until = store.lockedUntil(Pack.key(pack), now);
+        if (until.isPresent()) {
+          log.info("Pack {} of {} is retained by the store until {}: its {} unreferenced chunks stay", pack,
+              repository.describe(), until.get(), goneCount.get(pack));
+          packsLocked++;
+          chunksLocked += goneCount.remove(pack);
+          freed.remove(pack);
+          keep.remove(pack);
+        }
+      }
+      if (packsLocked > 0) {
+        progress.accept(packsLocked + " packs holding " + chunksLocked + " unreferenced chunks are retained by the store"
+            + " (Object Lock): left in place");
+      }
+
       lock.confirm();
       Set<String> dropped = new HashSet<>(freed.keySet());
       dropped.addAll(stale);
@@ -194,7 +220,8 @@ public final class GarbageCollector {
         chunks.reload();
       }
       Report report = new Report(retained[0], retained[1], marking.count(), marking.missing(), plannedCount[0], chunksDeleted,
-          freed.size(), rewritten, bytesFreed, false, null, (System.nanoTime() - started) / 1_000_000);
+          freed.size(), rewritten, bytesFreed, false, null, (System.nanoTime() - started) / 1_000_000, retained[2], packsLocked,
+          chunksLocked);
       log.info("Garbage collection of {}: {}", repository.describe(), report);
       return report;
     } finally {
@@ -225,8 +252,12 @@ public final class GarbageCollector {
     done.forEach(store::delete);
   }
 
-  /** Deletes the manifests retention does not keep; returns {kept, deleted}. */
-  private int[] applyRetention(Consumer<String> progress) {
+  /**
+   * Deletes the manifests retention does not keep, except those the store still retains (Object Lock):
+   * a snapshot the store cannot delete stays restorable, so it stays, with its chunks. Returns {kept,
+   * deleted, kept because locked}.
+   */
+  private int[] applyRetention(Consumer<String> progress, Instant now) {
     Map<String, List<String>> byTarget = new LinkedHashMap<>();
     repository.manifests().listAll(key -> {
       int cut = key.lastIndexOf('/');
@@ -235,18 +266,24 @@ public final class GarbageCollector {
     RetentionPolicy policy = new RetentionPolicy(config);
     int kept = 0;
     int deleted = 0;
+    int locked = 0;
     for (Map.Entry<String, List<String>> target : byTarget.entrySet()) {
       for (Map.Entry<String, String> decision : policy.decide(target.getValue()).entrySet()) {
-        if (decision.getValue() == null) {
-          repository.store().delete(target.getKey() + "/" + decision.getKey());
-          deleted++;
-        } else {
+        String key = target.getKey() + "/" + decision.getKey();
+        if (decision.getValue() != null) {
           kept++;
+        } else if (repository.store().lockedUntil(key, now).isPresent()) {
+          kept++;
+          locked++;
+        } else {
+          repository.store().delete(key);
+          deleted++;
         }
       }
     }
-    progress.accept("retention kept " + kept + " snapshots and deleted " + deleted);
-    return new int[] {kept, deleted};
+    progress.accept("retention kept " + kept + " snapshots (" + locked + " of them only because the store retains them)"
+        + " and deleted " + deleted);
+    return new int[] {kept, deleted, locked};
   }
 
 

@@ -51,6 +51,11 @@ public abstract class ForwardingBlobStore implements BlobStore {
   }
 
   @Override
+  public Optional<java.time.Instant> lockedUntil(String key, java.time.Instant now) {
+    return delegate.lockedUntil(key, now);
+  }
+
+  @Override
   public void delete(String key) {
     delegate.delete(key);
   }

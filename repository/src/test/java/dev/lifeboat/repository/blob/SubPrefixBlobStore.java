@@ -54,6 +54,11 @@ public final class SubPrefixBlobStore implements BlobStore {
   }
 
   @Override
+  public Optional<java.time.Instant> lockedUntil(String key, java.time.Instant now) {
+    return delegate.lockedUntil(sub + key, now);
+  }
+
+  @Override
   public void delete(String key) {
     delegate.delete(sub + key);
   }
