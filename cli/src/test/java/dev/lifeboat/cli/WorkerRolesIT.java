@@ -96,7 +96,9 @@ class WorkerRolesIT {
       kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(LIFEBOAT_NAMESPACE).endMetadata().build())
           .create();
     }
-    application(kube);
+    api.provisionVolumes(dir.resolve("provisioned"));
+    LocalMoverPods.serve(api);
+    application(kube, dir.resolve("volume-files"));
     api.recordCalls();
 
     List<LifeboatProcess> processes = new ArrayList<>();
@@ -115,8 +117,13 @@ class WorkerRolesIT {
           "roles-it-node-agent")
           .only(Set.of("snapshotter")).start());
 
+      String files = kube.persistentVolumeClaims().inNamespace(namespace).withName("files").get().getMetadata().getUid();
+      SnapshotCompleted fileVolume = await(Topics.SNAPSHOTS, SnapshotCompleted.class, s -> s.getTarget().equals(files),
+          "the node agent's snapshot of the claim files");
+      // a resource snapshot cut after it: the restore fills the claim from it, through a data-mover pod
       SnapshotCompleted resources = await(Topics.SNAPSHOTS, SnapshotCompleted.class,
-          s -> s.getKind() == SnapshotKind.RESOURCES, "a resource snapshot");
+          s -> s.getKind() == SnapshotKind.RESOURCES && s.getStartedAt().isAfter(fileVolume.getStartedAt()),
+          "a resource snapshot after the volume snapshot");
       String data = kube.persistentVolumeClaims().inNamespace(namespace).withName("data").get().getMetadata().getUid();
       String broken = kube.persistentVolumeClaims().inNamespace(namespace).withName("broken").get().getMetadata().getUid();
       await(Topics.SNAPSHOTS, SnapshotCompleted.class, s -> s.getTarget().equals(data), "a CSI snapshot of the claim data");
@@ -145,6 +152,7 @@ class WorkerRolesIT {
         }
         String id = CommandSender.send(connection, Restore.newBuilder().setKind(SnapshotKind.RESOURCES)
             .setNamespaces(List.of(namespace)).setNamespaceMapping(Map.of(namespace, namespace + "-copy"))
+            .setStorageClassMapping(Map.of("standard", LocalKubernetes.STORAGE_CLASS))
             .setSnapshotId(resources.getSnapshotId()).setConflictPolicy(conflict).build(), "roles-it");
         AuditEvent done = await(Topics.AUDIT, AuditEvent.class, e -> e.getHeader().getCorrelationId().equals(id)
             && e.getAction().equals("command.restore") && e.getOutcome() != AuditOutcome.ACCEPTED
@@ -153,6 +161,9 @@ class WorkerRolesIT {
       }
       assertThat(kube.configMaps().inNamespace(namespace + "-copy").withName("settings").get().getData())
           .containsEntry("color", "blue");
+      Path filled = api.volumeDirectory(namespace + "-copy", "files");
+      assertThat(filled.resolve("PG_VERSION")).hasContent("16");
+      assertThat(java.nio.file.Files.size(filled.resolve("base").resolve("1"))).isEqualTo(300_000);
     } finally {
       for (LifeboatProcess p : processes) {
         p.close();
@@ -176,8 +187,11 @@ class WorkerRolesIT {
     return RbacPolicy.user(LIFEBOAT_NAMESPACE, "lifeboat-" + worker);
   }
 
-  /** An application: settings, a secret, a Deployment, a Service and a claim on a CSI volume. */
-  private void application(KubernetesClient kube) {
+  /**
+   * An application: settings, a secret, a Deployment, a Service, two claims on CSI volumes and one on
+   * a host-path volume a pod on node-a mounts (its files are read by that node's agent).
+   */
+  private void application(KubernetesClient kube, Path files) throws java.io.IOException {
     kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
     kube.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata().withName("settings").endMetadata()
         .addToData("color", "blue").build()).create();
@@ -191,6 +205,24 @@ class WorkerRolesIT {
         .withNewSpec().addToSelector("app", "web").addNewPort().withPort(80).endPort().endSpec().build()).create();
     claim(kube, "data", Map.of());
     claim(kube, "broken", Map.of(CsiSnapshotController.FAIL_ANNOTATION, "the disk is on fire"));
+    java.nio.file.Files.createDirectories(files.resolve("base"));
+    java.nio.file.Files.writeString(files.resolve("PG_VERSION"), "16\n");
+    java.nio.file.Files.write(files.resolve("base").resolve("1"), new byte[300_000]);
+    String volume = "pv-files-" + cluster;
+    var claim = kube.persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
+        .withNewMetadata().withName("files").endMetadata().withNewSpec().withStorageClassName("standard")
+        .withAccessModes("ReadWriteOnce").withVolumeName(volume).withNewResources().addToRequests("storage", new Quantity("1Gi"))
+        .endResources().endSpec().withNewStatus().withPhase("Bound").endStatus().build()).create();
+    kube.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(volume).endMetadata()
+        .withNewSpec().withStorageClassName("standard").addToCapacity("storage", new Quantity("1Gi"))
+        .withAccessModes("ReadWriteOnce").withNewClaimRef().withNamespace(namespace).withName("files")
+        .withUid(claim.getMetadata().getUid()).endClaimRef().withNewHostPath().withPath(files.toString()).endHostPath()
+        .endSpec().withNewStatus().withPhase("Bound").endStatus().build()).create();
+    kube.pods().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+        .withName("db-0").endMetadata().withNewSpec().withNodeName("node-a").addNewContainer().withName("db")
+        .withImage("postgres:16").addNewVolumeMount().withName("data").withMountPath("/var/lib/postgresql").endVolumeMount()
+        .endContainer().addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("files")
+        .endPersistentVolumeClaim().endVolume().endSpec().withNewStatus().withPhase("Running").endStatus().build()).create();
   }
 
   /** A claim bound to a CSI volume of {@link #DRIVER}. */
@@ -233,7 +265,8 @@ class WorkerRolesIT {
     return base
         .with(WatcherConfig.SECTION, new WatcherConfig(true, List.of(), List.of(), List.of(namespace), List.of(), null, true,
             Duration.ofMinutes(1), List.of("Secret"), 10_000, "lz4",
-            List.of(new VolumePolicy("fast", null, VolumePolicy.Mode.ON_CHANGE, null, VolumePolicy.Method.CSI))))
+            List.of(new VolumePolicy("fast", null, VolumePolicy.Mode.ON_CHANGE, null, VolumePolicy.Method.CSI),
+                new VolumePolicy("standard", null, VolumePolicy.Mode.ON_CHANGE, null, VolumePolicy.Method.FILE))))
         .with(SnapshotterConfig.SECTION, new SnapshotterConfig(true, s.masterKey(), Duration.ZERO, "", 2, s.csiTimeout(),
             "", Duration.ofSeconds(5), Duration.ofSeconds(5)))
         .with(VerifierConfig.SECTION, new VerifierConfig(true, 1.0, 3, v.rotationPeriod(), "", "", "", v.namespacePrefix(),
