@@ -161,6 +161,20 @@ class WorkerRolesIT {
       }
       assertThat(kube.configMaps().inNamespace(namespace + "-copy").withName("settings").get().getData())
           .containsEntry("color", "blue");
+      // the CSI claim's data source is its snapshot, pre-provisioned from the recorded handle
+      var restoredData = kube.persistentVolumeClaims().inNamespace(namespace + "-copy").withName("data").get();
+      String snapshotName = restoredData.getSpec().getDataSource().getName();
+      assertThat(restoredData.getSpec().getDataSource().getKind()).isEqualTo("VolumeSnapshot");
+      var preProvisioned = kube.genericKubernetesResources(CsiSnapshotController.SNAPSHOTS).inNamespace(namespace + "-copy")
+          .withName(snapshotName).get();
+      assertThat(preProvisioned).as("the VolumeSnapshot the claim names").isNotNull();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> source = (Map<String, Object>) ((Map<String, Object>) preProvisioned.getAdditionalProperties()
+          .get("spec")).get("source");
+      var content = kube.genericKubernetesResources(CsiSnapshotController.CONTENTS)
+          .withName((String) source.get("volumeSnapshotContentName")).get();
+      assertThat(content.getAdditionalProperties().get("spec").toString()).contains("snapshotHandle", "deletionPolicy=Retain",
+          DRIVER);
       Path filled = api.volumeDirectory(namespace + "-copy", "files");
       assertThat(filled.resolve("PG_VERSION")).hasContent("16");
       assertThat(java.nio.file.Files.size(filled.resolve("base").resolve("1"))).isEqualTo(300_000);

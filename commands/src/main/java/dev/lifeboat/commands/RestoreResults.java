@@ -52,7 +52,8 @@ final class RestoreResults {
           + " source claim at or before the restore point: " + String.join(", ", created);
     }
     List<String> empty = data.isEmpty() ? created
-        : data.stream().filter(c -> c.state() != ClaimData.State.FILLED).map(ClaimData::claim).sorted().toList();
+        : data.stream().filter(c -> c.state() == ClaimData.State.EMPTY || c.state() == ClaimData.State.FAILED)
+            .map(ClaimData::claim).sorted().toList();
     List<ClaimData> filled = data.stream().filter(c -> c.state() == ClaimData.State.FILLED).toList();
     StringBuilder words = new StringBuilder();
     if (!filled.isEmpty()) {
@@ -64,6 +65,13 @@ final class RestoreResults {
       details.put("claimSkewMax", worst.toString());
       words.append("; ").append(filled.size()).append(" claims filled with their volume data (the oldest snapshot ")
           .append(worst.toString().substring(2).toLowerCase(Locale.ROOT)).append(" before the restore point)");
+    }
+    List<ClaimData> fromCsi = data.stream().filter(c -> c.state() == ClaimData.State.FROM_CSI_SNAPSHOT).toList();
+    if (!fromCsi.isEmpty()) {
+      details.put("claimsFromCsiSnapshots", fromCsi.stream().map(c -> c.claim() + "=" + c.snapshotId() + "(skew "
+          + c.skew() + ")").sorted().collect(java.util.stream.Collectors.joining(",")));
+      words.append("; ").append(fromCsi.size()).append(" claims provisioned by their CSI driver from their snapshot"
+          + " (data not read back by Lifeboat)");
     }
     data.stream().filter(c -> c.state() == ClaimData.State.FAILED).findFirst().ifPresent(c -> {
       details.put("claimsFailed", c.claim());

@@ -66,6 +66,13 @@ public final class CsiSnapshotController implements AutoCloseable {
 
   private void ready(GenericKubernetesResource snapshot) {
     String namespace = snapshot.getMetadata().getNamespace();
+    Object spec = snapshot.getAdditionalProperties().get("spec");
+    Object source = spec instanceof Map<?, ?> m ? m.get("source") : null;
+    Object preProvisioned = source instanceof Map<?, ?> m ? m.get("volumeSnapshotContentName") : null;
+    if (preProvisioned != null) {
+      bindPreProvisioned(snapshot, preProvisioned.toString());
+      return;
+    }
     PersistentVolumeClaim claim = claimOf(snapshot);
     String error = claim == null || claim.getMetadata().getAnnotations() == null ? null
         : claim.getMetadata().getAnnotations().get(FAIL_ANNOTATION);
@@ -97,6 +104,29 @@ public final class CsiSnapshotController implements AutoCloseable {
     status.put("creationTime", Instant.now().toString());
     current.setAdditionalProperty("status", status);
     kube.genericKubernetesResources(SNAPSHOTS).inNamespace(namespace).resource(current).updateStatus();
+  }
+
+  /**
+   * A snapshot that names its content (pre-provisioned from a handle, as a restore does): bound to it
+   * and ready, as the external-snapshotter does when the driver knows the handle.
+   */
+  private void bindPreProvisioned(GenericKubernetesResource snapshot, String contentName) {
+    GenericKubernetesResource content = kube.genericKubernetesResources(CONTENTS).withName(contentName).get();
+    if (content == null) {
+      return; // stays unbound, as a real controller leaves it until the content exists
+    }
+    Object spec = content.getAdditionalProperties().get("spec");
+    Object source = spec instanceof Map<?, ?> m ? m.get("source") : null;
+    Object handle = source instanceof Map<?, ?> m ? m.get("snapshotHandle") : null;
+    content.setAdditionalProperty("status", Map.of("snapshotHandle", String.valueOf(handle), "restoreSize", restoreSize,
+        "readyToUse", true));
+    kube.genericKubernetesResources(CONTENTS).resource(content).updateStatus();
+    GenericKubernetesResource current = kube.genericKubernetesResources(SNAPSHOTS)
+        .inNamespace(snapshot.getMetadata().getNamespace()).withName(snapshot.getMetadata().getName()).get();
+    current.setAdditionalProperty("status", Map.of("boundVolumeSnapshotContentName", contentName, "readyToUse", true,
+        "restoreSize", Long.toString(restoreSize)));
+    kube.genericKubernetesResources(SNAPSHOTS).inNamespace(snapshot.getMetadata().getNamespace()).resource(current)
+        .updateStatus();
   }
 
   /** The claim the snapshot is of, or null. */

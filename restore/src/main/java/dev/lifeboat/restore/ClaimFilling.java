@@ -54,6 +54,11 @@ final class ClaimFilling {
             "no volume snapshot of the source claim at or before " + at));
         continue;
       }
+      if (CsiClaimSources.isCsi(pick.get().manifest())) {
+        filled.add(ResourceRestoreReport.ClaimData.empty(claim, "its newest snapshot, " + pick.get().manifest().snapshotId()
+            + ", is a CSI snapshot the target cannot reach"));
+        continue;
+      }
       try {
         VolumeMover.Result moved = new VolumeMover(source, target, settings.image(), settings.startTimeout())
             .move(c.targetNamespace(), c.document().name(), pick.get().manifest(), progress);

@@ -33,7 +33,10 @@ final class ClaimVolumes {
    */
   record Pick(Manifest manifest, Duration skew) {}
 
-  /** The newest completed snapshot of claim {@code uid} at or before {@code at}; empty when there is none. */
+  /**
+   * The newest completed snapshot of claim {@code uid} at or before {@code at}, file-level or CSI
+   * ({@link CsiClaimSources#isCsi}); empty when there is none.
+   */
   Optional<Pick> newestAtOrBefore(String uid, Instant at) {
     if (uid == null || uid.isBlank()) {
       return Optional.empty();
@@ -42,7 +45,7 @@ final class ClaimVolumes {
     for (int i = keys.size() - 1; i >= 0; i--) {
       Optional<Manifest> m = manifests.read(keys.get(i));
       if (m.isPresent() && cluster.equals(m.get().cluster()) && m.get().phase() == SnapshotPhase.COMPLETED
-          && m.get().files() != null && !m.get().createdAt().isAfter(at)) {
+          && (m.get().files() != null || CsiClaimSources.isCsi(m.get())) && !m.get().createdAt().isAfter(at)) {
         return Optional.of(new Pick(m.get(), Duration.between(m.get().createdAt(), at)));
       }
     }

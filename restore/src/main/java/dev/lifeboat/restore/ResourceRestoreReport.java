@@ -53,8 +53,12 @@ public record ResourceRestoreReport(
    */
   public record ClaimData(String claim, State state, String snapshotId, java.time.Instant snapshotTime, Duration skew,
       long files, long bytes, Duration duration, String reason) {
-    /** FILLED with a snapshot's files; EMPTY: no snapshot to fill it with; FAILED: writing them failed. */
-    public enum State { FILLED, EMPTY, FAILED }
+    /**
+     * FILLED with a snapshot's files; FROM_CSI_SNAPSHOT: its data source is a CSI snapshot the target's
+     * driver provisions it from (Lifeboat cannot read it back); EMPTY: no snapshot to fill it with, or
+     * one the target cannot reach; FAILED: writing the files failed.
+     */
+    public enum State { FILLED, FROM_CSI_SNAPSHOT, EMPTY, FAILED }
 
     static ClaimData empty(String claim, String reason) {
       return new ClaimData(claim, State.EMPTY, null, null, null, 0, 0, Duration.ZERO, reason);

@@ -46,6 +46,8 @@ final class ResourceRestorer {
   private final AtomicLong done = new AtomicLong();
   private final DataMoverSettings mover;
   private final List<ResourceRestoreReport.ClaimData> claims = new ArrayList<>();
+  /** Claims restored from CSI snapshots (target namespace/name), each with what to create before it. */
+  private final Map<String, Runnable> csiClaims = new java.util.concurrent.ConcurrentHashMap<>();
   private long total;
 
   /** @param mover how to fill the claims the restore creates; null: they keep new, empty volumes */
@@ -72,7 +74,8 @@ final class ResourceRestorer {
     long started = System.nanoTime();
     ResourceReader.Read read = new ResourceReader(source).read(plan, progress);
     api.refresh();
-    List<Prepared> prepared = prepare(read.documents());
+    java.time.Instant restorePoint = plan.atTime() != null ? plan.atTime() : read.recoveryPoint();
+    List<Prepared> prepared = prepare(read.documents(), restorePoint);
     total = prepared.size() + outcomes.size();
     done.set(outcomes.size());
     TreeMap<Integer, List<Prepared>> levels = new TreeMap<>();
@@ -89,7 +92,7 @@ final class ResourceRestorer {
           continue;
         }
         restoreLevel(level.getValue(), pool, definedHere);
-        stopped = fillClaims(level.getValue(), read.recoveryPoint());
+        stopped = fillClaims(level.getValue(), restorePoint);
         List<CrdEstablishment.Definition> crds = level.getValue().stream()
             .filter(p -> RestorePriorities.isCrd(p.document().group(), p.document().kind()))
             .map(p -> CrdEstablishment.Definition.of(p.body())).toList();
@@ -126,7 +129,8 @@ final class ResourceRestorer {
     }
     List<ClaimFilling.Created> claimsHere = level.stream()
         .filter(p -> isClaim(nz(p.document().group()), p.document().kind())
-            && created.contains(p.targetNamespace() + "/" + p.document().name()))
+            && created.contains(p.targetNamespace() + "/" + p.document().name())
+            && !csiClaims.containsKey(p.targetNamespace() + "/" + p.document().name()))
         .map(p -> new ClaimFilling.Created(p.document(), p.targetNamespace())).toList();
     if (claimsHere.isEmpty()) {
       return null;
@@ -147,12 +151,29 @@ final class ResourceRestorer {
     }
   }
 
+  /**
+   * A claim whose newest snapshot at or before the restore point is a CSI snapshot gets it as its data
+   * source, pre-provisioned in the target where the target can reach it ({@link CsiClaimSources}); a
+   * claim that exists already is left alone (its data source cannot change).
+   */
+  private void csiSource(ResourceDocument d, ObjectNode body, String targetNamespace, java.time.Instant restorePoint) {
+    java.util.Optional<ClaimVolumes.Pick> pick = new ClaimVolumes(source.repository().manifests(), plan.cluster())
+        .newestAtOrBefore(d.uid(), restorePoint);
+    if (pick.isEmpty() || !CsiClaimSources.isCsi(pick.get().manifest())
+        || target.persistentVolumeClaims().inNamespace(targetNamespace).withName(d.name()).get() != null) {
+      return;
+    }
+    CsiClaimSources.Planned planned = new CsiClaimSources(target, plan.dryRun()).plan(d, body, targetNamespace, pick.get());
+    claims.add(planned.data());
+    csiClaims.put(targetNamespace + "/" + d.name(), planned.provision() == null ? () -> { } : planned.provision());
+  }
+
   private static boolean isClaim(String group, String kind) {
     return group.isEmpty() && kind.equals("PersistentVolumeClaim");
   }
 
   /** Selection, controller-owned objects, unsealing and transforms. Skips and failures go straight to the outcomes. */
-  private List<Prepared> prepare(List<ResourceDocument> documents) {
+  private List<Prepared> prepare(List<ResourceDocument> documents, java.time.Instant restorePoint) {
     List<ResourceDocument> selected = new ArrayList<>();
     for (ResourceDocument d : documents) {
       if (d.object() == null) {
@@ -210,6 +231,9 @@ final class ResourceRestorer {
           continue;
         }
       }
+      if (plan.volumeData() && !plan.inert() && restorePoint != null && isClaim(group, d.kind())) {
+        csiSource(d, body, targetNamespace, restorePoint);
+      }
       prepared.add(new Prepared(d, body, targetNamespace, priorities.level(group, d.kind(), plural(group, d.kind())),
           List.copyOf(changes)));
     }
@@ -244,6 +268,12 @@ final class ResourceRestorer {
 
   private void restoreLevel(List<Prepared> level, ExecutorService pool, Set<String> definedHere) throws InterruptedException {
     ensureNamespaces(level);
+    for (Prepared p : level) { // a claim's pre-provisioned snapshot exists before the claim names it
+      Runnable provision = csiClaims.get(p.targetNamespace() + "/" + p.document().name());
+      if (provision != null && isClaim(nz(p.document().group()), p.document().kind())) {
+        provision.run();
+      }
+    }
     List<Future<?>> running = new ArrayList<>(level.size());
     for (Prepared p : level) {
       running.add(pool.submit(() -> restoreOne(p, definedHere)));
