@@ -44,17 +44,14 @@ final class ResourceRestorer {
   private final List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final TargetNamespaces namespaces;
   private final AtomicLong done = new AtomicLong();
-  private final DataMoverSettings mover;
-  private final List<ResourceRestoreReport.ClaimData> claims = new ArrayList<>();
-  /** Claims restored from CSI snapshots (target namespace/name), each with what to create before it. */
-  private final Map<String, Runnable> csiClaims = new java.util.concurrent.ConcurrentHashMap<>();
+  private final RestoredClaims claims;
   private long total;
 
   /** @param mover how to fill the claims the restore creates; null: they keep new, empty volumes */
   ResourceRestorer(RestoreSource source, KubernetesClient target, ResourceRestorePlan plan, Progress progress,
       ObjectListener listener, DataMoverSettings mover) {
     this.source = source;
-    this.mover = mover;
+    this.claims = new RestoredClaims(source, target, plan, mover, progress);
     this.target = target;
     this.plan = plan;
     this.progress = progress;
@@ -92,7 +89,7 @@ final class ResourceRestorer {
           continue;
         }
         restoreLevel(level.getValue(), pool, definedHere);
-        stopped = fillClaims(level.getValue(), restorePoint);
+        stopped = claims.fill(createdClaims(level.getValue()), restorePoint);
         List<CrdEstablishment.Definition> crds = level.getValue().stream()
             .filter(p -> RestorePriorities.isCrd(p.document().group(), p.document().kind()))
             .map(p -> CrdEstablishment.Definition.of(p.body())).toList();
@@ -107,69 +104,23 @@ final class ResourceRestorer {
     progress.report(Progress.Update.of("restoring", done.get(), total, "objects").last());
     ResourceRestoreReport report = new ResourceRestoreReport(plan.describeSource(), read.snapshotId(), read.changesApplied(),
         read.gaps(), read.documents().size(), plan.dryRun(), namespaces.created(), namespaces.guarded(), outcomes,
-        Duration.ofNanos(System.nanoTime() - started), read.recoveryPoint(), claims);
+        Duration.ofNanos(System.nanoTime() - started), read.recoveryPoint(), claims.report());
     log.info("{}restore of {}: {} read, {}; {} namespaces created, in {} ms ({} objects/s)", plan.dryRun() ? "Dry-run " : "",
         report.source(), report.objectsRead(), report.counts(), report.namespacesCreated().size(),
         report.duration().toMillis(), Math.round(report.objectsPerSecond()));
     return report;
   }
 
-  /**
-   * Writes their data into the claims this level created, when the plan asks for it; returns why the
-   * restore stops here (a claim whose data could not be written: no workload may start on it), or null.
-   */
-  private String fillClaims(List<Prepared> level, java.time.Instant recoveryPoint) {
-    if (!plan.volumeData() || plan.dryRun()) {
-      return null;
-    }
+  /** Claims this level created (target namespace/name), for {@link RestoredClaims#fill}. */
+  private List<ClaimFilling.Created> createdClaims(List<Prepared> level) {
     Set<String> created = new HashSet<>();
     synchronized (outcomes) {
-      outcomes.stream().filter(o -> o.action() == Action.CREATE && isClaim(o.group(), o.kind()))
+      outcomes.stream().filter(o -> o.action() == Action.CREATE && RestoredClaims.isClaim(o.group(), o.kind()))
           .forEach(o -> created.add(o.targetNamespace() + "/" + o.name()));
     }
-    List<ClaimFilling.Created> claimsHere = level.stream()
-        .filter(p -> isClaim(nz(p.document().group()), p.document().kind())
-            && created.contains(p.targetNamespace() + "/" + p.document().name())
-            && !csiClaims.containsKey(p.targetNamespace() + "/" + p.document().name()))
+    return level.stream().filter(p -> RestoredClaims.isClaim(nz(p.document().group()), p.document().kind())
+            && created.contains(p.targetNamespace() + "/" + p.document().name()))
         .map(p -> new ClaimFilling.Created(p.document(), p.targetNamespace())).toList();
-    if (claimsHere.isEmpty()) {
-      return null;
-    }
-    if (mover == null) {
-      claimsHere.forEach(c -> claims.add(ResourceRestoreReport.ClaimData.empty(c.targetNamespace() + "/"
-          + c.document().name(), "this restore has no data mover (no image configured)")));
-      return null;
-    }
-    java.time.Instant at = plan.atTime() != null ? plan.atTime() : recoveryPoint;
-    try {
-      claims.addAll(new ClaimFilling(source, target, mover, plan.cluster(), at).fill(claimsHere, progress));
-      return null;
-    } catch (ClaimFilling.ClaimDataException e) {
-      claims.addAll(e.filled());
-      return "not restored: the data of a claim could not be written, so no workload is restored onto empty volumes: "
-          + e.getMessage();
-    }
-  }
-
-  /**
-   * A claim whose newest snapshot at or before the restore point is a CSI snapshot gets it as its data
-   * source, pre-provisioned in the target where the target can reach it ({@link CsiClaimSources}); a
-   * claim that exists already is left alone (its data source cannot change).
-   */
-  private void csiSource(ResourceDocument d, ObjectNode body, String targetNamespace, java.time.Instant restorePoint) {
-    java.util.Optional<ClaimVolumes.Pick> pick = new ClaimVolumes(source.repository().manifests(), plan.cluster())
-        .newestAtOrBefore(d.uid(), restorePoint);
-    if (pick.isEmpty() || !CsiClaimSources.isCsi(pick.get().manifest())
-        || target.persistentVolumeClaims().inNamespace(targetNamespace).withName(d.name()).get() != null) {
-      return;
-    }
-    CsiClaimSources.Planned planned = new CsiClaimSources(target, plan.dryRun()).plan(d, body, targetNamespace, pick.get());
-    claims.add(planned.data());
-    csiClaims.put(targetNamespace + "/" + d.name(), planned.provision() == null ? () -> { } : planned.provision());
-  }
-
-  private static boolean isClaim(String group, String kind) {
-    return group.isEmpty() && kind.equals("PersistentVolumeClaim");
   }
 
   /** Selection, controller-owned objects, unsealing and transforms. Skips and failures go straight to the outcomes. */
@@ -231,9 +182,7 @@ final class ResourceRestorer {
           continue;
         }
       }
-      if (plan.volumeData() && !plan.inert() && restorePoint != null && isClaim(group, d.kind())) {
-        csiSource(d, body, targetNamespace, restorePoint);
-      }
+      claims.prepare(d, body, targetNamespace, restorePoint);
       prepared.add(new Prepared(d, body, targetNamespace, priorities.level(group, d.kind(), plural(group, d.kind())),
           List.copyOf(changes)));
     }
@@ -268,12 +217,7 @@ final class ResourceRestorer {
 
   private void restoreLevel(List<Prepared> level, ExecutorService pool, Set<String> definedHere) throws InterruptedException {
     ensureNamespaces(level);
-    for (Prepared p : level) { // a claim's pre-provisioned snapshot exists before the claim names it
-      Runnable provision = csiClaims.get(p.targetNamespace() + "/" + p.document().name());
-      if (provision != null && isClaim(nz(p.document().group()), p.document().kind())) {
-        provision.run();
-      }
-    }
+    level.forEach(p -> claims.beforeCreate(p.document(), p.targetNamespace()));
     List<Future<?>> running = new ArrayList<>(level.size());
     for (Prepared p : level) {
       running.add(pool.submit(() -> restoreOne(p, definedHere)));
