@@ -22,17 +22,29 @@ public final class LocalMoverPods {
 
   /** Serves mover pods' execs in {@code kubernetes}, whose claims {@code provisionVolumes} binds. */
   public static LocalKubernetes serve(LocalKubernetes kubernetes) {
-    return kubernetes.onExec(exec -> run(kubernetes, exec));
+    return serve(kubernetes, LocalMoverPods::notFound);
+  }
+
+  /**
+   * Serves mover pods' execs (commands starting with {@code lifeboat}) and hands every other exec (an
+   * application's hooks, say) to {@code others}: the local API has one exec handler.
+   */
+  public static LocalKubernetes serve(LocalKubernetes kubernetes, ExecHandler others) {
+    return kubernetes.onExec(exec -> !exec.command().isEmpty() && exec.command().get(0).equals("lifeboat")
+        ? run(kubernetes, exec) : others.exec(exec));
+  }
+
+  /** What a container without the executable answers. */
+  private static int notFound(ExecHandler.Exec exec) {
+    List<String> command = exec.command();
+    PrintWriter err = writer(exec.stderr());
+    err.println("exec: \"" + (command.isEmpty() ? "" : command.get(0)) + "\": executable file not found in $PATH");
+    err.flush();
+    return 127;
   }
 
   private static int run(LocalKubernetes kubernetes, ExecHandler.Exec exec) {
     List<String> command = exec.command();
-    if (command.isEmpty() || !command.get(0).equals("lifeboat")) {
-      PrintWriter err = writer(exec.stderr());
-      err.println("exec: \"" + (command.isEmpty() ? "" : command.get(0)) + "\": executable file not found in $PATH");
-      err.flush();
-      return 127;
-    }
     Path mounted = kubernetes.mountedDirectory(exec.pod(), exec.container(), VolumeMover.MOUNT_PATH);
     List<String> args = new ArrayList<>();
     for (String arg : command.subList(1, command.size())) {

@@ -55,17 +55,42 @@ final class SnapshotsCommand {
 
   @Command(name = "now", mixinStandardHelpOptions = true,
       description = {"Asks for a snapshot now: sends a SnapshotNow command to lifeboat.commands.",
-          "Takes resources (target: cluster, or a namespace) and etcd (target: etcd) snapshots."},
+          "Takes resources (target: cluster, or a namespace) and etcd (target: etcd) snapshots; with -n, one recovery",
+          "point of the application in a namespace: its resources and every claim's volume, between the pre and post",
+          "hooks its pods declare (annotations hooks.lifeboat.dev/pre.command, .container, .timeout, .on-error, post.*)."},
       footer = ExitCodes.DESCRIPTION)
   static final class Now extends CommandSending {
-    @Option(names = "--kind", required = true, paramLabel = "KIND", description = "resources or etcd.")
+    @Option(names = "--kind", paramLabel = "KIND", description = "resources or etcd (not with -n).")
     SnapshotKind kind;
 
     @Option(names = "--target", paramLabel = "TARGET", description = "What to snapshot (default: cluster for resources, etcd for etcd).")
     String target;
 
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
+        description = "One recovery point of the application in this namespace: its resource snapshot and a volume"
+            + " snapshot of every claim, as one command whose outcome lists each snapshot id.")
+    String namespace;
+
+    @Option(names = "--no-hooks", description = "With -n: do not run the pods' hooks.")
+    boolean noHooks;
+
     @Override
     Object action() {
+      if (namespace != null) {
+        if (kind != null || target != null) {
+          throw usage(
+              "-n takes the namespace's resources and volumes: leave out --kind and --target");
+        }
+        return SnapshotNow.newBuilder().setKind(SnapshotKind.RESOURCES).setTarget(namespace).setApplication(true)
+            .setHooks(!noHooks).build();
+      }
+      if (kind == null) {
+        throw usage(
+            "name what to snapshot: --kind resources|etcd, or -n NAMESPACE for an application");
+      }
+      if (noHooks) {
+        throw usage("--no-hooks goes with -n");
+      }
       String t = target != null ? target : kind == SnapshotKind.ETCD ? "etcd" : "cluster";
       return SnapshotNow.newBuilder().setKind(kind).setTarget(t).build();
     }

@@ -66,6 +66,18 @@ class ClientCommandsTest {
   }
 
   @Test
+  void snapshotsNowTakesAKindOrANamespaceButNotBoth() {
+    assertThat(run("snapshots", "now", "--data-dir", dir.toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--kind resources|etcd, or -n NAMESPACE");
+    assertThat(run("snapshots", "now", "--data-dir", dir.toString(), "-n", "shop", "--kind", "etcd"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("leave out --kind and --target");
+    assertThat(run("snapshots", "now", "--data-dir", dir.toString(), "--kind", "etcd", "--no-hooks"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--no-hooks goes with -n");
+  }
+
+  @Test
   void helpDocumentsTheExitCodes() {
     assertThat(run("restore", "--help")).isZero();
     assertThat(out.toString()).contains("--snapshot", "--at", "--map", "--dry-run", "--wait", "Exit codes: 0 succeeded",

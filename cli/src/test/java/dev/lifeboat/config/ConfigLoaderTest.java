@@ -177,6 +177,9 @@ class ConfigLoaderTest {
     LifeboatConfig config = loader.parse(yaml, "lifeboat.yaml");
     assertThat(config.section(WatcherConfig.SECTION).volumePolicies()).extracting(VolumePolicy::method)
         .containsExactly(VolumePolicy.Method.CSI, VolumePolicy.Method.FILE);
+    // the commands worker snapshots an application's claims by the same policies, without the watcher module
+    assertThat(dev.lifeboat.schedule.VolumePolicies.declaredIn(config).policies())
+        .isEqualTo(config.section(WatcherConfig.SECTION).volumePolicies());
     assertThat(config.section(SnapshotterConfig.SECTION).csiTimeout()).isEqualTo(java.time.Duration.ofMinutes(3));
     assertThat(config.section(SnapshotterConfig.SECTION).csiSnapshotClass()).isEqualTo("ebs.snapclass-v1");
   }

@@ -33,14 +33,16 @@ final class CommandJobs {
   private final OutcomeTracker tracker;
   private final RestoreService restores;
   private final CommandsSettings settings;
+  private final TargetClusters targets;
 
   CommandJobs(WorkerContext worker, EventFactory events, OutcomeTracker tracker,
-      RestoreService restores, CommandsSettings settings) {
+      RestoreService restores, CommandsSettings settings, TargetClusters targets) {
     this.worker = worker;
     this.events = events;
     this.tracker = tracker;
     this.restores = restores;
     this.settings = settings;
+    this.targets = targets;
   }
 
   CommandJob restore(ValidatedRestore restore) {
@@ -70,6 +72,16 @@ final class CommandJobs {
   }
 
   /**
+   * One recovery point of the application in {@code namespace} (see {@link ApplicationSnapshot}): it
+   * runs on the command executor, as a restore does, because hooks are exec'd and waited for.
+   */
+  CommandJob application(String namespace, boolean hooks) {
+    return execution -> execution.runBlocking(Map.of(ApplicationOutcome.NAMESPACE, namespace, "hooks",
+        Boolean.toString(hooks)), () -> new ApplicationSnapshot(targets.client(null), tracker, events, settings,
+            this::send).take(namespace, hooks, execution));
+  }
+
+  /**
    * Asks the verifier with a {@code VerificationRequested} (request id = command id; see DESIGN.md)
    * and waits for a SnapshotVerified correlated with the command.
    */
@@ -86,7 +98,7 @@ final class CommandJobs {
     };
   }
 
-  /** Sends a command's request and waits for the broker's acknowledgement; on failure the command stops waiting. */
+  /** Sends a request and waits for the broker's acknowledgement; on failure nothing waits for its answer any more. */
   private void send(String commandId, String topic, String key, Object request) throws Exception {
     try {
       worker.producer().send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),

@@ -44,6 +44,7 @@ final class CommandValidator implements AutoCloseable {
   record Rejected(String subject, String reason) implements Decision {}
 
   private final RestoreValidator restores;
+  private final TargetClusters targets;
   private final CommandLedger ledger;
   private final CommandRunner runner;
   private final CommandJobs jobs;
@@ -57,6 +58,7 @@ final class CommandValidator implements AutoCloseable {
   CommandValidator(RestoreData data, TargetClusters targets, CommandLedger ledger, CommandRunner runner, CommandJobs jobs,
       Duration dataTimeout, Clock clock) {
     this.restores = new RestoreValidator(data, targets, clock, CLOCK_SKEW);
+    this.targets = targets;
     this.ledger = ledger;
     this.runner = runner;
     this.jobs = jobs;
@@ -70,7 +72,7 @@ final class CommandValidator implements AutoCloseable {
       return RestoreValidator.subject(r);
     }
     if (action instanceof SnapshotNow s) {
-      return s.getKind() + "/" + s.getTarget();
+      return s.getApplication() ? "application/" + s.getTarget() : s.getKind() + "/" + s.getTarget();
     }
     if (action instanceof VerifyNow v) {
       return v.getSnapshotId() != null ? v.getSnapshotId() : String.valueOf(v.getTarget());
@@ -108,6 +110,9 @@ final class CommandValidator implements AutoCloseable {
       if (s.getTarget().length() > 253 || s.getTarget().chars().anyMatch(ch -> ch < 0x21 || ch > 0x7e)) {
         return new Rejected(subject, "the snapshot target must be 1-253 printable characters without spaces");
       }
+      if (s.getApplication()) {
+        return application(subject, s);
+      }
       if (s.getKind() == dev.lifeboat.events.v1.SnapshotKind.VOLUME) {
         return new Rejected(subject, "a volume is snapshotted by its volume policy, from the node that mounts it:"
             + " SnapshotNow takes RESOURCES and ETCD snapshots");
@@ -122,6 +127,30 @@ final class CommandValidator implements AutoCloseable {
       return cancel(command, subject, c);
     }
     return new Rejected(subject, "unknown action " + action);
+  }
+
+  /**
+   * An application recovery point: kind RESOURCES, a namespace name as target (not {@code cluster},
+   * which names the whole cluster), and the namespace must exist in the protected cluster.
+   */
+  private Decision application(String subject, SnapshotNow s) {
+    String namespace = s.getTarget();
+    if (s.getKind() != dev.lifeboat.events.v1.SnapshotKind.RESOURCES || !DNS_LABEL.matcher(namespace).matches()
+        || namespace.equals("cluster")) {
+      return new Rejected(subject, "an application recovery point is of kind RESOURCES with a namespace as target"
+          + " ('" + namespace + "' of kind " + s.getKind() + " is not)");
+    }
+    String appSubject = "application/" + namespace;
+    return withData(appSubject, () -> {
+      if (!targets.namespaceExists(null, namespace)) {
+        return new Rejected(appSubject, "namespace " + namespace + " does not exist in the protected cluster");
+      }
+      Map<String, String> details = new LinkedHashMap<>();
+      details.put(CommandAudit.DETAIL_KIND, "APPLICATION");
+      details.put(CommandAudit.DETAIL_TARGET, namespace);
+      details.put("hooks", Boolean.toString(s.getHooks()));
+      return new Accepted(appSubject, details, jobs.application(namespace, s.getHooks()));
+    });
   }
 
   private Decision verifyNow(String subject, VerifyNow v, String requestedBy) {

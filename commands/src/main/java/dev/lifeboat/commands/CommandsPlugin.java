@@ -7,6 +7,7 @@ import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerPlugin;
+import dev.lifeboat.schedule.VolumePolicies;
 import java.util.Optional;
 
 /**
@@ -37,7 +38,10 @@ public final class CommandsPlugin implements WorkerPlugin {
     TargetClusters targets = new TargetClusters(cluster, context.kubernetes(),
         TargetClusters.kubeconfigOf(config.kubernetes().kubeconfig()), config.kubernetes().context());
     // every restore, of every kind and dry runs included, goes through the restore engine (RestoreService)
-    return CommandsWorker.start(context.runtime(), context.events(), CommandsSettings.defaults(), data, targets,
+    // an application recovery point snapshots each claim the way the watcher's volume policies say
+    CommandsSettings settings = CommandsSettings.defaults()
+        .withVolumePolicies(VolumePolicies.declaredIn(config).policies());
+    return CommandsWorker.start(context.runtime(), context.events(), settings, data, targets,
         config.encryption().map(KeyRing::from).orElse(null));
   }
 }

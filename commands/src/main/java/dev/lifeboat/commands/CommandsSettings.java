@@ -1,7 +1,9 @@
 package dev.lifeboat.commands;
 
+import dev.lifeboat.schedule.VolumePolicy;
 import dev.lifeboat.schemas.topics.Topics;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How the commands worker runs.
@@ -19,6 +21,9 @@ import java.time.Duration;
  * @param progressEvery at most one PROGRESSING audit event per command this often
  * @param dataTimeout how long validation may retry reaching the repository or a target cluster
  *     before it rejects the command (the commands partition must not stall: Cancel comes through it)
+ * @param volumePolicies the volume policies the watcher applies ({@code watcher.volumePolicies}): an
+ *     application recovery point snapshots each claim by its policy's method (file-level when none
+ *     matches)
  */
 public record CommandsSettings(
     String commandsTopic,
@@ -30,23 +35,34 @@ public record CommandsSettings(
     Duration snapshotTimeout,
     Duration verifyTimeout,
     Duration progressEvery,
-    Duration dataTimeout) {
+    Duration dataTimeout,
+    List<VolumePolicy> volumePolicies) {
+
+  public CommandsSettings {
+    volumePolicies = List.copyOf(volumePolicies);
+  }
 
   public static CommandsSettings defaults() {
     return new CommandsSettings(Topics.COMMANDS, Topics.SNAPSHOT_REQUESTS, Topics.SNAPSHOTS, Topics.VERIFICATIONS,
         Topics.REPLICATIONS, 2,
-        Duration.ofHours(6), Duration.ofHours(6), Duration.ofSeconds(1), Duration.ofSeconds(10));
+        Duration.ofHours(6), Duration.ofHours(6), Duration.ofSeconds(1), Duration.ofSeconds(10), List.of());
   }
 
   /** The same settings reading and writing other topics (tests use topics of their own). */
   public CommandsSettings withTopics(String commands, String snapshotRequests, String snapshots, String verifications,
       String verificationRequests) {
     return new CommandsSettings(commands, snapshotRequests, snapshots, verifications, verificationRequests, restoreThreads,
-        snapshotTimeout, verifyTimeout, progressEvery, dataTimeout);
+        snapshotTimeout, verifyTimeout, progressEvery, dataTimeout, volumePolicies);
   }
 
   public CommandsSettings withTimeouts(Duration snapshot, Duration verify) {
     return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic,
-        verificationRequestsTopic, restoreThreads, snapshot, verify, progressEvery, dataTimeout);
+        verificationRequestsTopic, restoreThreads, snapshot, verify, progressEvery, dataTimeout, volumePolicies);
+  }
+
+  /** The same settings with the watcher's volume policies. */
+  public CommandsSettings withVolumePolicies(List<VolumePolicy> policies) {
+    return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic,
+        verificationRequestsTopic, restoreThreads, snapshotTimeout, verifyTimeout, progressEvery, dataTimeout, policies);
   }
 }

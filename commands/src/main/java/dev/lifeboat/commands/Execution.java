@@ -47,6 +47,14 @@ final class Execution implements Progress {
     return token;
   }
 
+  /**
+   * An audit event of another action about this command's work (an application hook), correlated by
+   * the command's id and with its actor, so that it follows the command's own events.
+   */
+  AuditPublisher.Builder event(String action, String subject, AuditOutcome outcome) {
+    return audit.event(action, subject, outcome).correlationId(command.commandId()).actor(command.actor());
+  }
+
   /** Writes the STARTED event (once). */
   void started(Map<String, String> details) {
     if (started.compareAndSet(false, true)) {

@@ -91,19 +91,22 @@ final class AuditLog implements AutoCloseable {
     }
   }
 
-  /** Waits for the command's terminal event (REJECTED, SUCCEEDED, PARTIALLY_FAILED or FAILED) and returns it. */
+  /**
+   * Waits for the command's terminal event (REJECTED, SUCCEEDED, PARTIALLY_FAILED or FAILED) and returns it: the
+   * command's own, not one of the events of its work correlated with it (an application hook's).
+   */
   AuditEvent finished(String commandId, Duration timeout) throws InterruptedException {
     List<AuditEvent> seen = await(timeout, all -> all.stream().anyMatch(e -> commandId.equals(e.getHeader().getCorrelationId())
-        && CommandAudit.isTerminal(e.getOutcome())));
-    return seen.stream().filter(e -> commandId.equals(e.getHeader().getCorrelationId()) && CommandAudit.isTerminal(e.getOutcome()))
-        .findFirst().orElseThrow();
+        && CommandAudit.isCommandEvent(e) && CommandAudit.isTerminal(e.getOutcome())));
+    return seen.stream().filter(e -> commandId.equals(e.getHeader().getCorrelationId()) && CommandAudit.isCommandEvent(e)
+        && CommandAudit.isTerminal(e.getOutcome())).findFirst().orElseThrow();
   }
 
   AuditEvent awaitOutcome(String commandId, AuditOutcome outcome, Duration timeout) throws InterruptedException {
     List<AuditEvent> seen = await(timeout, all -> all.stream().anyMatch(e -> commandId.equals(e.getHeader().getCorrelationId())
-        && e.getOutcome() == outcome));
-    return seen.stream().filter(e -> commandId.equals(e.getHeader().getCorrelationId()) && e.getOutcome() == outcome)
-        .findFirst().orElseThrow();
+        && CommandAudit.isCommandEvent(e) && e.getOutcome() == outcome));
+    return seen.stream().filter(e -> commandId.equals(e.getHeader().getCorrelationId()) && CommandAudit.isCommandEvent(e)
+        && e.getOutcome() == outcome).findFirst().orElseThrow();
   }
 
   @Override

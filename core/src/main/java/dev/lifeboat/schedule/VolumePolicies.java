@@ -13,8 +13,31 @@ import java.util.Optional;
 public final class VolumePolicies {
   private final List<VolumePolicy> policies;
 
+  /**
+   * A configuration section that declares the volume policies (the watcher's {@code
+   * watcher.volumePolicies}): other workers find them through {@link #declaredIn} without depending
+   * on the module that owns the section.
+   */
+  public interface Declared {
+    List<VolumePolicy> volumePolicies();
+  }
+
+  /** The policies a section of {@code config} declares; none when no section does. */
+  public static VolumePolicies declaredIn(dev.lifeboat.config.LifeboatConfig config) {
+    for (Object section : config.sections().values()) {
+      if (section instanceof Declared declared) {
+        return new VolumePolicies(declared.volumePolicies());
+      }
+    }
+    return new VolumePolicies(List.of());
+  }
+
   public VolumePolicies(List<VolumePolicy> policies) {
     this.policies = List.copyOf(policies);
+  }
+
+  public List<VolumePolicy> policies() {
+    return policies;
   }
 
   public Optional<VolumePolicy> match(String storageClass, Map<String, String> labels) {

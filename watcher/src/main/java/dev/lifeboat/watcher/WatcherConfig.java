@@ -33,7 +33,7 @@ public record WatcherConfig(
     int maxInFlight,
     String compression,
     List<VolumePolicy> volumePolicies,
-    Duration deliveryTimeout) {
+    Duration deliveryTimeout) implements dev.lifeboat.schedule.VolumePolicies.Declared {
 
   static final Field<Boolean> ENABLED = Field.bool("enabled", "Run the watcher in this process.").withDefault(true);
   static final Field<List<String>> INCLUDE_KINDS = Field.strings("includeKinds",

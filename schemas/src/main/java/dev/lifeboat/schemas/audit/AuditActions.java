@@ -55,6 +55,14 @@ public final class AuditActions {
   public static final String COMMAND_VERIFY_NOW = "command.verify-now";
   public static final String COMMAND_CANCEL = "command.cancel";
   public static final String COMMAND_UNKNOWN = "command.unknown";
+  /**
+   * An application hook run in a pod for an application recovery point ({@code snapshots now -n}): one
+   * event per hook, correlated with the command, with pod, container, exit code, duration and a
+   * bounded tail of its output. {@code hook.pre} before the snapshots are requested, {@code hook.post}
+   * after they were answered.
+   */
+  public static final String HOOK_PRE = "hook.pre";
+  public static final String HOOK_POST = "hook.post";
   /** The source (header) of every event the commands worker writes about a command. */
   public static final String COMMANDS_SOURCE = "commands";
 
