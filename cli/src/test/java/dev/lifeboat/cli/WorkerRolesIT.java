@@ -161,6 +161,16 @@ class WorkerRolesIT {
       }
       assertThat(kube.configMaps().inNamespace(namespace + "-copy").withName("settings").get().getData())
           .containsEntry("color", "blue");
+      // one recovery point of the application: its resources and every claim's volume, between its hooks
+      String point = CommandSender.send(connection, dev.lifeboat.commands.v1.SnapshotNow.newBuilder()
+          .setKind(SnapshotKind.RESOURCES).setTarget(namespace).setApplication(true).build(), "roles-it");
+      AuditEvent recovered = await(Topics.AUDIT, AuditEvent.class, e -> e.getHeader().getCorrelationId().equals(point)
+          && e.getAction().equals("command.snapshot-now") && (e.getOutcome() == AuditOutcome.SUCCEEDED
+          || e.getOutcome() == AuditOutcome.PARTIALLY_FAILED || e.getOutcome() == AuditOutcome.FAILED
+          || e.getOutcome() == AuditOutcome.REJECTED), "the application's recovery point");
+      assertThat(recovered.getDetails()).as("%s", recovered).containsKey("resources").containsKey("volume.data")
+          .containsKey("volume.files");
+      assertThat(recovered.getDetails().get("volume.files")).as("the node agent's snapshot").doesNotContain("failed");
       // the CSI claim's data source is its snapshot, pre-provisioned from the recorded handle
       var restoredData = kube.persistentVolumeClaims().inNamespace(namespace + "-copy").withName("data").get();
       String snapshotName = restoredData.getSpec().getDataSource().getName();
