@@ -42,6 +42,11 @@ final class VolumeTracker {
   private final VolumeModel model = new VolumeModel();
   private final IntervalSchedule schedule = new IntervalSchedule();
   private final Map<String, ClaimFacts> published;
+  /**
+   * Claims whose snapshot request waits for their volume (uid to the event that asked for it): a
+   * request made before the volume is known names no node path, and the node agent refuses it.
+   */
+  private final Map<String, String> deferred = new HashMap<>();
   private final PublishedVolumeState history;
   private final RecordSink sink;
   private final VolumeRecords records;
@@ -170,11 +175,13 @@ final class VolumeTracker {
       kept.keySet().retainAll(before.mounts().keySet());
       observed = observed.withMounts(kept);
     }
+    boolean waiting = volumesKnown && !observed.deleted() && awaitingVolume(uid);
     List<Transition> transitions = VolumeTransitions.derive(before, observed);
     VolumeModel.Volume volume = model.describe(uid);
     Optional<VolumePolicy> policy = volume == null ? Optional.empty()
         : policies.match(volume.storageClass(), volume.claim().labels());
     ClaimFacts after = before;
+    boolean requested = false;
     for (Transition t : transitions) {
       ClaimFacts next = after.apply(t);
       VolumeRecords.Mount mount = t.pod() != null ? mount(volume, t.pod(), t.node()) : currentMount(volume, next);
@@ -186,8 +193,17 @@ final class VolumeTracker {
       log.info("Volume event {} for claim {} (uid {}){}", t.type(), volume.claim().key(), uid,
           mount.node() == null ? "" : " on node " + mount.node());
       if (CHANGES.contains(t.type()) && policy.map(VolumePolicy::mode).orElse(null) == VolumePolicy.Mode.ON_CHANGE) {
-        request(volume, RequestReason.VOLUME_EVENT, t.type().name(), mount, policy.get().method());
+        if (waiting) {
+          deferred.putIfAbsent(uid, t.type().name());
+        } else {
+          request(volume, RequestReason.VOLUME_EVENT, t.type().name(), mount, policy.get().method());
+          requested = true;
+        }
       }
+    }
+    String waited = waiting || observed.deleted() ? null : deferred.remove(uid);
+    if (waited != null && !requested && policy.map(VolumePolicy::mode).orElse(null) == VolumePolicy.Mode.ON_CHANGE) {
+      request(volume, RequestReason.VOLUME_EVENT, waited, currentMount(volume, after), policy.get().method());
     }
     if (after.claimed()) {
       published.put(uid, after);
@@ -202,6 +218,7 @@ final class VolumeTracker {
     if (observed.deleted() && (!after.claimed() || settledForGood)) {
       model.forget(uid);
       published.remove(uid);
+      deferred.remove(uid);
     }
   }
 

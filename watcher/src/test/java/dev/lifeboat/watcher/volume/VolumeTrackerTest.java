@@ -183,14 +183,34 @@ class VolumeTrackerTest {
     assertThat(events()).extracting(VolumeEventObserved::getType).containsExactly(CLAIMED, BOUND, MOUNTED);
     String path = "/var/lib/kubelet/pods/pod-uid-1/volumes/kubernetes.io~csi/pv-1/mount";
     assertThat(events().get(2).getNodePath()).isEqualTo(path);
-    assertThat(requests()).extracting(r -> r.getParameters().get("event")).containsExactly("BOUND", "MOUNTED");
-    assertThat(requests().get(1).getNodePath()).isEqualTo(path);
+    assertThat(requests()).extracting(r -> r.getParameters().get("event"))
+        .as("the BOUND request waited for the volume; the mount's request, with the node path, stands for it")
+        .containsExactly("MOUNTED");
+    assertThat(requests().get(0).getNodePath()).isEqualTo(path);
 
     // A claim whose volume is gone is Lost, not Bound: its mounts are not held back.
     tracker.claimChanged(new PersistentVolumeClaimBuilder(boundClaim).editStatus().withPhase("Lost").endStatus().build());
     tracker.volumeDeleted(pv);
     tracker.podDeleted(pod);
     assertThat(events()).extracting(VolumeEventObserved::getType).contains(UNMOUNTED);
+  }
+
+  @Test
+  void aClaimBoundBeforeItsVolumeIsSeenIsRequestedOnceTheVolumeIsKnownWithItsNodePath() {
+    VolumeTracker tracker = tracker(List.of(new VolumePolicy("fast", null, Mode.ON_CHANGE, null)),
+        PublishedVolumeState.empty());
+    tracker.ready(true, true);
+    tracker.claimChanged(boundClaim);
+    assertThat(requests()).as("no node path yet: the node agent would refuse the request for good").isEmpty();
+
+    tracker.volumeChanged(hostPathVolume("pv-1", pending, "/data/pv-1", "Bound"));
+
+    assertThat(requests()).singleElement().satisfies(r -> {
+      assertThat(r.getParameters()).containsEntry("event", "BOUND");
+      assertThat(r.getNodePath()).isEqualTo("/data/pv-1");
+    });
+    tracker.volumeChanged(hostPathVolume("pv-1", pending, "/data/pv-1", "Bound"));
+    assertThat(requests()).as("asked once").hasSize(1);
   }
 
   @Test
