@@ -59,6 +59,9 @@ public final class DrBenchmark {
   record Protected(List<DrWorkload.Claim> claims, Map<String, Object> objects, List<String> namespaces, Instant lastChange,
       double populateSeconds, double offRegionSeconds, long changes) {}
 
+  /** A drill's two halves: what was protected, and what the restore made of it. */
+  record Drill(Protected source, DrRecovery.Outcome outcome) {}
+
   public static void main(String[] args) throws Exception {
     Path report = Path.of(args.length > 0 ? args[0] : "docs/BENCHMARKS.md");
     int namespaces = args.length > 1 ? Integer.parseInt(args[1]) : 100;
@@ -67,21 +70,19 @@ public final class DrBenchmark {
     int volumeMiB = args.length > 4 ? Integer.parseInt(args[4]) : 100;
     String loadBefore = loadAverage();
     Path dir = Files.createTempDirectory("lifeboat-bench-dr-");
-    byte[] masterKey = randomKey();
-    byte[] dataKey = randomKey();
     int status;
     try {
-      Protected source = protect(dir.resolve("region"), dir.resolve("surviving"), masterKey, dataKey, namespaces,
-          perNamespace, volumes, volumeMiB);
-      DrRecovery.Outcome outcome = new DrRecovery(dir, masterKey, dataKey).recover(source);
+      Drill drill = drill(dir, namespaces, perNamespace, volumes, volumeMiB);
       String loadAfter = loadAverage();
-      if (!outcome.problems().isEmpty()) {
+      List<String> problems = drill.outcome().problems();
+      if (!problems.isEmpty()) {
         System.out.println("INCOMPLETE: the restored cluster is not what was protected; no figure is reported.");
-        outcome.problems().stream().limit(50).forEach(p -> System.out.println("  " + p));
-        System.out.println(outcome.problems().size() + " problems in all");
+        problems.stream().limit(50).forEach(p -> System.out.println("  " + p));
+        System.out.println(problems.size() + " problems in all");
         status = 1;
       } else {
-        String md = DrReport.markdown(namespaces, perNamespace, volumes, volumeMiB, source, outcome, loadBefore, loadAfter);
+        String md = DrReport.markdown(namespaces, perNamespace, volumes, volumeMiB, drill.source(), drill.outcome(),
+            loadBefore, loadAfter);
         System.out.print(md);
         BenchmarkReport.write(report, "dr", md);
         status = 0;
@@ -91,6 +92,15 @@ public final class DrBenchmark {
     }
     progress("done");
     System.exit(status); // idle OkHttp threads of the S3 client would keep the JVM up for another minute
+  }
+
+  /** Runs the whole drill in {@code dir}: protect, lose the region, recover, compare. */
+  static Drill drill(Path dir, int namespaces, int perNamespace, int volumes, int volumeMiB) throws Exception {
+    byte[] masterKey = randomKey();
+    byte[] dataKey = randomKey();
+    Protected source = protect(dir.resolve("region"), dir.resolve("surviving"), masterKey, dataKey, namespaces,
+        perNamespace, volumes, volumeMiB);
+    return new Drill(source, new DrRecovery(dir, masterKey, dataKey).recover(source));
   }
 
   /** Builds the protected cluster, lets Lifeboat protect it until the off-region store holds it all, then loses the region. */
@@ -103,9 +113,9 @@ public final class DrBenchmark {
       KubernetesClient kube = stack.kubernetes().orElseThrow().client();
       try (LifeboatProcess process = new LifeboatProcess(config(stack, masterKey, dataKey), "bench")
               .only(Set.of("watcher", "snapshotter", "replicator")).start();
-          TopicFollower changes = new TopicFollower(e.kafkaBootstrapServers(), e.schemaRegistryUrl(), Topics.RESOURCE_CHANGES);
-          TopicFollower snapshots = new TopicFollower(e.kafkaBootstrapServers(), e.schemaRegistryUrl(), Topics.SNAPSHOTS);
-          TopicFollower replications = new TopicFollower(e.kafkaBootstrapServers(), e.schemaRegistryUrl(),
+          TopicRecords changes = new TopicRecords(e.kafkaBootstrapServers(), e.schemaRegistryUrl(), Topics.RESOURCE_CHANGES);
+          TopicRecords snapshots = new TopicRecords(e.kafkaBootstrapServers(), e.schemaRegistryUrl(), Topics.SNAPSHOTS);
+          TopicRecords replications = new TopicRecords(e.kafkaBootstrapServers(), e.schemaRegistryUrl(),
               Topics.REPLICATIONS)) {
         progress("workers " + process.workers());
         DrWorkload workload = new DrWorkload(kube, namespaces, perNamespace);
@@ -158,7 +168,7 @@ public final class DrBenchmark {
   }
 
   /** {@code Kind namespace/name} of every change read so far. */
-  private static Set<String> seen(TopicFollower changes) {
+  private static Set<String> seen(TopicRecords changes) {
     Set<String> seen = new HashSet<>();
     for (ResourceChanged c : changes.values(ResourceChanged.class)) {
       seen.add(c.getKind() + " " + c.getNamespace() + "/" + c.getName());
@@ -172,7 +182,7 @@ public final class DrBenchmark {
   }
 
   /** Whether change-log segments copied to the off-region store reach every partition's end offset in {@code ends}. */
-  private static boolean offsiteHolds(TopicFollower replications, Map<TopicPartition, Long> ends) {
+  private static boolean offsiteHolds(TopicRecords replications, Map<TopicPartition, Long> ends) {
     List<ChangeLogSegmentReplicated> copied = replications.values(ChangeLogSegmentReplicated.class).stream()
         .filter(r -> r.getStore().toString().equals("offsite") && r.getCluster().toString().equals(CLUSTER)).toList();
     for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {

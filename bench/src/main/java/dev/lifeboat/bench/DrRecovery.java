@@ -51,7 +51,8 @@ final class DrRecovery {
           "<" + source.namespaces().size() + " namespaces>"));
       DrRestoreRun.Result run = DrRestoreRun.run(args, dr.client(), work);
       DrBenchmark.progress(String.format("the restore exited with %d after %.1f s", run.exit(), run.wallSeconds()));
-      System.out.print(run.out());
+      int from = run.out().indexOf("Restoring directly");
+      System.out.print(from < 0 ? run.out() : run.out().substring(from)); // after the logging set-up's own lines
       return check(source, dr, run);
     }
   }

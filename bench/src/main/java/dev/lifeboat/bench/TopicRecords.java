@@ -13,11 +13,11 @@ import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Follows one topic from its beginning, decoding each record once: a benchmark waits on what the
+ * Follows one topic from its beginning on the shared {@link TopicReader}, decoding each record once: a benchmark waits on what the
  * records say (every claim snapshotted, every offset copied off-region), never on a sleep. Each
  * {@link #catchUp} reads from where the last one stopped to the topic's end offsets of now.
  */
-final class TopicFollower implements AutoCloseable {
+final class TopicRecords implements AutoCloseable {
   /** A decoded record: where it is, when it was written, its value. */
   record Decoded(int partition, long offset, long timestamp, Object value) {}
 
@@ -27,7 +27,7 @@ final class TopicFollower implements AutoCloseable {
   private final Map<TopicPartition, Long> positions = new HashMap<>();
   private final List<Decoded> records = new ArrayList<>();
 
-  TopicFollower(String bootstrapServers, String registryUrl, String topic) {
+  TopicRecords(String bootstrapServers, String registryUrl, String topic) {
     this.topic = topic;
     this.reader = new KafkaClients(bootstrapServers).topicReader("bench-follower", topic).timeout(Duration.ofSeconds(120));
     this.values = new AvroDeserializer<>(new HttpSchemaRegistryClient(registryUrl));
@@ -59,7 +59,7 @@ final class TopicFollower implements AutoCloseable {
    * after {@code timeout}; {@code failed} is checked first on every round and, when it returns a reason,
    * ends the wait at once with it.
    */
-  void await(String what, Duration timeout, Predicate<TopicFollower> done, java.util.function.Function<TopicFollower, String> failed)
+  void await(String what, Duration timeout, Predicate<TopicRecords> done, java.util.function.Function<TopicRecords, String> failed)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
