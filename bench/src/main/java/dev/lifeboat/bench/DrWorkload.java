@@ -125,31 +125,42 @@ final class DrWorkload {
 
   /**
    * Writes {@code volumes} trees of {@code mib} MiB under {@code root} and creates a hostPath volume
-   * and a bound claim for each, claim {@code v} in namespace {@code v % namespaces}.
+   * for each, then a bound claim for each, claim {@code v} in namespace {@code v % namespaces}. The
+   * volumes come first, as with static provisioning: the watcher knows a claim's volume (its node
+   * path) when the claim appears. (A claim seen bound before its volume gets a snapshot request
+   * without a node path, which the snapshotter refuses; the drill then fails on that SnapshotFailed.)
    */
   List<Claim> createClaims(Path root, int volumes, int mib) throws IOException {
-    List<Claim> claims = new ArrayList<>();
+    String size = Math.max(1, (mib * 2 + 1023) / 1024) + "Gi";
+    List<Map<String, String>> trees = new ArrayList<>();
     for (int v = 0; v < volumes; v++) {
       String ns = namespace(v % namespaces);
-      String name = String.format("data-%02d", v);
+      String name = claimName(v);
       Path dir = root.resolve(ns + "-" + name);
-      Map<String, String> files = writeTree(dir, (long) mib * MIB, new SplittableRandom(1000 + v));
-      String pv = "pv-" + ns + "-" + name;
-      String size = Math.max(1, (mib * 2 + 1023) / 1024) + "Gi";
-      client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(pv).endMetadata()
-          .withNewSpec().addToCapacity("storage", new Quantity(size)).withAccessModes("ReadWriteOnce")
+      trees.add(writeTree(dir, (long) mib * MIB, new SplittableRandom(1000 + v)));
+      client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName("pv-" + ns + "-" + name)
+          .endMetadata().withNewSpec().addToCapacity("storage", new Quantity(size)).withAccessModes("ReadWriteOnce")
           .withStorageClassName(STORAGE_CLASS).withNewHostPath().withPath(dir.toAbsolutePath().toString()).endHostPath()
           .withNewClaimRef().withNamespace(ns).withName(name).endClaimRef().endSpec()
           .withNewStatus().withPhase("Bound").endStatus().build()).create();
+    }
+    List<Claim> claims = new ArrayList<>();
+    for (int v = 0; v < volumes; v++) {
+      String ns = namespace(v % namespaces);
+      String name = claimName(v);
       String uid = client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
           .withNewMetadata().withName(name).addToLabels("app", name).endMetadata().withNewSpec()
-          .withAccessModes("ReadWriteOnce").withStorageClassName(STORAGE_CLASS).withVolumeName(pv)
+          .withAccessModes("ReadWriteOnce").withStorageClassName(STORAGE_CLASS).withVolumeName("pv-" + ns + "-" + name)
           .withNewResources().addToRequests("storage", new Quantity(size)).endResources().endSpec()
           .withNewStatus().withPhase("Bound").addToCapacity("storage", new Quantity(size)).endStatus().build())
           .create().getMetadata().getUid();
-      claims.add(new Claim(ns, name, uid, files, (long) mib * MIB));
+      claims.add(new Claim(ns, name, uid, trees.get(v), (long) mib * MIB));
     }
     return claims;
+  }
+
+  private static String claimName(int v) {
+    return String.format("data-%02d", v);
   }
 
   /**
