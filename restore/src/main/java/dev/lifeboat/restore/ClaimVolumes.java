@@ -6,6 +6,7 @@ import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,7 +47,7 @@ final class ClaimVolumes {
       Optional<Manifest> m = manifests.read(keys.get(i));
       if (m.isPresent() && cluster.equals(m.get().cluster()) && m.get().phase() == SnapshotPhase.COMPLETED
           && (m.get().files() != null || CsiClaimSources.isCsi(m.get())) && !m.get().createdAt().isAfter(at)) {
-        return Optional.of(new Pick(m.get(), Duration.between(m.get().createdAt(), at)));
+        return Optional.of(new Pick(m.get(), Duration.between(m.get().createdAt(), at).truncatedTo(ChronoUnit.MILLIS)));
       }
     }
     return Optional.empty();
