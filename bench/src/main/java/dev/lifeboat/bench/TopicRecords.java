@@ -3,46 +3,63 @@ package dev.lifeboat.bench;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
-import dev.lifeboat.schemas.topics.TopicReader;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.UUID;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Follows one topic from its beginning on the shared {@link TopicReader}, decoding each record once: a benchmark waits on what the
- * records say (every claim snapshotted, every offset copied off-region), never on a sleep. Each
- * {@link #catchUp} reads from where the last one stopped to the topic's end offsets of now.
+ * Follows one topic from its beginning with a consumer of its own, decoding each record once: a
+ * benchmark waits on what the records say (every claim snapshotted, every offset copied off-region),
+ * never on a sleep. Each {@link #catchUp} reads from where the last one stopped to the topic's end
+ * offsets of now; a wait blocks in the consumer's poll until more records come.
  */
 final class TopicRecords implements AutoCloseable {
   /** A decoded record: where it is, when it was written, its value. */
   record Decoded(int partition, long offset, long timestamp, Object value) {}
 
+  private static final Duration CATCH_UP = Duration.ofSeconds(120);
+
   private final String topic;
-  private final TopicReader reader;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final List<TopicPartition> partitions;
   private final AvroDeserializer<Object> values;
-  private final Map<TopicPartition, Long> positions = new HashMap<>();
   private final List<Decoded> records = new ArrayList<>();
 
   TopicRecords(String bootstrapServers, String registryUrl, String topic) {
     this.topic = topic;
-    this.reader = new KafkaClients(bootstrapServers).topicReader("bench-follower", topic).timeout(Duration.ofSeconds(120));
+    this.consumer = new KafkaClients(bootstrapServers).consumer("bench-follower-" + UUID.randomUUID());
+    this.partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
     this.values = new AvroDeserializer<>(new HttpSchemaRegistryClient(registryUrl));
   }
 
-  /** Reads what was written since the last call; returns the end offsets reached. */
+  /** Reads what was written since the last call, up to the end offsets of now; returns them. */
   Map<TopicPartition, Long> catchUp() {
-    if (positions.isEmpty()) {
-      reader.partitions(topic).forEach(p -> positions.put(p, 0L));
+    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+    long deadline = System.nanoTime() + CATCH_UP.toNanos();
+    while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("cannot read " + topic + " to its end offsets " + ends + " within "
+            + CATCH_UP.toSeconds() + " s");
+      }
+      poll(Duration.ofMillis(200));
     }
-    TopicReader.Progress read = reader.readToEnd(new HashMap<>(positions),
-        r -> records.add(new Decoded(r.partition(), r.offset(), r.timestamp(), values.decode(r.topic(), r.partition(),
-            r.offset(), r.value()))));
-    positions.putAll(read.ends());
-    return Map.copyOf(positions);
+    return Map.copyOf(ends);
+  }
+
+  /** Waits up to {@code atMost} for records and keeps what comes. */
+  private void poll(Duration atMost) {
+    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(atMost)) {
+      records.add(new Decoded(r.partition(), r.offset(), r.timestamp(), values.decode(r.topic(), r.partition(), r.offset(),
+          r.value())));
+    }
   }
 
   List<Decoded> records() {
@@ -55,7 +72,7 @@ final class TopicRecords implements AutoCloseable {
   }
 
   /**
-   * Catches up every half second until {@code done} holds of this follower, or fails saying {@code what}
+   * Catches up, then waits in the consumer's poll for more, until {@code done} holds of this follower, or fails saying {@code what}
    * after {@code timeout}; {@code failed} is checked first on every round and, when it returns a reason,
    * ends the wait at once with it.
    */
@@ -74,12 +91,12 @@ final class TopicRecords implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("not within " + timeout.toSeconds() + " s: " + what);
       }
-      Thread.sleep(500);
+      poll(Duration.ofMillis(500)); // returns as soon as records come
     }
   }
 
   @Override
   public void close() {
-    reader.close();
+    consumer.close();
   }
 }

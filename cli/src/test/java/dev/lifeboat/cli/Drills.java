@@ -4,7 +4,6 @@ import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
-import dev.lifeboat.testing.TopicEnd;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -17,9 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /** What the disaster drills share: waiting for records, the applications' objects and files to compare. */
 final class Drills {
@@ -28,28 +30,33 @@ final class Drills {
 
   private Drills() {}
 
-  /** Reads {@code topic} from its beginning until a record of type T matches, or fails after 90 s. */
+  /**
+   * Reads {@code topic} from its beginning, each record once, until a record of type T matches (the
+   * consumer's poll waits for records), or fails after 90 s.
+   */
   @SuppressWarnings("unchecked")
-  static <T> ConsumerRecord<byte[], byte[]> awaitRecord(Endpoints endpoints, String topic, Predicate<T> matches)
-      throws InterruptedException {
-    KafkaClients kafka = new KafkaClients(endpoints.kafkaBootstrapServers());
+  static <T> ConsumerRecord<byte[], byte[]> awaitRecord(Endpoints endpoints, String topic, Predicate<T> matches) {
     AvroDeserializer<Object> values = new AvroDeserializer<>(new HttpSchemaRegistryClient(endpoints.schemaRegistryUrl()));
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (true) {
-      for (ConsumerRecord<byte[], byte[]> r : TopicEnd.readToEnd(kafka, topic)) {
-        Object value = values.decode(r.topic(), r.partition(), r.offset(), r.value());
-        try {
-          if (matches.test((T) value)) {
-            return r;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaClients(endpoints.kafkaBootstrapServers())
+        .consumer("drills-" + UUID.randomUUID())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          Object value = values.decode(r.topic(), r.partition(), r.offset(), r.value());
+          try {
+            if (matches.test((T) value)) {
+              return r;
+            }
+          } catch (ClassCastException other) {
+            // another record type of the same topic
           }
-        } catch (ClassCastException other) {
-          // another record type of the same topic
         }
       }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("nothing on " + topic + " matched within 90 s");
-      }
-      Thread.sleep(500);
+      throw new AssertionError("nothing on " + topic + " matched within 90 s");
     }
   }
 

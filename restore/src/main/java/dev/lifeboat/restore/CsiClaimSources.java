@@ -9,11 +9,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -130,13 +126,7 @@ final class CsiClaimSources {
    * snapshot, so that a restore from another snapshot never reuses an object made for an earlier one.
    */
   private static String name(String base, String unique) {
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(unique.getBytes(StandardCharsets.UTF_8));
-      return base.substring(0, Math.min(54, base.length())).replaceAll("[-.]+$", "") + "-"
-          + HexFormat.of().formatHex(hash, 0, 4);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return ObjectNames.hashed(base, unique);
   }
 
   private static long parse(String value) {

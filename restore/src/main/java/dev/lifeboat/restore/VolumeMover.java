@@ -13,10 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -77,15 +74,7 @@ public final class VolumeMover {
   /** The name of the mover pod of {@code claim}: at most 63 characters, distinct per claim. */
   public static String podName(String claim) {
     String prefix = "lifeboat-mover-" + claim;
-    if (prefix.length() <= 63) {
-      return prefix;
-    }
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(claim.getBytes(StandardCharsets.UTF_8));
-      return prefix.substring(0, 54).replaceAll("[-.]+$", "") + "-" + HexFormat.of().formatHex(hash, 0, 4);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return prefix.length() <= 63 ? prefix : ObjectNames.hashed(prefix, claim);
   }
 
   /**
