@@ -9,9 +9,15 @@ import java.util.Objects;
  * @param image the image of the data-mover pod: Lifeboat's own, whose {@code lifeboat volume
  *     receive} writes the files
  * @param startTimeout how long a mover pod may take to run (its claim to bind, its image to pull)
+ * @param moversAtOnce how many claims are filled at the same time, each by a pod of its own
  */
-public record DataMoverSettings(String image, Duration startTimeout) {
+public record DataMoverSettings(String image, Duration startTimeout, int moversAtOnce) {
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(5);
+  /**
+   * Claims filled side by side by default: each mover is a pod on some node and a stream from the
+   * repository, so a few at once keep both the store and the nodes busy without a storm of pods.
+   */
+  public static final int DEFAULT_MOVERS_AT_ONCE = 4;
   /** The image the deploy manifests run (deploy/components/workload sets the same name and tag). */
   public static final String DEFAULT_IMAGE = "ghcr.io/lifeboat-dev/lifeboat:0.1.0";
   /** Names another image for the mover pods (a mirror, a private registry). */
@@ -23,8 +29,15 @@ public record DataMoverSettings(String image, Duration startTimeout) {
     return new DataMoverSettings(image == null || image.isBlank() ? DEFAULT_IMAGE : image.trim(), DEFAULT_START_TIMEOUT);
   }
 
+  public DataMoverSettings(String image, Duration startTimeout) {
+    this(image, startTimeout, DEFAULT_MOVERS_AT_ONCE);
+  }
+
   public DataMoverSettings {
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(startTimeout, "startTimeout");
+    if (moversAtOnce < 1) {
+      throw new IllegalArgumentException("at least one data mover must run at a time, was " + moversAtOnce);
+    }
   }
 }

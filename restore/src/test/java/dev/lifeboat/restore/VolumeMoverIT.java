@@ -36,6 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutorService;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
@@ -59,6 +62,10 @@ class VolumeMoverIT {
   private static KubernetesClient kube;
   /** What the pod's stdin goes through before the receiver: unchanged, unless a test corrupts it. */
   private static volatile UnaryOperator<InputStream> wire = UnaryOperator.identity();
+  /** When set, each receiver waits (up to 20 s) until this many receivers have started. */
+  private static volatile CountDownLatch together;
+  private static final AtomicInteger receiving = new AtomicInteger();
+  private static final AtomicInteger mostAtOnce = new AtomicInteger();
 
   @RegisterExtension
   final Closer closer = new Closer();
@@ -84,7 +91,21 @@ class VolumeMoverIT {
   private static int receive(ExecHandler.Exec exec) throws IOException {
     assertThat(exec.command()).isEqualTo(VolumeMover.RECEIVE_COMMAND);
     Path data = kubernetes.mountedDirectory(exec.pod(), exec.container(), VolumeMover.MOUNT_PATH);
-    VolumeReceiver.Summary summary = VolumeReceiver.receive(wire.apply(exec.stdin()), data);
+    mostAtOnce.accumulateAndGet(receiving.incrementAndGet(), Math::max);
+    VolumeReceiver.Summary summary;
+    try {
+      CountDownLatch meeting = together;
+      if (meeting != null) {
+        meeting.countDown();
+        meeting.await(20, TimeUnit.SECONDS);
+      }
+      summary = VolumeReceiver.receive(wire.apply(exec.stdin()), data);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    } finally {
+      receiving.decrementAndGet();
+    }
     exec.stdout().write((summary.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
     return summary.ok() ? 0 : 1;
   }
@@ -160,6 +181,45 @@ class VolumeMoverIT {
         .hasMessageContaining("unbound immediate PersistentVolumeClaims")
         .hasMessageContaining("storage class no-such-class");
     assertThat(kube.pods().withName(VolumeMover.podName("stranded")).get()).isNull();
+  }
+
+  @Test
+  void claimsAreFilledSideBySideAndOneThatCannotBeStopsTheRestoreWithTheOthersReported() throws Exception {
+    Map<String, String> uids = new java.util.LinkedHashMap<>();
+    for (String name : List.of("side-a", "side-b", "side-stranded")) {
+      String uid = java.util.UUID.randomUUID().toString();
+      uids.put(name, uid);
+      repository.manifests().write(completed(uid, volume(Map.of(name + ".txt", name.getBytes(StandardCharsets.UTF_8)))));
+      claim(name, name.equals("side-stranded") ? "no-such-class" : null);
+    }
+    List<ClaimFilling.Created> created = uids.entrySet().stream().map(e -> new ClaimFilling.Created(
+        new dev.lifeboat.repository.resources.ResourceDocument("prod/default//PersistentVolumeClaim/" + e.getKey(), "",
+            "v1", "PersistentVolumeClaim", "default", e.getKey(), e.getValue(), "1", T, "h", null, "{}"),
+        "default")).toList();
+    together = new CountDownLatch(2); // a and b only get past this if they are received at the same time
+    mostAtOnce.set(0);
+    try {
+      assertThatThrownBy(() -> new ClaimFilling(source, kube, new DataMoverSettings("lifeboat:test", Duration.ofSeconds(3),
+          2), "prod", T.plusSeconds(60)).fill(created, Progress.NONE))
+          .isInstanceOfSatisfying(ClaimFilling.ClaimDataException.class, e -> {
+            assertThat(e.getMessage()).contains("claim default/side-stranded");
+            assertThat(e.filled()).extracting(ResourceRestoreReport.ClaimData::claim, d -> d.state().name())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("default/side-a", "FILLED"),
+                    org.assertj.core.groups.Tuple.tuple("default/side-b", "FILLED"),
+                    org.assertj.core.groups.Tuple.tuple("default/side-stranded", "FAILED"));
+          });
+    } finally {
+      together = null;
+    }
+    assertThat(mostAtOnce.get()).as("receivers running at the same time").isEqualTo(2);
+    for (String name : List.of("side-a", "side-b")) {
+      assertThat(kubernetes.volumeDirectory("default", name).resolve(name + ".txt")).hasContent(name);
+    }
+  }
+
+  private static Manifest completed(String uid, Manifest m) {
+    return new Manifest(Manifest.FORMAT, m.snapshotId(), SnapshotKind.VOLUME, uid, "prod", T, null,
+        SnapshotPhase.COMPLETED, null, m.files(), Map.of());
   }
 
   private static void claim(String name, String storageClass) {
