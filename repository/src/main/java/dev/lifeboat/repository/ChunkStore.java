@@ -531,6 +531,14 @@ public final class ChunkStore {
     return store;
   }
 
+  /**
+   * {@code length} bytes of a pack from {@code offset}, in one ranged read (several chunks stored side
+   * by side); empty if the pack is gone.
+   */
+  public Optional<byte[]> readPackRange(String pack, long offset, int length) {
+    return store.getRange(Pack.key(pack), offset, length);
+  }
+
   /** How chunks, packs' headers, index files and plans of this repository are sealed. */
   public ChunkCodec codec() {
     return codec;
