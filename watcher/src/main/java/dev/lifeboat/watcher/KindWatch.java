@@ -34,8 +34,11 @@ final class KindWatch implements AutoCloseable {
     /** A list begins ({@code relist}: not the first one). */
     void listing(WatchedKind kind, boolean relist);
 
-    /** An object exists in this state (listed, added or modified). */
-    void upsert(WatchedKind kind, GenericKubernetesResource object);
+    /**
+     * An object exists in this state: listed ({@code listed}, on the list's own thread, which may
+     * wait for the sink), or added or modified (on the watch's thread, which must not wait).
+     */
+    void upsert(WatchedKind kind, GenericKubernetesResource object, boolean listed);
 
     /** The watch reported the object deleted, in its final state. */
     void delete(WatchedKind kind, GenericKubernetesResource object);
@@ -134,7 +137,7 @@ final class KindWatch implements AutoCloseable {
         if (closed) {
           return first;
         }
-        events.upsert(kind, object);
+        events.upsert(kind, object, true);
         count++;
       }
     } while (next != null && !next.isEmpty());
@@ -151,7 +154,7 @@ final class KindWatch implements AutoCloseable {
       @Override
       public void eventReceived(Action action, GenericKubernetesResource object) {
         switch (action) {
-          case ADDED, MODIFIED -> events.upsert(kind, object);
+          case ADDED, MODIFIED -> events.upsert(kind, object, false);
           case DELETED -> events.delete(kind, object);
           default -> { } // BOOKMARK: fabric8 resumes from its resourceVersion; ERROR arrives as onClose
         }

@@ -8,6 +8,7 @@ import dev.lifeboat.observe.Health;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -33,10 +34,13 @@ import org.slf4j.LoggerFactory;
 public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
   private static final Logger log = LoggerFactory.getLogger(ResourceWatcher.class);
   private static final String CRD_GROUP = "apiextensions.k8s.io";
+  /** How long a list waits for room in the sink before it leaves an object to the backlog. */
+  private static final Duration LIST_WAITS_FOR_ROOM = Duration.ofSeconds(1);
 
   private final KubernetesClient client;
   private final WatcherConfig config;
   private final ResourceChangePublisher publisher;
+  private final RecordSink sink;
   private final WatcherMetrics metrics;
   private final Health health;
   private final Clock clock;
@@ -62,8 +66,9 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
   private final Events events = new Events();
   private volatile boolean closed;
 
-  ResourceWatcher(KubernetesClient client, WatcherConfig config, ResourceChangePublisher publisher, WatcherMetrics metrics,
-      Health health, AuditPublisher audit, Clock clock, PublishFailures failures) {
+  ResourceWatcher(KubernetesClient client, WatcherConfig config, ResourceChangePublisher publisher, RecordSink sink,
+      WatcherMetrics metrics, Health health, AuditPublisher audit, Clock clock, PublishFailures failures) {
+    this.sink = sink;
     this.failures = failures;
     this.client = client;
     this.config = config;
@@ -236,8 +241,13 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
     }
 
     @Override
-    public void upsert(WatchedKind kind, GenericKubernetesResource resource) {
+    public void upsert(WatchedKind kind, GenericKubernetesResource resource, boolean listed) {
       try {
+        if (listed) {
+          // A list is paced by Kafka: each object waits (a while) for room rather than going to the
+          // backlog, from which it would be read again from the API, one request per object.
+          awaitRoom();
+        }
         JsonNode node = client.getKubernetesSerialization().convertValue(resource, JsonNode.class);
         if (isNamespace(kind)) {
           noteNamespace(node);
@@ -267,6 +277,14 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
         }
       } catch (RuntimeException e) {
         failed(kind, resource, e);
+      }
+    }
+
+    private void awaitRoom() {
+      try {
+        sink.awaitRoom(LIST_WAITS_FOR_ROOM);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
