@@ -29,16 +29,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns what informers report into {@code ResourceChanged} records, publishing only real changes:
+ * Turns what the watches report into {@code ResourceChanged} records, publishing only real changes:
  * an object whose content hash equals what was last published for it produces nothing, so relists,
  * resyncs and status churn cost no records.
  *
  * <p>Nothing is lost when Kafka refuses: a change counts as published only once Kafka acknowledged
  * it ({@link PublishedState}). When a record is refused, or when too many records already wait for
- * acknowledgement, the object's identity goes into the {@link Backlog} and the informer's thread
+ * acknowledgement, the object's identity goes into the {@link Backlog} and the watch's thread
  * moves on (it never blocks: fabric8 would queue watch events without bound behind it). The
- * {@link Republisher} sends each object of the backlog again, in its latest state as the informer's
- * cache holds it (or DELETED when it is gone), once Kafka takes records again. While an object waits
+ * {@link Republisher} sends each object of the backlog again, in its latest state as the API holds
+ * it (or DELETED when it is gone), once Kafka takes records again. While an object waits
  * in the backlog, its newer changes wait with it, so its records stay in order. All work on one
  * object is serialised.
  */
@@ -107,7 +107,7 @@ public final class ResourceChangePublisher {
     }
   }
 
-  /** An object was deleted; {@code lastKnown} is its final state as the informer last saw it. */
+  /** An object was deleted; {@code lastKnown} is its final state as the watch reported it. */
   public void delete(WatchedKind kind, JsonNode lastKnown, Instant observedAt) {
     deleteKey(kind, identity(kind, lastKnown), lastKnown, observedAt);
   }
@@ -158,7 +158,7 @@ public final class ResourceChangePublisher {
 
   /**
    * Publishes one object of the backlog in its current state: {@code current} is the object as the
-   * informer's cache holds it now, empty if it no longer exists. False if it must wait longer.
+   * API holds it now, empty if it no longer exists. False if it must wait longer.
    */
   boolean republish(Backlog.Item item, Optional<JsonNode> current) {
     return republish(item, current, () -> true);

@@ -174,12 +174,18 @@ public final class ResourceWatcher implements AutoCloseable, Republisher.Cache {
         .withName(id.name()).get();
     JsonNode node = resource == null ? null : client.getKubernetesSerialization().convertValue(resource, JsonNode.class);
     if (node == null || !watched(kind, node)) {
+      boolean deleted = resource == null;
       return new Republisher.Lookup(false, null, () -> {
         if (seen.get(storeKey) != before) {
           return false; // the watch saw something of it while we read: read again
         }
-        PublishedState.Entry published = publisher.published(id.key());
-        seen.gone(storeKey, published == null ? "" : published.uid());
+        if (deleted && before != null) {
+          // the watch may still deliver the old life's events: they must not bring it back
+          PublishedState.Entry published = publisher.published(id.key());
+          seen.gone(storeKey, published == null ? "" : published.uid());
+        } else {
+          seen.deleted(storeKey);
+        }
         return true;
       });
     }

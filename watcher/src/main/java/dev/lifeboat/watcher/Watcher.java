@@ -94,7 +94,7 @@ public final class Watcher implements AutoCloseable {
     return watcher;
   }
 
-  /** Whether every informer has finished its first list (and published what changed while away). */
+  /** Whether every watched kind has finished its first list (and published what changed while away). */
   public boolean synced() {
     return resources.synced();
   }
