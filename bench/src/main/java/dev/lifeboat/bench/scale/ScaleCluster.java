@@ -53,8 +53,17 @@ public final class ScaleCluster {
           // runs until the benchmark closes our stdin
         }
       }
+    } finally {
+      deleteTree(dir);
     }
     System.exit(0);
+  }
+
+  /** The broker's log of a million records is gigabytes: the run leaves nothing behind. */
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   private static void load(KubernetesClient client, int count, int threads) throws Exception {
