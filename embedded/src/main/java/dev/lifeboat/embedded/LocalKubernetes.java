@@ -197,6 +197,14 @@ public final class LocalKubernetes implements AutoCloseable {
   }
 
   /**
+   * How often a watch that allows bookmarks ({@code allowWatchBookmarks=true}) gets a {@code
+   * BOOKMARK} event: a minute by default, as a real API server sends them.
+   */
+  public void bookmarkEvery(java.time.Duration every) {
+    server.bookmarkEvery(every);
+  }
+
+  /**
    * Starts recording every request for a resource, with the user that made it, as a real API
    * server's audit log does: what a worker's role must allow ({@link #calls()}).
    */

@@ -154,6 +154,42 @@ class LocalKubernetesSemanticsIT {
     }
   }
 
+  @Test
+  void aWatchThatAllowsBookmarksGetsThemAfterTheChangesTheyCover() throws Exception {
+    namespace("bookmarked");
+    kubernetes.bookmarkEvery(java.time.Duration.ofMillis(200));
+    String from = client.configMaps().inNamespace("bookmarked").list().getMetadata().getResourceVersion();
+    BlockingQueue<String[]> events = new LinkedBlockingQueue<>();
+    Watch watch = client.configMaps().inNamespace("bookmarked").watch(
+        new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withResourceVersion(from).withAllowWatchBookmarks(true).build(),
+        new Watcher<>() {
+          @Override
+          public void eventReceived(Action action, ConfigMap resource) {
+            events.add(new String[] {action.name(), resource.getMetadata().getResourceVersion()});
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {}
+        });
+    try {
+      ConfigMap created = client.resource(configMap("bookmarked", "a", Map.of())).create();
+      long createdAt = Long.parseLong(created.getMetadata().getResourceVersion());
+      String[] event = events.poll(10, TimeUnit.SECONDS);
+      while (event != null && event[0].equals("BOOKMARK")) {
+        assertThat(Long.parseLong(event[1])).as("a bookmark before the change it precedes").isLessThan(createdAt);
+        event = events.poll(10, TimeUnit.SECONDS);
+      }
+      assertThat(event).containsExactly("ADDED", Long.toString(createdAt));
+      String[] bookmark = events.poll(10, TimeUnit.SECONDS);
+      assertThat(bookmark).isNotNull();
+      assertThat(bookmark[0]).isEqualTo("BOOKMARK");
+      assertThat(Long.parseLong(bookmark[1])).isGreaterThanOrEqualTo(createdAt);
+    } finally {
+      watch.close();
+      kubernetes.bookmarkEvery(java.time.Duration.ofMinutes(1));
+    }
+  }
+
   private static void namespace(String name) {
     client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
   }

@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * The objects whose latest state still has to reach Kafka: their identities and kinds, never their
  * contents, so memory is bounded by the number of objects however long Kafka refuses. An object is
  * in the backlog once however often it changes; whoever publishes it reads its latest state from the
- * informer's cache. Oldest first.
+ * API. Oldest first.
  */
 final class Backlog {
   private final Map<String, WatchedKind> keys = new LinkedHashMap<>();

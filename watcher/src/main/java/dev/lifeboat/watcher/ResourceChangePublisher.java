@@ -23,20 +23,22 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns what informers report into {@code ResourceChanged} records, publishing only real changes:
+ * Turns what the watches report into {@code ResourceChanged} records, publishing only real changes:
  * an object whose content hash equals what was last published for it produces nothing, so relists,
  * resyncs and status churn cost no records.
  *
  * <p>Nothing is lost when Kafka refuses: a change counts as published only once Kafka acknowledged
  * it ({@link PublishedState}). When a record is refused, or when too many records already wait for
- * acknowledgement, the object's identity goes into the {@link Backlog} and the informer's thread
+ * acknowledgement, the object's identity goes into the {@link Backlog} and the watch's thread
  * moves on (it never blocks: fabric8 would queue watch events without bound behind it). The
- * {@link Republisher} sends each object of the backlog again, in its latest state as the informer's
- * cache holds it (or DELETED when it is gone), once Kafka takes records again. While an object waits
+ * {@link Republisher} sends each object of the backlog again, in its latest state as the API holds
+ * it (or DELETED when it is gone), once Kafka takes records again. While an object waits
  * in the backlog, its newer changes wait with it, so its records stay in order. All work on one
  * object is serialised.
  */
@@ -105,17 +107,22 @@ public final class ResourceChangePublisher {
     }
   }
 
-  /** An object was deleted; {@code lastKnown} is its final state as the informer last saw it. */
+  /** An object was deleted; {@code lastKnown} is its final state as the watch reported it. */
   public void delete(WatchedKind kind, JsonNode lastKnown, Instant observedAt) {
     deleteKey(kind, identity(kind, lastKnown), lastKnown, observedAt);
   }
 
   /** After a (re)list: objects published before that no longer exist were deleted while unobserved. */
   public void reconcile(WatchedKind kind, Set<String> liveKeys, Instant observedAt) {
+    reconcile(kind, liveKeys::contains, observedAt);
+  }
+
+  /** {@link #reconcile(WatchedKind, Set, Instant)} with the live objects told by key. */
+  public void reconcile(WatchedKind kind, Predicate<String> live, Instant observedAt) {
     String prefix = cluster + "/";
     int deleted = 0;
     for (String key : state.keys(k -> k.startsWith(prefix) && ObjectIdentity.parse(k).sameKind(kind.group(), kind.kind()))) {
-      if (!liveKeys.contains(key)) {
+      if (!live.test(key)) {
         deleteKey(kind, ObjectIdentity.parse(key), null, observedAt);
         deleted++;
       }
@@ -123,6 +130,21 @@ public final class ResourceChangePublisher {
     if (deleted > 0) {
       log.info("{} objects of {} were deleted while not watched: published as DELETED", deleted, kind);
     }
+  }
+
+  /**
+   * Runs {@code action} holding the lock of the object {@code key}, the one every publication of that
+   * object holds: what it checks and publishes cannot interleave with a republication of the object.
+   */
+  public void locked(String key, Runnable action) {
+    synchronized (lock(key)) {
+      action.run();
+    }
+  }
+
+  /** What the topic will hold for the object once everything sent is acknowledged (null: nothing). */
+  public Entry published(String key) {
+    return state.get(key);
   }
 
   /** Objects waiting to be published again. */
@@ -136,11 +158,24 @@ public final class ResourceChangePublisher {
 
   /**
    * Publishes one object of the backlog in its current state: {@code current} is the object as the
-   * informer's cache holds it now, empty if it no longer exists. False if it must wait longer.
+   * API holds it now, empty if it no longer exists. False if it must wait longer.
    */
   boolean republish(Backlog.Item item, Optional<JsonNode> current) {
+    return republish(item, current, () -> true);
+  }
+
+  /**
+   * {@link #republish(Backlog.Item, Optional)}, if {@code stillCurrent} (asked under the object's
+   * lock) says that {@code current} is still the newest state known of it; otherwise it stays in the
+   * backlog, to be read again.
+   */
+  boolean republish(Backlog.Item item, Optional<JsonNode> current, BooleanSupplier stillCurrent) {
     ObjectIdentity id = ObjectIdentity.parse(item.key());
     synchronized (lock(item.key())) {
+      if (!stillCurrent.getAsBoolean()) {
+        backlog.requeue(item.key());
+        return false;
+      }
       boolean done = current.isPresent()
           ? publishState(item.kind(), id, current.get(), clock.instant())
           : publishDeletion(item.kind(), id, null, clock.instant());

@@ -2,8 +2,7 @@ package dev.lifeboat.watcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.kube.LifeboatLabels;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Which objects the watcher backs up: those of the configured namespaces, except Lifeboat's own
@@ -12,12 +11,12 @@ import java.util.function.Function;
  */
 final class WatchScope {
   private final KindFilter filter;
-  private final Function<String, GenericKubernetesResource> namespaces;
+  private final Predicate<String> scratchNamespace;
 
-  /** @param namespaces a namespace by name, as the Namespace informer's cache holds it (null if unknown) */
-  WatchScope(KindFilter filter, Function<String, GenericKubernetesResource> namespaces) {
+  /** @param scratchNamespace whether a namespace, by name, is labelled {@link LifeboatLabels#SCRATCH} (false if unknown) */
+  WatchScope(KindFilter filter, Predicate<String> scratchNamespace) {
     this.filter = filter;
-    this.namespaces = namespaces;
+    this.scratchNamespace = scratchNamespace;
   }
 
   boolean watched(WatchedKind kind, JsonNode object) {
@@ -37,8 +36,6 @@ final class WatchScope {
     if (namespace.isEmpty()) {
       return false;
     }
-    GenericKubernetesResource ns = namespaces.apply(namespace);
-    return ns != null && ns.getMetadata() != null && ns.getMetadata().getLabels() != null
-        && ns.getMetadata().getLabels().containsKey(LifeboatLabels.SCRATCH);
+    return scratchNamespace.test(namespace);
   }
 }

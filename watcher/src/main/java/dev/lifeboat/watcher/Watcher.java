@@ -71,7 +71,7 @@ public final class Watcher implements AutoCloseable {
     ResourceChangePublisher publisher = new ResourceChangePublisher(cluster, state, sink,
         services.events().forSource("watcher"), config.ignoreStatus(), config.sensitiveKinds(), sealer, hashKey, metrics, failures);
     failures.attach(sink, publisher::backlogSize);
-    ResourceWatcher resources = new ResourceWatcher(client, config, publisher, metrics, services.health(), services.audit(),
+    ResourceWatcher resources = new ResourceWatcher(client, config, publisher, sink, metrics, services.health(), services.audit(),
         services.clock(), failures);
     Republisher republisher = new Republisher(publisher, sink, failures, resources);
     Watcher watcher = new Watcher(sink, resources, state, publisher, republisher, metrics);
@@ -94,7 +94,7 @@ public final class Watcher implements AutoCloseable {
     return watcher;
   }
 
-  /** Whether every informer has finished its first list (and published what changed while away). */
+  /** Whether every watched kind has finished its first list (and published what changed while away). */
   public boolean synced() {
     return resources.synced();
   }

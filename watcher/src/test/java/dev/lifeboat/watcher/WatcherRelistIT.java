@@ -58,6 +58,39 @@ class WatcherRelistIT {
   }
 
   @Test
+  void aRelistOverSeveralPagesPublishesTheDeletionsAndChangesItFindsAndNothingForUnchangedObjects() throws Exception {
+    int count = KindWatch.PAGE * 2 + 200; // three pages
+    var admin = kubernetes.adminClient().configMaps().inNamespace(fx.namespace);
+    java.util.stream.IntStream.range(0, count).parallel().forEach(i -> admin.resource(new ConfigMapBuilder().withNewMetadata()
+        .withName(String.format("cm-%04d", i)).endMetadata().addToData("v", "1").build()).create());
+    try (Watcher watcher = fx.start()) {
+      fx.records(r -> r.size() >= count);
+
+      kubernetes.beginOutage();
+      try {
+        for (int i = 0; i < count; i += 100) {
+          admin.withName(String.format("cm-%04d", i)).delete(); // one in each stretch of the list, every page
+          admin.withName(String.format("cm-%04d", i + 1)).edit(cm -> new ConfigMapBuilder(cm).addToData("v", "2").build());
+        }
+      } finally {
+        kubernetes.endOutage();
+      }
+
+      Map<String, List<ChangeType>> changes = WatcherFixture.byObject(fx.settle(watcher, List.of(fx.configMapMarker())),
+          fx.namespace);
+      String prefix = "ConfigMap/" + fx.namespace + "/";
+      Map<String, List<ChangeType>> expected = new java.util.HashMap<>();
+      for (int i = 0; i < count; i++) {
+        expected.put(prefix + String.format("cm-%04d", i), i % 100 == 0 ? List.of(ChangeType.ADDED, ChangeType.DELETED)
+            : i % 100 == 1 ? List.of(ChangeType.ADDED, ChangeType.MODIFIED) : List.of(ChangeType.ADDED));
+      }
+      assertThat(changes).containsExactlyInAnyOrderEntriesOf(expected);
+      assertThat(fx.meters.find("lifeboat.watcher.relists").tag("kind", "ConfigMap").counter())
+          .isNotNull().satisfies(c -> assertThat(c.count()).isGreaterThanOrEqualTo(1));
+    }
+  }
+
+  @Test
   void anExpiredWatchIsRelistedAndLaterChangesStillArrive() throws Exception {
     var configMaps = fx.kube().configMaps().inNamespace(fx.namespace);
     configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName("x").endMetadata().addToData("v", "1").build()).create();

@@ -97,6 +97,11 @@ public final class ApiServer implements AutoCloseable {
     return port;
   }
 
+  /** How often a watch that allows bookmarks gets one (a minute by default, as a real API server). */
+  public void bookmarkEvery(java.time.Duration every) {
+    watches.bookmarkEvery(every);
+  }
+
   /** The faults tests inject into this server. */
   public Faults faults() {
     return faults;

@@ -56,6 +56,21 @@ final class ApiWatch implements WatchCache.Subscriber {
     }
   }
 
+  /**
+   * Sends a {@code BOOKMARK} at {@code revision}: every change up to it has been delivered, so a
+   * client may resume from there. Called by the cache, in order with the changes.
+   */
+  @Override
+  public void bookmark(long revision) {
+    if (ended.get() || revision <= from) {
+      return;
+    }
+    ObjectNode object = StoredObjects.JSON.createObjectNode()
+        .put("kind", path.type().kind()).put("apiVersion", path.type().groupVersion());
+    object.putObject("metadata").put("resourceVersion", Long.toString(revision));
+    send("BOOKMARK", object);
+  }
+
   /** Sends an object that existed when the watch started (a watch without a resourceVersion). */
   void sendInitial(ObjectNode object) {
     send("ADDED", object);

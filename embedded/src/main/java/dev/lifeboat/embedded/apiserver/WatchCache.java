@@ -30,6 +30,9 @@ final class WatchCache implements RegistryStore.ChangeListener, AutoCloseable {
 
     /** The cache can no longer feed this subscriber; it must end its stream. */
     void end();
+
+    /** Every change up to {@code revision} has been delivered; called in order with the changes. */
+    default void bookmark(long revision) {}
   }
 
   private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
@@ -83,6 +86,13 @@ final class WatchCache implements RegistryStore.ChangeListener, AutoCloseable {
     }
     subscribers.add(subscriber);
     return true;
+  }
+
+  /** Tells {@code subscriber}, in order with the changes, the newest revision it has been fed up to. */
+  synchronized void bookmark(Subscriber subscriber) {
+    if (subscribers.contains(subscriber)) {
+      subscriber.bookmark(head);
+    }
   }
 
   void unsubscribe(Subscriber subscriber) {

@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
  * {@code ADDED} for every matching object, then every change; one with a resourceVersion gets the
  * changes after it, or a {@code 410 Expired} error event if the cache no longer reaches back that
  * far (or an injected fault says so). {@code timeoutSeconds} ends a watch as a real server does.
+ * A watch with {@code allowWatchBookmarks=true} gets a {@code BOOKMARK} event every {@link
+ * #bookmarkEvery} (a minute, as a real API server sends them), carrying the newest revision it has
+ * been fed up to, so that a client resumes from there rather than from its last object's.
  */
 final class Watches implements AutoCloseable {
 
@@ -19,6 +22,7 @@ final class Watches implements AutoCloseable {
   private final WatchCache cache;
   private final Faults faults;
   private final Set<ApiWatch> open = ConcurrentHashMap.newKeySet();
+  private volatile java.time.Duration bookmarkEvery = java.time.Duration.ofMinutes(1);
   private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "lifeboat-apiserver-watch-timeouts");
     t.setDaemon(true);
@@ -69,10 +73,20 @@ final class Watches implements AutoCloseable {
     }
     open.add(watch);
     faults.track(watch, request.isAdmin());
+    if ("true".equals(request.param("allowWatchBookmarks"))) {
+      long every = Math.max(bookmarkEvery.toMillis(), 10);
+      var bookmarks = timeouts.scheduleWithFixedDelay(() -> cache.bookmark(watch), every, every, TimeUnit.MILLISECONDS);
+      sink.onClose(() -> bookmarks.cancel(false));
+    }
     long timeout = number(request.param("timeoutSeconds"));
     if (timeout > 0) {
       timeouts.schedule(watch::end, timeout, TimeUnit.SECONDS);
     }
+  }
+
+  /** How often watches that allow bookmarks get one. */
+  void bookmarkEvery(java.time.Duration every) {
+    this.bookmarkEvery = every;
   }
 
   int openCount() {
