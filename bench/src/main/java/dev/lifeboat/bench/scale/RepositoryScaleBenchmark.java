@@ -45,7 +45,10 @@ public final class RepositoryScaleBenchmark {
     System.out.println("working in " + dir + " (logs in " + logs + ")");
     Map<Long, Map<String, String>> bySize = new LinkedHashMap<>();
     Map<String, String> files;
-    Process s3 = startS3(dir.resolve("s3"), logs);
+    List<String> buckets = new ArrayList<>();
+    sizes.forEach(size -> buckets.add("chunks-" + size));
+    buckets.add("index-files");
+    Process s3 = startS3(dir.resolve("s3"), logs, buckets);
     try {
       String endpoint = endpointOf(s3);
       for (long size : sizes) {
@@ -88,8 +91,8 @@ public final class RepositoryScaleBenchmark {
     RepositoryScaleReport.write(report, SECTION, markdown);
   }
 
-  private static Process startS3(Path data, Path logs) throws IOException {
-    return new ProcessBuilder(command("1g", "s3", data.toString())).redirectError(logs.resolve("s3.log").toFile()).start();
+  private static Process startS3(Path data, Path logs, List<String> buckets) throws IOException {
+    return new ProcessBuilder(command("1g", "s3", data.toString(), String.join(",", buckets))).redirectError(logs.resolve("s3.log").toFile()).start();
   }
 
   private static String endpointOf(Process s3) throws IOException {

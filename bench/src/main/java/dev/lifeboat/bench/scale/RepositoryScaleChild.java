@@ -43,7 +43,6 @@ import java.util.concurrent.Future;
 public final class RepositoryScaleChild {
   static final String KEY = "bench";
   static final String SECRET = "bench-secret";
-  static final String BUCKET = "scale";
   /** 32-byte chunks, sealed to 61 bytes: about a thousand chunks a pack of this size. */
   static final int PACK_SIZE = 64 * 1024;
   static final int CHUNK_BYTES = 32;
@@ -60,7 +59,7 @@ public final class RepositoryScaleChild {
 
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
-      case "s3" -> serve(Path.of(args[1]));
+      case "s3" -> serve(Path.of(args[1]), List.of(args[2].split(",")));
       case "build" -> build(args[1], args[2], Long.parseLong(args[3]));
       case "index-files" -> indexFiles(args[1], args[2], Integer.parseInt(args[3]));
       case "open" -> open(args[1], args[2]);
@@ -71,8 +70,9 @@ public final class RepositoryScaleChild {
     System.exit(0);
   }
 
-  private static void serve(Path dir) throws IOException {
-    try (EmbeddedS3 s3 = EmbeddedS3.start("scale", dir, 0, KEY, SECRET, List.of(BUCKET))) {
+  /** One bucket a repository: S3Proxy's filesystem backend lists a prefix by walking the whole bucket. */
+  private static void serve(Path dir, List<String> buckets) throws IOException {
+    try (EmbeddedS3 s3 = EmbeddedS3.start("scale", dir, 0, KEY, SECRET, buckets)) {
       System.out.println("endpoint " + s3.endpoint());
       System.out.flush();
       while (System.in.read() >= 0) {
@@ -81,8 +81,9 @@ public final class RepositoryScaleChild {
     }
   }
 
-  static S3BlobStore store(String endpoint, String prefix) {
-    return new S3BlobStore(new StoreConfig("scale", endpoint, BUCKET, prefix, KEY, SECRET, null));
+  /** The repository {@code name}: the bucket of that name (see {@link #serve}). */
+  static S3BlobStore store(String endpoint, String name) {
+    return new S3BlobStore(new StoreConfig("scale", endpoint, name, "repository", KEY, SECRET, null));
   }
 
   private static Repository repository(String endpoint, String prefix) {

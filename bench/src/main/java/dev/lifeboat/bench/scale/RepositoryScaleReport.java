@@ -19,7 +19,7 @@ final class RepositoryScaleReport {
     StringBuilder md = new StringBuilder();
     md.append("## Repository at scale (`bench/run scale repository`)\n\n");
     md.append("Repositories built with the real repository code (`ChunkStore.put`, `ManifestStore.write`) in the embedded"
-        + " S3 server (S3Proxy, filesystem backend, a process of its own): distinct ").append(RepositoryScaleChild.CHUNK_BYTES)
+        + " S3 server (S3Proxy, filesystem backend, a process of its own, one bucket a repository): distinct ").append(RepositoryScaleChild.CHUNK_BYTES)
         .append("-byte chunks (sealed: 61 bytes) in packs of ").append(RepositoryScaleChild.PACK_SIZE >> 10)
         .append(" KiB (about a thousand chunks each), over ").append(RepositoryScaleChild.SNAPSHOTS)
         .append(" snapshots of one target written in order, each naming again the first ")
@@ -54,7 +54,7 @@ final class RepositoryScaleReport {
             .append(" | ").append(count(r.get("gc.sweep.packsDeleted"))).append(" / ")
             .append(count(r.get("gc.sweep.packsRewritten"))).append(" | ")
             .append(mib(r.get("gc.peakMiB"))).append(" | ").append(mib(r.get("gc.retainedMiB"))).append(" | ")
-            .append(mib(r.get("gc.liveAfterMiB"))).append(" | ").append(perChunk(r.get("gc.retainedMiB"), size))
+            .append(mib(r.get("gc.liveAfterMiB"))).append(" | ").append(perChunk(r.get("gc.retainedMiB"), r.get("gc.baselineMiB"), size))
             .append(" | ");
       }
       if (r.containsKey("open.failed")) {
@@ -62,7 +62,7 @@ final class RepositoryScaleReport {
       } else {
         md.append(millisText(r.get("open.millis"))).append(" (").append(count(r.get("open.chunks"))).append(" chunks, ")
             .append(count(r.get("open.indexFiles"))).append(" index files) | ").append(mib(r.get("open.liveMiB")))
-            .append(" | ").append(perChunk(r.get("open.liveMiB"), parse(r.get("open.chunks")))).append(" |\n");
+            .append(" | ").append(perChunk(r.get("open.liveMiB"), r.get("open.baselineMiB"), parse(r.get("open.chunks")))).append(" |\n");
       }
     }
     md.append("\nOpening a repository of ").append(String.format(Locale.ROOT, "%,d", indexFiles))
@@ -119,8 +119,8 @@ final class RepositoryScaleReport {
     return value == null ? "not measured" : String.format(Locale.ROOT, "%,d MiB", (long) parse(value));
   }
 
-  private static String perChunk(String mib, double chunks) {
-    return mib == null || !(chunks > 0) ? "not measured"
-        : String.format(Locale.ROOT, "%.0f bytes", parse(mib) * 1024 * 1024 / chunks);
+  private static String perChunk(String mib, String baselineMiB, double chunks) {
+    return mib == null || baselineMiB == null || !(chunks > 0) ? "not measured"
+        : String.format(Locale.ROOT, "%.0f bytes", (parse(mib) - parse(baselineMiB)) * 1024 * 1024 / chunks);
   }
 }
