@@ -40,6 +40,8 @@ public final class GarbageCollector {
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
   static final String LOCK = GcLock.KEY;
   static final Duration LOCK_LEASE = Duration.ofHours(2);
+  /** Copies a plan names at most (8 MB of ids): a run that plans more writes several plans. */
+  static final int COPIES_PER_PLAN = 250_000;
 
   private final Repository repository;
   private final RetentionConfig config;
@@ -141,8 +143,9 @@ public final class GarbageCollector {
         }
       });
       if (!newlyPlanned.isEmpty()) {
-        DeletionPlan plan = newlyPlanned.build(now);
-        store.putIfAbsent(plan.key(), plan.encode(repository.chunks().codec()));
+        for (DeletionPlan plan : newlyPlanned.build(now, COPIES_PER_PLAN)) {
+          store.putIfAbsent(plan.key(), plan.encode(repository.chunks().codec()));
+        }
         progress.accept("planned " + plannedCount[0] + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
       }
 

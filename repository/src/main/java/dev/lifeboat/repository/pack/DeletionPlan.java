@@ -108,8 +108,40 @@ public final class DeletionPlan {
 
     /** The plan, created at {@code now}. */
     public DeletionPlan build(Instant now) {
+      return slice(now, 0, count);
+    }
+
+    /**
+     * The copies gathered, as plans of at most {@code most} copies each, all created at {@code now}:
+     * each is built when the iteration reaches it, so a caller that stores one before taking the next
+     * holds one plan's bytes at a time (a plan is sealed whole: two million copies would be 64 MB of
+     * plaintext and as much sealed).
+     */
+    public Iterable<DeletionPlan> build(Instant now, int most) {
+      return () -> new java.util.Iterator<>() {
+        private int from;
+
+        @Override
+        public boolean hasNext() {
+          return from < count;
+        }
+
+        @Override
+        public DeletionPlan next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          int to = (int) Math.min(count, (long) from + most);
+          DeletionPlan plan = slice(now, from, to);
+          from = to;
+          return plan;
+        }
+      };
+    }
+
+    private DeletionPlan slice(Instant now, int from, int to) {
       return new DeletionPlan(PREFIX + TIME.format(now) + "-" + UUID.randomUUID(), now, List.copyOf(packNames),
-          Arrays.copyOf(ids, count * 32), Arrays.copyOf(packOf, count));
+          Arrays.copyOfRange(ids, from * 32, to * 32), Arrays.copyOfRange(packOf, from, to));
     }
   }
 

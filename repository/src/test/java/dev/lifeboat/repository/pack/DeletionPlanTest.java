@@ -75,6 +75,25 @@ class DeletionPlanTest {
   }
 
   @Test
+  void copiesBeyondOnePlansSizeGoIntoSeveralPlansThatTogetherNameEachOnce() {
+    DeletionPlan.Builder builder = new DeletionPlan.Builder();
+    for (int i = 0; i < 7; i++) {
+      builder.add(pack(i % 2), id(i));
+    }
+    List<DeletionPlan> plans = new java.util.ArrayList<>();
+    builder.build(Instant.parse("2026-03-01T00:00:00Z"), 3).forEach(plan -> plans.add(DeletionPlan.decode(plan.key(),
+        plan.encode(codec), codec)));
+
+    assertThat(plans).extracting(DeletionPlan::size).containsExactly(3, 3, 1);
+    assertThat(plans).extracting(DeletionPlan::key).doesNotHaveDuplicates();
+    for (int i = 0; i < 7; i++) {
+      int copy = i;
+      assertThat(plans.stream().filter(p -> p.names(pack(copy % 2), id(copy)))).hasSize(1);
+      assertThat(plans.stream().filter(p -> p.names(pack((copy + 1) % 2), id(copy)))).isEmpty();
+    }
+  }
+
+  @Test
   void chunksWhoseIdsShareTheirFirstBytesAreToldApart() {
     String first = "00000000" + "1".repeat(56);
     String second = "00000000" + "2".repeat(56);
