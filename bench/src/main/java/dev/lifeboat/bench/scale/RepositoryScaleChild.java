@@ -57,7 +57,16 @@ public final class RepositoryScaleChild {
 
   private RepositoryScaleChild() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      step(args);
+    } catch (Throwable e) { // the writers' threads would keep a failed step's JVM alive
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static void step(String[] args) throws Exception {
     switch (args[0]) {
       case "s3" -> serve(Path.of(args[1]), List.of(args[2].split(",")));
       case "build" -> build(args[1], args[2], Long.parseLong(args[3]));
