@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,15 +60,11 @@ public final class ChunkStore {
   private final BlobStore store;
   private final ChunkCodec codec;
   private final int packSize;
-  private volatile ChunkIndex index = new ChunkIndex();
+  private final ChunkIndex index = new ChunkIndex();
   private final Set<String> loadedIndexFiles = ConcurrentHashMap.newKeySet();
   /** Deletion plans read: the chunks they plan to delete are not reused (a fresh copy is stored). */
   private final KnownPlans plans;
   private final IndexReader reader;
-  /** Guards replacing {@link #index} against packs being added to the one replaced. */
-  private final Object indexSwap = new Object();
-  /** While the index is read afresh: the packs uploaded meanwhile, added to the new one. Guarded by indexSwap. */
-  private List<Pack> uploadedWhileLoading;
   /** Packs found missing on a read: index entries naming them are ignored, so another copy is used. */
   private final Set<String> gonePacks = ConcurrentHashMap.newKeySet();
   /** Index files that did not open: left out, their packs indexed from their headers. */
@@ -151,37 +148,22 @@ public final class ChunkStore {
   /**
    * Reads every index file, then indexes the packs none of them lists (uploaded by a writer that
    * stopped before writing their index) from the packs' headers, and writes an index for those. The
-   * index is built aside and replaces the one in use when complete, so readers and writers meanwhile
-   * use the old one; packs this store uploads meanwhile are added to the new one.
+   * index is read again in place ({@link ChunkIndex#rebuild}): other threads' lookups and the packs
+   * this store uploads meanwhile wait until it is complete. A second index built aside would double
+   * the memory the index needs (ten million chunks: 530 MiB) exactly when a collection has just run.
    */
   synchronized void load() {
-    synchronized (indexSwap) {
-      uploadedWhileLoading = new ArrayList<>();
-    }
-    try {
-      loadAside();
-    } finally {
-      synchronized (indexSwap) {
-        uploadedWhileLoading = null;
-      }
-    }
-  }
-
-  private void loadAside() {
-    ChunkIndex fresh = new ChunkIndex();
-    Set<String> files = new HashSet<>();
+    Set<String> files = ConcurrentHashMap.newKeySet();
+    Map<String, List<PackEntry>> recovered = new LinkedHashMap<>();
     plans.refresh();
-    reader.read(fresh, reader.indexFiles(), files, damagedIndexFiles);
-    Map<String, List<PackEntry>> recovered = reader.unlistedPacks(fresh);
-    recovered.forEach((name, entries) -> fresh.addPack(name, entries, false));
-    synchronized (indexSwap) {
-      for (Pack pack : uploadedWhileLoading) {
-        fresh.addPack(pack.name(), pack.entries(), true);
-      }
-      index = fresh;
-      loadedIndexFiles.clear();
-      loadedIndexFiles.addAll(files);
-    }
+    List<String> listed = reader.indexFiles();
+    loadedIndexFiles.clear(); // a load that fails leaves a refresh to read every file again
+    index.rebuild(fresh -> {
+      reader.read(fresh, listed, files, damagedIndexFiles);
+      recovered.putAll(reader.unlistedPacks(fresh));
+      recovered.forEach((name, entries) -> fresh.addPack(name, entries, false));
+    });
+    loadedIndexFiles.addAll(files);
     if (!recovered.isEmpty()) {
       synchronized (unindexed) {
         unindexed.putAll(recovered);
@@ -314,17 +296,39 @@ public final class ChunkStore {
   }
 
   /**
-   * Writes one index file listing every chunk the in-memory index holds, except those in {@code
-   * dropped} packs; returns its key. Garbage collection writes it before deleting the index files
-   * it replaces.
+   * Writes index files listing every chunk the in-memory index holds, except those in {@code dropped}
+   * packs, at most {@link #ENTRIES_PER_WHOLE_INDEX_FILE} chunks each (a reader holds one file's bytes
+   * at a time, not the whole index's); returns their keys. Garbage collection writes them before
+   * deleting the index files they replace.
    */
-  public String writeWholeIndex(Set<String> dropped) {
-    Map<String, List<PackEntry>> packs = new LinkedHashMap<>();
+  public Set<String> writeWholeIndex(Set<String> dropped) {
+    return writeWholeIndex(dropped, ENTRIES_PER_WHOLE_INDEX_FILE);
+  }
+
+  Set<String> writeWholeIndex(Set<String> dropped, int perFile) {
+    Set<String> written = new LinkedHashSet<>();
+    Map<String, List<PackEntry>> batch = new LinkedHashMap<>();
+    int[] entries = {0};
     index.forEach((number, pack, entry) -> {
       if (!dropped.contains(pack)) {
-        packs.computeIfAbsent(pack, p -> new ArrayList<>()).add(entry);
+        batch.computeIfAbsent(pack, p -> new ArrayList<>()).add(entry);
+        if (++entries[0] >= perFile) {
+          written.add(writeIndexFile(batch));
+          batch.clear();
+          entries[0] = 0;
+        }
       }
     });
+    if (!batch.isEmpty() || written.isEmpty()) {
+      written.add(writeIndexFile(batch));
+    }
+    return written;
+  }
+
+  /** Chunks an index file written by {@link #writeWholeIndex} lists at most: about 4.4 MB. */
+  static final int ENTRIES_PER_WHOLE_INDEX_FILE = 100_000;
+
+  private String writeIndexFile(Map<String, List<PackEntry>> packs) {
     IndexFile.Encoded encoded = IndexFile.encode(packs, codec);
     store.putIfAbsent(encoded.key(), encoded.bytes());
     loadedIndexFiles.add(encoded.key());
@@ -396,12 +400,7 @@ public final class ChunkStore {
     try {
       store.putIfAbsent(pack.key(), pack.bytes());
       packsUploaded.increment();
-      synchronized (indexSwap) {
-        index.addPack(pack.name(), pack.entries(), true);
-        if (uploadedWhileLoading != null) {
-          uploadedWhileLoading.add(pack);
-        }
-      }
+      index.addPack(pack.name(), pack.entries(), true); // waits while the index is read again
       for (PackEntry e : pack.entries()) {
         pending.remove(e.id());
       }

@@ -10,12 +10,19 @@ import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.repository.pack.PackCorruptedException;
 import dev.lifeboat.repository.pack.PackEntry;
 import dev.lifeboat.repository.pack.PackFormat;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,30 +62,90 @@ final class IndexReader {
    * to {@code read}, so it is not read again, and its packs count as listed by no index: they are found
    * by {@link #unlistedPacks} from their own headers, as a writer's unindexed packs are. One damaged
    * file must not make the whole repository unreadable.
+   *
+   * <p>Up to {@link #PARALLEL_READS} files are fetched and opened at once (an object store answers each
+   * GET in tens of milliseconds; ten thousand small files one after another took minutes); they are
+   * added to the index on the calling thread, in the listing's order, and at most twice that many
+   * opened files wait for it, so memory stays bounded whatever the number of files. The first failure
+   * to read one (after the store's retries) is thrown once the reads under way have ended.
    */
   void read(ChunkIndex into, List<String> keys, Set<String> read, Set<String> damaged) {
-    for (String key : keys) {
-      Optional<byte[]> bytes = store.get(key);
-      if (bytes.isEmpty()) {
-        continue; // replaced by garbage collection since the listing
-      }
-      Map<String, List<PackEntry>> packs;
-      try {
-        packs = IndexFile.decode(key, bytes.get(), codec);
-      } catch (RuntimeException e) {
-        log.error("Index file {} in {} is damaged and is left out; the packs it lists are read from their own headers"
-            + " (lifeboat check names it): {}", key, store.describe(), e.getMessage());
-        damaged.add(key);
-        read.add(key);
-        continue;
-      }
-      packs.forEach((pack, entries) -> {
-        if (!gonePacks.contains(pack)) {
-          into.addPack(pack, entries, false);
-        }
-      });
-      read.add(key);
+    if (keys.size() <= 1) {
+      keys.forEach(key -> add(into, key, fetch(key), read, damaged));
+      return;
     }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL_READS, keys.size()), READERS);
+    Deque<Future<Fetched>> window = new ArrayDeque<>();
+    try {
+      int next = 0;
+      while (next < keys.size() || !window.isEmpty()) {
+        while (next < keys.size() && window.size() < 2 * PARALLEL_READS) {
+          String key = keys.get(next++);
+          window.add(pool.submit(() -> fetch(key)));
+        }
+        Fetched fetched = await(window.poll());
+        add(into, fetched.key(), fetched, read, damaged);
+      }
+    } finally {
+      window.forEach(f -> f.cancel(true));
+      pool.shutdownNow();
+    }
+  }
+
+  /** How many index files are read at once. */
+  static final int PARALLEL_READS = 8;
+  private static final ThreadFactory READERS = runnable -> {
+    Thread thread = new Thread(runnable, "lifeboat-index-reader");
+    thread.setDaemon(true);
+    return thread;
+  };
+
+  /** One index file as read: gone (null listing, not damaged), damaged (the reason), or its listing. */
+  private record Fetched(String key, IndexFile.Listing listing, String damage) {}
+
+  private Fetched fetch(String key) {
+    Optional<byte[]> bytes = store.get(key);
+    if (bytes.isEmpty()) {
+      return new Fetched(key, null, null); // replaced by garbage collection since the listing
+    }
+    try {
+      return new Fetched(key, IndexFile.read(key, bytes.get(), codec), null);
+    } catch (RuntimeException e) {
+      return new Fetched(key, null, e.getMessage());
+    }
+  }
+
+  private static Fetched await(Future<Fetched> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the index", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  private void add(ChunkIndex into, String key, Fetched fetched, Set<String> read, Set<String> damaged) {
+    if (fetched.damage() != null) {
+      log.error("Index file {} in {} is damaged and is left out; the packs it lists are read from their own headers"
+          + " (lifeboat check names it): {}", key, store.describe(), fetched.damage());
+      damaged.add(key);
+      read.add(key);
+      return;
+    }
+    if (fetched.listing() == null) {
+      return;
+    }
+    fetched.listing().forEachPack((pack, entries) -> {
+      if (!gonePacks.contains(pack)) {
+        into.addPack(pack, entries, false);
+      }
+    });
+    read.add(key);
   }
 
   /** The packs in the store that {@code index} does not know, with their chunks as their headers list them. */

@@ -45,7 +45,7 @@ final class KnownPlans {
   /** Whether a plan read names the chunk (in any pack). */
   boolean planned(String id) {
     for (DeletionPlan plan : plans.values()) {
-      if (plan.chunks().contains(id)) {
+      if (plan.namesAnywhere(id)) {
         return true;
       }
     }

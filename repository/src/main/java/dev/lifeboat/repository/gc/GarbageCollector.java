@@ -40,6 +40,8 @@ public final class GarbageCollector {
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
   static final String LOCK = GcLock.KEY;
   static final Duration LOCK_LEASE = Duration.ofHours(2);
+  /** Copies a plan names at most (8 MB of ids): a run that plans more writes several plans. */
+  static final int COPIES_PER_PLAN = 250_000;
 
   private final Repository repository;
   private final RetentionConfig config;
@@ -122,7 +124,7 @@ public final class GarbageCollector {
       // first pass, over every copy of every chunk: which packs lose chunks, and what to plan
       Map<String, Long> freed = new HashMap<>();
       Map<String, Long> goneCount = new HashMap<>();
-      Map<String, Set<String>> newlyPlanned = new HashMap<>();
+      DeletionPlan.Builder newlyPlanned = new DeletionPlan.Builder();
       long[] plannedCount = {0};
       Set<String> stale = new HashSet<>();
       index.forEach((number, pack, entry) -> {
@@ -136,21 +138,14 @@ public final class GarbageCollector {
           freed.merge(pack, (long) entry.length(), Long::sum);
           goneCount.merge(pack, 1L, Long::sum);
         } else if (!needed && !names(plans, pack, entry.id()) && !packTime.isAfter(ripe)) {
-          newlyPlanned.computeIfAbsent(pack, p -> new HashSet<>()).add(entry.id());
+          newlyPlanned.add(pack, entry.id());
           plannedCount[0]++;
         }
       });
-      // second pass: the chunks that stay in the packs that lose some
-      Map<String, List<PackEntry>> keep = new HashMap<>();
-      index.forEach((number, pack, entry) -> {
-        if (freed.containsKey(pack) && (live.get(number) || !names(due, pack, entry.id()))) {
-          keep.computeIfAbsent(pack, p -> new ArrayList<>()).add(entry);
-        }
-      });
-
       if (!newlyPlanned.isEmpty()) {
-        DeletionPlan plan = DeletionPlan.create(now, newlyPlanned);
-        store.putIfAbsent(plan.key(), plan.encode(repository.chunks().codec()));
+        for (DeletionPlan plan : newlyPlanned.build(now, COPIES_PER_PLAN)) {
+          store.putIfAbsent(plan.key(), plan.encode(repository.chunks().codec()));
+        }
         progress.accept("planned " + plannedCount[0] + " unreferenced chunks for deletion after " + config.gcSafetyDelay());
       }
 
@@ -167,7 +162,6 @@ public final class GarbageCollector {
           packsLocked++;
           chunksLocked += goneCount.remove(pack);
           freed.remove(pack);
-          keep.remove(pack);
         }
       }
       if (packsLocked > 0) {
@@ -188,10 +182,12 @@ public final class GarbageCollector {
       for (String pack : freed.keySet()) {
         chunksDeleted += goneCount.get(pack);
         bytesFreed += freed.get(pack);
-        List<PackEntry> stays = keep.getOrDefault(pack, List.of());
-        if (!stays.isEmpty()) {
-          for (PackEntry entry : stays) {
-            chunks.putSealed(entry, chunks.readSealed(pack, entry));
+      }
+      // the chunks that stay in the packs that lose some, copied to new packs
+      for (Map<String, List<PackEntry>> stays : new PackRewrites(index, live, due, freed.keySet())) {
+        for (Map.Entry<String, List<PackEntry>> pack : stays.entrySet()) {
+          for (PackEntry entry : pack.getValue()) {
+            chunks.putSealed(entry, chunks.readSealed(pack.getKey(), entry));
           }
           rewritten++;
         }
@@ -199,9 +195,9 @@ public final class GarbageCollector {
       if (!dropped.isEmpty()) {
         progress.accept("deleting " + chunksDeleted + " chunks: " + freed.size() + " packs, " + rewritten + " of them rewritten");
         chunks.flush(); // rewritten chunks stored and indexed at their new places
-        String whole = chunks.writeWholeIndex(dropped);
+        Set<String> whole = chunks.writeWholeIndex(dropped);
         for (String key : oldIndexFiles) {
-          if (!key.equals(whole)) {
+          if (!whole.contains(key)) {
             store.delete(key);
           }
         }
@@ -229,7 +225,7 @@ public final class GarbageCollector {
     }
   }
 
-  private static boolean names(List<DeletionPlan> plans, String pack, String id) {
+  static boolean names(List<DeletionPlan> plans, String pack, String id) {
     for (DeletionPlan plan : plans) {
       if (plan.names(pack, id)) {
         return true;

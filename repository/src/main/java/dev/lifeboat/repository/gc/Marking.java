@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chunks the manifests of a repository name: one bit per chunk of the in-memory index (memory is
- * the index itself, ~60 bytes a chunk, plus an eighth of a byte), set for every chunk a manifest
+ * the index itself, about 55 bytes a chunk, plus an eighth of a byte), set for every chunk a manifest
  * names; manifests are read one at a time. Every copy of a chunk has its chunk's number, so a chunk
  * named keeps all its copies.
  *
