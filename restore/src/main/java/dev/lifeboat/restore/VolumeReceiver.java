@@ -23,7 +23,9 @@ import java.util.List;
  * summary. Paths that would leave the directory ({@code ..}, absolute, or through a link already in
  * it) are refused. Links are created after every file, and directory modes and mtimes are set last,
  * deepest first, as a restore into a directory does. What is already in the directory stays, except
- * files and links at the paths the stream writes, which are replaced.
+ * files and links at the paths the stream writes, which are replaced. What was written is synced to
+ * disk ({@link DiskSync#tree}) before the summary is returned; a sync that fails is an error of the
+ * summary, so the restore does not count the claim as filled.
  */
 public final class VolumeReceiver {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,6 +97,11 @@ public final class VolumeReceiver {
     }
     for (int i = directories.size() - 1; i >= 0; i--) {
       metadata(directories.get(i));
+    }
+    try {
+      DiskSync.tree(root); // on disk before the summary says the claim holds its data
+    } catch (IOException e) {
+      errors.add("the received files could not be synced to disk: " + e.getMessage());
     }
     return new Summary(files, directories.size(), links.size(), bytes, complete, List.copyOf(mismatches),
         List.copyOf(errors));
