@@ -9,10 +9,10 @@ import java.util.Arrays;
  * Writes one benchmark's section of docs/BENCHMARKS.md, between {@code <!-- name -->} and {@code
  * <!-- /name -->}, leaving the other sections as they are.
  */
-final class BenchmarkReport {
+public final class BenchmarkReport {
   private BenchmarkReport() {}
 
-  static void write(Path file, String name, String markdown) throws IOException {
+  public static void write(Path file, String name, String markdown) throws IOException {
     String begin = "<!-- " + name + " -->";
     String end = "<!-- /" + name + " -->";
     String text = Files.exists(file) ? Files.readString(file)
@@ -21,7 +21,7 @@ final class BenchmarkReport {
     int b = text.indexOf(begin);
     int e = text.indexOf(end);
     text = b >= 0 && e > b ? text.substring(0, b) + section + text.substring(e + end.length()) : text.strip() + "\n\n" + section + "\n";
-    Files.createDirectories(file.getParent());
+    Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, text);
   }
 

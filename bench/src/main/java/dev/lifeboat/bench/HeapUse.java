@@ -21,7 +21,7 @@ import javax.management.openmbean.CompositeData;
  * right after any collection during the step (what was live, plus old garbage no collection has
  * reached yet). Both include what the process held before the step ({@link #baselineMiB}).
  */
-final class HeapUse implements AutoCloseable {
+public final class HeapUse implements AutoCloseable {
   private static final Set<String> HEAP_POOLS = ManagementFactory.getMemoryPoolMXBeans().stream()
       .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
 
@@ -44,7 +44,7 @@ final class HeapUse implements AutoCloseable {
   }
 
   /** Collects, resets the pools' peaks and starts watching collections. */
-  static HeapUse start() {
+  public static HeapUse start() {
     System.gc();
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       pool.resetPeakUsage();
@@ -53,12 +53,12 @@ final class HeapUse implements AutoCloseable {
   }
 
   /** Heap in use at {@link #start}, just after a full collection, in MiB: what the process held before the step. */
-  long baselineMiB() {
+  public long baselineMiB() {
     return baseline >> 20;
   }
 
   /** Sum of the heap pools' peaks since {@link #start}, in MiB. */
-  long peakMiB() {
+  public long peakMiB() {
     long peak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {
@@ -69,8 +69,14 @@ final class HeapUse implements AutoCloseable {
   }
 
   /** The most heap in use just after a collection since {@link #start}, in MiB; 0 if none ran. */
-  long afterCollectionMiB() {
+  public long afterCollectionMiB() {
     return afterCollection.get() >> 20;
+  }
+
+  /** Heap in use right after a full collection now, in MiB: what is live. */
+  public static long liveMiB() {
+    System.gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
   }
 
   @Override

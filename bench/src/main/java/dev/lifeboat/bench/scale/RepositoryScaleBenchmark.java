@@ -1,5 +1,7 @@
 package dev.lifeboat.bench.scale;
 
+import dev.lifeboat.bench.BenchmarkReport;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -88,7 +90,7 @@ public final class RepositoryScaleBenchmark {
     }
     String markdown = RepositoryScaleReport.markdown(sizes, bySize, indexFiles, files, heap, loadBefore, loadAverage());
     System.out.println(markdown);
-    RepositoryScaleReport.write(report, SECTION, markdown);
+    BenchmarkReport.write(report, SECTION, markdown);
   }
 
   private static Process startS3(Path data, Path logs, List<String> buckets) throws IOException {

@@ -1,5 +1,7 @@
 package dev.lifeboat.bench.scale;
 
+import dev.lifeboat.bench.HeapUse;
+
 import dev.lifeboat.config.LifeboatConfig.StoreConfig;
 import dev.lifeboat.config.RetentionConfig;
 import dev.lifeboat.embedded.EmbeddedS3;
@@ -194,7 +196,7 @@ public final class RepositoryScaleChild {
     long cold = System.nanoTime();
     Repository.open(store, MASTER_KEY, PACK_SIZE, new SimpleMeterRegistry()); // the process's first: classes, connections
     result("open.coldMillis", (System.nanoTime() - cold) / 1e6);
-    try (RepositoryScaleHeap heap = RepositoryScaleHeap.start()) {
+    try (HeapUse heap = HeapUse.start()) {
       long started = System.nanoTime();
       Repository repository = Repository.open(store, MASTER_KEY, PACK_SIZE, new SimpleMeterRegistry());
       result("open.millis", (System.nanoTime() - started) / 1e6);
@@ -203,7 +205,7 @@ public final class RepositoryScaleChild {
       result("open.peakMiB", heap.peakMiB());
       result("open.retainedMiB", heap.afterCollectionMiB());
       result("open.baselineMiB", heap.baselineMiB());
-      result("open.liveMiB", RepositoryScaleHeap.liveMiB());
+      result("open.liveMiB", HeapUse.liveMiB());
       java.lang.ref.Reference.reachabilityFence(repository);
     }
   }
@@ -217,7 +219,7 @@ public final class RepositoryScaleChild {
     S3BlobStore store = store(endpoint, prefix);
     RetentionConfig keepAll = new RetentionConfig(100_000, 0, 0, 0, 0, Duration.ofHours(6), Duration.ofHours(1));
     Instant now = Instant.now();
-    try (RepositoryScaleHeap heap = RepositoryScaleHeap.start()) {
+    try (HeapUse heap = HeapUse.start()) {
       long started = System.nanoTime();
       Repository repository = Repository.open(store, MASTER_KEY, PACK_SIZE, new SimpleMeterRegistry());
       result("gc.openMillis", (System.nanoTime() - started) / 1e6);
@@ -238,7 +240,7 @@ public final class RepositoryScaleChild {
       result("gc.peakMiB", heap.peakMiB());
       result("gc.retainedMiB", heap.afterCollectionMiB());
       result("gc.baselineMiB", heap.baselineMiB());
-      result("gc.liveAfterMiB", RepositoryScaleHeap.liveMiB());
+      result("gc.liveAfterMiB", HeapUse.liveMiB());
       java.lang.ref.Reference.reachabilityFence(repository);
     }
   }

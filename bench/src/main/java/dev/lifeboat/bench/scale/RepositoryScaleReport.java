@@ -1,10 +1,7 @@
 package dev.lifeboat.bench.scale;
 
-import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,18 +78,6 @@ final class RepositoryScaleReport {
         .append("), heap limit of the measured steps ").append(heap).append("; load average before ").append(loadBefore)
         .append(", after ").append(loadAfter).append(" (other builds share the machine).\n");
     return md.toString();
-  }
-
-  /** As the bench package's BenchmarkReport writes a section: between its markers, or appended. */
-  static void write(Path file, String name, String markdown) throws IOException {
-    String begin = "<!-- " + name + " -->";
-    String end = "<!-- /" + name + " -->";
-    String text = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n";
-    String section = begin + "\n" + markdown.strip() + "\n" + end;
-    int b = text.indexOf(begin);
-    int e = text.indexOf(end);
-    text = b >= 0 && e > b ? text.substring(0, b) + section + text.substring(e + end.length()) : text.strip() + "\n\n" + section + "\n";
-    Files.writeString(file, text);
   }
 
   private static double parse(String value) {

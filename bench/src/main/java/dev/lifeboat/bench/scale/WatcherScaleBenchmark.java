@@ -1,5 +1,7 @@
 package dev.lifeboat.bench.scale;
 
+import dev.lifeboat.bench.BenchmarkReport;
+
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.EncryptionConfig;
 import dev.lifeboat.observe.Health;
@@ -76,7 +78,7 @@ public final class WatcherScaleBenchmark {
     String loadAfter = loadAverage();
     String md = markdown(results, loadBefore, loadAfter);
     System.out.println(md);
-    writeSection(report, "scale-watcher", md);
+    BenchmarkReport.write(report, "scale-watcher", md);
   }
 
   static Result run(int count) throws Exception {
@@ -253,19 +255,5 @@ public final class WatcherScaleBenchmark {
           (double) r.watcherBytes() / r.objects()));
     }
     return md.toString();
-  }
-
-  /** Writes the section between {@code <!-- name -->} and {@code <!-- /name -->}, or appends it. */
-  static void writeSection(Path file, String name, String markdown) throws IOException {
-    String begin = "<!-- " + name + " -->";
-    String end = "<!-- /" + name + " -->";
-    String text = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n";
-    String section = begin + "\n" + markdown.strip() + "\n" + end;
-    int b = text.indexOf(begin);
-    int e = text.indexOf(end);
-    text = b >= 0 && e > b ? text.substring(0, b) + section + text.substring(e + end.length())
-        : text.strip() + "\n\n" + section + "\n";
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Files.writeString(file, text);
   }
 }
