@@ -9,10 +9,10 @@ import dev.lifeboat.repository.pack.PackCorruptedException;
 import dev.lifeboat.repository.resources.PointInTime;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
+import dev.lifeboat.repository.resources.SpilledObjects;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +21,9 @@ import java.util.function.Predicate;
 /**
  * Reads the objects a plan restores from the repository: the streams of a snapshot (each checked
  * against its SHA-256, every chunk authenticated), or the state at a point in time. Damage is
- * reported as {@link RestoreDataException} naming the chunk or stream.
+ * reported as {@link RestoreDataException} naming the chunk or stream. The documents read wait in a
+ * file in the JVM's temporary directory ({@link SpilledObjects}), not in memory, until the read is
+ * closed.
  */
 final class ResourceReader {
   private final RestoreSource source;
@@ -36,8 +38,19 @@ final class ResourceReader {
    * @param expectedPerNamespace object counts the manifest records per stream read (snapshot restores)
    * @param recoveryPoint the newest instant the state read is known at (null: nothing was read)
    */
-  record Read(String snapshotId, long changesApplied, List<ChangeLog.Gap> gaps, List<ResourceDocument> documents,
-      Map<String, Long> expectedPerNamespace, Instant recoveryPoint) {}
+  record Read(String snapshotId, long changesApplied, List<ChangeLog.Gap> gaps, SpilledObjects documents,
+      Map<String, Long> expectedPerNamespace, Instant recoveryPoint) implements AutoCloseable {
+
+    /** Deletes the spilled documents. */
+    @Override
+    public void close() {
+      try {
+        documents.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the documents spilled for a restore", e);
+      }
+    }
+  }
 
   Read read(ResourceRestorePlan plan, Progress progress) {
     Predicate<String> streams = streamFilter(plan);
@@ -59,6 +72,32 @@ final class ResourceReader {
         : plan.namespaces().isEmpty() || plan.namespaces().contains(name);
   }
 
+  /** Where a restore's documents wait on disk: the JVM's temporary directory. */
+  private static SpilledObjects spill() {
+    try {
+      return new SpilledObjects(null);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a file for the documents to restore in "
+          + System.getProperty("java.io.tmpdir") + " (java.io.tmpdir)", e);
+    }
+  }
+
+  private static void closeQuietly(SpilledObjects documents, RuntimeException failure) {
+    try {
+      documents.close();
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private static void finishWriting(SpilledObjects documents) {
+    try {
+      documents.finishWriting();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read back the documents spilled for a restore", e);
+    }
+  }
+
   private Read readSnapshot(ResourceRestorePlan plan, Predicate<String> streams, Progress progress) {
     Manifest manifest = findSnapshot(plan.snapshotId());
     if (!plan.cluster().equals(manifest.cluster())) {
@@ -68,16 +107,23 @@ final class ResourceReader {
     List<Manifest.Stream> selected = manifest.streams().stream().filter(s -> streams.test(s.name())).toList();
     long bytesTotal = selected.stream().mapToLong(Manifest.Stream::size).sum();
     long bytesDone = 0;
-    List<ResourceDocument> documents = new ArrayList<>();
+    SpilledObjects documents = spill();
     Map<String, Long> expected = new java.util.TreeMap<>();
-    for (Manifest.Stream stream : selected) {
-      readStream(stream, documents::add);
-      bytesDone += stream.size();
-      String count = manifest.details() == null ? null : manifest.details().get(ResourceSnapshots.OBJECTS_PREFIX + stream.name());
-      if (count != null) {
-        expected.put(stream.name(), Long.parseLong(count));
+    try {
+      for (Manifest.Stream stream : selected) {
+        readStream(stream, documents);
+        bytesDone += stream.size();
+        String count = manifest.details() == null ? null
+            : manifest.details().get(ResourceSnapshots.OBJECTS_PREFIX + stream.name());
+        if (count != null) {
+          expected.put(stream.name(), Long.parseLong(count));
+        }
+        progress.report(Progress.Update.of("reading", documents.size(), -1, "objects").withBytes(bytesDone, bytesTotal));
       }
-      progress.report(Progress.Update.of("reading", documents.size(), -1, "objects").withBytes(bytesDone, bytesTotal));
+      finishWriting(documents);
+    } catch (RuntimeException e) {
+      closeQuietly(documents, e);
+      throw e;
     }
     Instant cut = manifest.details() != null && manifest.details().containsKey(ResourceSnapshots.CUT_TIME)
         ? ResourceSnapshots.cutTime(manifest.details()) : manifest.createdAt();
@@ -96,10 +142,9 @@ final class ResourceReader {
       }
       throw e;
     }
-    List<ResourceDocument> documents = new ArrayList<>();
-    state.namespaces().values().forEach(objects -> documents.addAll(objects.values()));
-    progress.report(Progress.Update.of("reading", documents.size(), documents.size(), "objects"));
-    return new Read(state.snapshotId(), state.changesApplied(), state.gaps(), documents, Map.of(), state.recoveryPoint());
+    progress.report(Progress.Update.of("reading", state.objectCount(), state.objectCount(), "objects"));
+    return new Read(state.snapshotId(), state.changesApplied(), state.gaps(), state.objects(), Map.of(),
+        state.recoveryPoint());
   }
 
   /** The manifest of a resource snapshot by id: whole-cluster snapshots first, then any target. */
@@ -111,10 +156,10 @@ final class ResourceReader {
             + source.describe(), null));
   }
 
-  private void readStream(Manifest.Stream stream, java.util.function.Consumer<ResourceDocument> each) {
+  private void readStream(Manifest.Stream stream, SpilledObjects into) {
     String actual;
     try {
-      actual = ResourceSnapshots.readDocuments(source.repository().chunks(), stream, each);
+      actual = ResourceSnapshots.readInto(source.repository().chunks(), stream, into);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read stream " + stream.name() + " from " + source.describe(), e);
     } catch (IllegalArgumentException e) {

@@ -1,12 +1,18 @@
 package dev.lifeboat.restore;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifeboat.crypto.FieldSealer;
 import dev.lifeboat.repository.resources.ResourceDocument;
+import dev.lifeboat.repository.resources.SpillFile;
+import dev.lifeboat.repository.resources.SpilledObjects;
 import dev.lifeboat.restore.ResourceRestoreReport.Action;
 import dev.lifeboat.restore.ResourceRestoreReport.Outcome;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +35,14 @@ import org.slf4j.LoggerFactory;
  * One resource restore, start to end: read, select, skip what controllers recreate, unseal,
  * transform, then create level by level (in parallel within a level), waiting for CRDs to be
  * established after the level that holds them. See DESIGN.md for the rules.
+ *
+ * <p>Memory: the documents read and the bodies prepared wait on disk (in the JVM's temporary
+ * directory, deleted at the end); memory holds, per object, its identity, where its body is and its
+ * outcome, a few hundred bytes.
  */
 final class ResourceRestorer {
   private static final Logger log = LoggerFactory.getLogger(ResourceRestorer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RestoreSource source;
   private final KubernetesClient target;
@@ -46,6 +58,7 @@ final class ResourceRestorer {
   private final AtomicLong done = new AtomicLong();
   private final RestoredClaims claims;
   private long total;
+  private SpillFile bodies; // while run() runs
 
   /** @param mover how to fill the claims the restore creates; null: they keep new, empty volumes */
   ResourceRestorer(RestoreSource source, KubernetesClient target, ResourceRestorePlan plan, Progress progress,
@@ -63,16 +76,32 @@ final class ResourceRestorer {
     this.priorities = new RestorePriorities(plan.priorities());
   }
 
-  /** An object on its way: where it goes, at which level, its body as it will be sent and what was changed on purpose. */
-  private record Prepared(ResourceDocument document, ObjectNode body, String targetNamespace, int level,
-      List<FieldChange> changes) {}
+  /**
+   * An object on its way: what is known of it (its document without the object), where it goes, at
+   * which level, where its body as it will be sent waits on disk, and what was changed on purpose.
+   */
+  private record Prepared(ResourceDocument document, String name, SpillFile.Slice body, String targetNamespace,
+      int level, List<FieldChange> changes) {}
 
   ResourceRestoreReport run() throws InterruptedException {
     long started = System.nanoTime();
-    ResourceReader.Read read = new ResourceReader(source).read(plan, progress);
+    try (ResourceReader.Read read = new ResourceReader(source).read(plan, progress);
+        SpillFile bodies = new SpillFile(Path.of(System.getProperty("java.io.tmpdir")))) {
+      this.bodies = bodies;
+      return run(read, started);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the bodies to restore in " + System.getProperty("java.io.tmpdir")
+          + " (java.io.tmpdir): " + e.getMessage(), e);
+    } finally {
+      this.bodies = null;
+    }
+  }
+
+  private ResourceRestoreReport run(ResourceReader.Read read, long started) throws InterruptedException, IOException {
     api.refresh();
     java.time.Instant restorePoint = plan.atTime() != null ? plan.atTime() : read.recoveryPoint();
     List<Prepared> prepared = prepare(read.documents(), restorePoint);
+    bodies.finishWriting();
     total = prepared.size() + outcomes.size();
     done.set(outcomes.size());
     TreeMap<Integer, List<Prepared>> levels = new TreeMap<>();
@@ -92,7 +121,7 @@ final class ResourceRestorer {
         stopped = claims.fill(createdClaims(level.getValue()), restorePoint);
         List<CrdEstablishment.Definition> crds = level.getValue().stream()
             .filter(p -> RestorePriorities.isCrd(p.document().group(), p.document().kind()))
-            .map(p -> CrdEstablishment.Definition.of(p.body())).toList();
+            .map(p -> CrdEstablishment.Definition.of(body(p))).toList();
         if (!crds.isEmpty() && !plan.dryRun()) {
           Map<String, CrdEstablishment.Definition> late = CrdEstablishment.await(target, api, crds, plan.crdTimeout(), progress);
           late.values().forEach(d -> definedHere.remove(d.group() + "/" + d.kind()));
@@ -123,70 +152,109 @@ final class ResourceRestorer {
         .map(p -> new ClaimFilling.Created(p.document(), p.targetNamespace())).toList();
   }
 
-  /** Selection, controller-owned objects, unsealing and transforms. Skips and failures go straight to the outcomes. */
-  private List<Prepared> prepare(List<ResourceDocument> documents, java.time.Instant restorePoint) {
-    List<ResourceDocument> selected = new ArrayList<>();
-    for (ResourceDocument d : documents) {
+  /**
+   * Selection, controller-owned objects, unsealing and transforms. Skips and failures go straight to
+   * the outcomes. Two passes over the documents on disk: the first finds what is selected (so an
+   * object whose controller is restored too can be left to it), the second prepares each body and
+   * spills it.
+   */
+  private List<Prepared> prepare(SpilledObjects documents, java.time.Instant restorePoint) {
+    Set<String> present = new HashSet<>();
+    documents.forEach(d -> {
       if (d.object() == null) {
-        continue;
+        return;
       }
       if (RestorePriorities.isNamespace(nz(d.group()), d.kind())) {
         namespaces.sourceNamespace(d);
       }
       if (selection.selects(d)) {
-        selected.add(d);
+        present.add(ownerKey(d.namespace(), d.kind(), d.name()));
       }
-    }
-    Set<String> present = new HashSet<>();
-    selected.forEach(d -> present.add(ownerKey(d.namespace(), d.kind(), d.name())));
+    });
     FieldSealer sealer = source.keys().map(FieldSealer::new).orElse(null);
     List<Prepared> prepared = new ArrayList<>();
-    for (ResourceDocument d : selected) {
-      String targetNamespace = plan.targetNamespace(emptyToNull(d.namespace()));
-      JsonNode tree = d.objectTree();
-      String owner = controllerOwner(tree, d.namespace(), present);
-      if (owner != null) {
-        record(outcome(d, targetNamespace, Action.SKIP, "owned by " + owner + ", which is restored and recreates it"), null,
-            List.of());
-        continue;
-      }
-      String group = nz(d.group());
-      String refusal = plan.inert() ? InertTransform.refusal(group, d.kind()) : null;
-      if (refusal != null) {
-        record(outcome(d, targetNamespace, Action.SKIP, InertTransform.NOT_RESTORED + refusal), null, List.of());
-        continue;
-      }
-      ObjectNode object = (ObjectNode) tree;
-      if (d.encryptionKeyId() != null) {
-        if (sealer == null) {
-          record(outcome(d, targetNamespace, Action.FAIL, "its payload is sealed with key '" + d.encryptionKeyId()
-              + "' and no encryption keys are configured"), null, List.of());
-          continue;
-        }
-        try {
-          object = sealer.unseal(object, d.key());
-        } catch (RuntimeException e) {
-          record(outcome(d, targetNamespace, Action.FAIL, "its payload cannot be unsealed: " + e.getMessage()), null,
-              List.of());
-          continue;
+    documents.forEach(d -> {
+      if (d.object() != null && selection.selects(d)) {
+        Prepared p = prepareOne(d, present, sealer, restorePoint);
+        if (p != null) {
+          prepared.add(p);
         }
       }
-      String apiVersion = group.isEmpty() ? d.version() : group + "/" + d.version();
-      ObjectNode body = ObjectTransforms.forRestore(object, apiVersion, group, d.kind(), targetNamespace, plan);
-      List<FieldChange> changes = new ArrayList<>(label(body, plan.objectLabels()));
-      if (plan.inert()) {
-        try {
-          changes.addAll(InertTransform.apply(body, group, d.kind()));
-        } catch (IllegalArgumentException e) {
-          record(outcome(d, targetNamespace, Action.FAIL, "it cannot be made inert: " + e.getMessage()), null, List.of());
-          continue;
-        }
-      }
-      claims.prepare(d, body, targetNamespace, restorePoint);
-      prepared.add(new Prepared(d, body, targetNamespace, priorities.level(group, d.kind(), plural(group, d.kind())),
-          List.copyOf(changes)));
-    }
+    });
     return prepared;
+  }
+
+  /** One selected object made ready to send, or null when it is skipped or failed (its outcome says why). */
+  private Prepared prepareOne(ResourceDocument d, Set<String> present, FieldSealer sealer,
+      java.time.Instant restorePoint) {
+    String targetNamespace = plan.targetNamespace(emptyToNull(d.namespace()));
+    JsonNode tree = d.objectTree();
+    String owner = controllerOwner(tree, d.namespace(), present);
+    if (owner != null) {
+      record(outcome(d, targetNamespace, Action.SKIP, "owned by " + owner + ", which is restored and recreates it"), null,
+          List.of());
+      return null;
+    }
+    String group = nz(d.group());
+    String refusal = plan.inert() ? InertTransform.refusal(group, d.kind()) : null;
+    if (refusal != null) {
+      record(outcome(d, targetNamespace, Action.SKIP, InertTransform.NOT_RESTORED + refusal), null, List.of());
+      return null;
+    }
+    ObjectNode object = (ObjectNode) tree;
+    if (d.encryptionKeyId() != null) {
+      if (sealer == null) {
+        record(outcome(d, targetNamespace, Action.FAIL, "its payload is sealed with key '" + d.encryptionKeyId()
+            + "' and no encryption keys are configured"), null, List.of());
+        return null;
+      }
+      try {
+        object = sealer.unseal(object, d.key());
+      } catch (RuntimeException e) {
+        record(outcome(d, targetNamespace, Action.FAIL, "its payload cannot be unsealed: " + e.getMessage()), null,
+            List.of());
+        return null;
+      }
+    }
+    String apiVersion = group.isEmpty() ? d.version() : group + "/" + d.version();
+    ObjectNode body = ObjectTransforms.forRestore(object, apiVersion, group, d.kind(), targetNamespace, plan);
+    List<FieldChange> changes = new ArrayList<>(label(body, plan.objectLabels()));
+    if (plan.inert()) {
+      try {
+        changes.addAll(InertTransform.apply(body, group, d.kind()));
+      } catch (IllegalArgumentException e) {
+        record(outcome(d, targetNamespace, Action.FAIL, "it cannot be made inert: " + e.getMessage()), null, List.of());
+        return null;
+      }
+    }
+    claims.prepare(d, body, targetNamespace, restorePoint);
+    SpillFile.Slice spilled;
+    try {
+      spilled = bodies.append(JSON.writeValueAsBytes(body));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot spill the body of " + d.key() + " to disk", e);
+    }
+    return new Prepared(slim(d), body.path("metadata").path("name").asText(), spilled, targetNamespace,
+        priorities.level(group, d.kind(), plural(group, d.kind())), List.copyOf(changes));
+  }
+
+  /** What later steps need of a document: identity, kind and uid (repeated names shared). */
+  private static ResourceDocument slim(ResourceDocument d) {
+    return new ResourceDocument(d.key(), intern(d.group()), intern(d.version()), intern(d.kind()), intern(d.namespace()),
+        d.name(), d.uid(), null, null, null, null, null);
+  }
+
+  private static String intern(String s) {
+    return s == null ? null : s.intern();
+  }
+
+  /** The body of a prepared object as it will be sent, read back from disk. */
+  private ObjectNode body(Prepared p) {
+    try {
+      return (ObjectNode) JSON.readTree(bodies.read(p.body()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read back the body of " + p.document().key() + " from disk", e);
+    }
   }
 
   /** {@code ReplicaSet/web-5d9f}, when a controller owner of the object is among those restored. */
@@ -208,10 +276,10 @@ final class ResourceRestorer {
   }
 
   /** group/kind of every custom resource kind a CRD restored here defines. */
-  private static Set<String> definedKinds(List<Prepared> prepared) {
+  private Set<String> definedKinds(List<Prepared> prepared) {
     Set<String> kinds = ConcurrentHashMap.newKeySet();
     prepared.stream().filter(p -> RestorePriorities.isCrd(p.document().group(), p.document().kind()))
-        .map(p -> CrdEstablishment.Definition.of(p.body())).forEach(d -> kinds.add(d.group() + "/" + d.kind()));
+        .map(p -> CrdEstablishment.Definition.of(body(p))).forEach(d -> kinds.add(d.group() + "/" + d.kind()));
     return kinds;
   }
 
@@ -219,8 +287,16 @@ final class ResourceRestorer {
     ensureNamespaces(level);
     level.forEach(p -> claims.beforeCreate(p.document(), p.targetNamespace()));
     List<Future<?>> running = new ArrayList<>(level.size());
+    Semaphore inFlight = new Semaphore(2 * plan.parallelism()); // bodies read from disk just before they are sent
     for (Prepared p : level) {
-      running.add(pool.submit(() -> restoreOne(p, definedHere)));
+      inFlight.acquire();
+      running.add(pool.submit(() -> {
+        try {
+          restoreOne(p, definedHere);
+        } finally {
+          inFlight.release();
+        }
+      }));
     }
     try {
       for (Future<?> f : running) {
@@ -239,6 +315,7 @@ final class ResourceRestorer {
     ResourceDocument d = p.document();
     String group = nz(d.group());
     java.util.Optional<TargetApi.Kind> kind = api.find(group, d.version(), d.kind());
+    ObjectNode body = body(p);
     Outcome outcome;
     if (kind.isEmpty()) {
       String apiVersion = group.isEmpty() ? d.version() : group + "/" + d.version();
@@ -246,14 +323,10 @@ final class ResourceRestorer {
           ? outcome(d, p.targetNamespace(), Action.CREATE, null)
           : outcome(d, p.targetNamespace(), Action.FAIL, apiVersion + " " + d.kind() + " is not served by the target");
     } else {
-      TargetWrites.Result result = writes.write(kind.get(), p.targetNamespace(), name(p), p.body());
+      TargetWrites.Result result = writes.write(kind.get(), p.targetNamespace(), p.name(), body);
       outcome = outcome(d, p.targetNamespace(), result.action(), result.reason());
     }
-    record(outcome, p.body(), p.changes());
-  }
-
-  private static String name(Prepared p) {
-    return p.body().path("metadata").path("name").asText();
+    record(outcome, body, p.changes());
   }
 
   /** Adds the plan's object labels to {@code body}; returns each label it set. */
@@ -280,7 +353,7 @@ final class ResourceRestorer {
         wanted.putIfAbsent(p.targetNamespace(), p.document().namespace());
       }
       if (RestorePriorities.isNamespace(nz(p.document().group()), p.document().kind())) {
-        restoredHere.add(name(p)); // restored in this level, with its own labels (its outcome says so)
+        restoredHere.add(p.name()); // restored in this level, with its own labels (its outcome says so)
       }
     }
     namespaces.prepare(wanted, restoredHere);

@@ -14,12 +14,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Collections;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
+import java.util.SortedSet;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * each object at or before the instant wins; a deletion removes it). Without such a snapshot the
  * whole archived change log is replayed.
  *
- * <p>Memory: the objects of the selected namespaces at that instant, plus one change-log segment per
- * partition.
+ * <p>Memory: the key of every object of the selected namespaces and where its document is: the
+ * documents themselves are spilled to a file in the spill directory ({@link SpilledObjects}, about
+ * 150 bytes plus the key per object in memory), plus one change-log segment per partition. The
+ * state must be closed, which deletes the file.
  */
 public final class PointInTime {
   private static final Logger log = LoggerFactory.getLogger(PointInTime.class);
@@ -42,15 +45,23 @@ public final class PointInTime {
   private final ManifestStore manifests;
   private final ChunkStore chunks;
   private final ChangeLog changeLog;
+  private final Path spillDirectory;
 
-  public PointInTime(ManifestStore manifests, ChunkStore chunks, ChangeLog changeLog) {
+  /** @param spillDirectory where a state's documents are spilled (the JVM's temporary directory when null) */
+  public PointInTime(ManifestStore manifests, ChunkStore chunks, ChangeLog changeLog, Path spillDirectory) {
     this.manifests = manifests;
     this.chunks = chunks;
     this.changeLog = changeLog;
+    this.spillDirectory = spillDirectory;
   }
 
+  /** Spilling to the JVM's temporary directory. */
   public static PointInTime of(Repository repository, SegmentStore segments) {
-    return new PointInTime(repository.manifests(), repository.chunks(), new ChangeLog(segments));
+    return of(repository, segments, null);
+  }
+
+  public static PointInTime of(Repository repository, SegmentStore segments, Path spillDirectory) {
+    return new PointInTime(repository.manifests(), repository.chunks(), new ChangeLog(segments), spillDirectory);
   }
 
   /**
@@ -59,7 +70,7 @@ public final class PointInTime {
    * @param snapshotId the snapshot started from, or null when the change log alone was replayed
    * @param replayedFrom per partition, the offset the change log was replayed from
    * @param changesApplied changes read from the archive and applied (deletions included)
-   * @param namespaces namespace (or {@link ResourceDocument#CLUSTER_SCOPED}) to objects by key
+   * @param objects the objects at {@code at}, their documents on disk until {@link #close()}
    * @param gaps offset ranges the archive lacks: when not empty, changes may be missing
    * @param recoveryPoint the newest instant this state is known at: the time of the newest change
    *     the archive holds at or before {@code at} (of any namespace: the archive is one log), or the
@@ -67,16 +78,36 @@ public final class PointInTime {
    *     restored from this repository: {@code at} minus it is the recovery point objective achieved.
    */
   public record State(String cluster, Instant at, String snapshotId, Map<Integer, Long> replayedFrom,
-      long changesApplied, SortedMap<String, SortedMap<String, ResourceDocument>> namespaces,
-      List<ChangeLog.Gap> gaps, Instant recoveryPoint) {
+      long changesApplied, SpilledObjects objects, List<ChangeLog.Gap> gaps, Instant recoveryPoint)
+      implements AutoCloseable {
 
-    /** The objects of one namespace, by key (empty when it had none). */
+    /** The namespaces that hold objects ({@link ResourceDocument#CLUSTER_SCOPED} too), in order. */
+    public SortedSet<String> namespaces() {
+      return objects.namespaces();
+    }
+
+    /** The objects of one namespace, by key, read into memory (empty when it had none). */
     public SortedMap<String, ResourceDocument> objects(String namespace) {
-      return namespaces.getOrDefault(namespace, Collections.emptySortedMap());
+      return objects.objects(namespace);
+    }
+
+    /** Every object, in key order, read from disk one at a time. */
+    public void forEach(Consumer<ResourceDocument> each) {
+      objects.forEach(each);
     }
 
     public long objectCount() {
-      return namespaces.values().stream().mapToLong(Map::size).sum();
+      return objects.size();
+    }
+
+    /** Deletes the spilled documents. */
+    @Override
+    public void close() {
+      try {
+        objects.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the spilled state of " + cluster, e);
+      }
     }
   }
 
@@ -87,7 +118,29 @@ public final class PointInTime {
 
   /** The objects of the namespaces {@code namespaces} accepts ({@link ResourceDocument#CLUSTER_SCOPED} too) at {@code at}. */
   public State stateAt(String cluster, Instant at, Predicate<String> namespaces) {
-    SortedMap<String, SortedMap<String, ResourceDocument>> state = new TreeMap<>();
+    SpilledObjects state;
+    try {
+      state = new SpilledObjects(spillDirectory);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a spill file in " + spillDirectory, e);
+    }
+    try {
+      return stateInto(state, cluster, at, namespaces);
+    } catch (IOException | RuntimeException e) {
+      try {
+        state.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot spill the state of " + cluster + " at " + at, io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  private State stateInto(SpilledObjects state, String cluster, Instant at, Predicate<String> namespaces)
+      throws IOException {
     Optional<Manifest> snapshot = snapshotAtOrBefore(cluster, at);
     Map<Integer, Long> start = Map.of();
     if (snapshot.isPresent()) {
@@ -95,9 +148,7 @@ public final class PointInTime {
       start = ResourceSnapshots.parseOffsets(manifest.details().get(ResourceSnapshots.CHANGES_OFFSETS));
       for (Manifest.Stream stream : manifest.streams()) {
         if (namespaces.test(stream.name())) {
-          SortedMap<String, ResourceDocument> objects = new TreeMap<>();
-          readStream(stream, document -> objects.put(document.key(), document));
-          state.put(stream.name(), objects);
+          readStream(stream, state);
         }
       }
     }
@@ -115,20 +166,17 @@ public final class PointInTime {
       }
       applied++;
       if (entry.change().getType() == ChangeType.DELETED) {
-        SortedMap<String, ResourceDocument> objects = state.get(namespace);
-        if (objects != null) {
-          objects.remove(entry.key());
-        }
+        state.remove(entry.key());
       } else {
-        state.computeIfAbsent(namespace, n -> new TreeMap<>()).put(entry.key(), ResourceDocument.of(entry.key(), entry.change()));
+        state.put(ResourceDocument.of(entry.key(), entry.change()));
       }
     }
-    state.values().removeIf(Map::isEmpty);
+    state.finishWriting();
     State result = new State(cluster, at, snapshot.map(Manifest::snapshotId).orElse(null), start, applied, state,
         replay.gaps(), newest);
     log.info("State of cluster {} at {}: {} objects in {} namespaces from snapshot {} and {} archived changes ({} gaps),"
-        + " known up to {}", cluster, at, result.objectCount(), state.size(), result.snapshotId(), applied,
-        result.gaps().size(), newest);
+        + " known up to {}; {} bytes spilled", cluster, at, result.objectCount(), state.namespaces().size(),
+        result.snapshotId(), applied, result.gaps().size(), newest, state.spilledBytes());
     return result;
   }
 
@@ -161,13 +209,8 @@ public final class PointInTime {
     }
   }
 
-  private void readStream(Manifest.Stream stream, java.util.function.Consumer<ResourceDocument> each) {
-    String actual;
-    try {
-      actual = ResourceSnapshots.readDocuments(chunks, stream, each);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read stream " + stream.name(), e);
-    }
+  private void readStream(Manifest.Stream stream, SpilledObjects into) throws IOException {
+    String actual = ResourceSnapshots.readInto(chunks, stream, into);
     if (!actual.equals(stream.sha256())) {
       throw new IllegalStateException("stream " + stream.name() + " hashes to " + actual + ", its manifest says "
           + stream.sha256());

@@ -2,6 +2,8 @@ package dev.lifeboat.repository.resources;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.events.v1.ResourceChanged;
@@ -117,6 +119,46 @@ public record ResourceDocument(String key, String group, String version, String 
         text(node, "kind"), text(node, "namespace"), text(node, "name"), text(node, "uid"),
         text(node, "resourceVersion"), observed == null ? null : Instant.parse(observed), text(node, "contentHash"),
         text(node, "encryptionKeyId"), object == null || object.isNull() ? null : object.toString());
+  }
+
+  /**
+   * The key of a line written by {@link #toLine()}, without building the document: the line is read
+   * token by token to its end, so a line that is not one JSON object with a string {@code key} is
+   * refused as {@link #parse} would refuse it.
+   *
+   * @throws IllegalArgumentException when the line is not a resource document
+   */
+  public static String keyOfLine(byte[] line) {
+    String key = null;
+    try (JsonParser json = FACTORY.createParser(line)) {
+      if (json.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a resource document: not a JSON object");
+      }
+      for (JsonToken token = json.nextToken(); token == JsonToken.FIELD_NAME; token = json.nextToken()) {
+        String field = json.currentName();
+        JsonToken value = json.nextToken();
+        if ("key".equals(field) && value == JsonToken.VALUE_STRING) {
+          key = json.getText();
+        } else {
+          json.skipChildren();
+        }
+      }
+      if (json.currentToken() != JsonToken.END_OBJECT || json.nextToken() != null) {
+        throw new IllegalArgumentException("not a resource document: more than one JSON value on a line");
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a resource document: " + e.getMessage(), e);
+    }
+    if (key == null) {
+      throw new IllegalArgumentException("not a resource document (no key)");
+    }
+    return key;
+  }
+
+  /** The same document without its object (what is known of it besides its body). */
+  public ResourceDocument withoutObject() {
+    return object == null ? this : new ResourceDocument(key, group, version, kind, namespace, name, uid, resourceVersion,
+        observedAt, contentHash, encryptionKeyId, null);
   }
 
   /** The object as a JSON tree. */

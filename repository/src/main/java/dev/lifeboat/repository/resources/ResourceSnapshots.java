@@ -4,19 +4,18 @@ import dev.lifeboat.events.v1.SnapshotKind;
 import dev.lifeboat.repository.ChunkStore;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.StreamReader;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * How a resource snapshot's manifest is laid out, for the snapshotter that writes it and the
@@ -52,28 +51,74 @@ public final class ResourceSnapshots {
   private ResourceSnapshots() {}
 
   /**
-   * Reads one stream of a resource snapshot: hands {@code each} its documents, one a line, in order, and
-   * returns the SHA-256 (hex) of the stream's bytes, for the caller to hold against the manifest's.
+   * Reads one stream of a resource snapshot into {@code objects}, each line as it is stored (checked
+   * to be one JSON object with a key, not parsed into a document), and returns the SHA-256 (hex) of
+   * the stream's bytes, for the caller to hold against the manifest's.
    *
    * @throws IllegalArgumentException a line that is not a resource document
    */
-  public static String readDocuments(ChunkStore chunks, Manifest.Stream stream, Consumer<ResourceDocument> each)
-      throws IOException {
+  public static String readInto(ChunkStore chunks, Manifest.Stream stream, SpilledObjects objects) throws IOException {
     MessageDigest sha256;
     try {
       sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    try (DigestInputStream in = new DigestInputStream(new StreamReader(chunks, stream), sha256);
-        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        if (!line.isEmpty()) {
-          each.accept(ResourceDocument.parse(line));
+    try (DigestInputStream in = new DigestInputStream(new StreamReader(chunks, stream), sha256)) {
+      LineSplitter lines = new LineSplitter(in);
+      for (byte[] line = lines.next(); line != null; line = lines.next()) {
+        if (line.length > 1) {
+          objects.put(ResourceDocument.keyOfLine(line), line);
         }
       }
     }
     return HexFormat.of().formatHex(sha256.digest());
+  }
+
+  /** Lines of a stream as bytes, each with its newline (one is added to a last line that lacks it). */
+  private static final class LineSplitter {
+    private final InputStream in;
+    private final byte[] buffer = new byte[64 * 1024];
+    private int position;
+    private int limit;
+
+    LineSplitter(InputStream in) {
+      this.in = in;
+    }
+
+    byte[] next() throws IOException {
+      ByteArrayOutputStream line = null;
+      while (true) {
+        if (position == limit) {
+          limit = in.read(buffer);
+          position = 0;
+          if (limit <= 0) {
+            limit = 0;
+            if (line == null) {
+              return null;
+            }
+            line.write('\n');
+            return line.toByteArray();
+          }
+        }
+        int start = position;
+        while (position < limit && buffer[position] != '\n') {
+          position++;
+        }
+        if (position < limit) { // found the newline
+          position++;
+          if (line == null) {
+            return Arrays.copyOfRange(buffer, start, position);
+          }
+          line.write(buffer, start, position - start);
+          return line.toByteArray();
+        }
+        if (line == null) {
+          line = new ByteArrayOutputStream(2 * (position - start) + 16);
+        }
+        line.write(buffer, start, position - start);
+      }
+    }
   }
 
   /** {@code 0:12,1:40}: partitions in order. */

@@ -16,6 +16,8 @@ import dev.lifeboat.testing.ResourceChanges;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -35,7 +38,9 @@ class PointInTimeTest {
   private final Repository repository =
       Repository.openOrCreate(new InMemoryBlobStore("primary"), masterKey, ChunkerParams.DEFAULT, new SimpleMeterRegistry());
   private final SegmentStore segments = SegmentStore.open(repository, masterKey);
-  private final PointInTime pointInTime = PointInTime.of(repository, segments);
+  @TempDir
+  static Path spill;
+  private final PointInTime pointInTime = PointInTime.of(repository, segments, spill);
   @RegisterExtension
   final Closer closer = new Closer();
 
@@ -108,7 +113,7 @@ class PointInTimeTest {
     assertThat(atFive.replayedFrom()).containsEntry(0, 4L);
     assertThat(atFive.changesApplied()).isEqualTo(2);
     assertThat(atFive.gaps()).isEmpty();
-    assertThat(atFive.namespaces().keySet()).containsExactly("_cluster", "cache", "shop");
+    assertThat(atFive.namespaces()).containsExactly("_cluster", "cache", "shop");
     assertThat(atFive.objects("shop")).containsOnlyKeys(web.key()); // db deleted at 5
     assertThat(atFive.objects("shop").get(web.key()).objectTree().path("data").path("value").asText()).isEqualTo("v2");
     assertThat(atFive.objects("cache").get(cache.key()).objectTree().path("data").path("value").asText()).isEqualTo("v1");
@@ -150,6 +155,31 @@ class PointInTimeTest {
 
     PointInTime.State state = pointInTime.stateAt("prod", T0.plusSeconds(10), "cache"::equals);
 
-    assertThat(state.namespaces().keySet()).containsExactly("cache");
+    assertThat(state.namespaces()).containsExactly("cache");
+  }
+
+  @Test
+  void theStateIsKeptOnDiskUntilClosedAndReadInKeyOrder() throws Exception {
+    ResourceChanges web = ResourceChanges.in("prod").namespace("shop").configMap("web");
+    ResourceChanges api = ResourceChanges.in("prod").namespace("shop").configMap("api");
+    ResourceChanges redis = ResourceChanges.in("prod").namespace("cache").configMap("redis");
+    change(web, web.data("v1").added());
+    change(api, api.data("v1").added());
+    change(redis, redis.data("v1").added());
+    archive(0, 2);
+    snapshot("20260101T000002Z-000005", 2, 2); // web and api in the snapshot
+    change(redis, redis.data("v2").modified());
+    change(web, web.deleted());
+    archive(3, 4);
+    Path directory = Files.createDirectories(spill.resolve("closing"));
+
+    List<String> seen = new ArrayList<>();
+    try (PointInTime.State state = PointInTime.of(repository, segments, directory).stateAt("prod", T0.plusSeconds(60))) {
+      assertThat(Files.list(directory)).hasSize(1); // the documents are in a file, not in memory
+      state.forEach(d -> seen.add(d.key() + "=" + d.objectTree().path("data").path("value").asText()));
+      assertThat(state.objectCount()).isEqualTo(2);
+    }
+    assertThat(seen).containsExactly(redis.key() + "=v2", api.key() + "=v1"); // key order: cache before shop
+    assertThat(Files.list(directory)).isEmpty();
   }
 }

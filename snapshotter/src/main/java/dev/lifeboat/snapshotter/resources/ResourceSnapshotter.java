@@ -3,13 +3,13 @@ package dev.lifeboat.snapshotter.resources;
 import dev.lifeboat.events.v1.ChangeType;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.events.v1.SnapshotPhase;
-import dev.lifeboat.repository.BlockInputStream;
 import dev.lifeboat.repository.Manifest;
 import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.StreamWriter;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
+import dev.lifeboat.repository.resources.SpilledObjects;
 import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.retry.PermanentFailure;
 import dev.lifeboat.retry.RetriableFailure;
@@ -17,7 +17,6 @@ import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
 import dev.lifeboat.schemas.topics.TopicReadTimeoutException;
 import dev.lifeboat.schemas.topics.TopicReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,10 +26,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -54,16 +51,15 @@ import org.slf4j.MDC;
  * <p>Target: {@value ResourceSnapshots#WHOLE_CLUSTER} for everything, a namespace, or
  * {@value ResourceDocument#CLUSTER_SCOPED} for the cluster-scoped objects alone.
  *
- * <p>Memory: object bodies are appended to a temporary file as the table is read (its size is what
- * was read, superseded versions included) and read back by position; memory holds an index of the
- * live objects of the target, about 150 bytes plus the key's length per object (some 25 MB for
- * 100,000 objects), plus the stream writer's chunks in flight.
+ * <p>Memory: object documents are spilled to a temporary file as the table is read ({@link
+ * SpilledObjects}: its size is what was read, superseded versions included) and read back by
+ * position; memory holds the key of every live object of the target and where its document is,
+ * about 150 bytes plus the key per object, plus the stream writer's chunks in flight.
  */
 public final class ResourceSnapshotter {
   private static final Logger log = LoggerFactory.getLogger(ResourceSnapshotter.class);
   private static final Duration CUT_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
-  private static final int BLOCK = 256 * 1024;
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   /**
@@ -102,7 +98,7 @@ public final class ResourceSnapshotter {
     Predicate<String> wanted = namespaces(target);
     Instant started = clock.instant();
     MDC.put("snapshotId", snapshotId);
-    try (Admin admin = kafka.admin(); SpillFile spill = new SpillFile(spillDirectory)) {
+    try (Admin admin = kafka.admin(); SpilledObjects spill = new SpilledObjects(spillDirectory)) {
       ResourceCut cut = ResourceCut.take(admin, settings.applicationId(), settings.changesTopic(), settings.stateTopic(),
           clock, CUT_TIMEOUT);
       Table table = read(cut, wanted, spill);
@@ -115,13 +111,12 @@ public final class ResourceSnapshotter {
       long newChunks = 0;
       long newBytes = 0;
       StreamWriter writer = new StreamWriter(repository.chunks(), repository.chunker(), uploads, 4);
-      for (Map.Entry<String, NavigableMap<String, SpillFile.Slice>> namespace : table.byNamespace().entrySet()) {
-        StreamWriter.Result written = writer.write(namespace.getKey(),
-            new Lines(spill, namespace.getValue().values().iterator()), bytes -> {});
+      for (String namespace : spill.namespaces()) {
+        StreamWriter.Result written = writer.write(namespace, spill.lines(namespace), bytes -> {});
         streams.add(written.stream());
         newChunks += written.newChunks();
         newBytes += written.newBytes();
-        details.put(ResourceSnapshots.OBJECTS_PREFIX + namespace.getKey(), Integer.toString(namespace.getValue().size()));
+        details.put(ResourceSnapshots.OBJECTS_PREFIX + namespace, Integer.toString(spill.count(namespace)));
       }
       details.put(ResourceSnapshots.CUT_TIME, cutTime.toString());
       details.put(ResourceSnapshots.APPLICATION_ID, settings.applicationId());
@@ -130,7 +125,7 @@ public final class ResourceSnapshotter {
       details.put(ResourceSnapshots.CHANGES_PENDING, Long.toString(cut.pending()));
       details.put(ResourceSnapshots.STATE_TOPIC, settings.stateTopic());
       details.put(ResourceSnapshots.STATE_OFFSETS, ResourceSnapshots.formatOffsets(cut.stateEnd()));
-      details.put(ResourceSnapshots.OBJECTS, Integer.toString(table.index.size()));
+      details.put(ResourceSnapshots.OBJECTS, Integer.toString(spill.size()));
       if (!table.unreadable.isEmpty()) {
         details.put(ResourceSnapshots.UNREADABLE_OBJECTS, Integer.toString(table.unreadable.size()));
       }
@@ -141,10 +136,10 @@ public final class ResourceSnapshotter {
       ManifestStore.Written stored = repository.manifests().write(manifest);
       Duration duration = Duration.between(started, clock.instant());
       log.info("Resource snapshot {} of {}: {} objects in {} namespaces ({} records of the table read, {} unreadable), "
-              + "changes offsets {}, {} new chunks ({} bytes) in {} ms", snapshotId, target, table.index.size(),
+              + "changes offsets {}, {} new chunks ({} bytes) in {} ms", snapshotId, target, spill.size(),
           streams.size(), table.recordsRead, table.unreadable.size(), cut.changesOffsets(), newChunks, newBytes,
           duration.toMillis());
-      return new Result(manifest, stored, newChunks, newBytes, table.index.size(), duration);
+      return new Result(manifest, stored, newChunks, newBytes, spill.size(), duration);
     } finally {
       MDC.remove("snapshotId");
     }
@@ -161,30 +156,15 @@ public final class ResourceSnapshotter {
         + ResourceDocument.CLUSTER_SCOPED + "' or a namespace name, not '" + target + "'");
   }
 
-  /** The live objects of the target read from the table: key to where its document is in the spill file. */
+  /** What was read of the table besides the objects. */
   private static final class Table {
-    final TreeMap<String, SpillFile.Slice> index = new TreeMap<>();
     final Set<String> unreadable = new HashSet<>();
     long recordsRead;
     Instant latestChange;
-
-    /** The index split by namespace; keys {@code cluster/namespace/...} of one namespace are contiguous. */
-    TreeMap<String, NavigableMap<String, SpillFile.Slice>> byNamespace() {
-      TreeMap<String, NavigableMap<String, SpillFile.Slice>> split = new TreeMap<>();
-      String key = index.isEmpty() ? null : index.firstKey();
-      while (key != null) {
-        int first = key.indexOf('/');
-        String prefix = key.substring(0, key.indexOf('/', first + 1) + 1); // cluster/namespace/
-        String end = prefix.substring(0, prefix.length() - 1) + (char) ('/' + 1);
-        split.put(ResourceDocument.namespaceOfKey(key), index.subMap(prefix, true, end, false));
-        key = index.ceilingKey(end);
-      }
-      return split;
-    }
   }
 
   /** The state table up to the cut, from its beginning, with a read-committed consumer of no group. */
-  private Table read(ResourceCut cut, Predicate<String> wanted, SpillFile spill) throws IOException {
+  private Table read(ResourceCut cut, Predicate<String> wanted, SpilledObjects spill) throws IOException {
     Table table = new Table();
     String prefix = settings.cluster() + "/";
     Map<TopicPartition, Long> ends = new HashMap<>();
@@ -203,7 +183,7 @@ public final class ResourceSnapshotter {
   }
 
   private void apply(ConsumerRecord<byte[], byte[]> record, String prefix, Predicate<String> wanted, Table table,
-      SpillFile spill) throws IOException {
+      SpilledObjects spill) throws IOException {
     if (record.key() == null) {
       return; // the table never holds one; nothing to attribute it to
     }
@@ -226,7 +206,7 @@ public final class ResourceSnapshotter {
     }
     table.unreadable.remove(key);
     if (record.value() == null) {
-      table.index.remove(key);
+      spill.remove(key);
       return;
     }
     try {
@@ -235,41 +215,18 @@ public final class ResourceSnapshotter {
         throw new IllegalArgumentException("not a ResourceChanged: " + (value == null ? null : value.getClass().getName()));
       }
       if (change.getType() == ChangeType.DELETED) {
-        table.index.remove(key);
+        spill.remove(key);
         return;
       }
-      table.index.put(key, spill.append(ResourceDocument.of(key, change).toLine()));
+      spill.put(key, ResourceDocument.of(key, change).toLine());
     } catch (RuntimeException e) {
       if (ErrorClassifier.isRetriable(e)) {
         throw e;
       }
       log.warn("The latest state of {} ({}-{}@{}) cannot be read; the snapshot will be partial: {}", key, record.topic(),
           record.partition(), record.offset(), ErrorClassifier.describe(e));
-      table.index.remove(key);
+      spill.remove(key);
       table.unreadable.add(key);
-    }
-  }
-
-  /** The documents of one namespace, in key order, read back from the spill file a block at a time. */
-  private static final class Lines extends BlockInputStream {
-    private final SpillFile spill;
-    private final Iterator<SpillFile.Slice> slices;
-
-    Lines(SpillFile spill, Iterator<SpillFile.Slice> slices) {
-      this.spill = spill;
-      this.slices = slices;
-    }
-
-    @Override
-    protected byte[] nextBlock() throws IOException {
-      if (!slices.hasNext()) {
-        return null;
-      }
-      ByteArrayOutputStream block = new ByteArrayOutputStream(BLOCK);
-      while (slices.hasNext() && block.size() < BLOCK) {
-        block.writeBytes(spill.read(slices.next()));
-      }
-      return block.toByteArray();
     }
   }
 }

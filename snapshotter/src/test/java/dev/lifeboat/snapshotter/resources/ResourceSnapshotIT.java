@@ -248,7 +248,7 @@ class ResourceSnapshotIT {
 
   private static Map<String, String> documents(PointInTime.State state) {
     Map<String, String> documents = new TreeMap<>();
-    state.namespaces().values().forEach(objects -> objects.forEach((key, d) -> documents.put(key, d.toString())));
+    state.forEach(d -> documents.put(d.key(), d.toString()));
     return documents;
   }
 

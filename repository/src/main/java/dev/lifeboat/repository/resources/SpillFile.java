@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshotter.resources;
+package dev.lifeboat.repository.resources;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -10,25 +10,25 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A temporary file that object documents are appended to while the state table is read, so their
- * bodies are not held in memory; each is read back by position when its namespace is written.
- * Deleted on close.
+ * A temporary file that object documents are appended to, so their bodies are not held in memory;
+ * each is read back by position. Created readable and writable by its owner alone (the documents may
+ * hold sealed payloads and plain metadata); deleted on close.
  */
-final class SpillFile implements AutoCloseable {
+public final class SpillFile implements AutoCloseable {
   private final Path path;
   private final OutputStream out;
   private FileChannel reader;
   private long size;
 
   /** Where a document is in the file. */
-  record Slice(long position, int length) {}
+  public record Slice(long position, int length) {}
 
-  SpillFile(Path directory) throws IOException {
+  public SpillFile(Path directory) throws IOException {
     this.path = Files.createTempFile(directory, "lifeboat-resources-", ".spill");
     this.out = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.WRITE), 1 << 16);
   }
 
-  Slice append(byte[] bytes) throws IOException {
+  public Slice append(byte[] bytes) throws IOException {
     if (reader != null) {
       throw new IllegalStateException("the spill file is being read");
     }
@@ -39,12 +39,12 @@ final class SpillFile implements AutoCloseable {
   }
 
   /** Ends appending; reads may follow. */
-  void finishWriting() throws IOException {
+  public void finishWriting() throws IOException {
     out.close();
     reader = FileChannel.open(path, StandardOpenOption.READ);
   }
 
-  byte[] read(Slice slice) throws IOException {
+  public byte[] read(Slice slice) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(slice.length());
     long position = slice.position();
     while (buffer.hasRemaining()) {
@@ -57,7 +57,7 @@ final class SpillFile implements AutoCloseable {
     return buffer.array();
   }
 
-  long size() {
+  public long size() {
     return size;
   }
 
