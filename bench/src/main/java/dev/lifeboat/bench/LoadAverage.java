@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The machine's load average over 1, 5 and 15 minutes, as {@code /proc/loadavg} has it. */
-final class LoadAverage {
+public final class LoadAverage {
   private LoadAverage() {}
 
-  static String now() {
+  public static String now() {
     try {
       String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return fields[0] + " " + fields[1] + " " + fields[2];

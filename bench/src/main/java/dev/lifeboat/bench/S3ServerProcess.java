@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A child JVM running {@link S3ServerMain}: its endpoint once it serves; closing it stops the server. */
-final class S3ServerProcess implements AutoCloseable {
+public final class S3ServerProcess implements AutoCloseable {
   private static final String READY = "S3 server listening on ";
 
   private final Process process;
@@ -22,7 +22,7 @@ final class S3ServerProcess implements AutoCloseable {
   }
 
   /** Starts a server over {@code dataDir} with one access key and the given buckets; waits until it serves. */
-  static S3ServerProcess start(Path dataDir, String accessKey, String secretKey, String... buckets) throws IOException {
+  public static S3ServerProcess start(Path dataDir, String accessKey, String secretKey, String... buckets) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g", "-cp", System.getProperty("java.class.path"), S3ServerMain.class.getName(), dataDir.toString(),
         accessKey, secretKey));
@@ -42,7 +42,7 @@ final class S3ServerProcess implements AutoCloseable {
     throw new IOException("the S3 server process exited before serving (exit " + waitFor(process) + "):\n" + seen);
   }
 
-  String endpoint() {
+  public String endpoint() {
     return endpoint;
   }
 

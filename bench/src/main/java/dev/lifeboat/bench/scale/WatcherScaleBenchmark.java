@@ -1,6 +1,7 @@
 package dev.lifeboat.bench.scale;
 
 import dev.lifeboat.bench.BenchmarkReport;
+import dev.lifeboat.bench.LoadAverage;
 
 import dev.lifeboat.audit.EventFactory;
 import dev.lifeboat.config.EncryptionConfig;
@@ -18,11 +19,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -67,7 +65,7 @@ public final class WatcherScaleBenchmark {
     for (String c : (args.length > 1 ? args[1] : "100000,1000000").split(",")) {
       counts.add(Integer.parseInt(c.trim().replace("_", "")));
     }
-    String loadBefore = loadAverage();
+    String loadBefore = LoadAverage.now();
     List<Result> results = new ArrayList<>();
     for (int count : counts) {
       Result r = run(count);
@@ -75,20 +73,18 @@ public final class WatcherScaleBenchmark {
       System.out.printf(Locale.ROOT, "%,d objects: published in %.1f s, watcher heap %,d bytes (%.0f bytes/object)%n",
           r.objects(), r.publishSeconds(), r.watcherBytes(), (double) r.watcherBytes() / r.objects());
     }
-    String loadAfter = loadAverage();
+    String loadAfter = LoadAverage.now();
     String md = markdown(results, loadBefore, loadAfter);
     System.out.println(md);
     BenchmarkReport.write(report, "scale-watcher", md);
   }
 
   static Result run(int count) throws Exception {
-    Process cluster = startCluster(count);
-    try {
-      String[] ready = awaitReady(cluster);
-      String bootstrap = ready[1];
-      String registryUrl = ready[2];
-      String apiUrl = ready[3];
-      double loadSeconds = Long.parseLong(ready[4]) / 1000.0;
+    try (ScaleClusterProcess cluster = ScaleClusterProcess.start(count, 1024 + (long) count * 4 / 1024)) {
+      String bootstrap = cluster.bootstrapServers();
+      String registryUrl = cluster.registryUrl();
+      String apiUrl = cluster.apiUrl();
+      double loadSeconds = cluster.loadSeconds();
       KafkaClients kafka = new KafkaClients(bootstrap);
       HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(registryUrl);
       Config config = new ConfigBuilder(Config.empty()).withMasterUrl(apiUrl).withNamespace("default")
@@ -121,51 +117,6 @@ public final class WatcherScaleBenchmark {
           return new Result(count, loadSeconds, startSeconds, publishSeconds, baseline, after, onTopic);
         }
       }
-    } finally {
-      cluster.getOutputStream().close();
-      if (!cluster.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-        cluster.destroy();
-      }
-    }
-  }
-
-  private static Process startCluster(int count) throws IOException {
-    long clusterHeapMiB = 1024 + (long) count * 4 / 1024;
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + clusterHeapMiB + "m", "-cp", System.getProperty("java.class.path"), ScaleCluster.class.getName(),
-        Integer.toString(count));
-    return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-  }
-
-  /** Reads the child's stdout until its READY line, then keeps draining it on a thread of its own. */
-  private static String[] awaitReady(Process cluster) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(cluster.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = out.readLine()) != null) {
-      if (line.startsWith("READY ")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // the child's log
-            }
-          } catch (IOException e) {
-            // the child ended
-          }
-        }, "scale-cluster-stdout");
-        drain.setDaemon(true);
-        drain.start();
-        return line.split(" ");
-      }
-    }
-    throw new IllegalStateException("the cluster process ended before it was ready (exit " + exit(cluster) + ")");
-  }
-
-  private static String exit(Process p) {
-    try {
-      return Integer.toString(p.waitFor());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "?";
     }
   }
 
@@ -217,15 +168,6 @@ public final class WatcherScaleBenchmark {
       used = now;
     }
     return used;
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return parts[0] + " / " + parts[1] + " / " + parts[2];
-    } catch (IOException e) {
-      return "unknown (" + e.getMessage() + ")";
-    }
   }
 
   static String markdown(List<Result> results, String loadBefore, String loadAfter) {

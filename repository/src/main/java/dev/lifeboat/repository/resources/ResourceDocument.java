@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.events.v1.ResourceChanged;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Objects;
@@ -175,17 +176,21 @@ public record ResourceDocument(String key, String group, String version, String 
     return value == null || value.isNull() ? null : value.asText();
   }
 
-  /** The object re-written compactly (one line, whatever its original layout); refuses what is not JSON. */
-  private static String compact(String key, byte[] bytes) {
-    JsonNode tree;
-    try {
-      tree = JSON.readTree(bytes);
+  /**
+   * The object re-written compactly (one line, whatever its original layout), token by token rather
+   * than through a tree (the same text {@code readTree(bytes).toString()} gives, at a fraction of the
+   * cost); refuses what is not JSON. Like {@code readTree}, only the first value is read.
+   */
+  static String compact(String key, byte[] bytes) {
+    StringWriter out = new StringWriter(bytes.length);
+    try (JsonParser in = FACTORY.createParser(bytes); JsonGenerator json = FACTORY.createGenerator(out)) {
+      if (in.nextToken() == null) {
+        throw new IllegalArgumentException("the object of " + key + " is empty");
+      }
+      json.copyCurrentStructure(in);
     } catch (IOException e) {
       throw new IllegalArgumentException("the object of " + key + " is not JSON: " + e.getMessage(), e);
     }
-    if (tree == null || tree.isMissingNode()) {
-      throw new IllegalArgumentException("the object of " + key + " is empty");
-    }
-    return tree.toString();
+    return out.toString();
   }
 }

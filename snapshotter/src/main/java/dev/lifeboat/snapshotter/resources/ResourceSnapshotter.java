@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,7 +31,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -60,6 +64,9 @@ public final class ResourceSnapshotter {
   private static final Logger log = LoggerFactory.getLogger(ResourceSnapshotter.class);
   private static final Duration CUT_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
+  /** Threads that make documents while the table is read, and how many documents may wait to be applied. */
+  private static final int DOCUMENT_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  private static final int DOCUMENTS_IN_FLIGHT = 1024;
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   /**
@@ -163,33 +170,119 @@ public final class ResourceSnapshotter {
     Instant latestChange;
   }
 
-  /** The state table up to the cut, from its beginning, with a read-committed consumer of no group. */
+  /**
+   * The state table up to the cut, from its beginning, with a read-committed consumer of no group.
+   * Records are decoded on this thread; their documents (the object's JSON compacted, the line
+   * written) are made on {@link #DOCUMENT_THREADS} threads and applied to the spill in record order,
+   * so the last state of each object still wins.
+   */
   private Table read(ResourceCut cut, Predicate<String> wanted, SpilledObjects spill) throws IOException {
     Table table = new Table();
     String prefix = settings.cluster() + "/";
     Map<TopicPartition, Long> ends = new HashMap<>();
     cut.stateEnd().forEach((partition, end) -> ends.put(new TopicPartition(settings.stateTopic(), partition), end));
+    ExecutorService documents = Executors.newFixedThreadPool(DOCUMENT_THREADS, runnable -> {
+      Thread thread = new Thread(runnable, "lifeboat-resource-documents");
+      thread.setDaemon(true);
+      return thread;
+    });
+    InOrder inOrder = new InOrder(table, spill);
     try (TopicReader reader = kafka.topicReader("lifeboat-resource-snapshot", settings.stateTopic())
         .stallTimeout(STALL_TIMEOUT)) {
       reader.readUpTo(ends, record -> {
         table.recordsRead++;
-        apply(record, prefix, wanted, table, spill);
+        Step step = decode(record, prefix, wanted, table, documents);
+        if (step != null) {
+          inOrder.add(step, DOCUMENTS_IN_FLIGHT);
+        }
       });
+      inOrder.add(null, 0);
     } catch (TopicReadTimeoutException e) {
       throw new RetriableFailure("reading " + settings.stateTopic() + " made no progress for "
           + STALL_TIMEOUT.toSeconds() + " s: " + e.getMessage(), e);
+    } finally {
+      documents.shutdownNow();
     }
     return table;
   }
 
-  private void apply(ConsumerRecord<byte[], byte[]> record, String prefix, Predicate<String> wanted, Table table,
-      SpilledObjects spill) throws IOException {
+  /**
+   * What one record of the table does to the snapshot, applied in record order: its object's
+   * document (still being made) goes in, its object goes, or its object cannot be read.
+   *
+   * @param document null when the object is gone or unreadable
+   * @param unreadable why the object cannot be read, or null
+   */
+  private record Step(String key, ConsumerRecord<byte[], byte[]> record, Future<byte[]> document, String unreadable) {}
+
+  /** Applies steps to the spill in the order they were read, at most a given number waiting. */
+  private final class InOrder {
+    private final ArrayDeque<Step> waiting = new ArrayDeque<>();
+    private final Table table;
+    private final SpilledObjects spill;
+
+    InOrder(Table table, SpilledObjects spill) {
+      this.table = table;
+      this.spill = spill;
+    }
+
+    /** Adds {@code step} (when not null), then applies the oldest until at most {@code limit} wait. */
+    void add(Step step, int limit) throws IOException {
+      if (step != null) {
+        waiting.add(step);
+      }
+      while (waiting.size() > limit) {
+        apply(waiting.poll());
+      }
+    }
+
+    private void apply(Step step) throws IOException {
+      table.unreadable.remove(step.key());
+      String unreadable = step.unreadable();
+      if (step.document() != null) {
+        try {
+          spill.put(step.key(), step.document().get());
+          return;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RetriableFailure("interrupted while reading " + settings.stateTopic(), e);
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException r && ErrorClassifier.isRetriable(r)) {
+            throw r;
+          }
+          unreadable = ErrorClassifier.describe(e.getCause());
+        }
+      }
+      spill.remove(step.key());
+      if (unreadable != null) {
+        log.warn("The latest state of {} ({}-{}@{}) cannot be read; the snapshot will be partial: {}", step.key(),
+            step.record().topic(), step.record().partition(), step.record().offset(), unreadable);
+        table.unreadable.add(step.key());
+      }
+    }
+  }
+
+  /**
+   * The document line of a change. An object that is not JSON is bad input, not an outage: its parse
+   * error (an IOException underneath) must not make the snapshot retry for ever.
+   */
+  private static byte[] document(String key, ResourceChanged change) {
+    try {
+      return ResourceDocument.of(key, change).toLine();
+    } catch (IllegalArgumentException e) {
+      throw new PermanentFailure(e.getMessage(), e);
+    }
+  }
+
+  /** Decodes one record of the table; null when it is not this snapshot's (another cluster, another namespace). */
+  private Step decode(ConsumerRecord<byte[], byte[]> record, String prefix, Predicate<String> wanted, Table table,
+      ExecutorService documents) {
     if (record.key() == null) {
-      return; // the table never holds one; nothing to attribute it to
+      return null; // the table never holds one; nothing to attribute it to
     }
     String key = new String(record.key(), StandardCharsets.UTF_8);
     if (!key.startsWith(prefix)) {
-      return;
+      return null;
     }
     Instant time = Instant.ofEpochMilli(record.timestamp());
     if (table.latestChange == null || time.isAfter(table.latestChange)) {
@@ -199,15 +292,13 @@ public final class ResourceSnapshotter {
     try {
       namespace = ResourceDocument.namespaceOfKey(key);
     } catch (IllegalArgumentException e) {
-      return;
+      return null;
     }
     if (!wanted.test(namespace)) {
-      return;
+      return null;
     }
-    table.unreadable.remove(key);
     if (record.value() == null) {
-      spill.remove(key);
-      return;
+      return new Step(key, record, null, null);
     }
     try {
       Object value = deserializer.decode(record.topic(), record.partition(), record.offset(), record.value());
@@ -215,18 +306,14 @@ public final class ResourceSnapshotter {
         throw new IllegalArgumentException("not a ResourceChanged: " + (value == null ? null : value.getClass().getName()));
       }
       if (change.getType() == ChangeType.DELETED) {
-        spill.remove(key);
-        return;
+        return new Step(key, record, null, null);
       }
-      spill.put(key, ResourceDocument.of(key, change).toLine());
+      return new Step(key, record, documents.submit(() -> document(key, change)), null);
     } catch (RuntimeException e) {
       if (ErrorClassifier.isRetriable(e)) {
         throw e;
       }
-      log.warn("The latest state of {} ({}-{}@{}) cannot be read; the snapshot will be partial: {}", key, record.topic(),
-          record.partition(), record.offset(), ErrorClassifier.describe(e));
-      spill.remove(key);
-      table.unreadable.add(key);
+      return new Step(key, record, null, ErrorClassifier.describe(e));
     }
   }
 }

@@ -227,6 +227,46 @@ class ResourceSnapshotIT {
     assertThat(backup.table().state().isRunningOrRebalancing()).isTrue();
   }
 
+  /**
+   * Objects whose latest state cannot be read leave the snapshot partial and counted, an object whose
+   * later state is readable again is in it, and what the table deleted is not: the documents are
+   * made on several threads but applied in the table's order.
+   */
+  @Test
+  void unreadableStatesMakeAPartialSnapshotAndTheLastStateOfEachObjectWins(TestStack stack) throws Exception {
+    String changes = stack.newTopic("resource-changes", 1);
+    String state = compactedTopic(stack, "resource-state", 2);
+    Repository repository = Repository.openOrCreate(TestStores.primary(stack, "partial-" + cluster), masterKey,
+        ChunkerParams.DEFAULT, new SimpleMeterRegistry());
+    ResourceChanges web = object("shop", "web");
+    ResourceChanges db = object("shop", "db");
+    ResourceChanges flaky = object("shop", "flaky");
+    ResourceChanges broken = object("shop", "broken");
+    for (int i = 0; i < 3_000; i++) { // enough records for documents to be made side by side and applied in order
+      stack.send(state, web.key(), web.data("v" + i).resourceVersion(i + 1).modified());
+    }
+    stack.send(state, db.key(), db.data("v1").added());
+    stack.sendRaw(state, flaky.key(), "not avro at all".getBytes(StandardCharsets.UTF_8));
+    stack.send(state, broken.key(), ResourceChanged.newBuilder(broken.data("v1").added())
+        .setObject(java.nio.ByteBuffer.wrap("{not json".getBytes(StandardCharsets.UTF_8))).build());
+    stack.sendRaw(state, db.key(), null); // deleted
+    stack.sendRaw(state, cluster + "/shop//ConfigMap/late-garbage", "garbage".getBytes(StandardCharsets.UTF_8));
+    stack.send(state, flaky.key(), flaky.data("v2").resourceVersion(2).modified()); // readable again
+
+    ResourceSnapshotter snapshotter = new ResourceSnapshotter(new ResourceSnapshotter.Settings(cluster,
+        ResourceStateTable.applicationId(cluster), changes, state), stack.kafka(), new AvroDeserializer<>(stack.registry()),
+        repository, uploads, Clock.systemUTC(), java.nio.file.Files.createTempDirectory("spill-"));
+    ResourceSnapshotter.Result result = snapshotter.snapshot("shop", "20260101T000000Z-partial");
+
+    assertThat(result.manifest().phase()).isEqualTo(SnapshotPhase.PARTIALLY_FAILED);
+    assertThat(result.manifest().details()).containsEntry(ResourceSnapshots.UNREADABLE_OBJECTS, "2")
+        .containsEntry(ResourceSnapshots.OBJECTS, "2");
+    Map<String, String> stored = contents(repository, result.manifest());
+    assertThat(stored.keySet()).containsExactly(flaky.key(), web.key());
+    assertThat(stored.get(web.key())).contains("v2999");
+    assertThat(stored.get(flaky.key())).contains("v2");
+  }
+
   private ResourceChanges object(String namespace, String name) {
     return ResourceChanges.in(cluster).namespace(namespace).configMap(name);
   }
