@@ -14,6 +14,7 @@ import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.repository.changelog.SegmentFormat;
 import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.repository.resources.PointInTime;
 import dev.lifeboat.restore.Progress;
 import dev.lifeboat.restore.ResourceRestorePlan;
 import dev.lifeboat.restore.ResourceRestoreReport;
@@ -83,10 +84,14 @@ public final class ResourceScaleBenchmark {
       .withZone(ZoneOffset.UTC);
 
   /** One count's measurement. */
-  record Result(int objects, int namespaces, double produceSeconds, Snapshot snapshot, Restore restore) {}
+  record Result(int objects, int namespaces, double produceSeconds, Snapshot snapshot, State state, Restore restore) {}
 
   record Snapshot(double seconds, long heapMiB, long documentBytes, long newBytes, int streams) {}
 
+  /** The point-in-time state read back alone: every document of the snapshot plus the changes, each parsed once. */
+  record State(double seconds, long heapMiB, long objects, long changesApplied, long spilledBytes) {}
+
+  /** Null when the count is above the restore limit: creating that many objects in the local API was not run. */
   record Restore(double seconds, long heapMiB, long created, long changesApplied, long failed) {}
 
   public static void main(String[] args) throws Exception {
@@ -95,22 +100,24 @@ public final class ResourceScaleBenchmark {
     for (String c : (args.length > 1 ? args[1] : "100000,1000000").split(",")) {
       counts.add(Integer.parseInt(c.trim().replace("_", "")));
     }
+    int restoreLimit = args.length > 2 ? Integer.parseInt(args[2].replace("_", "")) : 100_000;
     String loadBefore = LoadAverage.now();
     List<Result> results = new ArrayList<>();
     for (int count : counts) {
-      Result r = run(count);
+      Result r = run(count, count <= restoreLimit);
       results.add(r);
-      progress(String.format(Locale.ROOT, "%,d objects: snapshot %.1f s (heap %d MiB), point-in-time restore %.1f s"
-          + " (heap %d MiB)", count, r.snapshot().seconds(), r.snapshot().heapMiB(), r.restore().seconds(),
-          r.restore().heapMiB()));
+      progress(String.format(Locale.ROOT, "%,d objects: snapshot %.1f s (heap %d MiB), point-in-time state %.1f s (heap %d"
+          + " MiB)%s", count, r.snapshot().seconds(), r.snapshot().heapMiB(), r.state().seconds(), r.state().heapMiB(),
+          r.restore() == null ? "" : String.format(Locale.ROOT, ", restore %.1f s (heap %d MiB)", r.restore().seconds(),
+              r.restore().heapMiB())));
     }
-    String md = markdown(results, loadBefore, LoadAverage.now());
+    String md = markdown(results, restoreLimit, loadBefore, LoadAverage.now());
     System.out.println(md);
     BenchmarkReport.write(report, "scale-resources", md);
     System.exit(0); // idle client threads would keep the JVM up
   }
 
-  static Result run(int count) throws Exception {
+  static Result run(int count, boolean restoreIntoTheApi) throws Exception {
     Path work = Files.createTempDirectory("lifeboat-scale-resources-");
     int namespaces = Math.max(1, count / PER_NAMESPACE);
     long clusterHeapMiB = 1024 + (long) count * 6 / 1024;
@@ -139,8 +146,10 @@ public final class ResourceScaleBenchmark {
 
       SegmentStore segments = SegmentStore.open(repository, MASTER_KEY);
       List<String> changed = archiveChanges(segments, events, count, namespaces);
-      Restore restore = restore(cluster, repository, segments, count, changed);
-      return new Result(count, namespaces, produceSeconds, snapshot, restore);
+      State state = state(repository, segments, work, count, changed.size());
+      progress(String.format(Locale.ROOT, "point-in-time state of %,d objects read in %.1f s", count, state.seconds()));
+      Restore restore = restoreIntoTheApi ? restore(cluster, repository, segments, count, changed) : null;
+      return new Result(count, namespaces, produceSeconds, snapshot, state, restore);
     } finally {
       try (var paths = Files.walk(work)) {
         paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -222,6 +231,32 @@ public final class ResourceScaleBenchmark {
     return keys;
   }
 
+  /** The state at now (the snapshot plus the archived changes), every document read back from the spill and parsed. */
+  private static State state(Repository repository, SegmentStore segments, Path work, int count, int changes)
+      throws Exception {
+    Path spill = Files.createDirectories(work.resolve("state"));
+    try (HeapUse heap = HeapUse.start()) {
+      long began = System.nanoTime();
+      long[] read = {0};
+      long objects;
+      long applied;
+      long spilled;
+      try (PointInTime.State state = PointInTime.of(repository, segments, spill).stateAt(CLUSTER,
+          Instant.now().plusSeconds(1))) {
+        state.forEach(d -> read[0]++);
+        objects = state.objectCount();
+        applied = state.changesApplied();
+        spilled = state.objects().spilledBytes();
+      }
+      double seconds = (System.nanoTime() - began) / 1e9;
+      if (read[0] != count || objects != count || applied != changes) {
+        throw new IllegalStateException("the state holds " + objects + " objects (" + read[0] + " read back) and "
+            + applied + " changes applied, not " + count + " and " + changes);
+      }
+      return new State(seconds, heap.afterCollectionMiB(), objects, applied, spilled);
+    }
+  }
+
   private static Restore restore(ScaleClusterProcess cluster, Repository repository, SegmentStore segments, int count,
       List<String> changed) throws Exception {
     Config config = new ConfigBuilder(Config.empty()).withMasterUrl(cluster.apiUrl()).withNamespace("default")
@@ -282,7 +317,7 @@ public final class ResourceScaleBenchmark {
     return CLUSTER + "/" + namespace + "//ConfigMap/" + name;
   }
 
-  static String markdown(List<Result> results, String loadBefore, String loadAfter) {
+  static String markdown(List<Result> results, int restoreLimit, String loadBefore, String loadAfter) {
     StringBuilder md = new StringBuilder();
     md.append("## Resources at scale: snapshot and point-in-time restore (`bench/run scale resources`)\n\n");
     md.append("`bench/run scale resources` (").append(Runtime.getRuntime().availableProcessors()).append(" cores, JDK ")
@@ -291,28 +326,32 @@ public final class ResourceScaleBenchmark {
         .append(loadBefore).append(", after ").append(loadAfter).append("). N ConfigMaps of ~1 KiB (")
         .append(PAYLOAD_CHARS).append(" random letters of data each) in N / ").append(String.format("%,d", PER_NAMESPACE))
         .append(" namespaces are written to the state table `lifeboat.resource-state` as the Streams application ")
-        .append("writes it. The real resource snapshotter then takes a whole-cluster snapshot into a repository in an ")
-        .append("S3 server running as a process of its own; 1% of the objects are changed after it and archived as ")
-        .append("change-log segments; a point-in-time restore (the snapshot plus those changes, ")
-        .append(RESTORE_PARALLELISM).append(" objects in flight) creates every object in the local Kubernetes API, and ")
-        .append("a changed object is read back. Broker, registry and API server run in a child JVM; this JVM, whose ")
-        .append("heap limit is the bound under test, holds Lifeboat alone. Heap: the most in use right after any ")
-        .append("collection during the step (an upper bound of what the step kept live, its garbage not yet ")
-        .append("collected included).\n\n");
-    md.append("| objects | namespaces | snapshot | per object | snapshot heap | documents | point-in-time restore "
-        + "| objects/s | changes replayed | restore heap |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        .append("writes it. The real resource snapshotter takes a whole-cluster snapshot into a repository in an S3 ")
+        .append("server running as a process of its own. 1% of the objects are then changed and archived as change-log ")
+        .append("segments. The point-in-time state (the snapshot plus those changes) is rebuilt and every document ")
+        .append("read back and parsed; up to ").append(String.format("%,d", restoreLimit)).append(" objects, a ")
+        .append("point-in-time restore (").append(RESTORE_PARALLELISM).append(" objects in flight) also creates every ")
+        .append("object in the local Kubernetes API and a changed object is read back. Broker, registry and API server ")
+        .append("run in a child JVM; this JVM, whose heap limit is the bound under test, holds Lifeboat alone. Heap: ")
+        .append("the most in use right after any collection during the step, an upper bound of what the step kept ")
+        .append("live (garbage not yet collected included).\n\n");
+    md.append("| objects | namespaces | snapshot | per object | heap | documents | point-in-time state | per object | heap "
+        + "| restore into the API | objects/s | heap |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
-      md.append(String.format(Locale.ROOT, "| %,d | %,d | %.1f s | %.0f µs | %,d MiB | %,d MiB | %.1f s | %,.0f | %,d | %,d MiB |%n",
+      md.append(String.format(Locale.ROOT, "| %,d | %,d | %.1f s | %.0f µs | %,d MiB | %,d MiB | %.1f s | %.0f µs | %,d MiB ",
           r.objects(), r.namespaces(), r.snapshot().seconds(), r.snapshot().seconds() * 1e6 / r.objects(),
-          r.snapshot().heapMiB(), r.snapshot().documentBytes() >> 20, r.restore().seconds(),
-          r.restore().created() / r.restore().seconds(), r.restore().changesApplied(), r.restore().heapMiB()));
+          r.snapshot().heapMiB(), r.snapshot().documentBytes() >> 20, r.state().seconds(),
+          r.state().seconds() * 1e6 / r.objects(), r.state().heapMiB()));
+      md.append(r.restore() == null ? "| not run | | |\n" : String.format(Locale.ROOT, "| %.1f s | %,.0f | %,d MiB |%n",
+          r.restore().seconds(), r.restore().created() / r.restore().seconds(), r.restore().heapMiB()));
     }
     Result largest = results.get(results.size() - 1);
     md.append(String.format(Locale.ROOT, "%nTargets at 1M objects: < 1 GiB heap anywhere, resource snapshot < 2 min. "
-        + "Largest run, %,d objects: snapshot %.1f s, heap %,d MiB while snapshotting and %,d MiB while restoring, "
-        + "in a JVM limited to %,d MiB.%n", largest.objects(), largest.snapshot().seconds(), largest.snapshot().heapMiB(),
-        largest.restore().heapMiB(), Runtime.getRuntime().maxMemory() >> 20));
+        + "Largest run, %,d objects: snapshot %.1f s with at most %,d MiB of heap, point-in-time state %.1f s with at "
+        + "most %,d MiB, in a JVM limited to %,d MiB.%n", largest.objects(), largest.snapshot().seconds(),
+        largest.snapshot().heapMiB(), largest.state().seconds(), largest.state().heapMiB(),
+        Runtime.getRuntime().maxMemory() >> 20));
     return md.toString();
   }
 
