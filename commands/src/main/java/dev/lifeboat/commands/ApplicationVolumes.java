@@ -1,5 +1,6 @@
 package dev.lifeboat.commands;
 
+import dev.lifeboat.kube.VolumeNodePaths;
 import dev.lifeboat.schedule.VolumePolicies;
 import dev.lifeboat.schedule.VolumePolicy;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -22,7 +23,6 @@ import java.util.Map;
  * no data and is skipped; a file-level claim whose files no node agent can find is a failure.
  */
 final class ApplicationVolumes {
-  static final String KUBELET_PODS = "/var/lib/kubelet/pods/";
 
   /** A claim to snapshot: where its request goes, or why it cannot be. */
   record Claim(String uid, String name, String node, String nodePath, Map<String, String> parameters, String problem,
@@ -109,24 +109,14 @@ final class ApplicationVolumes {
     return false;
   }
 
-  /** The watcher's rule ({@code NodePaths}): hostPath, local path, else the kubelet's CSI mount under the pod. */
+  /** Where the volume's files are on the node, by the watcher's rule ({@link VolumeNodePaths}). */
   static String nodePath(PersistentVolume volume, String csiDriver, String podUid) {
     if (volume == null || volume.getSpec() == null) {
       return null;
     }
-    if (volume.getSpec().getHostPath() != null && present(volume.getSpec().getHostPath().getPath())) {
-      return volume.getSpec().getHostPath().getPath();
-    }
-    if (volume.getSpec().getLocal() != null && present(volume.getSpec().getLocal().getPath())) {
-      return volume.getSpec().getLocal().getPath();
-    }
-    if (present(csiDriver) && present(podUid)) {
-      return KUBELET_PODS + podUid + "/volumes/kubernetes.io~csi/" + volume.getMetadata().getName() + "/mount";
-    }
-    return null;
-  }
-
-  private static boolean present(String s) {
-    return s != null && !s.isEmpty();
+    var spec = volume.getSpec();
+    return VolumeNodePaths.of(volume.getMetadata() == null ? null : volume.getMetadata().getName(),
+        spec.getHostPath() == null ? null : spec.getHostPath().getPath(),
+        spec.getLocal() == null ? null : spec.getLocal().getPath(), csiDriver, podUid);
   }
 }
