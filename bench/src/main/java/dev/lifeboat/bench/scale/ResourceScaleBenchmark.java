@@ -100,7 +100,7 @@ public final class ResourceScaleBenchmark {
     for (String c : (args.length > 1 ? args[1] : "100000,1000000").split(",")) {
       counts.add(Integer.parseInt(c.trim().replace("_", "")));
     }
-    int restoreLimit = args.length > 2 ? Integer.parseInt(args[2].replace("_", "")) : 100_000;
+    int restoreLimit = args.length > 2 ? Integer.parseInt(args[2].replace("_", "")) : 1_000_000;
     String loadBefore = LoadAverage.now();
     List<Result> results = new ArrayList<>();
     for (int count : counts) {
