@@ -28,6 +28,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -77,7 +79,7 @@ public final class RpoBenchmark {
 
   /** What one rate came to. */
   private record Run(int rate, int seconds, int changes, int warmUp, Latencies toPrimary, Latencies toOffsite,
-      SegmentCounts objects) {}
+      SegmentCounts objects, double achieved) {}
 
   /**
    * Segment objects of each store: when the measured load started, when its last change was readable
@@ -85,11 +87,19 @@ public final class RpoBenchmark {
    * measured load), the seconds waited for the merges, the largest segment, and the reader's polls.
    */
   private record SegmentCounts(int primaryStart, int offsiteStart, int primaryEnd, int offsiteEnd, int primarySettled,
-      int offsiteSettled, double changeSeconds, double settleSeconds, long largestBytes, double pollMillisMean,
-      double pollMillisMax) {
+      int offsiteSettled, double changeSeconds, double settleSeconds, long largestBytes, long settledBytes,
+      double pollMillisMean, double pollMillisMax) {
     /** Segments after the merges settled, per second of changes they hold, scaled linearly to a day. */
     static double perDay(int settled, double changeSeconds) {
       return settled / changeSeconds * 86_400;
+    }
+
+    /**
+     * A day's bytes at the measured rate in merged segments that stopped growing (each more than half
+     * the merge target: none of them can take as much again), plus the segments still growing at the end.
+     */
+    double perDayByBytes() {
+      return settledBytes / changeSeconds * 86_400 / (ChangeLogArchiver.DEFAULT_MERGE_TARGET_BYTES / 2.0) + primarySettled;
     }
   }
 
@@ -126,26 +136,32 @@ public final class RpoBenchmark {
         + " started, when its last change was readable off-region, and once the merges had settled after the load (no"
         + " merge left to make: the count stopped changing for a merge round). Per day is **extrapolated** linearly from"
         + " the settled count and the seconds of changes it holds (warm-up and measured load), as if the rate went on"
-        + " all day; " + String.format("merged segments grow until they reach the merge target (%d MiB stored)", ChangeLogArchiver.DEFAULT_MERGE_TARGET_BYTES >> 20) + ", so where the largest is"
-        + " below it a day holds fewer than that.\n\n"
-        + "| changes/s | store | at start | at end of load | merges settled (after) | largest segment | per day"
-        + " (extrapolated) |\n|---|---|---|---|---|---|---|\n");
+        + " all day; merged segments grow until they reach the merge target, so where the largest is below it a day"
+        + " holds fewer. Per day by bytes is **extrapolated** from the bytes the settled segments hold: a merged segment"
+        + String.format(" stops growing once it holds more than half the merge target (%d MiB stored), so a day at the", 
+            ChangeLogArchiver.DEFAULT_MERGE_TARGET_BYTES >> 20)
+        + " measured bytes per second holds at most its bytes ÷ half the target such segments, plus those still growing"
+        + " (the settled count).\n\n"
+        + "| changes/s | store | at start | at end of load | merges settled (after) | largest segment | bytes settled |"
+        + " per day, linear (extrapolated) | per day, by bytes (extrapolated) |\n|---|---|---|---|---|---|---|---|---|\n");
     for (Run run : runs) {
       SegmentCounts o = run.objects();
-      md.append(String.format("| %d | primary | %,d | %,d | %,d (%.0f s) | %,d bytes | %,.0f |%n", run.rate(),
-          o.primaryStart(), o.primaryEnd(), o.primarySettled(), o.settleSeconds(), o.largestBytes(),
-          SegmentCounts.perDay(o.primarySettled(), o.changeSeconds())));
-      md.append(String.format("| %d | off-region | %,d | %,d | %,d (%.0f s) | | %,.0f |%n", run.rate(),
+      md.append(String.format("| %,d | primary | %,d | %,d | %,d (%.0f s) | %,d bytes | %,d bytes | %,.0f | %,.0f |%n",
+          run.rate(), o.primaryStart(), o.primaryEnd(), o.primarySettled(), o.settleSeconds(), o.largestBytes(),
+          o.settledBytes(), SegmentCounts.perDay(o.primarySettled(), o.changeSeconds()), o.perDayByBytes()));
+      md.append(String.format("| %,d | off-region | %,d | %,d | %,d (%.0f s) | | | %,.0f | |%n", run.rate(),
           o.offsiteStart(), o.offsiteEnd(), o.offsiteSettled(), o.settleSeconds(),
           SegmentCounts.perDay(o.offsiteSettled(), o.changeSeconds())));
     }
     md.append("\nThe reader's poll of both stores (list, then fetch and decode what is new) took ");
-    md.append(String.join("; ", runs.stream().map(r -> String.format("%.0f ms on average and %.0f ms at most at %d"
+    md.append(String.join("; ", runs.stream().map(r -> String.format("%.0f ms on average and %.0f ms at most at %,d"
         + " changes/s", r.objects().pollMillisMean(), r.objects().pollMillisMax(), r.rate())).toList()));
-    md.append(", on top of the 100 ms between polls.\n");
-    md.append('\n');
+    md.append(", on top of the 100 ms between polls. The client threads sent ");
+    md.append(String.join("; ", runs.stream().map(r -> String.format("%,.0f changes/s of the %,d asked for", r.achieved(),
+        r.rate())).toList()));
+    md.append(" (the measured load's changes over the time it took to send them).\n\n");
     for (Run run : runs) {
-      md.append(String.format("At %d changes/s: target p99 < 2 s off-region %s (p99 %.2f s). %s%n", run.rate(),
+      md.append(String.format("At %,d changes/s: target p99 < 2 s off-region %s (p99 %.2f s). %s%n", run.rate(),
           run.toOffsite().p(0.99) < 2_000 ? "met" : "not met", run.toOffsite().p(0.99) / 1000,
           run.toOffsite().seen == run.changes() ? "Every change arrived."
               : (run.changes() - run.toOffsite().seen) + " changes were not seen within 60 s of the last."));
@@ -188,7 +204,9 @@ public final class RpoBenchmark {
       awaitAll(offsite, warmUp.subList(warmUp.size() - 1, warmUp.size()), Duration.ofMinutes(2));
       int primaryStart = primary.count();
       int offsiteStart = offsite.count();
+      long measuredStarted = System.nanoTime();
       List<Change> changes = drive(kube, rate, Duration.ofSeconds(seconds), warmUp.size());
+      double achieved = changes.size() / ((System.nanoTime() - measuredStarted) / 1e9);
       double changeSeconds = (System.nanoTime() - loadStarted) / 1e9;
       awaitAll(offsite, changes, Duration.ofSeconds(60));
       poller.shutdownNow();
@@ -198,12 +216,13 @@ public final class RpoBenchmark {
       long settling = System.nanoTime();
       int[] settled = awaitSettled(primary, offsite);
       SegmentCounts objects = new SegmentCounts(primaryStart, offsiteStart, primaryEnd, offsiteEnd, settled[0], settled[1],
-          changeSeconds, (System.nanoTime() - settling) / 1e9, primary.largest(), polls.meanMillis(), polls.maxMillis());
+          changeSeconds, (System.nanoTime() - settling) / 1e9, primary.largest(), primary.bytes(), polls.meanMillis(),
+          polls.maxMillis());
 
       Latencies toOffsite = Latencies.of(changes, offsite);
       Latencies toPrimary = Latencies.of(changes, primary);
       System.out.printf("%d changes/s: off-region: %s%nprimary: %s%nobjects: %s%n", rate, toOffsite, toPrimary, objects);
-      run = new Run(rate, seconds, changes.size(), warmUp.size(), toPrimary, toOffsite, objects);
+      run = new Run(rate, seconds, changes.size(), warmUp.size(), toPrimary, toOffsite, objects, achieved);
     }
     deleteTree(dir);
     return run;
@@ -247,7 +266,11 @@ public final class RpoBenchmark {
     int count = (int) (duration.toSeconds() * rate);
     Change[] changes = new Change[count];
     long start = System.nanoTime();
-    ExecutorService drivers = Executors.newFixedThreadPool(DRIVERS);
+    ExecutorService drivers = Executors.newFixedThreadPool(DRIVERS, r -> {
+      Thread t = new Thread(r, "rpo-driver");
+      t.setDaemon(true); // a failed update must not keep the JVM alive after main has ended
+      return t;
+    });
     List<Future<?>> done = new ArrayList<>();
     for (int d = 0; d < DRIVERS; d++) {
       int driver = d;
@@ -260,17 +283,21 @@ public final class RpoBenchmark {
           int seq = first + i + 1;
           String name = name(seq % OBJECTS);
           long sent = System.nanoTime();
+          // one request (a merge patch), where an edit would read the object first
           ConfigMap updated = kube.configMaps().inNamespace(NAMESPACE).withName(name)
-              .edit(cm -> new ConfigMapBuilder(cm).addToData("seq", Integer.toString(seq)).build());
+              .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"data\":{\"seq\":\"" + seq + "\"}}");
           changes[i] = new Change(name + "@" + updated.getMetadata().getResourceVersion(), sent);
         }
         return null;
       }));
     }
-    for (Future<?> f : done) {
-      f.get();
+    try {
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      drivers.shutdownNow();
     }
-    drivers.shutdown();
     double late = (System.nanoTime() - start - duration.toNanos()) / 1e9;
     if (late > 1) {
       System.out.printf("The load fell behind by %.1f s%n", late);
@@ -329,6 +356,12 @@ public final class RpoBenchmark {
         return 0;
       }
       return segments.listAll(CLUSTER).values().stream().mapToInt(List::size).sum();
+    }
+
+    /** Stored bytes of every segment in the store now. */
+    long bytes() {
+      return segments == null ? 0 : segments.listAll(CLUSTER).values().stream().flatMap(List::stream)
+          .mapToLong(SegmentRef::size).sum();
     }
 
     /** The largest segment in the store now, in stored bytes. */
@@ -401,7 +434,7 @@ public final class RpoBenchmark {
     }
 
     String row(int rate, String where) {
-      return String.format("| %d | %s | %,d of %,d | %.2f s | %.2f s | %.2f s | %.2f s |%n", rate, where, seen, total,
+      return String.format("| %,d | %s | %,d of %,d | %.2f s | %.2f s | %.2f s | %.2f s |%n", rate, where, seen, total,
           p(0.5) / 1000, p(0.9) / 1000, p(0.99) / 1000, p(1.0) / 1000);
     }
 
