@@ -44,10 +44,10 @@ import org.slf4j.LoggerFactory;
  * looks every {@link SealPolicy#checkEvery()}), so a change waits at most about {@code every} and a
  * quiet partition stores nothing. Then a {@code ChangeLogSegmentArchived} event goes to {@code
  * lifeboat.snapshots}, then the runtime commits the offset: at-least-once. Sealed segments are
- * merged later into larger ones ({@link ChangeLogMerger}, {@code mergeAfter} after they were stored),
- * so a log sealed every second does not leave an object per partition per second. After a crash between storing and committing,
- * the range is stored again (the same key is kept as it is; a longer range overlaps, and readers
- * de-duplicate by offset).
+ * merged later into larger ones ({@link ChangeLogMerger}, {@code mergeAfter} after they were
+ * stored), so a log sealed every second does not leave an object per partition per second. After a
+ * crash between storing and committing, the range is stored again (the same key is kept as it is; a
+ * longer range overlaps, and readers de-duplicate by offset).
  *
  * <p>Consecutive segments of a partition are contiguous: a segment covers every offset from the end
  * of the previous one, records of other clusters, dead-lettered records and transaction markers
@@ -89,12 +89,15 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
       }
     }
 
-    /** Segments merged with the defaults ({@value #DEFAULT_MERGE_TARGET_BYTES} stored bytes, a minute after they were stored). */
+    /** Segments merged with the defaults: a minute after they were stored, into segments of at most 4 MiB stored. */
     public Settings(String cluster, String topic, String groupId, Duration every, long maxSegmentBytes, String repository) {
       this(cluster, topic, groupId, every, maxSegmentBytes, repository, DEFAULT_MERGE_AFTER, DEFAULT_MERGE_TARGET_BYTES);
     }
 
-    /** The same settings, segments merged {@code after} they were stored (zero: never) into segments of at most {@code targetBytes}. */
+    /**
+     * The same settings, segments merged {@code after} they were stored (zero: never) into segments of
+     * at most {@code targetBytes} stored bytes.
+     */
     public Settings withMerging(Duration after, long targetBytes) {
       return new Settings(cluster, topic, groupId, every, maxSegmentBytes, repository, after, targetBytes);
     }
