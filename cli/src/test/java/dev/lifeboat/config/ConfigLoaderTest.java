@@ -207,7 +207,7 @@ class ConfigLoaderTest {
   void resourceBackupRunsHourlyWithTheChangeLogArchivedEveryFiveSecondsUnlessConfigured() {
     SnapshotterConfig defaults = loader.parse(VALID, "lifeboat.yaml").section(SnapshotterConfig.SECTION);
     assertThat(defaults.resourcesEvery()).isEqualTo(java.time.Duration.ofHours(1));
-    assertThat(defaults.changelogEvery()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(defaults.changelogEvery()).isEqualTo(java.time.Duration.ofSeconds(1));
 
     SnapshotterConfig set = loader.parse(VALID.replace("snapshotter:\n",
         "snapshotter:\n  resourcesEvery: 0s\n  changelogEvery: 2s\n"), "lifeboat.yaml").section(SnapshotterConfig.SECTION);

@@ -188,8 +188,10 @@ final class BatchFlusher<V> {
 
   /** A flush failed: what it holds stays (uncommitted, so also on Kafka) and is flushed again next period. */
   private void failed(String why) {
+    if (!why.equals(failing)) { // a handler that retries less often than it is flushed says the same many times
+      log.warn("Worker {}: {}; kept and tried again in {}", worker, why, every);
+    }
     failing = why;
-    log.warn("Worker {}: {}; kept and tried again in {}", worker, why, every);
     context.health().set(component, Health.State.DEGRADED, why + "; kept, tried again every " + every);
   }
 }

@@ -66,6 +66,8 @@ final class PollLoop implements AutoCloseable {
   private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
   private Batch batch;
   private int completed;
+  /** How long a poll waits for records between batches: at most a flush period, so a flush is not late by more than one. */
+  private final Duration idlePoll;
 
   PollLoop(WorkerDefinition<?> definition, WorkerContext context, RecordProcessor<?> processor, Retries retries,
       BooleanSupplier running) {
@@ -90,6 +92,8 @@ final class PollLoop implements AutoCloseable {
         : null;
     this.flusher = definition.batching() == null ? null
         : new BatchFlusher<>(definition.batching(), name, "worker:" + name, context);
+    this.idlePoll = definition.batching() != null && definition.batching().flushEvery().compareTo(POLL) < 0
+        ? definition.batching().flushEvery() : POLL;
     this.handlerThread = Executors.newSingleThreadExecutor(r -> {
       Thread thread = new Thread(r, "lifeboat-handler-" + name);
       thread.setDaemon(true); // a handler that ignores interrupts must not keep the process alive
@@ -136,7 +140,7 @@ final class PollLoop implements AutoCloseable {
         }
       }
       updatePauses();
-      ConsumerRecords<byte[], byte[]> records = consumer.poll(batch == null ? POLL : Duration.ZERO);
+      ConsumerRecords<byte[], byte[]> records = consumer.poll(batch == null ? idlePoll : Duration.ZERO);
       if (batch == null) {
         commitUncommitted();
       } else if (transactions != null) {

@@ -18,6 +18,7 @@ import dev.lifeboat.schemas.topics.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -25,7 +26,10 @@ import org.slf4j.MDC;
 /**
  * Serves {@code lifeboat.snapshots} for one target store: copies each completed snapshot and produces
  * {@code SnapshotReplicated}, and each archived change-log segment ({@code ChangeLogSegmentArchived})
- * and produces {@code ChangeLogSegmentReplicated}; or {@code ReplicationFailed} when the event's
+ * and produces {@code ChangeLogSegmentReplicated}. A merged segment (its event names what it {@code
+ * replaces}) is copied and checked first, then the copies of the segments it replaces are removed
+ * from the store; a segment merged away before it could be copied is passed over when the source
+ * holds a segment covering it (copied on that segment's own event). Or {@code ReplicationFailed} when the event's
  * objects cannot be copied (missing from the source, damaged, an invalid key), with an
  * audit event; both are outputs, so they are committed with the input's offset. A store that fails or
  * refuses (down, throttling, bad credentials) is a retriable failure: the event stays on Kafka and the
@@ -116,9 +120,28 @@ final class ReplicationHandler implements RecordHandler<Object> {
     RepositoryCopier.Result result;
     try {
       result = copier.copyObject(key, segment.getSegmentSha256());
+    } catch (MissingObjectException e) {
+      Optional<String> merged = segment.getReplaces().isEmpty() ? coveringSegment(partition, key, outputs) : Optional.empty();
+      if (merged.isPresent()) { // merged away before it was copied: the merged segment's own event copies its changes
+        log.info("Segment {} is not copied to {}: it was merged into {}, which is copied on its own event", key, store,
+            merged.get());
+        status.replicated(partition, "segment", key, archivedAt, segment.getLastChangeTime());
+        return;
+      }
+      failed(partition, outputs, key, key, key, e);
+      return;
     } catch (RuntimeException e) {
       failed(partition, outputs, key, key, key, e);
       return;
+    }
+    if (!segment.getReplaces().isEmpty()) { // the merged copy is in place and checked: the copies it replaces may go
+      try {
+        int removed = copier.removeReplaced(key, segment.getReplaces());
+        log.info("Segment {} is in {}; removed the {} segments it was merged from", key, store, removed);
+      } catch (RuntimeException e) {
+        failed(partition, outputs, key, key, key, e);
+        return;
+      }
     }
     Instant now = clock.instant();
     outputs.send(Topics.REPLICATIONS, key + "/" + store, ChangeLogSegmentReplicated.newBuilder()
@@ -130,6 +153,18 @@ final class ReplicationHandler implements RecordHandler<Object> {
         .setLagMillis(Duration.between(archivedAt, now).toMillis())
         .setDurationMillis(Duration.between(begin, now).toMillis()).build());
     status.replicated(partition, "segment", key, archivedAt, segment.getLastChangeTime());
+  }
+
+  /** The source's segment that covers the one that is gone from it; a store failure is retried like a copy's. */
+  private Optional<String> coveringSegment(int partition, String key, Outputs outputs) {
+    try {
+      return copier.coveringSegment(key);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      failed(partition, outputs, key, key, key, e); // a store failure: thrown, the event stays on Kafka
+      return Optional.empty();
+    }
   }
 
   /**

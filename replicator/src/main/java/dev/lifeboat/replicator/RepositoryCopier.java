@@ -3,11 +3,14 @@ package dev.lifeboat.replicator;
 import dev.lifeboat.config.ReplicationConfig;
 import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.changelog.SegmentRef;
+import dev.lifeboat.repository.changelog.SegmentStore;
 import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.retry.RetriableFailure;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -131,6 +134,46 @@ final class RepositoryCopier implements AutoCloseable {
       throw new MissingObjectException(key, key + " left " + source.describe() + " while it was being copied");
     }
     return counts.result();
+  }
+
+  /**
+   * The segment of the source that covers every offset of segment {@code key} (a merged segment that
+   * replaced it), if the source holds one; for a segment gone from the source because it was merged
+   * before it could be copied.
+   */
+  Optional<String> coveringSegment(String key) {
+    SegmentRef gone = SegmentStore.ref(key).orElseThrow(() -> new IllegalArgumentException(
+        key + " is no change-log segment key"));
+    String[] found = {null};
+    source.list(key.substring(0, key.lastIndexOf('/') + 1), info -> SegmentStore.ref(info.key())
+        .filter(r -> found[0] == null && r.firstOffset() <= gone.firstOffset() && r.lastOffset() >= gone.lastOffset())
+        .ifPresent(r -> found[0] = r.key()));
+    return Optional.ofNullable(found[0]);
+  }
+
+  /**
+   * Removes from the target the segments a merged segment replaced, once the target holds the merged
+   * one (copied and checked by SHA-256 just before). Each key must name a segment of the merged one's
+   * cluster and partition within its range, and not the merged one itself; a key that does not is
+   * refused, and nothing is removed.
+   *
+   * @return how many keys were removed (removing one the target lacks counts, and is no error)
+   */
+  int removeReplaced(String mergedKey, List<String> replaced) {
+    SegmentRef merged = SegmentStore.ref(mergedKey).orElseThrow(() -> new IllegalArgumentException(
+        mergedKey + " is no change-log segment key"));
+    for (String key : replaced) {
+      SegmentRef r = SegmentStore.ref(key).orElse(null);
+      if (r == null || key.equals(mergedKey) || !r.cluster().equals(merged.cluster()) || r.partition() != merged.partition()
+          || r.firstOffset() < merged.firstOffset() || r.lastOffset() > merged.lastOffset()) {
+        throw new IllegalArgumentException("segment " + mergedKey + " says it replaces " + key
+            + ", which is not a segment within its range; no copy was removed");
+      }
+    }
+    for (String key : replaced) {
+      target.delete(key);
+    }
+    return replaced.size();
   }
 
   /** The repository config, unless the target has it: first, so that what follows can be opened. */

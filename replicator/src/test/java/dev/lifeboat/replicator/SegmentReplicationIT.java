@@ -112,6 +112,53 @@ class SegmentReplicationIT {
     assertThat(outputs(ReplicationFailed.class).get(1).getReason()).contains("is not in");
   }
 
+  @Test
+  void aMergedSegmentIsCopiedAndCheckedThenTheCopiesOfTheSegmentsItReplacesAreRemoved() throws Exception {
+    String small1 = "changelog/test/2/00000000000000000000-00000000000000000009";
+    String small2 = "changelog/test/2/00000000000000000010-00000000000000000019";
+    String merged = "changelog/test/2/00000000000000000000-00000000000000000019";
+    String later = "changelog/test/2/00000000000000000020-00000000000000000029";
+    for (String key : List.of(small1, small2, later)) {
+      primary.putIfAbsent(key, segment(key.hashCode()));
+      handle(archived(key, PackFormat.sha256(segment(key.hashCode()))));
+    }
+    byte[] bytes = segment(4);
+    primary.putIfAbsent(merged, bytes);
+    primary.delete(small1);
+    primary.delete(small2);
+
+    handle(ChangeLogSegmentArchived.newBuilder(archived(merged, PackFormat.sha256(bytes))).setReplaces(List.of(small1, small2)).build());
+
+    assertThat(offsite.get(merged)).contains(bytes);
+    assertThat(offsite.stat(small1)).isEmpty();
+    assertThat(offsite.stat(small2)).isEmpty();
+    assertThat(offsite.stat(later)).as("not replaced: kept").isPresent();
+    assertThat(outputs(ChangeLogSegmentReplicated.class)).extracting(ChangeLogSegmentReplicated::getSegmentKey)
+        .containsExactly(small1, small2, later, merged);
+    assertThat(outputs(ReplicationFailed.class)).isEmpty();
+  }
+
+  @Test
+  void aSegmentMergedAwayBeforeItWasCopiedIsPassedOverAndAMergeNamingAnotherRangeRemovesNothing() throws Exception {
+    String small = "changelog/test/3/00000000000000000000-00000000000000000009";
+    String merged = "changelog/test/3/00000000000000000000-00000000000000000019";
+    String outside = "changelog/test/3/00000000000000000020-00000000000000000029";
+    byte[] bytes = segment(5);
+    primary.putIfAbsent(merged, bytes);
+    primary.putIfAbsent(outside, segment(6));
+    handle(archived(outside, PackFormat.sha256(segment(6))));
+
+    handle(archived(small, PackFormat.sha256(segment(7)))); // gone from the primary: merged into `merged`
+    assertThat(outputs(ReplicationFailed.class)).as("covered by the merged segment, which is copied on its own event")
+        .isEmpty();
+    assertThat(offsite.stat(small)).isEmpty();
+
+    handle(ChangeLogSegmentArchived.newBuilder(archived(merged, PackFormat.sha256(bytes))).setReplaces(List.of(small, outside)).build());
+    assertThat(offsite.stat(outside)).as("outside the merged range: never removed").isPresent();
+    assertThat(outputs(ReplicationFailed.class)).extracting(ReplicationFailed::getReason)
+        .singleElement().asString().contains("not a segment within its range");
+  }
+
   /** The event as the archiver writes it: the segment's range is in its fields, not only in its key. */
   private ChangeLogSegmentArchived archived(String key, String sha256) {
     String[] range = key.substring(key.lastIndexOf('/') + 1).split("-");

@@ -24,8 +24,9 @@ import java.util.List;
  *     (empty: the class of the claim's CSI driver, its default class when it has several)
  * @param resourcesEvery time between scheduled resource snapshots of the whole cluster; zero: on
  *     request only
- * @param changelogEvery how often the change-log archiver stores a segment per partition with new
- *     changes; zero: the change log is not archived
+ * @param changelogEvery how long a change waits in the change-log archiver at most: a partition's
+ *     segment is stored once its oldest change is this old (or it is full); zero: the change log is
+ *     not archived
  * @param controlPlane whether this node agent snapshots its node's control-plane files ({@code
  *     snapshotter.controlPlane})
  */
@@ -52,8 +53,8 @@ public record SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcd
   static final Field<Duration> RESOURCES_EVERY = Field.duration("resourcesEvery",
       "Time between scheduled resource snapshots of the whole cluster; 0s: on request only.").withDefault(Duration.ofHours(1));
   static final Field<Duration> CHANGELOG_EVERY = Field.duration("changelogEvery",
-      "How often resource changes are archived into repository segments; 0s: not archived.")
-      .withDefault(Duration.ofSeconds(5)).validate(d -> d.isZero() || d.toMillis() >= 100, "0s, or at least 100ms");
+      "How long a resource change waits at most before the repository segment holding it is stored; 0s: not archived.")
+      .withDefault(Duration.ofSeconds(1)).validate(d -> d.isZero() || d.toMillis() >= 100, "0s, or at least 100ms");
 
   /** The same settings without control-plane snapshots. */
   public SnapshotterConfig(boolean enabled, byte[] masterKey, Duration etcdEvery, String nodeName, int uploadThreads,

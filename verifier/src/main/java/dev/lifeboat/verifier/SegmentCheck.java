@@ -5,6 +5,7 @@ import dev.lifeboat.events.v1.AuditOutcome;
 import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.repository.changelog.ChangeLogEntry;
 import dev.lifeboat.repository.changelog.SegmentFormat;
+import dev.lifeboat.repository.changelog.SegmentRef;
 import dev.lifeboat.restore.RestoreSource;
 import dev.lifeboat.retry.ErrorClassifier;
 import dev.lifeboat.runtime.Outputs;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * holds (cluster, partition, first and last offset). It is not a snapshot: no {@code
  * SnapshotVerified} is published and the proven RPO of resources still counts from the last proven
  * resource snapshot. A failure is as loud as a failed verification: an audit event, the failure
- * counter and a DEGRADED health until a later segment of that cluster and store reads back.
+ * counter and a DEGRADED health until a later segment of that cluster and store reads back. A
+ * segment gone from the copy because a merged segment covering it replaced it there is not a failure
+ * (the merged one is checked on its own record).
  */
 final class SegmentCheck {
   private static final Logger log = LoggerFactory.getLogger(SegmentCheck.class);
@@ -43,6 +46,12 @@ final class SegmentCheck {
     try {
       Optional<byte[]> plaintext = source.segments().read(key);
       if (plaintext.isEmpty()) {
+        Optional<SegmentRef> merged = source.segments().covering(copy.getCluster(), copy.getPartition(),
+            copy.getFirstOffset(), copy.getLastOffset());
+        if (merged.isPresent()) { // merged into a larger segment since it was copied; that one is checked on its own record
+          log.debug("Change-log segment {} was merged into {} in store {}", key, merged.get().key(), copy.getStore());
+          return;
+        }
         problem = "segment " + key + " is missing from " + source.describe();
       } else {
         SegmentFormat.Segment segment = SegmentFormat.read(plaintext.get());

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 
@@ -17,14 +18,18 @@ import java.util.TreeMap;
  * the partitions merged by record time, one decoded segment per partition in memory at a time.
  *
  * <p>Segments may overlap (an archiver that crashed after storing a segment but before committing
- * its offsets stores the range again, possibly longer): every offset is yielded once, from the first
- * segment that holds it. Offsets no segment covers are reported as {@link Gap}s, so a reconstruction
+ * its offsets stores the range again, possibly longer; a merged segment covers the ones it replaces
+ * until they are deleted): every offset is yielded once, from the first segment that holds it. A
+ * segment listed but deleted before it is read (merged away meanwhile) makes the reader list its
+ * partition again and read on from the merged segment. Offsets no segment covers are reported as {@link Gap}s, so a reconstruction
  * can say it is incomplete instead of silently missing changes.
  *
  * <p>Within a partition, record times are expected not to go backwards by more than a segment: the
  * reader stops reading a partition at the first segment whose every change is after {@code until}.
  */
 public final class ChangeLog {
+  /** How many times one partition is listed again, after segments listed before were merged away, before failing. */
+  static final int MAX_RELISTS = 100;
   private final SegmentStore segments;
 
   public ChangeLog(SegmentStore segments) {
@@ -117,7 +122,8 @@ public final class ChangeLog {
     /** One partition's segments, read one at a time. */
     private final class Cursor {
       private final int partition;
-      private final Iterator<SegmentRef> refs;
+      private Iterator<SegmentRef> refs;
+      private int relisted;
       private final Deque<ChangeLogEntry> buffered = new ArrayDeque<>();
       private long next;
       private boolean stopped;
@@ -146,8 +152,12 @@ public final class ChangeLog {
         if (next >= 0 && ref.firstOffset() > next) {
           gaps.add(new Gap(partition, next, ref.firstOffset() - 1));
         }
-        byte[] plaintext = segments.read(ref.key()).orElseThrow(() -> new IllegalStateException(
-            "segment " + ref.key() + " was listed but is gone from " + segments.describe()));
+        Optional<byte[]> read = segments.read(ref.key());
+        if (read.isEmpty()) {
+          relist(ref);
+          return;
+        }
+        byte[] plaintext = read.get();
         segmentsRead++;
         SegmentFormat.Segment segment = SegmentFormat.read(plaintext);
         boolean anyAtOrBeforeUntil = segment.entries().isEmpty();
@@ -170,6 +180,28 @@ public final class ChangeLog {
         if (!anyAtOrBeforeUntil) {
           stopped = true; // this segment is wholly after `until`; later ones are too
         }
+      }
+
+      /**
+       * A listed segment is gone: merged into a larger one since the listing ({@link SegmentMerger}
+       * deletes what it replaced only after the merged segment is stored). The partition is listed
+       * again and read on from where it was; a segment gone for another reason still fails loudly.
+       */
+      private void relist(SegmentRef gone) {
+        if (++relisted > MAX_RELISTS) {
+          throw new IllegalStateException("segment " + gone.key() + " was listed but is gone from "
+              + segments.describe() + " (the partition was listed again " + MAX_RELISTS + " times)");
+        }
+        long from = next >= 0 ? next : gone.firstOffset();
+        List<SegmentRef> again = segments.list(cluster, partition).stream().filter(r -> r.lastOffset() >= from).toList();
+        if (again.isEmpty() || again.get(0).firstOffset() > gone.firstOffset() && next < 0) {
+          throw new IllegalStateException("segment " + gone.key() + " was listed but is gone from "
+              + segments.describe() + ", and no segment covers its offsets now");
+        }
+        if (next < 0) {
+          next = from; // reading from the first segment: what the gone one began with is still to be read
+        }
+        refs = again.iterator();
       }
     }
   }

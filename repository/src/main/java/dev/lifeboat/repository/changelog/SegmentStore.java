@@ -5,6 +5,7 @@ import dev.lifeboat.repository.ManifestStore;
 import dev.lifeboat.repository.Repository;
 import dev.lifeboat.repository.blob.BlobStore;
 import dev.lifeboat.repository.chunk.ChunkCodec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -95,12 +96,44 @@ public final class SegmentStore {
     return store.get(key).map(bytes -> codec.openSealed(sealId(key), bytes));
   }
 
+  /**
+   * Removes a segment; for a merge, once the segment that replaces it is stored and read back ({@link
+   * SegmentMerger}). Removing one that does not exist is not an error.
+   */
+  public void delete(String key) {
+    if (parse(key, -1).isEmpty()) {
+      throw new IllegalArgumentException(key + " is no change-log segment key; not deleted");
+    }
+    store.delete(key);
+  }
+
+  /**
+   * Whether one segment of the partition covers every offset from {@code firstOffset} to {@code
+   * lastOffset} (a merged one, say); the first such segment.
+   */
+  public Optional<SegmentRef> covering(String cluster, int partition, long firstOffset, long lastOffset) {
+    return list(cluster, partition).stream()
+        .filter(r -> r.firstOffset() <= firstOffset && r.lastOffset() >= lastOffset).findFirst();
+  }
+
   /** Every segment of one partition, by first offset, then by last. */
   public List<SegmentRef> list(String cluster, int partition) {
     List<SegmentRef> refs = new ArrayList<>();
     store.list(partitionPrefix(cluster, partition), info -> parse(info.key(), info.size()).ifPresent(refs::add));
     refs.sort(Comparator.comparingLong(SegmentRef::firstOffset).thenComparingLong(SegmentRef::lastOffset));
     return refs;
+  }
+
+  /** A stored segment and when the store says it was written. */
+  public record Stored(SegmentRef ref, Instant storedAt) {}
+
+  /** Every segment of one partition with the time it was stored, in {@link #list} order. */
+  public List<Stored> listStored(String cluster, int partition) {
+    List<Stored> stored = new ArrayList<>();
+    store.list(partitionPrefix(cluster, partition),
+        info -> parse(info.key(), info.size()).ifPresent(ref -> stored.add(new Stored(ref, info.lastModified()))));
+    stored.sort(Comparator.comparingLong((Stored s) -> s.ref().firstOffset()).thenComparingLong(s -> s.ref().lastOffset()));
+    return stored;
   }
 
   /** Every segment of a cluster, by partition. */

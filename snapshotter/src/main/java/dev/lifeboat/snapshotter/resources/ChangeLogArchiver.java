@@ -38,12 +38,16 @@ import org.slf4j.LoggerFactory;
  * can be reconstructed later (nearest resource snapshot plus the changes after it). A {@link
  * BatchHandler} on the worker runtime, which decodes the records, dead-letters the bad ones, retries,
  * restarts the worker after a crash and shows it in health ({@code worker:changelog:<cluster>}) as for
- * every worker. Every {@code every}, each partition with new changes of this cluster becomes one
- * segment covering the offsets read since the last one ({@link SegmentFormat}, stored by {@link
- * SegmentStore}), then a {@code ChangeLogSegmentArchived} event goes to {@code lifeboat.snapshots},
- * then the runtime commits the offset: at-least-once. After a crash between storing and committing,
- * the range is stored again (the same key is kept as it is; a longer range overlaps, and readers
- * de-duplicate by offset).
+ * every worker. A partition's changes since its last segment are sealed into one segment covering
+ * the offsets read since then ({@link SegmentFormat}, stored by {@link SegmentStore}) once its oldest
+ * change is {@code every} old or it reaches {@code maxSegmentBytes} ({@link SealPolicy}; the worker
+ * looks every {@link SealPolicy#checkEvery()}), so a change waits at most about {@code every} and a
+ * quiet partition stores nothing. Then a {@code ChangeLogSegmentArchived} event goes to {@code
+ * lifeboat.snapshots}, then the runtime commits the offset: at-least-once. Sealed segments are
+ * merged later into larger ones ({@link ChangeLogMerger}, {@code mergeAfter} after they were
+ * stored), so a log sealed every second does not leave an object per partition per second. After a
+ * crash between storing and committing, the range is stored again (the same key is kept as it is; a
+ * longer range overlaps, and readers de-duplicate by offset).
  *
  * <p>Consecutive segments of a partition are contiguous: a segment covers every offset from the end
  * of the previous one, records of other clusters, dead-lettered records and transaction markers
@@ -53,25 +57,49 @@ import org.slf4j.LoggerFactory;
  * <p>While the store is down a partition's segment is kept (its range fixed) and the partition's next
  * records are refused with a retriable failure, so the runtime leaves them on Kafka and offers them
  * again after a backoff of at most a period; storing is tried again every period. Memory: at most
- * {@code maxSegmentBytes} of encoded changes per partition (a segment is flushed early when one
+ * {@code maxSegmentBytes} of encoded changes per partition (a segment is sealed early when one
  * reaches it).
  */
 public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChangeLogArchiver.class);
   private static final long SEND_TIMEOUT_SECONDS = 60;
   static final long DEFAULT_MAX_SEGMENT_BYTES = 16L * 1024 * 1024;
+  /** How long a segment stays as sealed before it may be merged: time for the replicator to copy it first. */
+  public static final Duration DEFAULT_MERGE_AFTER = Duration.ofMinutes(1);
+  /** Stored (compressed, sealed) bytes a merged segment holds at most. */
+  public static final long DEFAULT_MERGE_TARGET_BYTES = 4L * 1024 * 1024;
 
   /**
    * @param groupId the archiver's own consumer group
+   * @param every how long a change waits at most before its segment is sealed
    * @param repository names the repository in published events
+   * @param mergeAfter how long after it was stored a segment may be merged ({@link ChangeLogMerger});
+   *     zero: segments are never merged
+   * @param mergeTargetBytes stored bytes a merged segment holds at most
    */
   public record Settings(String cluster, String topic, String groupId, Duration every, long maxSegmentBytes,
-      String repository) {
+      String repository, Duration mergeAfter, long mergeTargetBytes) {
     public Settings {
       Objects.requireNonNull(cluster, "cluster");
       if (every.isZero() || every.isNegative()) {
         throw new IllegalArgumentException("the archive period must be positive, was " + every);
       }
+      if (mergeAfter.isNegative()) {
+        throw new IllegalArgumentException("the merge delay must be zero (no merging) or positive, was " + mergeAfter);
+      }
+    }
+
+    /** Segments merged with the defaults: a minute after they were stored, into segments of at most 4 MiB stored. */
+    public Settings(String cluster, String topic, String groupId, Duration every, long maxSegmentBytes, String repository) {
+      this(cluster, topic, groupId, every, maxSegmentBytes, repository, DEFAULT_MERGE_AFTER, DEFAULT_MERGE_TARGET_BYTES);
+    }
+
+    /**
+     * The same settings, segments merged {@code after} they were stored (zero: never) into segments of
+     * at most {@code targetBytes} stored bytes.
+     */
+    public Settings withMerging(Duration after, long targetBytes) {
+      return new Settings(cluster, topic, groupId, every, maxSegmentBytes, repository, after, targetBytes);
     }
 
     public static Settings of(String cluster, String groupPrefix, Duration every, String repository) {
@@ -81,10 +109,12 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
   }
 
   private final Settings settings;
+  private final SealPolicy seal;
   private final WorkerContext context;
   private final EventFactory events;
   private final SegmentStore segments;
   private final Worker<Object> worker;
+  private final ChangeLogMerger merger; // null when segments are not merged
   private final Map<Integer, Pending> pending = new ConcurrentHashMap<>(); // written on the handler thread
   private final Counter stored;
   private final Counter alreadyStored;
@@ -96,6 +126,7 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
   /** @param events fills the header of published events (the snapshotter's source name) */
   public ChangeLogArchiver(Settings settings, WorkerContext context, EventFactory events, SegmentStore segments) {
     this.settings = settings;
+    this.seal = new SealPolicy(settings.every(), settings.maxSegmentBytes());
     this.context = context;
     this.events = events;
     this.segments = segments;
@@ -112,13 +143,18 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
         .description("Age of the oldest change read but not yet archived; 0 when everything read is archived")
         .tag("cluster", settings.cluster()).register(meters);
     this.worker = new Worker<>(definition(), context);
+    this.merger = settings.mergeAfter().isZero() ? null : new ChangeLogMerger(settings.cluster(), settings.mergeAfter(),
+        settings.mergeTargetBytes(), settings.repository(), context, events, segments);
   }
 
-  /** The archiver as a worker: named {@code changelog:<cluster>} (its dead letters say so), in its own group. */
+  /**
+   * The archiver as a worker: named {@code changelog:<cluster>} (its dead letters say so), in its own
+   * group, flushed every {@link SealPolicy#checkEvery()} so each segment is sealed soon after it is due.
+   */
   WorkerDefinition<Object> definition() {
     String prefix = settings.cluster() + "/";
     Duration initial = settings.every().compareTo(Duration.ofMillis(200)) < 0 ? settings.every() : Duration.ofMillis(200);
-    return WorkerDefinition.batched("changelog:" + settings.cluster(), settings.topic(), this, settings.every())
+    return WorkerDefinition.batched("changelog:" + settings.cluster(), settings.topic(), this, seal.checkEvery())
         .inGroup(settings.groupId())
         .onlyKeys(key -> key == null || key.startsWith(prefix)) // other clusters' changes: in the range, not decoded
         // a partition whose segment cannot be stored is offered again at most a period later
@@ -132,6 +168,9 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
     final SegmentFormat.Builder builder;
     Long last; // fixed once storing was attempted, so a retry stores the same range
     SegmentStore.Written written;
+    Instant sealBy; // null until a change is added
+    Instant retryAt; // after a failed attempt: not tried again before
+    Exception failure; // why the last attempt failed
 
     Pending(int partition, long first) {
       this.partition = partition;
@@ -155,12 +194,26 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
   /** Runs the archiver's worker on this thread until {@link #stop()}, restarting it after a crash. */
   @Override
   public void run() {
-    worker.runSupervised();
+    if (merger != null) {
+      merger.start();
+    }
+    try {
+      worker.runSupervised();
+    } finally {
+      if (merger != null) {
+        merger.close();
+      }
+    }
   }
 
   @Override
   public void open(Map<TopicPartition, Long> positions) {
-    positions.forEach((tp, position) -> pending.put(tp.partition(), new Pending(tp.partition(), position)));
+    positions.forEach((tp, position) -> {
+      pending.put(tp.partition(), new Pending(tp.partition(), position));
+      if (merger != null) {
+        merger.open(tp.partition());
+      }
+    });
   }
 
   @Override
@@ -181,6 +234,9 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
           + (record.value() == null ? "a tombstone" : record.value().getClass().getName()));
     }
     p.builder.add(record.offset(), record.timestamp(), record.key(), change);
+    if (p.sealBy == null) {
+      p.sealBy = seal.sealBy(record.timestamp(), context.clock().instant());
+    }
     records.increment();
   }
 
@@ -195,16 +251,27 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
     return pending.values().stream().anyMatch(p -> p.last == null && p.builder.size() >= settings.maxSegmentBytes());
   }
 
-  /** Stores, publishes and hands back for commit every partition's segment; one that fails is kept for the next period. */
+  /**
+   * Stores, publishes and hands back for commit every partition's segment that is due ({@link
+   * SealPolicy}); one that fails is kept, its range fixed, and tried again a period later.
+   */
   @Override
   public Flushed flush(Map<TopicPartition, Long> consumed) throws InterruptedException {
     Map<TopicPartition, Long> commit = new HashMap<>();
     Map<TopicPartition, Throwable> failed = new HashMap<>();
+    Instant now = context.clock().instant();
     for (Pending p : List.copyOf(pending.values())) {
       TopicPartition tp = new TopicPartition(settings.topic(), p.partition);
       Long seen = consumed.get(tp);
       if (seen == null || p.builder.count() == 0) {
         continue; // nothing of ours yet: the range stays open (and uncommitted) until there is
+      }
+      if (p.last == null && !seal.due(p.sealBy, p.builder.size(), now)) {
+        continue; // not due yet
+      }
+      if (p.last != null && now.isBefore(p.retryAt)) {
+        failed.put(tp, p.failure); // failed, waiting for its next attempt: the worker stays DEGRADED meanwhile
+        continue;
       }
       if (p.last == null) {
         p.last = seen - 1; // every record before it was added, passed over or dead-lettered
@@ -218,6 +285,8 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
       } catch (Exception e) {
         log.warn("Could not archive {} ({}..{}), keeping it and trying again in {}: {}", tp, p.first, p.last,
             settings.every(), ErrorClassifier.describe(e));
+        p.retryAt = now.plus(settings.every());
+        p.failure = e;
         failed.put(tp, e);
       }
     }
@@ -248,7 +317,12 @@ public final class ChangeLogArchiver implements BatchHandler<Object>, Runnable, 
   @Override
   public void close(Collection<TopicPartition> partitions) {
     // not committed: the next owner (or the next run) reads and archives these changes again
-    partitions.forEach(tp -> pending.remove(tp.partition()));
+    partitions.forEach(tp -> {
+      pending.remove(tp.partition());
+      if (merger != null) {
+        merger.close(tp.partition());
+      }
+    });
   }
 
   /** Asks the archiver to stop; what was not archived yet is read again after restart. Safe from any thread. */
