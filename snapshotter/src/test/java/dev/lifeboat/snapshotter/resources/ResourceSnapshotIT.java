@@ -30,6 +30,7 @@ import dev.lifeboat.runtime.DeadLetterPublisher;
 import dev.lifeboat.runtime.WorkerDefinition;
 import dev.lifeboat.runtime.WorkerRuntime;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.serde.AvroSerializer;
 import dev.lifeboat.schemas.topics.Topics;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler;
 import dev.lifeboat.snapshotter.SnapshotRequestHandler.Source;
@@ -57,6 +58,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -242,8 +245,13 @@ class ResourceSnapshotIT {
     ResourceChanges db = object("shop", "db");
     ResourceChanges flaky = object("shop", "flaky");
     ResourceChanges broken = object("shop", "broken");
-    for (int i = 0; i < 3_000; i++) { // enough records for documents to be made side by side and applied in order
-      stack.send(state, web.key(), web.data("v" + i).resourceVersion(i + 1).modified());
+    AvroSerializer<Object> avro = new AvroSerializer<>(stack.registry());
+    try (KafkaProducer<byte[], byte[]> producer = stack.kafka().producer("it-versions")) {
+      for (int i = 0; i < 3_000; i++) { // enough records for documents to be made side by side and applied in order
+        producer.send(new ProducerRecord<>(state, web.key().getBytes(StandardCharsets.UTF_8),
+            avro.serialize(state, web.data("v" + i).resourceVersion(i + 1).modified())));
+      }
+      producer.flush();
     }
     stack.send(state, db.key(), db.data("v1").added());
     stack.sendRaw(state, flaky.key(), "not avro at all".getBytes(StandardCharsets.UTF_8));
