@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import static dev.lifeboat.cli.Drills.awaitPublished;
 import static dev.lifeboat.cli.Drills.awaitRecord;
 import static dev.lifeboat.cli.Drills.capture;
 import static dev.lifeboat.cli.Drills.files;
@@ -62,6 +63,7 @@ class DisasterDrillsIT {
     String claimUid = kube.persistentVolumeClaims().inNamespace("shop").withName("shop-data").get().getMetadata().getUid();
     awaitRecord(endpoints, Topics.SNAPSHOTS, (SnapshotCompleted c) -> c.getKind() == SnapshotKind.VOLUME
         && c.getTarget().equals(claimUid));
+    awaitPublished(endpoints, capture(kube, List.of("shop"), name -> true));
     String marker = "before-the-mistake";
     kube.configMaps().inNamespace("shop").resource(new ConfigMapBuilder().withNewMetadata().withName(marker).endMetadata()
         .build()).create();

@@ -1,9 +1,12 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.embedded.Endpoints;
+import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
+import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import dev.lifeboat.schemas.serde.AvroDeserializer;
+import dev.lifeboat.schemas.topics.Topics;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -57,6 +60,25 @@ final class Drills {
         }
       }
       throw new AssertionError("nothing on " + topic + " matched within 90 s");
+    }
+  }
+
+  /**
+   * Waits until the watcher has published a change of every object {@link #capture} returned and the
+   * change log has archived it: an instant after that is one the change log can restore them at (an
+   * object of a kind the watcher discovers late, such as a custom resource, may otherwise be published
+   * after it, and each partition's segment is sealed on its own).
+   */
+  static void awaitPublished(Endpoints endpoints, Map<String, Object> captured) {
+    for (String object : captured.keySet()) {
+      String[] parts = object.split(" ");
+      String kind = parts[0].substring(parts[0].lastIndexOf('/') + 1);
+      String namespace = parts[1].substring(0, parts[1].indexOf('/'));
+      String name = parts[1].substring(parts[1].indexOf('/') + 1);
+      ConsumerRecord<byte[], byte[]> change = awaitRecord(endpoints, Topics.RESOURCE_CHANGES,
+          (ResourceChanged c) -> kind.equals(c.getKind()) && namespace.equals(c.getNamespace()) && name.equals(c.getName()));
+      awaitRecord(endpoints, Topics.SNAPSHOTS, (ChangeLogSegmentArchived a) -> a.getPartition() == change.partition()
+          && a.getLastOffset() >= change.offset());
     }
   }
 
