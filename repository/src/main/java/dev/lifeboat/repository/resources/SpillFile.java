@@ -4,6 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +13,17 @@ import java.nio.file.StandardOpenOption;
 /**
  * A temporary file that object documents are appended to, so their bodies are not held in memory;
  * each is read back by position. Created readable and writable by its owner alone (the documents may
- * hold sealed payloads and plain metadata); deleted on close.
+ * hold sealed payloads and plain metadata). Where the file system allows it (POSIX), the file's name
+ * is removed as soon as it is open, so nothing is left behind even when the process is killed;
+ * elsewhere it is deleted on close.
  */
 public final class SpillFile implements AutoCloseable {
   private final Path path;
+  private final FileChannel channel;
   private final OutputStream out;
-  private FileChannel reader;
+  /** The name is still there: delete it on close. */
+  private final boolean named;
+  private boolean reading;
   private long size;
 
   /** Where a document is in the file. */
@@ -25,11 +31,27 @@ public final class SpillFile implements AutoCloseable {
 
   public SpillFile(Path directory) throws IOException {
     this.path = Files.createTempFile(directory, "lifeboat-resources-", ".spill");
-    this.out = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.WRITE), 1 << 16);
+    try {
+      this.channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      Files.deleteIfExists(path);
+      throw e;
+    }
+    this.named = !unlink(path);
+    this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+  }
+
+  private static boolean unlink(Path path) {
+    try {
+      Files.delete(path);
+      return true;
+    } catch (IOException e) {
+      return false; // an open file cannot be deleted here: on close, then
+    }
   }
 
   public Slice append(byte[] bytes) throws IOException {
-    if (reader != null) {
+    if (reading) {
       throw new IllegalStateException("the spill file is being read");
     }
     out.write(bytes);
@@ -40,15 +62,15 @@ public final class SpillFile implements AutoCloseable {
 
   /** Ends appending; reads may follow. */
   public void finishWriting() throws IOException {
-    out.close();
-    reader = FileChannel.open(path, StandardOpenOption.READ);
+    out.flush();
+    reading = true;
   }
 
   public byte[] read(Slice slice) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(slice.length());
     long position = slice.position();
     while (buffer.hasRemaining()) {
-      int n = reader.read(buffer, position);
+      int n = channel.read(buffer, position);
       if (n < 0) {
         throw new IOException("spill file " + path + " ends before " + (slice.position() + slice.length()));
       }
@@ -64,12 +86,11 @@ public final class SpillFile implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
-      out.close();
-      if (reader != null) {
-        reader.close();
-      }
+      channel.close(); // what is still buffered is of no use to anyone
     } finally {
-      Files.deleteIfExists(path);
+      if (named) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 }

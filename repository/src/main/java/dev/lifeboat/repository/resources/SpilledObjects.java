@@ -34,6 +34,8 @@ public final class SpilledObjects implements AutoCloseable {
   private final SpillFile spill;
   private final TreeMap<String, SpillFile.Slice> index = new TreeMap<>();
   private boolean reading;
+  /** Every namespace's range of the index, once writing has ended. */
+  private SortedMap<String, NavigableMap<String, SpillFile.Slice>> ranges;
 
   /** @param directory where the spill file goes (the JVM's temporary directory when null) */
   public SpilledObjects(Path directory) throws IOException {
@@ -91,8 +93,18 @@ public final class SpilledObjects implements AutoCloseable {
     return range == null ? 0 : range.size();
   }
 
-  /** Every namespace's objects, by key; each map is a view of the index. */
+  /** Every namespace's objects, by key; each map is a view of the index (computed once when reading). */
   private SortedMap<String, NavigableMap<String, SpillFile.Slice>> ranges() {
+    if (!reading) {
+      return split();
+    }
+    if (ranges == null) {
+      ranges = split();
+    }
+    return ranges;
+  }
+
+  private SortedMap<String, NavigableMap<String, SpillFile.Slice>> split() {
     TreeMap<String, NavigableMap<String, SpillFile.Slice>> split = new TreeMap<>();
     String key = index.isEmpty() ? null : index.firstKey();
     while (key != null) {

@@ -175,11 +175,32 @@ class PointInTimeTest {
 
     List<String> seen = new ArrayList<>();
     try (PointInTime.State state = PointInTime.of(repository, segments, directory).stateAt("prod", T0.plusSeconds(60))) {
-      assertThat(Files.list(directory)).hasSize(1); // the documents are in a file, not in memory
+      // the documents are in a file, not in memory; its name is already gone, so a killed process leaves nothing
+      assertThat(Files.list(directory)).isEmpty();
+      assertThat(openDeletedFilesIn(directory)).hasSize(1);
+      assertThat(state.objects().spilledBytes()).isPositive();
       state.forEach(d -> seen.add(d.key() + "=" + d.objectTree().path("data").path("value").asText()));
       assertThat(state.objectCount()).isEqualTo(2);
     }
     assertThat(seen).containsExactly(redis.key() + "=v2", api.key() + "=v1"); // key order: cache before shop
     assertThat(Files.list(directory)).isEmpty();
+  }
+
+  /** Files this process holds open in {@code directory} whose names were removed (Linux's /proc). */
+  private static List<String> openDeletedFilesIn(Path directory) throws Exception {
+    List<String> found = new ArrayList<>();
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith(directory + "/lifeboat-resources-") && target.endsWith(" (deleted)")) {
+            found.add(target);
+          }
+        } catch (java.io.IOException e) {
+          // closed while listing
+        }
+      }
+    }
+    return found;
   }
 }
