@@ -39,6 +39,8 @@ public final class FileRestorer {
 
   /** Memory for chunks fetched ahead of the one being written, in maximum-size chunks, by default. */
   public static final int DEFAULT_CHUNKS_AHEAD = 4;
+  /** Files created ahead of the one being written, when chunks are fetched ahead. */
+  static final int FILES_AHEAD = 64;
 
   private final boolean restoreOwnership;
   private final Executor fetches;
@@ -113,7 +115,16 @@ public final class FileRestorer {
         .filter(e -> FileEntry.FILE.equals(e.type()) && e.error() == null && e.chunks() != null)
         .flatMap(e -> e.chunks().stream()).iterator();
     long budget = (long) chunksAhead * repository.chunker().max();
-    Run run = new Run(new ChunkPrefetcher(repository.chunks(), fetches, budget, order), chown, restored);
+    List<Path> created = placed.stream().filter(p -> FileEntry.FILE.equals(p.entry().type()) && p.entry().error() == null)
+        .map(Placed::path).toList();
+    try (FileCreator creator = fetches == null ? FileCreator.inline() : FileCreator.ahead(created, FILES_AHEAD)) {
+      return restore(manifest, root, placed, refused, new Run(new ChunkPrefetcher(repository.chunks(), fetches, budget,
+          order), creator, chown, restored));
+    }
+  }
+
+  private Report restore(Manifest manifest, Path root, List<Placed> placed, List<Failure> refused, Run run)
+      throws IOException {
     run.errors.addAll(refused);
     List<Placed> links = new ArrayList<>();
     List<Placed> directories = new ArrayList<>();
@@ -171,6 +182,7 @@ public final class FileRestorer {
   /** The state of one restore. */
   private static final class Run {
     private final ChunkPrefetcher chunks;
+    private final FileCreator creator;
     private final boolean chown;
     private final LongConsumer restored;
     private final List<Mismatch> mismatches = new ArrayList<>();
@@ -180,8 +192,9 @@ public final class FileRestorer {
     private long symlinks;
     private long bytes;
 
-    Run(ChunkPrefetcher chunks, boolean chown, LongConsumer restored) {
+    Run(ChunkPrefetcher chunks, FileCreator creator, boolean chown, LongConsumer restored) {
       this.chunks = chunks;
+      this.creator = creator;
       this.chown = chown;
       this.restored = restored;
     }
@@ -191,8 +204,7 @@ public final class FileRestorer {
       int taken = 0;
       String actual;
       try {
-        Files.createDirectories(path.getParent());
-        try (SparseFileWriter out = new SparseFileWriter(path)) {
+        try (SparseFileWriter out = creator.take(path)) {
           for (ChunkRef ref : refs) {
             taken++;
             out.write(chunks.next(ref));

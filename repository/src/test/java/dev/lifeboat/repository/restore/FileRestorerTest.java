@@ -38,12 +38,25 @@ class FileRestorerTest {
   Path dir;
 
   private final java.util.concurrent.atomic.AtomicInteger rangedReads = new java.util.concurrent.atomic.AtomicInteger();
+  /** Reads of packs fail as when the store cannot be reached. */
+  private volatile boolean packsUnreachable;
   private final dev.lifeboat.repository.blob.BlobStore store = new dev.lifeboat.repository.blob.ForwardingBlobStore(
       new InMemoryBlobStore("test")) {
     @Override
     public java.util.Optional<byte[]> getRange(String key, long offset, int length) {
       rangedReads.incrementAndGet();
+      if (packsUnreachable) {
+        throw new java.io.UncheckedIOException(new java.net.ConnectException("store unreachable (test)"));
+      }
       return delegate.getRange(key, offset, length);
+    }
+
+    @Override
+    public java.util.Optional<byte[]> get(String key) {
+      if (packsUnreachable && key.contains("pack")) {
+        throw new java.io.UncheckedIOException(new java.net.ConnectException("store unreachable (test)"));
+      }
+      return delegate.get(key);
     }
   };
   private final Repository repository = Repository.openOrCreate(store, new byte[32], new ChunkerParams(64, 1024, 4096),
@@ -288,6 +301,50 @@ class FileRestorerTest {
       // 120 chunks one after another in one pack: one ranged read (the damaged chunk's own failure
       // is found when it is opened, not read again); one at a time would have been 120
       assertThat(rangedReads.get()).isLessThanOrEqualTo(2);
+    } finally {
+      fetches.shutdownNow();
+    }
+  }
+
+  @Test
+  void aRestoreStoppedByAnUnreachableStoreLeavesNoFileCreatedAheadAndNeverWritten() throws Exception {
+    List<FileEntry> entries = new ArrayList<>(List.of(dir(".", 0755, T1)));
+    for (int i = 0; i < 100; i++) {
+      entries.add(file(String.format("sub/f-%03d", i), 0644, T1, random(300, 200 + i)));
+    }
+    packsUnreachable = true;
+    java.util.concurrent.ExecutorService fetches = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      Path target = dir.resolve("target");
+
+      assertThatThrownBy(() -> new FileRestorer(false, fetches, 2).restore(repository, manifest(
+          entries.toArray(FileEntry[]::new)), target)).hasMessageContaining("store unreachable");
+
+      // the files after the one being written were created ahead of it; none is left behind empty
+      try (var files = Files.walk(target)) {
+        assertThat(files.filter(Files::isRegularFile).toList()).hasSizeLessThanOrEqualTo(1);
+      }
+    } finally {
+      fetches.shutdownNow();
+    }
+  }
+
+  @Test
+  void aFileThatCannotBeCreatedFailsAloneWhenFilesAreCreatedAhead() throws Exception {
+    byte[] content = random(500, 300);
+    // "a" is a file, so "a/b" has no directory to go in
+    Manifest manifest = manifest(dir(".", 0755, T1), file("a", 0644, T1, content), file("a/b", 0644, T1, content),
+        file("c", 0644, T1, content));
+    java.util.concurrent.ExecutorService fetches = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      Path target = dir.resolve("target");
+
+      FileRestorer.Report report = new FileRestorer(false, fetches, 2).restore(repository, manifest, target);
+
+      assertThat(report.errors()).singleElement().satisfies(failure -> assertThat(failure.path()).isEqualTo("a/b"));
+      assertThat(report.files()).isEqualTo(2);
+      assertThat(Files.readAllBytes(target.resolve("a"))).isEqualTo(content);
+      assertThat(Files.readAllBytes(target.resolve("c"))).isEqualTo(content);
     } finally {
       fetches.shutdownNow();
     }
