@@ -1,6 +1,8 @@
 package dev.lifeboat.repository.chunk;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -32,17 +34,44 @@ public final class ChunkCodec {
    * megabytes and cost nothing after.
    */
   public static final int SLICE = 4 * 1024;
+  /**
+   * Chunks up to this size are compressed into a buffer each thread keeps (larger ones into a new
+   * array), so that sealing a chunk does not allocate and zero a compression-sized array each time.
+   */
+  private static final int KEPT_BUFFER = 2 << 20;
 
   private final SecretKeySpec idKey;
   private final SecretKeySpec encryptionKey;
   private final int level;
   private final SecureRandom random = new SecureRandom();
+  /**
+   * What each thread reuses from one chunk to the next: zstd's contexts (a new one per chunk cost
+   * its tables' allocation and zeroing every time), the compression buffer and the cipher. Threads
+   * seal and open side by side; each uses only its own.
+   */
+  private final ThreadLocal<PerThread> perThread;
+
+  private final class PerThread {
+    final ZstdCompressCtx compress = new ZstdCompressCtx().setLevel(level);
+    final ZstdDecompressCtx decompress = new ZstdDecompressCtx();
+    final byte[] compressed = new byte[(int) Zstd.compressBound(KEPT_BUFFER)];
+    final Cipher cipher = newCipher();
+  }
 
   /** @param level zstd level (1 is fast; 3 is zstd's default) */
   public ChunkCodec(RepositoryKeys keys, int level) {
     this.idKey = new SecretKeySpec(keys.idKey(), "HmacSHA256");
     this.encryptionKey = new SecretKeySpec(keys.encryptionKey(), "AES");
     this.level = level;
+    this.perThread = ThreadLocal.withInitial(PerThread::new);
+  }
+
+  private static Cipher newCipher() {
+    try {
+      return Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public String id(byte[] plaintext) {
@@ -59,22 +88,27 @@ public final class ChunkCodec {
   }
 
   public byte[] seal(String id, byte[] plaintext) {
-    byte[] compressed = Zstd.compress(plaintext, level);
-    boolean useCompressed = compressed.length < plaintext.length - plaintext.length / 64;
+    PerThread mine = perThread.get();
+    byte[] compressed = plaintext.length <= KEPT_BUFFER ? mine.compressed
+        : new byte[(int) Zstd.compressBound(plaintext.length)];
+    int compressedLength = mine.compress.compressByteArray(compressed, 0, compressed.length, plaintext, 0,
+        plaintext.length);
+    boolean useCompressed = compressedLength < plaintext.length - plaintext.length / 64;
     byte format = useCompressed ? ZSTD : RAW;
     byte[] body = useCompressed ? compressed : plaintext;
+    int bodyLength = useCompressed ? compressedLength : plaintext.length;
     try {
       byte[] nonce = new byte[NONCE];
       random.nextBytes(nonce);
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      Cipher cipher = mine.cipher;
       cipher.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(128, nonce));
       cipher.updateAAD(aad(format, id));
-      byte[] out = new byte[1 + NONCE + cipher.getOutputSize(body.length)];
+      byte[] out = new byte[1 + NONCE + cipher.getOutputSize(bodyLength)];
       out[0] = format;
       System.arraycopy(nonce, 0, out, 1, NONCE);
       int written = 1 + NONCE;
-      for (int off = 0; off < body.length; off += SLICE) {
-        written += cipher.update(body, off, Math.min(SLICE, body.length - off), out, written);
+      for (int off = 0; off < bodyLength; off += SLICE) {
+        written += cipher.update(body, off, Math.min(SLICE, bodyLength - off), out, written);
       }
       cipher.doFinal(out, written);
       return out;
@@ -100,9 +134,10 @@ public final class ChunkCodec {
     if (stored.length < 1 + NONCE + 16 || (stored[0] != RAW && stored[0] != ZSTD)) {
       throw new ChunkCorruptedException(id, "not a Lifeboat chunk (" + stored.length + " bytes)", null);
     }
+    PerThread mine = perThread.get();
     byte[] body;
     try {
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      Cipher cipher = mine.cipher;
       cipher.init(Cipher.DECRYPT_MODE, encryptionKey, new GCMParameterSpec(128, stored, 1, NONCE));
       cipher.updateAAD(aad(stored[0], id));
       body = cipher.doFinal(stored, 1 + NONCE, stored.length - 1 - NONCE);
@@ -117,7 +152,17 @@ public final class ChunkCodec {
       if (size < 0 || size > Integer.MAX_VALUE) {
         throw new ChunkCorruptedException(id, "compressed frame has no usable size", null);
       }
-      plaintext = Zstd.decompress(body, (int) size);
+      plaintext = new byte[(int) size];
+      int length;
+      try {
+        length = mine.decompress.decompressByteArray(plaintext, 0, plaintext.length, body, 0, body.length);
+      } catch (RuntimeException e) { // zstd-jni's ZstdException: a frame that authenticated but does not decompress
+        throw new ChunkCorruptedException(id, "compressed frame does not decompress: " + e.getMessage(), e);
+      }
+      if (length != plaintext.length) {
+        throw new ChunkCorruptedException(id, "compressed frame holds " + length + " bytes, not the " + size + " it says",
+            null);
+      }
     } else {
       plaintext = body;
     }

@@ -35,6 +35,48 @@ class ChunkCodecTest {
   }
 
   @Test
+  void chunksOfEverySizeSealedOnSomeThreadsOpenOnOthersAndAsFramesFromZstdsOwnCompressor() throws Exception {
+    Random random = new Random(2);
+    java.util.List<byte[]> contents = new java.util.ArrayList<>();
+    for (int size : new int[] {0, 1, 4096, (2 << 20) - 1, 2 << 20, (2 << 20) + 1, 5 << 20}) {
+      byte[] text = "lease renewed checkpoint flush ".repeat(size / 31 + 1).substring(0, size).getBytes(StandardCharsets.UTF_8);
+      byte[] noise = new byte[size];
+      random.nextBytes(noise);
+      contents.add(text);
+      contents.add(noise);
+    }
+    java.util.concurrent.ExecutorService sealers = java.util.concurrent.Executors.newFixedThreadPool(3);
+    java.util.concurrent.ExecutorService openers = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.List<java.util.concurrent.Future<byte[]>> opened = new java.util.ArrayList<>();
+      for (int round = 0; round < 4; round++) {
+        for (byte[] content : contents) {
+          byte[] sealed = sealers.submit(() -> codec.seal(codec.id(content), content)).get();
+          opened.add(openers.submit(() -> codec.open(codec.id(content), sealed)));
+        }
+      }
+      for (int i = 0; i < opened.size(); i++) {
+        assertThat(opened.get(i).get()).isEqualTo(contents.get(i % contents.size()));
+      }
+    } finally {
+      sealers.shutdownNow();
+      openers.shutdownNow();
+    }
+    // a chunk stored by an earlier version (a frame from zstd's one-shot compressor) still opens
+    byte[] text = contents.get(6);
+    byte[] frame = com.github.luben.zstd.Zstd.compress(text, 1);
+    javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+    byte[] nonce = new byte[12];
+    String id = codec.id(text);
+    cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(created.keys().encryptionKey(), "AES"),
+        new javax.crypto.spec.GCMParameterSpec(128, nonce));
+    cipher.updateAAD(java.nio.ByteBuffer.allocate(1 + 64).put((byte) 1).put(id.getBytes(StandardCharsets.US_ASCII)).array());
+    byte[] body = cipher.doFinal(frame);
+    byte[] stored = java.nio.ByteBuffer.allocate(1 + 12 + body.length).put((byte) 1).put(nonce).put(body).array();
+    assertThat(codec.open(id, stored)).isEqualTo(text);
+  }
+
+  @Test
   void idsAreKeyedSoAnotherRepositoryNamesTheSameContentDifferently() {
     ChunkCodec other = new ChunkCodec(RepositoryKeys.create(master, "repo-2").keys(), 1);
     byte[] content = "same".getBytes(StandardCharsets.UTF_8);
