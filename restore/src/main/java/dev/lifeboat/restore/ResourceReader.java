@@ -10,6 +10,7 @@ import dev.lifeboat.repository.resources.PointInTime;
 import dev.lifeboat.repository.resources.ResourceDocument;
 import dev.lifeboat.repository.resources.ResourceSnapshots;
 import dev.lifeboat.repository.resources.SpilledObjects;
+import dev.lifeboat.repository.resources.StreamMismatchException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -134,13 +135,8 @@ final class ResourceReader {
     PointInTime.State state;
     try {
       state = PointInTime.of(source.repository(), source.segments()).stateAt(plan.cluster(), plan.atTime(), streams);
-    } catch (IllegalStateException e) {
-      String message = e.getMessage() == null ? "" : e.getMessage();
-      int end = message.indexOf(' ', "stream ".length());
-      if (message.startsWith("stream ") && end > 0) { // a stream that does not hash to its manifest's SHA-256
-        throw new RestoreDataException(message.substring(0, end), message, e);
-      }
-      throw e;
+    } catch (StreamMismatchException e) {
+      throw new RestoreDataException("stream " + e.stream(), e.getMessage(), e);
     }
     progress.report(Progress.Update.of("reading", state.objectCount(), state.objectCount(), "objects"));
     return new Read(state.snapshotId(), state.changesApplied(), state.gaps(), state.objects(), Map.of(),
@@ -157,18 +153,15 @@ final class ResourceReader {
   }
 
   private void readStream(Manifest.Stream stream, SpilledObjects into) {
-    String actual;
     try {
-      actual = ResourceSnapshots.readInto(source.repository().chunks(), stream, into);
+      ResourceSnapshots.readInto(source.repository().chunks(), stream, into);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read stream " + stream.name() + " from " + source.describe(), e);
     } catch (IllegalArgumentException e) {
       throw new RestoreDataException("stream " + stream.name(), "stream " + stream.name() + " holds a line that is not a"
           + " resource document: " + e.getMessage(), e);
-    }
-    if (!actual.equals(stream.sha256())) {
-      throw new RestoreDataException("stream " + stream.name(), "stream " + stream.name() + " hashes to " + actual
-          + ", its manifest says " + stream.sha256(), null);
+    } catch (StreamMismatchException e) {
+      throw new RestoreDataException("stream " + stream.name(), e.getMessage(), e);
     }
   }
 }

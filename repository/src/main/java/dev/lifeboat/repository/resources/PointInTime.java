@@ -148,7 +148,7 @@ public final class PointInTime {
       start = ResourceSnapshots.parseOffsets(manifest.details().get(ResourceSnapshots.CHANGES_OFFSETS));
       for (Manifest.Stream stream : manifest.streams()) {
         if (namespaces.test(stream.name())) {
-          readStream(stream, state);
+          ResourceSnapshots.readInto(chunks, stream, state);
         }
       }
     }
@@ -209,11 +209,4 @@ public final class PointInTime {
     }
   }
 
-  private void readStream(Manifest.Stream stream, SpilledObjects into) throws IOException {
-    String actual = ResourceSnapshots.readInto(chunks, stream, into);
-    if (!actual.equals(stream.sha256())) {
-      throw new IllegalStateException("stream " + stream.name() + " hashes to " + actual + ", its manifest says "
-          + stream.sha256());
-    }
-  }
 }

@@ -52,12 +52,13 @@ public final class ResourceSnapshots {
 
   /**
    * Reads one stream of a resource snapshot into {@code objects}, each line as it is stored (checked
-   * to be one JSON object with a key, not parsed into a document), and returns the SHA-256 (hex) of
-   * the stream's bytes, for the caller to hold against the manifest's.
+   * to be one JSON object with a key, not parsed into a document), and checks the stream's bytes
+   * against the SHA-256 the manifest records.
    *
    * @throws IllegalArgumentException a line that is not a resource document
+   * @throws StreamMismatchException the bytes read do not hash to the manifest's SHA-256
    */
-  public static String readInto(ChunkStore chunks, Manifest.Stream stream, SpilledObjects objects) throws IOException {
+  public static void readInto(ChunkStore chunks, Manifest.Stream stream, SpilledObjects objects) throws IOException {
     MessageDigest sha256;
     try {
       sha256 = MessageDigest.getInstance("SHA-256");
@@ -72,7 +73,10 @@ public final class ResourceSnapshots {
         }
       }
     }
-    return HexFormat.of().formatHex(sha256.digest());
+    String actual = HexFormat.of().formatHex(sha256.digest());
+    if (!actual.equals(stream.sha256())) {
+      throw new StreamMismatchException(stream.name(), actual, stream.sha256());
+    }
   }
 
   /** Lines of a stream as bytes, each with its newline (one is added to a last line that lacks it). */

@@ -186,6 +186,23 @@ class PointInTimeTest {
     assertThat(Files.list(directory)).isEmpty();
   }
 
+  @Test
+  void aStreamThatDoesNotHashToItsManifestIsRefusedNamingTheStream() throws Exception {
+    ResourceChanges change = ResourceChanges.in("prod").namespace("shop").configMap("web");
+    ResourceDocument web = ResourceDocument.of(change.key(), change.data("v1").added());
+    Manifest.Stream stream = new StreamWriter(repository.chunks(), repository.chunker(), uploads, 2)
+        .write("shop", new ByteArrayInputStream(web.toLine()), b -> {}).stream();
+    Manifest.Stream lying = new Manifest.Stream(stream.name(), stream.size(), "0".repeat(64), stream.chunks());
+
+    try (SpilledObjects objects = new SpilledObjects(spill)) {
+      ResourceSnapshots.readInto(repository.chunks(), stream, objects);
+      assertThat(objects.size()).isEqualTo(1);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResourceSnapshots.readInto(repository.chunks(), lying, objects))
+          .isInstanceOfSatisfying(StreamMismatchException.class, e -> assertThat(e.stream()).isEqualTo("shop"))
+          .hasMessageContaining("its manifest says " + "0".repeat(64));
+    }
+  }
+
   /** Files this process holds open in {@code directory} whose names were removed (Linux's /proc). */
   private static List<String> openDeletedFilesIn(Path directory) throws Exception {
     List<String> found = new ArrayList<>();
