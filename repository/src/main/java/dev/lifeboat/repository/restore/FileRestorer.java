@@ -39,8 +39,12 @@ public final class FileRestorer {
 
   /** Memory for chunks fetched ahead of the one being written, in maximum-size chunks, by default. */
   public static final int DEFAULT_CHUNKS_AHEAD = 4;
-  /** Files created ahead of the one being written, when chunks are fetched ahead. */
-  static final int FILES_AHEAD = 64;
+  /**
+   * Files created ahead of the one being written, when chunks are fetched ahead: enough for the
+   * small files of a volume to be created while its large ones are written (each costs about 100
+   * bytes of memory until it is taken).
+   */
+  static final int FILES_AHEAD = 65_536;
 
   private final boolean restoreOwnership;
   private final Executor fetches;

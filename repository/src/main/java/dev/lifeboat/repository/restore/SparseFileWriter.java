@@ -2,11 +2,11 @@ package dev.lifeboat.repository.restore;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -20,13 +20,14 @@ import java.util.HexFormat;
  * sparse file restores sparse. Every byte given is hashed, written or not, so the caller can check
  * the whole against the manifest.
  *
- * <p>Skipped ranges read back as zeros because the file is new: nothing was there before.
+ * <p>Skipped ranges read back as zeros because the file is new: nothing was there before. A file that
+ * ends in a hole gets its length from one zero byte written at its end (Java cannot extend a file
+ * through a channel otherwise): one block allocated, the content the same.
  */
 public final class SparseFileWriter implements Closeable {
   static final int BLOCK = 4096;
   private static final byte[] ZEROS = new byte[BLOCK];
 
-  private final RandomAccessFile file;
   private final FileChannel channel;
   private final MessageDigest sha256;
   private long position;
@@ -34,9 +35,24 @@ public final class SparseFileWriter implements Closeable {
 
   /** Creates {@code path}; fails if anything (a file, a link) is already there. */
   public SparseFileWriter(Path path) throws IOException {
-    Files.createFile(path);
-    this.file = new RandomAccessFile(path.toFile(), "rw");
-    this.channel = file.getChannel();
+    this(FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  /**
+   * A writer of {@code path}, an empty file the caller has just created: opened without following a
+   * link, and refused if it is no longer empty.
+   */
+  static SparseFileWriter ofCreated(Path path) throws IOException {
+    FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    if (channel.size() != 0) {
+      channel.close();
+      throw new IOException(path + " was written by something else after the restore created it");
+    }
+    return new SparseFileWriter(channel);
+  }
+
+  private SparseFileWriter(FileChannel channel) {
+    this.channel = channel;
     try {
       this.sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -77,7 +93,9 @@ public final class SparseFileWriter implements Closeable {
 
   /** Sets the file's length to what was given (a trailing hole included); returns its SHA-256 (hex). */
   public String finish() throws IOException {
-    file.setLength(position);
+    if (channel.size() < position) {
+      channel.write(ByteBuffer.wrap(ZEROS, 0, 1), position - 1);
+    }
     return HexFormat.of().formatHex(sha256.digest());
   }
 
@@ -93,6 +111,6 @@ public final class SparseFileWriter implements Closeable {
 
   @Override
   public void close() throws IOException {
-    file.close();
+    channel.close();
   }
 }
