@@ -220,6 +220,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theDataMoverPodsOfRestoresAreConfiguredInTheRestoreSection() {
+    dev.lifeboat.restore.DataMoverSettings defaults = loader.parse(VALID, "lifeboat.yaml")
+        .section(dev.lifeboat.commands.RestoreConfig.SECTION).dataMover();
+    assertThat(defaults.image()).isEqualTo(dev.lifeboat.restore.DataMoverSettings.fromEnvironment().image());
+    assertThat(defaults.startTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
+    assertThat(defaults.moversAtOnce()).isEqualTo(4);
+
+    dev.lifeboat.restore.DataMoverSettings set = loader.parse(VALID + """
+        restore:
+          dataMoverImage: registry.example.com/mirror/lifeboat:0.1.0
+          dataMoverStartTimeout: 90s
+          dataMoversAtOnce: 8
+        """, "lifeboat.yaml").section(dev.lifeboat.commands.RestoreConfig.SECTION).dataMover();
+    assertThat(set.image()).isEqualTo("registry.example.com/mirror/lifeboat:0.1.0");
+    assertThat(set.startTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));
+    assertThat(set.moversAtOnce()).isEqualTo(8);
+
+    assertThatThrownBy(() -> loader.parse(VALID + """
+        restore:
+          dataMoversAtOnce: 0
+          dataMoverStartTimeout: 0s
+          dataMoverImages: typo
+        """, "lifeboat.yaml"))
+        .hasMessageContaining("restore.dataMoversAtOnce").hasMessageContaining("1 to 64")
+        .hasMessageContaining("restore.dataMoverStartTimeout").hasMessageContaining("dataMoverImages");
+    assertThat(LifeboatConfig.documentation()).contains("restore:", "dataMoverImage");
+  }
+
+  @Test
   void theVerifierSamplesAndRestoresIntoScratchTargetsAsConfigured() {
     VerifierConfig defaults = loader.parse(VALID, "lifeboat.yaml").section(VerifierConfig.SECTION);
     assertThat(defaults.enabled()).isTrue();

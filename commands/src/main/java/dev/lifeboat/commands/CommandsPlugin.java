@@ -1,5 +1,6 @@
 package dev.lifeboat.commands;
 
+import dev.lifeboat.config.ConfigSection;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.crypto.KeyRing;
 import dev.lifeboat.repository.Repository;
@@ -8,6 +9,7 @@ import dev.lifeboat.repository.blob.BlobStores;
 import dev.lifeboat.runtime.ProcessContext;
 import dev.lifeboat.runtime.WorkerPlugin;
 import dev.lifeboat.schedule.VolumePolicies;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,6 +23,12 @@ public final class CommandsPlugin implements WorkerPlugin {
   @Override
   public String name() {
     return CommandsWorker.NAME;
+  }
+
+  /** The {@code restore} section: the data-mover pods of restores with volume data. */
+  @Override
+  public List<ConfigSection<?>> configSections() {
+    return List.of(RestoreConfig.SECTION);
   }
 
   @Override
@@ -40,7 +48,8 @@ public final class CommandsPlugin implements WorkerPlugin {
     // every restore, of every kind and dry runs included, goes through the restore engine (RestoreService)
     // an application recovery point snapshots each claim the way the watcher's volume policies say
     CommandsSettings settings = CommandsSettings.defaults()
-        .withVolumePolicies(VolumePolicies.declaredIn(config).policies());
+        .withVolumePolicies(VolumePolicies.declaredIn(config).policies())
+        .withDataMover(config.section(RestoreConfig.SECTION).dataMover());
     return CommandsWorker.start(context.runtime(), context.events(), settings, data, targets,
         config.encryption().map(KeyRing::from).orElse(null));
   }

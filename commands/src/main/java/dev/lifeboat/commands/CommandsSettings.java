@@ -1,5 +1,6 @@
 package dev.lifeboat.commands;
 
+import dev.lifeboat.restore.DataMoverSettings;
 import dev.lifeboat.schedule.VolumePolicy;
 import dev.lifeboat.schemas.topics.Topics;
 import java.time.Duration;
@@ -24,6 +25,8 @@ import java.util.List;
  * @param volumePolicies the volume policies the watcher applies ({@code watcher.volumePolicies}): an
  *     application recovery point snapshots each claim by its policy's method (file-level when none
  *     matches)
+ * @param dataMover how restored claims get their data written: the data-mover pods ({@code restore}
+ *     section)
  */
 public record CommandsSettings(
     String commandsTopic,
@@ -36,7 +39,8 @@ public record CommandsSettings(
     Duration verifyTimeout,
     Duration progressEvery,
     Duration dataTimeout,
-    List<VolumePolicy> volumePolicies) {
+    List<VolumePolicy> volumePolicies,
+    DataMoverSettings dataMover) {
 
   public CommandsSettings {
     volumePolicies = List.copyOf(volumePolicies);
@@ -45,24 +49,33 @@ public record CommandsSettings(
   public static CommandsSettings defaults() {
     return new CommandsSettings(Topics.COMMANDS, Topics.SNAPSHOT_REQUESTS, Topics.SNAPSHOTS, Topics.VERIFICATIONS,
         Topics.REPLICATIONS, 2,
-        Duration.ofHours(6), Duration.ofHours(6), Duration.ofSeconds(1), Duration.ofSeconds(10), List.of());
+        Duration.ofHours(6), Duration.ofHours(6), Duration.ofSeconds(1), Duration.ofSeconds(10), List.of(),
+        DataMoverSettings.fromEnvironment());
   }
 
   /** The same settings reading and writing other topics (tests use topics of their own). */
   public CommandsSettings withTopics(String commands, String snapshotRequests, String snapshots, String verifications,
       String verificationRequests) {
     return new CommandsSettings(commands, snapshotRequests, snapshots, verifications, verificationRequests, restoreThreads,
-        snapshotTimeout, verifyTimeout, progressEvery, dataTimeout, volumePolicies);
+        snapshotTimeout, verifyTimeout, progressEvery, dataTimeout, volumePolicies, dataMover);
   }
 
   public CommandsSettings withTimeouts(Duration snapshot, Duration verify) {
     return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic,
-        verificationRequestsTopic, restoreThreads, snapshot, verify, progressEvery, dataTimeout, volumePolicies);
+        verificationRequestsTopic, restoreThreads, snapshot, verify, progressEvery, dataTimeout, volumePolicies, dataMover);
   }
 
   /** The same settings with the watcher's volume policies. */
   public CommandsSettings withVolumePolicies(List<VolumePolicy> policies) {
     return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic,
-        verificationRequestsTopic, restoreThreads, snapshotTimeout, verifyTimeout, progressEvery, dataTimeout, policies);
+        verificationRequestsTopic, restoreThreads, snapshotTimeout, verifyTimeout, progressEvery, dataTimeout, policies,
+        dataMover);
+  }
+
+  /** The same settings with the data movers of the {@code restore} section. */
+  public CommandsSettings withDataMover(DataMoverSettings mover) {
+    return new CommandsSettings(commandsTopic, snapshotRequestsTopic, snapshotsTopic, verificationsTopic,
+        verificationRequestsTopic, restoreThreads, snapshotTimeout, verifyTimeout, progressEvery, dataTimeout,
+        volumePolicies, mover);
   }
 }

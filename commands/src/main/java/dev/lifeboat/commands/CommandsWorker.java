@@ -77,7 +77,8 @@ public final class CommandsWorker implements AutoCloseable {
     CommandRunner runner = new CommandRunner(audit, ledger, settings.restoreThreads(), settings.progressEvery(), events.clock());
     CommandMetrics metrics = new CommandMetrics(context.meters(), runner::runningCount);
     runner.metrics(metrics);
-    CommandJobs jobs = new CommandJobs(context, events, tracker, new RestoreService(data, targets, keys), settings,
+    CommandJobs jobs = new CommandJobs(context, events, tracker, new RestoreService(data, targets, keys, settings.dataMover()),
+        settings,
         targets);
     CommandValidator validator = new CommandValidator(data, targets, ledger, runner, jobs, settings.dataTimeout(),
         events.clock());
