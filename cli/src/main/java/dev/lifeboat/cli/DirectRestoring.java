@@ -55,7 +55,7 @@ final class DirectRestoring {
         kubeconfig, kubernetes.context());
         TerminalProgress bar = new TerminalProgress(err, System.console() != null)) {
       Progress progress = update -> bar.at(update.stage() + " " + update.unit(), update.done(), update.total());
-      CommandOutcome outcome = new DirectRestore(data, targets, keys, Clock.systemUTC()).run(restore, requestedBy, progress);
+      CommandOutcome outcome = new DirectRestore(data, targets, keys, Clock.systemUTC(), connection.dataMover()).run(restore, requestedBy, progress);
       bar.close();
       out.println(outcome.outcome() + " restore: " + outcome.reason());
       outcome.details().forEach((k, v) -> out.println("  " + k + "=" + v));

@@ -2,6 +2,7 @@ package dev.lifeboat.commands;
 
 import dev.lifeboat.commands.v1.Restore;
 import dev.lifeboat.crypto.KeyRing;
+import dev.lifeboat.restore.DataMoverSettings;
 import dev.lifeboat.restore.Progress;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,13 +26,20 @@ public final class DirectRestore {
   private final TargetClusters targets;
   private final KeyRing keys;
   private final Clock clock;
+  private final DataMoverSettings mover;
 
   /** @param keys the data keys that unseal Secrets; null when none are configured (such Secrets then fail, and say why) */
   public DirectRestore(RestoreData data, TargetClusters targets, KeyRing keys, Clock clock) {
+    this(data, targets, keys, clock, DataMoverSettings.fromEnvironment());
+  }
+
+  /** @param mover the data-mover pods that write restored claims' files ({@code restore} section) */
+  public DirectRestore(RestoreData data, TargetClusters targets, KeyRing keys, Clock clock, DataMoverSettings mover) {
     this.data = data;
     this.targets = targets;
     this.keys = keys;
     this.clock = clock;
+    this.mover = mover;
   }
 
   /**
@@ -50,7 +58,7 @@ public final class DirectRestore {
     if (checked.restore() == null) {
       return CommandOutcome.failed("the restore was refused: " + checked.reason());
     }
-    CommandOutcome outcome = new RestoreService(data, targets, keys).restore(checked.restore(), progress,
+    CommandOutcome outcome = new RestoreService(data, targets, keys, mover).restore(checked.restore(), progress,
         new CancellationToken()).toOutcome();
     Map<String, String> details = new LinkedHashMap<>(outcome.details());
     details.put(DETAIL_TOOK, Duration.ofMillis((System.nanoTime() - started) / 1_000_000).toString());
