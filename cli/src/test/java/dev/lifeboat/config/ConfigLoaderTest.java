@@ -226,16 +226,19 @@ class ConfigLoaderTest {
     assertThat(defaults.image()).isEqualTo(dev.lifeboat.restore.DataMoverSettings.fromEnvironment().image());
     assertThat(defaults.startTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
     assertThat(defaults.moversAtOnce()).isEqualTo(4);
+    assertThat(defaults.owners()).isFalse();
 
     dev.lifeboat.restore.DataMoverSettings set = loader.parse(VALID + """
         restore:
           dataMoverImage: registry.example.com/mirror/lifeboat:0.1.0
           dataMoverStartTimeout: 90s
           dataMoversAtOnce: 8
+          dataMoverOwners: true
         """, "lifeboat.yaml").section(dev.lifeboat.commands.RestoreConfig.SECTION).dataMover();
     assertThat(set.image()).isEqualTo("registry.example.com/mirror/lifeboat:0.1.0");
     assertThat(set.startTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));
     assertThat(set.moversAtOnce()).isEqualTo(8);
+    assertThat(set.owners()).isTrue();
 
     assertThatThrownBy(() -> loader.parse(VALID + """
         restore:

@@ -26,6 +26,11 @@ public record RestoreConfig(DataMoverSettings dataMover) {
       "Claims filled at the same time, each by a data-mover pod of its own.")
       .withDefault(DataMoverSettings.DEFAULT_MOVERS_AT_ONCE).validate(n -> n >= 1 && n <= 64, "1 to 64");
 
+  static final Field<Boolean> DATA_MOVER_OWNERS = Field.bool("dataMoverOwners",
+      "Give restored files their recorded owners (uid and gid). The data-mover pods then run as root with the CHOWN"
+          + " and FOWNER capabilities alone; off, they run as user 65532 with none and the files are theirs.")
+      .withDefault(false);
+
   /** The {@code restore} section, contributed by the commands worker's plugin. */
   public static final ConfigSection<RestoreConfig> SECTION = ConfigSection.of("restore", RestoreConfig::defaults,
       (reader, shared) -> read(reader), RestoreConfig::fields);
@@ -39,14 +44,15 @@ public record RestoreConfig(DataMoverSettings dataMover) {
     String image = r.get(DATA_MOVER_IMAGE);
     Duration startTimeout = r.get(DATA_MOVER_START_TIMEOUT);
     Integer atOnce = r.get(DATA_MOVERS_AT_ONCE);
+    Boolean owners = r.get(DATA_MOVER_OWNERS);
     r.rejectUnknown(List.of());
     DataMoverSettings fromEnvironment = DataMoverSettings.fromEnvironment();
     return new RestoreConfig(new DataMoverSettings(image == null || image.isBlank() ? fromEnvironment.image() : image.trim(),
         startTimeout == null ? DataMoverSettings.DEFAULT_START_TIMEOUT : startTimeout,
-        atOnce == null ? DataMoverSettings.DEFAULT_MOVERS_AT_ONCE : atOnce));
+        atOnce == null ? DataMoverSettings.DEFAULT_MOVERS_AT_ONCE : atOnce, Boolean.TRUE.equals(owners)));
   }
 
   static List<Field<?>> fields() {
-    return List.of(DATA_MOVER_IMAGE, DATA_MOVER_START_TIMEOUT, DATA_MOVERS_AT_ONCE);
+    return List.of(DATA_MOVER_IMAGE, DATA_MOVER_START_TIMEOUT, DATA_MOVERS_AT_ONCE, DATA_MOVER_OWNERS);
   }
 }

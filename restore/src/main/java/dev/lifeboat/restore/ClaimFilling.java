@@ -95,7 +95,7 @@ final class ClaimFilling {
           + pick.get().manifest().snapshotId() + ", is a CSI snapshot the target cannot reach"), null);
     }
     try {
-      VolumeMover.Result moved = new VolumeMover(source, target, settings.image(), settings.startTimeout())
+      VolumeMover.Result moved = new VolumeMover(source, target, settings.image(), settings.startTimeout(), settings.owners())
           .move(c.targetNamespace(), c.document().name(), pick.get().manifest(), progress);
       return new Outcome(new ResourceRestoreReport.ClaimData(claim, ResourceRestoreReport.ClaimData.State.FILLED,
           pick.get().manifest().snapshotId(), pick.get().manifest().createdAt(), pick.get().skew(), moved.files(),

@@ -10,8 +10,10 @@ import java.util.Objects;
  *     receive} writes the files
  * @param startTimeout how long a mover pod may take to run (its claim to bind, its image to pull)
  * @param moversAtOnce how many claims are filled at the same time, each by a pod of its own
+ * @param owners give restored files their recorded owners: the mover pods then run as root with the
+ *     CHOWN and FOWNER capabilities alone (otherwise as an unprivileged user, with none)
  */
-public record DataMoverSettings(String image, Duration startTimeout, int moversAtOnce) {
+public record DataMoverSettings(String image, Duration startTimeout, int moversAtOnce, boolean owners) {
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofMinutes(5);
   /**
    * Claims filled side by side by default: each mover is a pod on some node and a stream from the
@@ -31,6 +33,11 @@ public record DataMoverSettings(String image, Duration startTimeout, int moversA
 
   public DataMoverSettings(String image, Duration startTimeout) {
     this(image, startTimeout, DEFAULT_MOVERS_AT_ONCE);
+  }
+
+  /** Movers that leave restored files to their own, unprivileged user. */
+  public DataMoverSettings(String image, Duration startTimeout, int moversAtOnce) {
+    this(image, startTimeout, moversAtOnce, false);
   }
 
   public DataMoverSettings {

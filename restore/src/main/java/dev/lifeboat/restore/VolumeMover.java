@@ -3,6 +3,7 @@ package dev.lifeboat.restore;
 import dev.lifeboat.repository.Manifest;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -59,16 +60,47 @@ public final class VolumeMover {
   private final KubernetesClient target;
   private final String image;
   private final Duration startTimeout;
+  private final boolean owners;
 
   /**
    * @param image Lifeboat's image, which the mover pod runs
    * @param startTimeout how long the mover pod may take to run (its claim to bind, its image to pull)
    */
   public VolumeMover(RestoreSource source, KubernetesClient target, String image, Duration startTimeout) {
+    this(source, target, image, startTimeout, false);
+  }
+
+  /** @param owners run the mover as root with CHOWN and FOWNER alone, so files get their recorded owners */
+  public VolumeMover(RestoreSource source, KubernetesClient target, String image, Duration startTimeout, boolean owners) {
     this.source = source;
     this.target = target;
     this.image = image;
     this.startTimeout = startTimeout;
+    this.owners = owners;
+  }
+
+  /**
+   * The mover pod: no service account token, a read-only root file system, no privilege escalation,
+   * the runtime's seccomp profile. It runs as user 65532 with no capability; when it must give files
+   * their owners, as root with CHOWN (to set them) and FOWNER (to set the mode and time of a file that
+   * is no longer its own) and nothing else: without DAC_OVERRIDE it writes only where the volume's
+   * group (the pod's fsGroup) may.
+   */
+  static Pod moverPod(String namespace, String name, String claim, String image, boolean owners) {
+    long user = owners ? 0L : 65532L;
+    return new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).withLabels(LABELS)
+        .addToAnnotations("lifeboat.dev/claim", claim).endMetadata()
+        .withNewSpec().withRestartPolicy("Never").withAutomountServiceAccountToken(false)
+        .withNewSecurityContext().withRunAsNonRoot(!owners).withRunAsUser(user).withRunAsGroup(user)
+        .withFsGroup(65532L).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+        .addNewContainer().withName(CONTAINER).withImage(image).withArgs("volume", "hold")
+        .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+        .withCapabilities(owners ? new CapabilitiesBuilder().withDrop("ALL").withAdd("CHOWN", "FOWNER").build()
+            : new CapabilitiesBuilder().withDrop("ALL").build())
+        .endSecurityContext()
+        .addNewVolumeMount().withName("data").withMountPath(MOUNT_PATH).endVolumeMount().endContainer()
+        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim()
+        .endVolume().endSpec().build();
   }
 
   /** The name of the mover pod of {@code claim}: at most 63 characters, distinct per claim. */
@@ -120,17 +152,7 @@ public final class VolumeMover {
   }
 
   private void create(String namespace, String name, String claim, PodResource pod) {
-    Pod mover = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).withLabels(LABELS)
-        .addToAnnotations("lifeboat.dev/claim", claim).endMetadata()
-        .withNewSpec().withRestartPolicy("Never").withAutomountServiceAccountToken(false)
-        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65532L).withRunAsGroup(65532L)
-        .withFsGroup(65532L).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
-        .addNewContainer().withName(CONTAINER).withImage(image).withArgs("volume", "hold")
-        .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
-        .withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
-        .addNewVolumeMount().withName("data").withMountPath(MOUNT_PATH).endVolumeMount().endContainer()
-        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim()
-        .endVolume().endSpec().build();
+    Pod mover = moverPod(namespace, name, claim, image, owners);
     try {
       target.pods().inNamespace(namespace).resource(mover).create();
     } catch (KubernetesClientException e) {

@@ -25,7 +25,9 @@ import java.util.List;
  * deepest first, as a restore into a directory does. What is already in the directory stays, except
  * files and links at the paths the stream writes, which are replaced. What was written is synced to
  * disk ({@link DiskSync#tree}) before the summary is returned; a sync that fails is an error of the
- * summary, so the restore does not count the claim as filled.
+ * summary, so the restore does not count the claim as filled. Owners (the stream's uid and gid) are
+ * given back only when the receiver runs as root, as {@code tar} does; otherwise every entry belongs
+ * to the user running it (the data-mover pod's, by default).
  */
 public final class VolumeReceiver {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,7 +63,7 @@ public final class VolumeReceiver {
     }
   }
 
-  private record Deferred(String path, Path target, String link, int mode, Instant mtime) {}
+  private record Deferred(String path, Path target, String link, int mode, Instant mtime, Integer uid, Integer gid) {}
 
   private final Path root;
   private final List<Mismatch> mismatches = new ArrayList<>();
@@ -71,14 +73,32 @@ public final class VolumeReceiver {
   private long files;
   private long bytes;
 
-  private VolumeReceiver(Path root) {
+  private final boolean chown;
+
+  private VolumeReceiver(Path root, boolean chown) {
     this.root = root;
+    this.chown = chown;
   }
 
-  /** Reads {@code in} up to the stream's end-of-archive marker and writes what it carries into {@code directory}. */
+  /**
+   * Reads {@code in} up to the stream's end-of-archive marker and writes what it carries into {@code
+   * directory}; owners are set when this process runs as root.
+   */
   public static Summary receive(InputStream in, Path directory) throws IOException {
+    return receive(in, directory, runningAsRoot());
+  }
+
+  static Summary receive(InputStream in, Path directory, boolean owners) throws IOException {
     Path root = Files.createDirectories(directory.toAbsolutePath().normalize()).toRealPath();
-    return new VolumeReceiver(root).run(in);
+    return new VolumeReceiver(root, owners).run(in);
+  }
+
+  private static boolean runningAsRoot() {
+    try {
+      return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    } catch (LinkageError e) {
+      return false;
+    }
   }
 
   private Summary run(InputStream in) throws IOException {
@@ -111,6 +131,8 @@ public final class VolumeReceiver {
     String path = header.pax().get("path");
     int mode = header.mode();
     Instant mtime = mtime(header.pax().get("mtime"));
+    Integer uid = id(header.pax().get("uid"));
+    Integer gid = id(header.pax().get("gid"));
     Path target;
     try {
       target = resolve(path);
@@ -123,17 +145,17 @@ public final class VolumeReceiver {
       case VolumeTar.DIRECTORY -> {
         try {
           Files.createDirectories(target);
-          directories.add(new Deferred(path, target, null, mode, mtime));
+          directories.add(new Deferred(path, target, null, mode, mtime, uid, gid));
         } catch (IOException e) {
           errors.add(path + ": cannot create the directory: " + e);
         }
       }
-      case VolumeTar.SYMLINK -> links.add(new Deferred(path, target, header.pax().get("linkpath"), mode, mtime));
-      default -> file(header, path, target, mode, mtime, in);
+      case VolumeTar.SYMLINK -> links.add(new Deferred(path, target, header.pax().get("linkpath"), mode, mtime, uid, gid));
+      default -> file(header, path, target, new Deferred(path, target, null, mode, mtime, uid, gid), in);
     }
   }
 
-  private void file(VolumeTar.Header header, String path, Path target, int mode, Instant mtime, InputStream in)
+  private void file(VolumeTar.Header header, String path, Path target, Deferred metadata, InputStream in)
       throws IOException {
     String expected = header.pax().get(VolumeTar.SHA256);
     long size = header.size();
@@ -179,7 +201,7 @@ public final class VolumeReceiver {
       }
       files++;
       bytes += size;
-      metadata(new Deferred(path, target, null, mode, mtime));
+      metadata(metadata);
     } finally {
       if (out != null) { // the stream broke inside this file: nothing of it stays
         out.close();
@@ -199,14 +221,19 @@ public final class VolumeReceiver {
         Files.deleteIfExists(link.target());
       }
       Files.createSymbolicLink(link.target(), Path.of(link.link()));
-      metadata(new Deferred(link.path(), link.target(), link.link(), -1, link.mtime()));
+      metadata(new Deferred(link.path(), link.target(), link.link(), -1, link.mtime(), link.uid(), link.gid()));
     } catch (IOException | RuntimeException e) {
       errors.add(link.path() + ": cannot create the link: " + e);
     }
   }
 
+  /** Owner first (changing it clears setuid and setgid), then mode, then mtime. */
   private void metadata(Deferred entry) {
     try {
+      if (chown && entry.uid() != null && entry.gid() != null) {
+        Files.setAttribute(entry.target(), "unix:uid", entry.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(entry.target(), "unix:gid", entry.gid(), LinkOption.NOFOLLOW_LINKS);
+      }
       if (entry.mode() >= 0) {
         Files.setAttribute(entry.target(), "unix:mode", entry.mode());
       }
@@ -215,7 +242,7 @@ public final class VolumeReceiver {
             .setTimes(FileTime.from(entry.mtime()), null, null);
       }
     } catch (IOException | UnsupportedOperationException e) {
-      errors.add(entry.path() + ": cannot set mode or mtime: " + e);
+      errors.add(entry.path() + ": cannot set owner, mode or mtime: " + e);
     }
   }
 
@@ -232,6 +259,19 @@ public final class VolumeReceiver {
       }
     }
     return root.resolve(path);
+  }
+
+  /** A uid or gid of the stream; null when absent or not a number (the entry keeps the receiver's). */
+  private static Integer id(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      int id = Integer.parseInt(value.trim());
+      return id < 0 ? null : id;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   private static void skip(InputStream in, long size) throws IOException {

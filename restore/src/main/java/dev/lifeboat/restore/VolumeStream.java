@@ -68,6 +68,10 @@ public final class VolumeStream {
       if (entry.mtime() != null) {
         pax.put("mtime", mtime(entry.mtime()));
       }
+      if (entry.uid() != null && entry.gid() != null) { // PAX's own keys: the receiver gives them back when it may
+        pax.put("uid", entry.uid().toString());
+        pax.put("gid", entry.gid().toString());
+      }
       long seconds = entry.mtime() == null ? 0 : entry.mtime().getEpochSecond();
       switch (entry.type()) {
         case FileEntry.DIRECTORY -> VolumeTar.writeHeader(out, VolumeTar.DIRECTORY, pax, entry.mode(), 0, seconds);

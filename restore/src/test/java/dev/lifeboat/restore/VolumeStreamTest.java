@@ -110,6 +110,50 @@ class VolumeStreamTest {
     assertThat(volume.resolve("inside.txt")).hasContent("c");
   }
 
+  @Test
+  void ownersGoInTheStreamAndComeBackWhenTheReceiverMayGiveThem() throws Exception {
+    Manifest.Stream content = new StreamWriter(repository.chunks(), repository.chunker(), uploads, 2)
+        .write("owned.txt", new ByteArrayInputStream(bytes("owned\n")), b -> {}).stream();
+    repository.chunks().flush();
+    Manifest manifest = new Manifest(Manifest.FORMAT, "20260101T120000Z-v00003", SnapshotKind.VOLUME, "ns/claim", "prod",
+        T, null, SnapshotPhase.COMPLETED, null, List.of(
+            new FileEntry("d", FileEntry.DIRECTORY, 0750, 1234, 2345, 0, T, T, null, null, null, null, null),
+            new FileEntry("d/owned.txt", FileEntry.FILE, 04750, 1234, 2345, 6, T, T, null, null, content.sha256(),
+                content.chunks(), null),
+            new FileEntry("d/link", FileEntry.SYMLINK, 0777, 1234, 2345, 0, T, T, null, "owned.txt", null, null, null)),
+        Map.of());
+    byte[] stream = stream(manifest);
+    boolean root = new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    org.junit.jupiter.api.Assumptions.assumeTrue(root, "giving files to another user needs root");
+
+    Path owned = dir.resolve("owned");
+    VolumeReceiver.Summary summary = VolumeReceiver.receive(new ByteArrayInputStream(stream), owned, true);
+    Path unowned = dir.resolve("unowned");
+    VolumeReceiver.Summary plain = VolumeReceiver.receive(new ByteArrayInputStream(stream), unowned, false);
+
+    assertThat(summary.ok()).as(summary.toString()).isTrue();
+    for (String path : List.of("d", "d/owned.txt", "d/link")) {
+      assertThat(Files.getAttribute(owned.resolve(path), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).as(path)
+          .isEqualTo(1234);
+      assertThat(Files.getAttribute(owned.resolve(path), "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).as(path)
+          .isEqualTo(2345);
+    }
+    // the mode is set after the owner, so chown's clearing of setuid does not undo it
+    assertThat(Files.getAttribute(owned.resolve("d/owned.txt"), "unix:mode")).isEqualTo(0104750);
+    assertThat(plain.ok()).isTrue();
+    assertThat(Files.getAttribute(unowned.resolve("d/owned.txt"), "unix:uid")).isEqualTo(0);
+    // GNU tar reads the same owners from the stream's PAX headers
+    Path out = Files.createDirectories(dir.resolve("tar"));
+    Process tar = new ProcessBuilder("tar", "-x", "--numeric-owner", "-f", "-", "-C", out.toString())
+        .redirectErrorStream(true).start();
+    tar.getOutputStream().write(stream);
+    tar.getOutputStream().close();
+    String said = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(tar.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(tar.exitValue()).as(said).isZero();
+    assertThat(Files.getAttribute(out.resolve("d/owned.txt"), "unix:uid")).isEqualTo(1234);
+  }
+
   private byte[] stream(Manifest manifest) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     VolumeStream.write(repository, manifest, out, null, b -> {});
