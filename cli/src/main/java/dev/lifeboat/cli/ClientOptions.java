@@ -52,6 +52,17 @@ final class ClientOptions {
     return new KubernetesConfig(endpoints().kubeconfig(), null);
   }
 
+  /**
+   * The data-mover pods of a restore run in this process: the configuration's restore section, or
+   * for a demo the environment's image ({@code LIFEBOAT_DATA_MOVER_IMAGE}) and the defaults.
+   */
+  dev.lifeboat.restore.DataMoverSettings dataMover() {
+    if (config != null) {
+      return new ConfigLoader().load(config).section(dev.lifeboat.commands.RestoreConfig.SECTION).dataMover();
+    }
+    return dev.lifeboat.restore.DataMoverSettings.fromEnvironment();
+  }
+
   /** The data keys that unseal Secrets: the configuration's encryption section, or the demo's keys; null when none. */
   KeyRing keys() {
     if (config != null) {

@@ -35,8 +35,10 @@ import java.util.function.Supplier;
 final class DirectRestoring {
   private DirectRestoring() {}
 
-  static int run(Connection connection, String cluster, KubernetesConfig kubernetes, dev.lifeboat.crypto.KeyRing keys, String storeName,
-      Restore restore, String requestedBy, PrintWriter out, PrintWriter err) throws Exception {
+  /** @param mover the data-mover pods that write restored claims' files ({@code restore} section) */
+  static int run(Connection connection, String cluster, KubernetesConfig kubernetes, dev.lifeboat.crypto.KeyRing keys,
+      dev.lifeboat.restore.DataMoverSettings mover, String storeName, Restore restore, String requestedBy, PrintWriter out,
+      PrintWriter err) throws Exception {
     if (connection.masterKey() == null) {
       throw new IllegalArgumentException("a direct restore needs the repository's master key: give a config with"
           + " repository.masterKey (or snapshotter.masterKey), or the demo's data directory");
@@ -55,7 +57,7 @@ final class DirectRestoring {
         kubeconfig, kubernetes.context());
         TerminalProgress bar = new TerminalProgress(err, System.console() != null)) {
       Progress progress = update -> bar.at(update.stage() + " " + update.unit(), update.done(), update.total());
-      CommandOutcome outcome = new DirectRestore(data, targets, keys, Clock.systemUTC(), connection.dataMover()).run(restore, requestedBy, progress);
+      CommandOutcome outcome = new DirectRestore(data, targets, keys, Clock.systemUTC(), mover).run(restore, requestedBy, progress);
       bar.close();
       out.println(outcome.outcome() + " restore: " + outcome.reason());
       outcome.details().forEach((k, v) -> out.println("  " + k + "=" + v));

@@ -89,7 +89,8 @@ final class RestoreCommand extends CommandSending {
     try {
       var connection = client.connection();
       return DirectRestoring.run(connection, sourceCluster == null ? connection.cluster() : sourceCluster,
-          client.kubernetes(), client.keys(), store == null ? "primary" : store, restore, following.requestedBy(), out(),
+          client.kubernetes(), client.keys(), client.dataMover(), store == null ? "primary" : store, restore,
+          following.requestedBy(), out(),
           spec.commandLine().getErr());
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());

@@ -1,7 +1,5 @@
 package dev.lifeboat.cli.client;
 
-import dev.lifeboat.commands.RestoreConfig;
-import dev.lifeboat.restore.DataMoverSettings;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.KafkaSecurityConfig;
@@ -26,18 +24,9 @@ import java.util.Map;
  * @param kafkaSecurity TLS and SASL towards Kafka ({@code kafka.security}); plaintext for the demo
  * @param masterKey the repository's master key when known (demo data directory, or {@code
  *     snapshotter.masterKey}); null otherwise
- * @param dataMover the data-mover pods of a restore run in this process ({@code restore} section)
  */
 public record Connection(String cluster, String bootstrapServers, Map<String, String> kafkaProperties,
-    KafkaSecurityConfig kafkaSecurity, RegistryConfig registryConfig, List<StoreConfig> stores, byte[] masterKey,
-    DataMoverSettings dataMover) {
-
-  /** A connection whose restores take their data movers from the environment ({@link DataMoverSettings#fromEnvironment}). */
-  public Connection(String cluster, String bootstrapServers, Map<String, String> kafkaProperties,
-      KafkaSecurityConfig kafkaSecurity, RegistryConfig registryConfig, List<StoreConfig> stores, byte[] masterKey) {
-    this(cluster, bootstrapServers, kafkaProperties, kafkaSecurity, registryConfig, stores, masterKey,
-        DataMoverSettings.fromEnvironment());
-  }
+    KafkaSecurityConfig kafkaSecurity, RegistryConfig registryConfig, List<StoreConfig> stores, byte[] masterKey) {
 
   /** The cluster name the demo protects. */
   public static final String DEMO_CLUSTER = "demo";
@@ -71,7 +60,7 @@ public record Connection(String cluster, String bootstrapServers, Map<String, St
     stores.add(c.stores().primary());
     stores.addAll(c.stores().offsite());
     return new Connection(c.cluster().name(), c.kafka().bootstrapServers(), c.kafka().properties(), c.kafka().security(),
-        c.registry(), stores, c.masterKey(), c.section(RestoreConfig.SECTION).dataMover());
+        c.registry(), stores, c.masterKey());
   }
 
   /** The master key the demo keeps in {@code DIR/keys}; null when there is none (never made here). */
