@@ -85,7 +85,7 @@ public final class VolumeReceiver {
    * directory}; owners are set when this process runs as root.
    */
   public static Summary receive(InputStream in, Path directory) throws IOException {
-    return receive(in, directory, runningAsRoot());
+    return receive(in, directory, dev.lifeboat.repository.restore.FileRestorer.runningAsRoot());
   }
 
   static Summary receive(InputStream in, Path directory, boolean owners) throws IOException {
@@ -93,13 +93,6 @@ public final class VolumeReceiver {
     return new VolumeReceiver(root, owners).run(in);
   }
 
-  private static boolean runningAsRoot() {
-    try {
-      return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
-    } catch (LinkageError e) {
-      return false;
-    }
-  }
 
   private Summary run(InputStream in) throws IOException {
     boolean complete = false;

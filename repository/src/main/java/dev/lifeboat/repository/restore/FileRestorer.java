@@ -289,7 +289,8 @@ public final class FileRestorer {
     return root.resolve(path);
   }
 
-  private static boolean runningAsRoot() {
+  /** Whether this process may give files to other users (it runs as root). */
+  public static boolean runningAsRoot() {
     try {
       return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     } catch (LinkageError e) {
