@@ -99,6 +99,11 @@ public final class SparseFileWriter implements Closeable {
     return HexFormat.of().formatHex(sha256.digest());
   }
 
+  /** Writes the file's data to disk (and the metadata needed to read it back). */
+  void sync() throws IOException {
+    channel.force(false);
+  }
+
   /** Bytes given so far. */
   long size() {
     return position;

@@ -259,6 +259,61 @@ class FileRestorerTest {
       assertThat(Files.readAllBytes(target.resolve("d"))).isEqualTo(last);
       byte[] sparse = Files.readAllBytes(target.resolve("c-sparse"));
       assertThat(Arrays.copyOfRange(sparse, 5 * 4096, sparse.length)).isEqualTo(last);
+      assertThat(target.resolve("b-bad")).as("created ahead, then failed: removed").doesNotExist();
+    } finally {
+      fetches.shutdownNow();
+    }
+  }
+
+  @Test
+  void filesWrittenSideBySideAreEachWholeWithTheirMetadataAndEachReportedOnce() throws Exception {
+    List<FileEntry> entries = new ArrayList<>(List.of(dir(".", 0755, T1)));
+    Map<String, byte[]> contents = new java.util.HashMap<>();
+    Random sizes = new Random(42);
+    long total = 0;
+    for (int i = 0; i < 300; i++) {
+      String path = "d" + (i % 5) + "/f-" + i;
+      int size = i % 50 == 0 ? 0 : sizes.nextInt(9000); // empty files, one chunk, several chunks
+      byte[] content = random(size, 1000 + i);
+      List<byte[]> chunks = new ArrayList<>();
+      for (int at = 0; at < size; at += 2000) {
+        chunks.add(Arrays.copyOfRange(content, at, Math.min(size, at + 2000)));
+      }
+      entries.add(file(path, i % 2 == 0 ? 0640 : 0755, T2, chunks.toArray(byte[][]::new)));
+      contents.put(path, content);
+      total += size;
+    }
+    java.util.concurrent.ExecutorService fetches = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.concurrent.atomic.AtomicBoolean inside = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean overlapped = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong reported = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      Path target = dir.resolve("target");
+
+      // one maximum-size chunk of memory ahead: the writers hold back the taking of chunks all along
+      FileRestorer.Report report = new FileRestorer(false, fetches, 1).restore(repository,
+          manifest(entries.toArray(FileEntry[]::new)), target, bytes -> {
+            if (!inside.compareAndSet(false, true)) {
+              overlapped.set(true);
+            }
+            reported.addAndGet(bytes);
+            calls.incrementAndGet();
+            inside.set(false);
+          });
+
+      assertThat(report.clean()).isTrue();
+      assertThat(report.files()).isEqualTo(300);
+      assertThat(report.bytes()).isEqualTo(total);
+      assertThat(calls.get()).isEqualTo(300);
+      assertThat(reported.get()).isEqualTo(total);
+      assertThat(overlapped.get()).as("progress is told one file at a time").isFalse();
+      for (int i = 0; i < 300; i++) {
+        Path file = target.resolve("d" + (i % 5) + "/f-" + i);
+        assertThat(Files.readAllBytes(file)).isEqualTo(contents.get("d" + (i % 5) + "/f-" + i));
+        assertThat(Files.getAttribute(file, "unix:mode")).isEqualTo((i % 2 == 0 ? 0640 : 0755) | 0100000);
+        assertThat(Files.getLastModifiedTime(file).toInstant()).isEqualTo(T2);
+      }
     } finally {
       fetches.shutdownNow();
     }
