@@ -63,6 +63,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +84,8 @@ class ResourceSnapshotIT {
   private final byte[] masterKey = new byte[32];
   private final ExecutorService uploads = Executors.newFixedThreadPool(2);
   private final List<AutoCloseable> closing = new ArrayList<>();
+  @TempDir
+  java.nio.file.Path spill;
 
   @AfterEach
   void close() throws Exception {
@@ -263,7 +266,7 @@ class ResourceSnapshotIT {
 
     ResourceSnapshotter snapshotter = new ResourceSnapshotter(new ResourceSnapshotter.Settings(cluster,
         ResourceStateTable.applicationId(cluster), changes, state), stack.kafka(), new AvroDeserializer<>(stack.registry()),
-        repository, uploads, Clock.systemUTC(), java.nio.file.Files.createTempDirectory("spill-"));
+        repository, uploads, Clock.systemUTC(), spill);
     ResourceSnapshotter.Result result = snapshotter.snapshot("shop", "20260101T000000Z-partial");
 
     assertThat(result.manifest().phase()).isEqualTo(SnapshotPhase.PARTIALLY_FAILED);
