@@ -10,6 +10,7 @@ import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.repository.pack.PackEntry;
 import dev.lifeboat.repository.pack.PackFormat;
 import dev.lifeboat.retry.PermanentFailure;
+import dev.lifeboat.retry.RetriableFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -71,6 +72,11 @@ public final class ChunkStore {
   private final Set<String> damagedIndexFiles = ConcurrentHashMap.newKeySet();
   /** Chunks accepted whose pack is not uploaded yet. */
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
+  /**
+   * Puts between accepting a chunk and adding it to the open pack (sealing it). Another writer may
+   * reuse such a chunk at once, so {@link #flush} waits for them before it looks at the open pack.
+   */
+  private final Set<CompletableFuture<Void>> sealing = ConcurrentHashMap.newKeySet();
   private final Object packLock = new Object();
   private PackFormat.Builder open;
   /** Packs sealed but not stored: an upload failed (or one is about to start). Guarded by packLock. */
@@ -232,26 +238,32 @@ public final class ChunkStore {
       deduplicated.increment();
       return new Put(ref, false, 0);
     }
+    CompletableFuture<Void> added = new CompletableFuture<>();
+    sealing.add(added);
     byte[] sealed;
-    try {
-      sealed = codec.seal(id, plaintext);
-    } catch (RuntimeException e) {
-      pending.remove(id);
-      throw e;
-    }
     PackFormat.Builder full = null;
     CompletableFuture<Void> upload = null;
-    synchronized (packLock) {
-      if (open == null) {
-        open = new PackFormat.Builder(packSize + sealed.length);
+    try {
+      sealed = codec.seal(id, plaintext);
+      synchronized (packLock) {
+        if (open == null) {
+          open = new PackFormat.Builder(packSize + sealed.length);
+        }
+        open.add(id, sealed, plaintext.length);
+        if (open.size() >= packSize) {
+          full = open;
+          open = null;
+          upload = new CompletableFuture<>();
+          inFlight.add(upload);
+        }
       }
-      open.add(id, sealed, plaintext.length);
-      if (open.size() >= packSize) {
-        full = open;
-        open = null;
-        upload = new CompletableFuture<>();
-        inFlight.add(upload);
-      }
+      added.complete(null);
+    } catch (RuntimeException | Error e) {
+      pending.remove(id);
+      added.completeExceptionally(e);
+      throw e;
+    } finally {
+      sealing.remove(added);
     }
     uploaded.increment();
     uploadedBytes.increment(sealed.length);
@@ -340,6 +352,7 @@ public final class ChunkStore {
    * of what was uploaded: afterwards every chunk accepted before the call is stored and indexed.
    */
   public void flush() {
+    awaitSealing();
     List<CompletableFuture<Void>> running;
     List<Pack> retry;
     PackFormat.Builder last;
@@ -372,6 +385,22 @@ public final class ChunkStore {
       throw failure;
     }
     writeIndex();
+  }
+
+  /**
+   * Waits for the chunks other writers were sealing when the flush began: the caller may have reused
+   * one of them. If one of those puts failed, the chunk is in no pack and the caller may have named
+   * it, so the flush fails (retriable: the retried snapshot puts the chunk itself).
+   */
+  private void awaitSealing() {
+    for (CompletableFuture<Void> added : List.copyOf(sealing)) {
+      try {
+        added.join();
+      } catch (CompletionException e) {
+        throw new RetriableFailure("A chunk another writer was adding to " + store.describe()
+            + " failed to seal, and this writer may have reused it: put the snapshot's chunks again", e.getCause());
+      }
+    }
   }
 
   private RuntimeException uploadAll(List<Pack> packs) {
@@ -483,6 +512,11 @@ public final class ChunkStore {
           + " bytes before the chunk does", null);
     }
     return codec.open(id, sealed);
+  }
+
+  /** How many puts are sealing a chunk right now (for tests). */
+  int sealingNow() {
+    return sealing.size();
   }
 
   /** Where a chunk is stored; {@link MissingChunkException} if nowhere. */

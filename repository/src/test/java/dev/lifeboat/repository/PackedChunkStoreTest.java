@@ -7,12 +7,15 @@ import dev.lifeboat.repository.blob.BlobInfo;
 import dev.lifeboat.repository.blob.BlobOperation;
 import dev.lifeboat.repository.blob.FaultInjectingBlobStore;
 import dev.lifeboat.repository.blob.InMemoryBlobStore;
+import dev.lifeboat.repository.chunk.ChunkCodec;
 import dev.lifeboat.repository.chunk.ChunkerParams;
+import dev.lifeboat.repository.chunk.RepositoryKeys;
 import dev.lifeboat.repository.pack.IndexFile;
 import dev.lifeboat.repository.pack.Pack;
 import dev.lifeboat.repository.pack.PackCorruptedException;
 import dev.lifeboat.retry.RetriableFailure;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,6 +145,35 @@ class PackedChunkStoreTest {
   }
 
   @Test
+  void aFlushWaitsForAChunkAnotherWriterIsStillSealing() throws Exception {
+    // zstd level 19 on a MiB of text takes about a second: a wide window between one writer
+    // accepting the chunk and adding it to the open pack, in which another writer reuses it
+    ChunkCodec slow = new ChunkCodec(RepositoryKeys.create(MASTER, "repo").keys(), 19);
+    ChunkStore chunks = new ChunkStore(store, slow, ChunkStore.DEFAULT_PACK_SIZE, new SimpleMeterRegistry());
+    byte[] text = wordsChunk(1024 * 1024, 7);
+    ExecutorService first = Executors.newSingleThreadExecutor();
+    try {
+      Future<ChunkStore.Put> sealing = first.submit(() -> chunks.put(text));
+      while (chunks.sealingNow() == 0) {
+        assertThat(sealing.isDone()).as("the first put is still sealing when the second writer comes").isFalse();
+        Thread.onSpinWait();
+      }
+      ChunkStore.Put reused = chunks.put(text);
+      assertThat(reused.uploaded()).as("the second writer reuses the chunk being sealed").isFalse();
+      assertThat(sealing.isDone()).isFalse();
+
+      chunks.flush();
+
+      ChunkStore reader = new ChunkStore(store, slow, ChunkStore.DEFAULT_PACK_SIZE, new SimpleMeterRegistry());
+      reader.load();
+      assertThat(reader.index().contains(reused.ref().id())).as("stored and indexed when the flush returned").isTrue();
+      assertThat(sealing.get().uploaded()).isTrue();
+    } finally {
+      first.shutdownNow();
+    }
+  }
+
+  @Test
   void aDamagedPackHeaderIsNamed() {
     Repository repository = Repository.openOrCreate(store, MASTER, PARAMS, new SimpleMeterRegistry());
     repository.chunks().put(randomChunks(1, 100, 6).get(0));
@@ -161,6 +193,20 @@ class PackedChunkStoreTest {
     List<String> keys = new ArrayList<>();
     store.list(prefix, info -> keys.add(info.key()));
     return keys;
+  }
+
+  /** Text of random words: compressible, so a high zstd level works hard on it. */
+  private static byte[] wordsChunk(int size, long seed) {
+    Random random = new Random(seed);
+    StringBuilder text = new StringBuilder(size + 16);
+    while (text.length() < size) {
+      int length = 2 + random.nextInt(8);
+      for (int i = 0; i < length; i++) {
+        text.append((char) ('a' + random.nextInt(26)));
+      }
+      text.append(' ');
+    }
+    return text.substring(0, size).getBytes(StandardCharsets.US_ASCII);
   }
 
   private static List<byte[]> randomChunks(int count, int maxSize, long seed) {
