@@ -1,6 +1,7 @@
 package dev.lifeboat.replicator;
 
 import dev.lifeboat.repository.blob.BlobStore;
+import dev.lifeboat.repository.blob.ChecksumMismatchException;
 import dev.lifeboat.retry.PermanentFailure;
 import dev.lifeboat.retry.RetriableFailure;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * implements S3's checksums refuses other bytes and confirms the ones it stored; the copy in a store
  * that does not confirm is read back and hashed. Streams from the source's response to the target's
  * request through small buffers; nothing holds a whole object.
+ *
+ * <p>Once the target has confirmed an upload's SHA-256, the copier stops hashing what it reads (the
+ * target refuses any bytes without the SHA-256 they are sent with, so nothing damaged is stored) and
+ * checks the length only: every byte is hashed once, not twice. A refusal is then told apart by
+ * hashing the source object: damaged at the source (a {@link DamagedObjectException}) or on the way
+ * (retried). If the target stops confirming, the copy is read back and hashed as for a target that
+ * never did, and the copier hashes again.
  */
 final class ObjectCopier {
   private static final Logger log = LoggerFactory.getLogger(ObjectCopier.class);
@@ -28,6 +37,8 @@ final class ObjectCopier {
   private final BlobStore source;
   private final BlobStore target;
   private final BandwidthLimiter limiter;
+  /** The target confirmed the SHA-256 of the last upload: it checks what it receives. */
+  private volatile boolean targetChecks;
 
   /** @param limiter null: no bandwidth limit */
   ObjectCopier(BlobStore source, BlobStore target, BandwidthLimiter limiter) {
@@ -53,17 +64,25 @@ final class ObjectCopier {
     if (sha256 == null) {
       // an object whose name is no checksum (the config, a few hundred bytes): hash what the source holds
       byte[] bytes = source.get(key).orElseThrow(() -> new VanishedException(key));
-      return copy(key, bytes.length, HexFormat.of().formatHex(VerifyingInputStream.sha256().digest(bytes)), () -> new java.io.ByteArrayInputStream(bytes));
+      return copy(key, bytes.length, HexFormat.of().formatHex(VerifyingInputStream.sha256().digest(bytes)),
+          () -> new java.io.ByteArrayInputStream(bytes), true);
     }
-    return copy(key, length, sha256, () -> source.open(key).orElseThrow(() -> new VanishedException(key)));
+    return copy(key, length, sha256, () -> source.open(key).orElseThrow(() -> new VanishedException(key)), false);
   }
 
-  private Outcome copy(String key, long length, String sha256, BlobStore.StreamSource from) {
+  /** @param hashAnyway hash what is read even if the target checks it (bytes already in memory) */
+  private Outcome copy(String key, long length, String sha256, BlobStore.StreamSource from, boolean hashAnyway) {
     AtomicReference<VerifyingInputStream> reading = new AtomicReference<>();
+    boolean hashHere = hashAnyway || !targetChecks;
+    AtomicInteger opened = new AtomicInteger();
     BlobStore.Written written;
     try {
       written = target.putNew(key, () -> {
-        VerifyingInputStream verified = new VerifyingInputStream(from.open(), key, length, sha256);
+        // a store retrying the put opens the source again: that attempt hashes here, so a damaged
+        // source is named at once instead of being refused by the target attempt after attempt
+        boolean hash = hashHere || opened.getAndIncrement() > 0;
+        VerifyingInputStream verified = hash ? new VerifyingInputStream(from.open(), key, length, sha256)
+            : VerifyingInputStream.lengthOnly(from.open(), key, length);
         reading.set(verified);
         return limiter == null ? verified : limiter.throttle(verified);
       }, length, sha256);
@@ -72,11 +91,22 @@ final class ObjectCopier {
       if (verified != null && verified.damage() != null) {
         throw new DamagedObjectException(key, verified.damage());
       }
+      if (!hashHere && refusedForItsChecksum(e)) {
+        // refused by the target: the source's bytes or the way there; only the source can tell
+        String atSource = sha256Of(source, key);
+        if (atSource == null) {
+          throw new VanishedException(key);
+        }
+        if (!atSource.equalsIgnoreCase(sha256)) {
+          throw new DamagedObjectException(key, "its bytes hash to SHA-256 " + atSource + ", not " + sha256);
+        }
+      }
       throw e;
     }
     if (!written.written()) {
       return new Outcome(false, 0);
     }
+    targetChecks = written.checked();
     if (!written.checked()) {
       String arrived = sha256Of(target, key);
       if (!sha256.equalsIgnoreCase(arrived)) {
@@ -84,6 +114,15 @@ final class ObjectCopier {
       }
     }
     return new Outcome(true, length);
+  }
+
+  private static boolean refusedForItsChecksum(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ChecksumMismatchException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The SHA-256 (hex) of what {@code store} serves under {@code key}, or null if it has nothing there. */

@@ -20,7 +20,8 @@ final class VerifyingInputStream extends ObservedInputStream {
   private final String key;
   private final long expectedLength;
   private final String expectedSha256;
-  private final MessageDigest digest = sha256();
+  /** Null when the bytes are not hashed here: the target store checks the SHA-256 of what it receives. */
+  private final MessageDigest digest;
   private long read;
   private volatile String damage;
 
@@ -28,10 +29,23 @@ final class VerifyingInputStream extends ObservedInputStream {
    * @param expectedSha256 hex; null: only the length is checked (an object whose name is no checksum)
    */
   VerifyingInputStream(InputStream in, String key, long expectedLength, String expectedSha256) {
+    this(in, key, expectedLength, expectedSha256, true);
+  }
+
+  private VerifyingInputStream(InputStream in, String key, long expectedLength, String expectedSha256, boolean hash) {
     super(in);
     this.key = key;
     this.expectedLength = expectedLength;
     this.expectedSha256 = expectedSha256;
+    this.digest = hash ? sha256() : null;
+  }
+
+  /**
+   * Checks the length only, not the SHA-256: for a target store known to check the SHA-256 of what it
+   * receives against the one it is sent with, so that every byte is not hashed twice.
+   */
+  static VerifyingInputStream lengthOnly(InputStream in, String key, long expectedLength) {
+    return new VerifyingInputStream(in, key, expectedLength, null, false);
   }
 
   /** What was found wrong with the bytes, or null. */
@@ -56,12 +70,14 @@ final class VerifyingInputStream extends ObservedInputStream {
       }
       return n;
     }
-    digest.update(buffer, offset, n);
+    if (digest != null) {
+      digest.update(buffer, offset, n);
+    }
     read += n;
     if (read > expectedLength) {
       fail("it is longer than its " + expectedLength + " bytes");
     }
-    if (read == expectedLength && expectedSha256 != null) {
+    if (read == expectedLength && expectedSha256 != null && digest != null) {
       String actual = HexFormat.of().formatHex(digest.digest());
       if (!actual.equalsIgnoreCase(expectedSha256)) {
         fail("its bytes hash to SHA-256 " + actual + ", not " + expectedSha256);
