@@ -30,8 +30,8 @@ import java.util.concurrent.Future;
  * copy} of the same objects in the same run, alternating so that neither always runs first. The
  * source holds what a repository holds: packs of 8 MiB (random bytes, named by their SHA-256), an
  * index file per 16 packs, the config and a manifest. Lifeboat copies it as the replicator does for a
- * snapshot (list, diff against the target, copy with the SHA-256 checked on the way and by the target
- * store, manifest last), timed inside the running process; rclone is timed as a whole command. Both
+ * snapshot (list, diff against the target, copy with the SHA-256 checked by the target store, manifest
+ * last), timed inside the running process; rclone is timed as a whole command. Both
  * talk to the same two S3 servers, each a process of its own.
  */
 public final class ReplicationBenchmark {
@@ -65,15 +65,19 @@ public final class ReplicationBenchmark {
       }
       Samples ours = new Samples("lifeboat");
       Samples theirs = new Samples("rclone");
+      CpuSplit ourCpu = new CpuSplit("lifeboat");
+      CpuSplit theirCpu = new CpuSplit("rclone");
       long[] peakHeap = {0};
       Samples.alternate(rounds, List.of(round -> {
         resetHeapPeaks();
         S3BlobStore target = store("offsite", targetServer.endpoint(), "target", "lifeboat-" + round);
         try (TargetReplication replication = replication(source, target, new ReplicationConfig(parallelism, 0,
             Optional.empty()))) {
+          double[] cpu0 = ourCpu.now(ProcessCpu.self(), sourceServer, targetServer);
           long t0 = System.nanoTime();
           TargetReplication.Copied copied = replication.copySnapshot(data.manifestKey(), data.manifestSha256());
           double seconds = (System.nanoTime() - t0) / 1e9;
+          ourCpu.add(cpu0, ourCpu.now(ProcessCpu.self(), sourceServer, targetServer));
           if (copied.objectsCopied() != data.objects()) {
             throw new IllegalStateException("copied " + copied.objectsCopied() + " of " + data.objects() + " objects");
           }
@@ -82,8 +86,10 @@ public final class ReplicationBenchmark {
         }
         peakHeap[0] = Math.max(peakHeap[0], heapPeak());
       }, round -> {
+        double[] cpu0 = theirCpu.now(ProcessCpu.waitedForChildren(), sourceServer, targetServer);
         double seconds = run(List.of("rclone", "copy", "--transfers", Integer.toString(parallelism), "src:source/repo",
             "dst:target/rclone-" + round), env);
+        theirCpu.add(cpu0, theirCpu.now(ProcessCpu.waitedForChildren(), sourceServer, targetServer));
         theirs.add(seconds);
         System.out.printf("rclone round %d: %.2f s, %.0f MB/s%n", round, seconds, data.bytes() / 1e6 / seconds);
       }));
@@ -105,8 +111,9 @@ public final class ReplicationBenchmark {
           .append(String.format("%,d", data.objects())).append(" objects, ")
           .append(String.format("%,d", data.bytes() >> 20)).append(" MiB: ").append(data.objects() - 3)
           .append(" packs of 8 MiB, their index files, the config and a manifest. Lifeboat copies them as for a snapshot"
-              + " (list, diff, each object streamed with its SHA-256 checked on the way and again by the target store, which"
-              + " computes it over what arrives; the manifest last), ").append(parallelism)
+              + " (list, diff, each object streamed to the target store with its SHA-256, which the store checks over what"
+              + " arrives; the replicator hashes what it reads too until the target has confirmed a checksum; the manifest"
+              + " last), ").append(parallelism)
           .append(" objects at a time, timed inside the running replicator after two unreported copies that warm the JIT; "
               + "`rclone copy` (Debian's ").append(rcloneVersion()).append(") with `--transfers ").append(parallelism)
           .append("` and its defaults (size and MD5/ETag checks), timed as a whole command. ").append(rounds)
@@ -115,6 +122,13 @@ public final class ReplicationBenchmark {
       for (Samples side : List.of(ours, theirs)) {
         md.append("| ").append(side.name()).append(" | ").append(side.times()).append(" | ")
             .append(side.megabytesPerSecond(data.bytes())).append(" |\n");
+      }
+      md.append("\nCPU seconds (user + system) each process used during a copy, median of the rounds: the copying"
+          + " client (Lifeboat's JVM, or the rclone command) and the two S3 servers. Two cores give at most twice the"
+          + " copy's time.\n\n| tool | client | source server | target server | all three | of the copy's time × 2 cores |\n"
+          + "|---|---|---|---|---|---|\n");
+      for (var side : List.of(Map.entry(ourCpu, ours), Map.entry(theirCpu, theirs))) {
+        md.append(side.getKey().row(side.getValue().median()));
       }
       double ratio = ours.speedOver(theirs);
       md.append(String.format("%nLifeboat: %.2f× rclone's speed by the ratio of medians (target ≥ 1.2×: %s). Lifeboat's"
@@ -126,6 +140,43 @@ public final class ReplicationBenchmark {
     System.out.print(md);
     BenchmarkReport.write(report, "replication", md.toString());
     System.exit(0); // idle HTTP threads of the S3 client would keep the JVM up for another minute
+  }
+
+  /** CPU seconds of the client and the two servers, round by round. */
+  private static final class CpuSplit {
+    private final String name;
+    private final Samples client;
+    private final Samples source;
+    private final Samples target;
+    private final Samples all;
+
+    CpuSplit(String name) {
+      this.name = name;
+      this.client = new Samples(name + " client CPU");
+      this.source = new Samples(name + " source server CPU");
+      this.target = new Samples(name + " target server CPU");
+      this.all = new Samples(name + " CPU");
+    }
+
+    double[] now(double clientSeconds, S3ServerProcess sourceServer, S3ServerProcess targetServer) {
+      return new double[] {clientSeconds, ProcessCpu.of(sourceServer.pid()), ProcessCpu.of(targetServer.pid())};
+    }
+
+    void add(double[] before, double[] after) {
+      double c = after[0] - before[0];
+      double s = after[1] - before[1];
+      double t = after[2] - before[2];
+      client.add(c);
+      source.add(s);
+      target.add(t);
+      all.add(c + s + t);
+      System.out.printf("%s CPU: client %.2f s, source server %.2f s, target server %.2f s%n", name, c, s, t);
+    }
+
+    String row(double copySeconds) {
+      return String.format("| %s | %.2f s | %.2f s | %.2f s | %.2f s | %.0f%% |%n", name, client.median(), source.median(),
+          target.median(), all.median(), 100 * all.median() / (2 * copySeconds));
+    }
   }
 
   /** The objects of a repository-like prefix and the manifest that closes it. */
