@@ -130,6 +130,9 @@ public final class ReplicationBenchmark {
       for (var side : List.of(Map.entry(ourCpu, ours), Map.entry(theirCpu, theirs))) {
         md.append(side.getKey().row(side.getValue().median()));
       }
+      md.append(String.format("%nThe two S3 servers alone used %.2f s of CPU per rclone copy (median), of the %.2f s all three"
+          + " used: with the cores this busy, a copier that used no CPU at all would copy at most %.2f× as fast as"
+          + " rclone.%n", theirCpu.servers(), theirCpu.all(), theirCpu.all() / theirCpu.servers()));
       double ratio = ours.speedOver(theirs);
       md.append(String.format("%nLifeboat: %.2f× rclone's speed by the ratio of medians (target ≥ 1.2×: %s). Lifeboat's"
               + " peak Java heap in use during its copies: %d MiB. With `bandwidthLimit: 20MB/s` the %d MiB of %,d objects"
@@ -149,6 +152,7 @@ public final class ReplicationBenchmark {
     private final Samples source;
     private final Samples target;
     private final Samples all;
+    private final Samples servers;
 
     CpuSplit(String name) {
       this.name = name;
@@ -156,6 +160,7 @@ public final class ReplicationBenchmark {
       this.source = new Samples(name + " source server CPU");
       this.target = new Samples(name + " target server CPU");
       this.all = new Samples(name + " CPU");
+      this.servers = new Samples(name + " servers' CPU");
     }
 
     double[] now(double clientSeconds, S3ServerProcess sourceServer, S3ServerProcess targetServer) {
@@ -170,7 +175,18 @@ public final class ReplicationBenchmark {
       source.add(s);
       target.add(t);
       all.add(c + s + t);
+      servers.add(s + t);
       System.out.printf("%s CPU: client %.2f s, source server %.2f s, target server %.2f s%n", name, c, s, t);
+    }
+
+    /** Median CPU seconds of the two servers together, per copy. */
+    double servers() {
+      return servers.median();
+    }
+
+    /** Median CPU seconds of all three processes, per copy. */
+    double all() {
+      return all.median();
     }
 
     String row(double copySeconds) {
