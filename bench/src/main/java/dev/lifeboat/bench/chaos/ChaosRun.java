@@ -130,9 +130,7 @@ public final class ChaosRun {
         observations.close();
       }
       processes.forEach(p -> figures.peakHeap(p.name(), p.peakHeap()));
-      for (ChildJvm p : processes) {
-        p.stop(Duration.ofSeconds(20));
-      }
+      stopAll();
       figures.ended();
     }
     return figures;
@@ -303,6 +301,31 @@ public final class ChaosRun {
     figures.crashesAfter(figures.startedAt(), o.auditCount(AuditActions.COMPONENT + AuditActions.RESTART, figures.startedAt()));
     for (ChildJvm p : processes) {
       figures.starts(p.name(), p.starts(), p.alive());
+    }
+  }
+
+  /**
+   * Stops the workers side by side, then the stack: a worker stopped after the broker spends its whole
+   * grace period trying to reach it.
+   */
+  private void stopAll() {
+    List<Thread> stopping = new ArrayList<>();
+    for (ChildJvm p : processes) {
+      if (p != stack) {
+        Thread t = new Thread(() -> p.stop(Duration.ofSeconds(20)), "chaos-stop-" + p.name());
+        t.start();
+        stopping.add(t);
+      }
+    }
+    for (Thread t : stopping) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (stack != null) {
+      stack.stop(Duration.ofSeconds(20));
     }
   }
 
