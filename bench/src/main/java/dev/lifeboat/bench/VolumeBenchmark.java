@@ -59,6 +59,10 @@ public final class VolumeBenchmark {
     Samples resticIncremental = new Samples("restic");
     Samples ourRestore = new Samples("lifeboat");
     Samples resticRestore = new Samples("restic");
+    ClientServerCpu[] ourCpu = {new ClientServerCpu("lifeboat full"), new ClientServerCpu("lifeboat incremental"),
+        new ClientServerCpu("lifeboat restore")};
+    ClientServerCpu[] resticCpu = {new ClientServerCpu("restic full"), new ClientServerCpu("restic incremental"),
+        new ClientServerCpu("restic restore")};
     long[] ourHeap = {0, 0}; // after collections, peak
     long[] resticRss = {0};
     List<Path> restoredTrees = new ArrayList<>();
@@ -82,7 +86,7 @@ public final class VolumeBenchmark {
         VolumeSnapshotter snapshotter = new VolumeSnapshotter(repository, uploads, Clock.systemUTC());
         VolumeSnapshotter.Result[] results = new VolumeSnapshotter.Result[2];
         int first = round; // rotates which side goes first in every step
-        steps(first, () -> {
+        steps(first, () -> ourCpu[0].measure(s3.pid(), false, () -> {
           try (HeapUse heap = HeapUse.start()) {
             long t0 = System.nanoTime();
             results[0] = snapshotter.snapshot(dataset, "bench", "tree", "20260101T000000Z-00000" + round, b -> {});
@@ -90,18 +94,19 @@ public final class VolumeBenchmark {
             ourHeap[0] = Math.max(ourHeap[0], heap.afterCollectionMiB());
             ourHeap[1] = Math.max(ourHeap[1], heap.peakMiB());
           }
-        }, () -> {
+        }), () -> resticCpu[0].measure(s3.pid(), true, () -> {
           Commands.Timed restic = Commands.runMeasured(List.of("restic", "backup", "-q", dataset.toString()), env);
           resticFull.add(restic.seconds());
           resticRss[0] = Math.max(resticRss[0], restic.peakRssMiB());
-        });
+        }));
         Commands.run(List.of("python3", maker.toString(), dataset.toString(), "--mutate", "1"), Map.of());
         BenchFiles.readAll(dataset);
-        steps(first + 1, () -> {
+        steps(first + 1, () -> ourCpu[1].measure(s3.pid(), false, () -> {
           long t0 = System.nanoTime();
           results[1] = snapshotter.snapshot(dataset, "bench", "tree", "20260101T000100Z-00000" + round, b -> {});
           ourIncremental.add((System.nanoTime() - t0) / 1e9);
-        }, () -> resticIncremental.add(Commands.run(List.of("restic", "backup", "-q", dataset.toString()), env)));
+        }), () -> resticCpu[1].measure(s3.pid(), true,
+            () -> resticIncremental.add(Commands.run(List.of("restic", "backup", "-q", dataset.toString()), env))));
         stored[0] = results[0].files();
         stored[1] = results[0].newChunks();
         stored[2] = results[0].newBytes();
@@ -120,15 +125,15 @@ public final class VolumeBenchmark {
           engine.restoreVolume(results[1].manifest(), warmUp, Progress.NONE);
           warmUpRestore[0] = (System.nanoTime() - t0) / 1e9;
         }
-        steps(first, () -> {
+        steps(first, () -> ourCpu[2].measure(s3.pid(), false, () -> {
           long t0 = System.nanoTime();
           VolumeRestoreReport restored = engine.restoreVolume(results[1].manifest(), ourTarget, Progress.NONE);
           ourRestore.add((System.nanoTime() - t0) / 1e9);
           if (!restored.clean()) {
             throw new IllegalStateException("Lifeboat's restore of round " + round + " is not clean: " + restored);
           }
-        }, () -> resticRestore.add(Commands.run(List.of("restic", "restore", "-q", "latest", "--target",
-            resticTarget.toString()), env)));
+        }), () -> resticCpu[2].measure(s3.pid(), true, () -> resticRestore.add(Commands.run(List.of("restic", "restore",
+            "-q", "latest", "--target", resticTarget.toString()), env))));
         BenchFiles.revert(dataset, pristine); // the next round starts from the same bytes
         System.out.printf("round %d: full %.1f s / %.1f s, incremental %.2f s / %.2f s, restore %.1f s / %.1f s"
                 + " (lifeboat / restic)%n", round, last(ourFull), last(resticFull), last(ourIncremental),
@@ -164,6 +169,14 @@ public final class VolumeBenchmark {
     row(md, "full backup", ourFull, resticFull, treeBytes, 2.0);
     row(md, "incremental after 1% changed", ourIncremental, resticIncremental, 0, 3.0);
     row(md, "restore", ourRestore, resticRestore, treeBytes, 1.5);
+    md.append("\nCPU seconds (user + system) per step, median of the rounds: the client (Lifeboat's JVM, or the restic"
+        + " command) / the S3 server. Both share the two cores.\n\n| step | lifeboat: client / server | restic: client / server |\n"
+        + "|---|---|---|\n");
+    String[] stepNames = {"full backup", "incremental after 1% changed", "restore"};
+    for (int i = 0; i < stepNames.length; i++) {
+      md.append("| ").append(stepNames[i]).append(" | ").append(ourCpu[i].medians()).append(" | ")
+          .append(resticCpu[i].medians()).append(" |\n");
+    }
     md.append(String.format("%nPeak memory during a full backup: Lifeboat %d MiB of Java heap after collections (peak %d,"
             + " garbage included), restic %s. Lifeboat's full snapshot: %,d new chunks, %,d bytes stored; the incremental"
             + " stored %,d new bytes (%.1f%% of the tree).%n", ourHeap[0], ourHeap[1],
