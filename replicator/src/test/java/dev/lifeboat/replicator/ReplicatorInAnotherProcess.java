@@ -14,6 +14,7 @@ import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,7 +32,10 @@ public final class ReplicatorInAnotherProcess {
     slow.delay(BlobOperation.PUT, Duration.ofMillis(Long.parseLong(args[11])));
     EventFactory events = new EventFactory("test", "replicator", Clock.systemUTC());
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    WorkerRuntime runtime = new WorkerRuntime(new KafkaClients(args[0]), new HttpSchemaRegistryClient(args[1]), events, meters,
+    // this process is killed: the broker's shortest session (6 s) lets the next replicator take its
+    // partition soon after, instead of after the default 45 s
+    WorkerRuntime runtime = new WorkerRuntime(new KafkaClients(args[0], Map.of("session.timeout.ms", 6000,
+        "heartbeat.interval.ms", 2000)), new HttpSchemaRegistryClient(args[1]), events, meters,
         new Health(Clock.systemUTC()), "it-");
     TargetReplication replication = new TargetReplication(store, new ReplicationConfig(2, 0, Optional.empty()), source,
         ReplicatorIT.retrying(slow), events, runtime.audit(), meters, new Health(Clock.systemUTC()));
