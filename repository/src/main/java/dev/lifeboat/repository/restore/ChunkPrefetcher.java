@@ -6,6 +6,7 @@ import dev.lifeboat.repository.pack.ChunkIndex;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -21,11 +22,13 @@ import java.util.function.Supplier;
  * fetching only within a file would leave the store idle. The chunks fetched and not yet taken hold
  * at most {@code budget} bytes (one chunk whatever its size), so many small chunks are fetched side
  * by side and few large ones. A chunk repeated within the window (the zero chunks of a sparse file)
- * is fetched once. Chunks stored one after another in a pack (the small files of a snapshot) are read
- * with one ranged read of up to {@value #MAX_READ} bytes, and each is opened on its own (a damaged one
- * fails alone); the window is refilled once it is half empty, so that such runs are read together
- * rather than one by one as each chunk is taken. With no executor, each chunk is fetched on the
- * calling thread when it is needed.
+ * is fetched once. The chunks a refill adds are sorted by pack and offset, and those of one pack lying
+ * within {@value #MAX_GAP} bytes of each other (the small files of a snapshot, and files a backup's
+ * threads wrote side by side) are read with one ranged read of up to {@value #MAX_READ} bytes, each
+ * opened on its own (a damaged one fails alone): an object store charges a request far more than a few
+ * hundred KiB read past. The window is refilled once it is half empty, so that such runs are read
+ * together rather than one by one as each chunk is taken. With no executor, each chunk is fetched on
+ * the calling thread when it is needed.
  *
  * <p>The caller takes exactly the chunks of the order it gave, each once: those of a file it gives
  * up on are {@link #skip skipped}. Not thread-safe.
@@ -34,6 +37,8 @@ public final class ChunkPrefetcher {
   /** At most this much is read from a pack at once for chunks stored side by side. */
   static final int MAX_READ = 4 << 20;
   static final int MAX_CHUNKS_PER_READ = 512;
+  /** Chunks of a pack at most this far apart are read together, the bytes between them read and dropped. */
+  static final int MAX_GAP = 256 << 10;
 
   private record Fetch(String id, int size, CompletableFuture<byte[]> data) {}
 
@@ -91,7 +96,7 @@ public final class ChunkPrefetcher {
     if (!window.isEmpty() && windowBytes > budget / 2) {
       return; // refill in bulk, so that chunks side by side in a pack are read together
     }
-    List<Adjacent> run = new ArrayList<>();
+    List<Adjacent> located = new ArrayList<>();
     while (upcoming != null || order.hasNext()) {
       if (upcoming == null) {
         upcoming = order.next();
@@ -109,19 +114,24 @@ public final class ChunkPrefetcher {
       if (data == null) {
         data = new CompletableFuture<>();
         ChunkIndex.Location at = locate(id);
-        if (at == null || !run.isEmpty() && !follows(run, at)) {
-          submit(run);
-          run = new ArrayList<>();
-        }
         if (at == null) {
           submit(List.of(new Adjacent(id, null, data))); // read alone: its own read says what is wrong
         } else {
-          run.add(new Adjacent(id, at, data));
+          located.add(new Adjacent(id, at, data));
         }
       }
       window.add(new Fetch(id, upcoming.size(), data));
       windowBytes += upcoming.size();
       upcoming = null;
+    }
+    located.sort(Comparator.comparing((Adjacent a) -> a.at().pack()).thenComparingLong(a -> a.at().offset()));
+    List<Adjacent> run = new ArrayList<>();
+    for (Adjacent chunk : located) {
+      if (!run.isEmpty() && !follows(run, chunk.at())) {
+        submit(run);
+        run = new ArrayList<>();
+      }
+      run.add(chunk);
     }
     submit(run);
   }
@@ -137,11 +147,15 @@ public final class ChunkPrefetcher {
     }
   }
 
-  /** Whether {@code at} is stored right after the run's last chunk, in the same pack, and the run may grow. */
+  /**
+   * Whether {@code at} is stored after the run's last chunk in the same pack, at most {@value #MAX_GAP}
+   * bytes past its end, and the run may grow.
+   */
   private static boolean follows(List<Adjacent> run, ChunkIndex.Location at) {
     ChunkIndex.Location last = run.get(run.size() - 1).at();
     long first = run.get(0).at().offset();
-    return last.pack().equals(at.pack()) && (long) last.offset() + last.length() == at.offset()
+    long end = (long) last.offset() + last.length();
+    return last.pack().equals(at.pack()) && at.offset() >= end && at.offset() - end <= MAX_GAP
         && at.offset() + (long) at.length() - first <= MAX_READ && run.size() < MAX_CHUNKS_PER_READ;
   }
 
