@@ -33,14 +33,9 @@ class ObjectCopierTest {
     assertThat(copier.copy(good, 100_000, nameOf(good)).copied()).isTrue();
     assertThat(target.confirmed.get()).as("the target confirmed the first upload's SHA-256").isEqualTo(1);
 
-    byte[] original = bytes(100_000, 2);
-    String key = put("packs/bb/", original);
-    byte[] damaged = original.clone();
-    damaged[50_000] ^= 1;
-    source.delete(key);
-    source.putIfAbsent(key, damaged);
+    String key = putDamaged("packs/bb/", bytes(100_000, 2), 50_000);
 
-    assertThatThrownBy(() -> copier.copy(key, damaged.length, nameOf(key))).isInstanceOf(DamagedObjectException.class)
+    assertThatThrownBy(() -> copier.copy(key, 100_000, nameOf(key))).isInstanceOf(DamagedObjectException.class)
         .hasMessageContaining(key).hasMessageContaining("SHA-256");
     assertThat(target.refused.get()).as("the target, not the copier, refused the bytes").isEqualTo(1);
     assertThat(target.stat(key)).as("nothing damaged is stored").isEmpty();
@@ -63,18 +58,13 @@ class ObjectCopierTest {
   void aTargetThatStopsConfirmingHasItsCopyReadBack() {
     String first = put("packs/aa/", bytes(10_000, 5));
     copier.copy(first, 10_000, nameOf(first));
-    byte[] original = bytes(10_000, 6);
-    String key = put("packs/dd/", original);
-    byte[] damaged = original.clone();
-    damaged[10] ^= 1;
-    source.delete(key);
-    source.putIfAbsent(key, damaged);
+    String key = putDamaged("packs/dd/", bytes(10_000, 6), 10);
     target.checking = false; // stores what arrives and confirms nothing
 
-    assertThatThrownBy(() -> copier.copy(key, damaged.length, nameOf(key))).isInstanceOf(RetriableFailure.class)
+    assertThatThrownBy(() -> copier.copy(key, 10_000, nameOf(key))).isInstanceOf(RetriableFailure.class)
         .hasMessageContaining("removed");
     assertThat(target.stat(key)).as("the copy read back was wrong and is removed").isEmpty();
-    assertThatThrownBy(() -> copier.copy(key, damaged.length, nameOf(key))).as("the copier hashes again")
+    assertThatThrownBy(() -> copier.copy(key, 10_000, nameOf(key))).as("the copier hashes again")
         .isInstanceOf(DamagedObjectException.class);
     assertThat(target.stat(key)).isEmpty();
   }
@@ -82,6 +72,15 @@ class ObjectCopierTest {
   private String put(String prefix, byte[] bytes) {
     String key = prefix + sha256(bytes);
     source.putIfAbsent(key, bytes);
+    return key;
+  }
+
+  /** Stores {@code original} under its SHA-256 with one bit flipped at {@code at}: a source object damaged at rest. */
+  private String putDamaged(String prefix, byte[] original, int at) {
+    byte[] damaged = original.clone();
+    damaged[at] ^= 1;
+    String key = prefix + sha256(original);
+    source.putIfAbsent(key, damaged);
     return key;
   }
 
