@@ -2,6 +2,7 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.embedded.Endpoints;
 import dev.lifeboat.events.v1.ChangeLogSegmentArchived;
+import dev.lifeboat.events.v1.ChangeLogSegmentReplicated;
 import dev.lifeboat.events.v1.ResourceChanged;
 import dev.lifeboat.runtime.KafkaClients;
 import dev.lifeboat.schemas.registry.HttpSchemaRegistryClient;
@@ -70,16 +71,36 @@ final class Drills {
    * after it, and each partition's segment is sealed on its own).
    */
   static void awaitPublished(Endpoints endpoints, Map<String, Object> captured) {
+    for (ConsumerRecord<byte[], byte[]> change : published(endpoints, captured)) {
+      awaitRecord(endpoints, Topics.SNAPSHOTS, (ChangeLogSegmentArchived a) -> a.getPartition() == change.partition()
+          && a.getLastOffset() >= change.offset());
+    }
+  }
+
+  /**
+   * As {@link #awaitPublished}, until the change log's copy in {@code store} holds every object
+   * {@link #capture} returned: the change of one object may sit in a partition whose segment is
+   * copied later than another's.
+   */
+  static void awaitReplicated(Endpoints endpoints, Map<String, Object> captured, String store) {
+    for (ConsumerRecord<byte[], byte[]> change : published(endpoints, captured)) {
+      awaitRecord(endpoints, Topics.REPLICATIONS, (ChangeLogSegmentReplicated r) -> r.getStore().equals(store)
+          && r.getPartition() == change.partition() && r.getLastOffset() >= change.offset());
+    }
+  }
+
+  /** A published change of each captured object. */
+  private static List<ConsumerRecord<byte[], byte[]>> published(Endpoints endpoints, Map<String, Object> captured) {
+    List<ConsumerRecord<byte[], byte[]>> changes = new java.util.ArrayList<>();
     for (String object : captured.keySet()) {
       String[] parts = object.split(" ");
       String kind = parts[0].substring(parts[0].lastIndexOf('/') + 1);
       String namespace = parts[1].substring(0, parts[1].indexOf('/'));
       String name = parts[1].substring(parts[1].indexOf('/') + 1);
-      ConsumerRecord<byte[], byte[]> change = awaitRecord(endpoints, Topics.RESOURCE_CHANGES,
-          (ResourceChanged c) -> kind.equals(c.getKind()) && namespace.equals(c.getNamespace()) && name.equals(c.getName()));
-      awaitRecord(endpoints, Topics.SNAPSHOTS, (ChangeLogSegmentArchived a) -> a.getPartition() == change.partition()
-          && a.getLastOffset() >= change.offset());
+      changes.add(awaitRecord(endpoints, Topics.RESOURCE_CHANGES,
+          (ResourceChanged c) -> kind.equals(c.getKind()) && namespace.equals(c.getNamespace()) && name.equals(c.getName())));
     }
+    return changes;
   }
 
   /**

@@ -86,6 +86,8 @@ class RegionLossIT {
             && r.getKind() == SnapshotKind.VOLUME && r.getTarget().equals(claim));
       }
       source = capture(kube, APPS, name -> true);
+      // each object's change may sit in another partition than the marker's, copied off-region later
+      Drills.awaitReplicated(endpoints, source, "offsite");
     }
     lost = Instant.now();
     assertThat(source).as("per application: a config map, a secret, two deployments, a service, a claim, a database;"
